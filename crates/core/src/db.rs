@@ -1,0 +1,223 @@
+//! The database: SQLite (embedded default) or PostgreSQL, behind one handle.
+//!
+//! Queries are written once with SeaORM / sea-query and run on either backend. The one place the
+//! backends differ in behaviour is concurrent writes: SQLite allows one writer at a time, and a
+//! deferred transaction that reads and then writes fails at once with "database is locked"
+//! whatever the busy timeout. So on SQLite every write goes through a pool of exactly **one**
+//! connection: writers queue for it in the pool instead of racing for the file lock, and no
+//! caller ever sees SQLITE_BUSY. Reads use a separate pool and run concurrently thanks to WAL.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqlxPostgresConnector,
+    SqlxSqliteConnector, TransactionTrait,
+};
+use sea_orm_migration::{MigrationTrait, SchemaManager};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::{Error, Result};
+
+/// Which database engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A handle to the database: cheap to clone, shared by every service.
+#[derive(Clone)]
+pub struct Db {
+    backend: Backend,
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+    sqlite_pool: Option<sqlx::SqlitePool>,
+    pg_pool: Option<sqlx::PgPool>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+/// How long a writer waits for SQLite's single write connection before giving up. Generous on
+/// purpose: a queue of writers each taking milliseconds drains long before this.
+const SQLITE_WRITE_WAIT: Duration = Duration::from_secs(120);
+
+impl Db {
+    /// Connects to `url`: `sqlite://path/to/file.db` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::connect_postgres(url).await
+        } else if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else {
+            Err(Error::internal(format!(
+                "unsupported database URL `{url}`: use sqlite://FILE or postgres://…"
+            )))
+        }
+    }
+
+    /// Opens (creating when missing) the SQLite database file at `path`.
+    pub async fn open_sqlite_file(path: &Path) -> Result<Db> {
+        Self::connect_sqlite(&format!("sqlite://{}", path.display())).await
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Db> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::internal(format!("bad SQLite URL `{url}`: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let write_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(SQLITE_WRITE_WAIT)
+            .connect_with(options.clone())
+            .await
+            .map_err(sqlx_error)?;
+        let read_pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(sqlx_error)?;
+        Ok(Db {
+            backend: Backend::Sqlite,
+            read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read_pool),
+            write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write_pool.clone()),
+            sqlite_pool: Some(write_pool),
+            pg_pool: None,
+        })
+    }
+
+    async fn connect_postgres(url: &str) -> Result<Db> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| Error::internal(format!("bad PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(sqlx_error)?;
+        let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
+        Ok(Db {
+            backend: Backend::Postgres,
+            read: conn.clone(),
+            write: conn,
+            sqlite_pool: None,
+            pg_pool: Some(pool),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn db_backend(&self) -> DbBackend {
+        match self.backend {
+            Backend::Sqlite => DbBackend::Sqlite,
+            Backend::Postgres => DbBackend::Postgres,
+        }
+    }
+
+    /// The connection for reads that need no transaction.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// Starts a write transaction. On SQLite this waits for the single write connection, so
+    /// writes never fail half-way with "database is locked".
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// Runs one statement that writes, outside an explicit transaction.
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.write
+    }
+
+    /// The raw PostgreSQL pool, for backend-specific fast paths such as `COPY`.
+    pub fn postgres_pool(&self) -> Option<&sqlx::PgPool> {
+        self.pg_pool.as_ref()
+    }
+
+    /// The raw SQLite write pool, for backend-specific fast paths such as bulk loads.
+    pub fn sqlite_write_pool(&self) -> Option<&sqlx::SqlitePool> {
+        self.sqlite_pool.as_ref()
+    }
+
+    /// Checks the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        self.read.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Applies every migration in `migrations` that has not been applied yet, in order, each in
+    /// its own transaction. A migration listed twice (two modules sharing a dependency) runs once.
+    pub async fn migrate(&self, migrations: Vec<Box<dyn MigrationTrait>>) -> Result<Vec<String>> {
+        self.write
+            .execute_unprepared(
+                "CREATE TABLE IF NOT EXISTS fullhouse_migrations (\
+                 name VARCHAR(200) NOT NULL PRIMARY KEY, applied_at VARCHAR(40) NOT NULL)",
+            )
+            .await?;
+        let mut applied = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for migration in migrations {
+            let name = migration.name().to_string();
+            if !seen.insert(name.clone()) || self.is_applied(&name).await? {
+                continue;
+            }
+            let txn = self.write.begin().await?;
+            migration.up(&SchemaManager::new(&txn)).await?;
+            txn.execute(sea_orm::Statement::from_sql_and_values(
+                self.db_backend(),
+                match self.backend {
+                    Backend::Sqlite => {
+                        "INSERT INTO fullhouse_migrations (name, applied_at) VALUES (?, ?)"
+                    }
+                    Backend::Postgres => {
+                        "INSERT INTO fullhouse_migrations (name, applied_at) VALUES ($1, $2)"
+                    }
+                },
+                [name.clone().into(), chrono::Utc::now().to_rfc3339().into()],
+            ))
+            .await?;
+            txn.commit().await?;
+            tracing::info!(migration = %name, "applied migration");
+            applied.push(name);
+        }
+        Ok(applied)
+    }
+
+    async fn is_applied(&self, name: &str) -> Result<bool> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT name FROM fullhouse_migrations WHERE name = ?",
+            Backend::Postgres => "SELECT name FROM fullhouse_migrations WHERE name = $1",
+        };
+        let row = self
+            .write
+            .query_one(sea_orm::Statement::from_sql_and_values(
+                self.db_backend(),
+                sql,
+                [name.into()],
+            ))
+            .await?;
+        Ok(row.is_some())
+    }
+}
+
+fn sqlx_error(err: sqlx::Error) -> Error {
+    Error::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err)))
+}

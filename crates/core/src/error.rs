@@ -1,0 +1,323 @@
+//! The one table of errors a caller can see.
+//!
+//! Every crate returns [`Error`]; the HTTP layer turns it into
+//! `{"error": {"code", "message", "details"}}` with the status of its [`ErrorCode`]. Internal
+//! errors are logged with their chain and shown to the caller only as "internal".
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+/// Every error a caller can see: its HTTP status and its stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body, a query parameter or a field is malformed or breaks a rule.
+    Validation,
+    /// The request body is not valid JSON, or not the expected shape.
+    MalformedBody,
+    /// The body is larger than this route accepts.
+    PayloadTooLarge,
+    /// An id in the path does not have the shape of that kind of id.
+    InvalidId,
+    /// The resource does not exist in the caller's organization.
+    NotFound,
+    /// The change conflicts with existing data (a duplicate name, a taken seat).
+    Conflict,
+    /// No valid session or token.
+    Unauthorized,
+    /// The caller's role does not allow this.
+    Forbidden,
+    /// The CSRF token is missing or wrong.
+    CsrfFailed,
+    /// Too many requests; try again later.
+    RateLimited,
+    /// The route exists but not for this method.
+    MethodNotAllowed,
+    /// The media type of the body is not accepted.
+    UnsupportedMediaType,
+    /// Something went wrong on our side; the log has the details.
+    Internal,
+}
+
+impl ErrorCode {
+    /// All codes, for the documentation table.
+    pub const ALL: [ErrorCode; 13] = [
+        Self::Validation,
+        Self::MalformedBody,
+        Self::PayloadTooLarge,
+        Self::InvalidId,
+        Self::NotFound,
+        Self::Conflict,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::CsrfFailed,
+        Self::RateLimited,
+        Self::MethodNotAllowed,
+        Self::UnsupportedMediaType,
+        Self::Internal,
+    ];
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MalformedBody | Self::InvalidId => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validation => "validation",
+            Self::MalformedBody => "malformed_body",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::InvalidId => "invalid_id",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::CsrfFailed => "csrf_failed",
+            Self::RateLimited => "rate_limited",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// One problem with one field of the input, or one cell of an uploaded file.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as the caller named it (`email`, `tickets[2].seat`), or the column of a file.
+    pub field: String,
+    /// 1-based row of an uploaded file, counting the header row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            row: None,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn at_row(row: u64, field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            row: Some(row),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The error every Fullhouse operation returns.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    MalformedBody(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("`{value}` is not a valid {kind} id: {reason}")]
+    InvalidId {
+        kind: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        field: Option<String>,
+    },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("the CSRF token is missing or does not match; reload the page and try again")]
+    CsrfFailed,
+    #[error("too many requests; try again in a moment")]
+    RateLimited,
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("database error")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// One field is wrong.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        let field = FieldError::new(field, reason);
+        Self::Validation {
+            message: format!("{}: {}", field.field, field.reason),
+            fields: vec![field],
+        }
+    }
+
+    /// Several fields (or rows) are wrong; the message names the first and how many more.
+    pub fn invalid_fields(fields: Vec<FieldError>) -> Self {
+        let message = match fields.first() {
+            None => "the input is not valid".to_string(),
+            Some(first) => {
+                let place = match first.row {
+                    Some(row) => format!("row {row}, {}", first.field),
+                    None => first.field.clone(),
+                };
+                let more = fields.len() - 1;
+                if more == 0 {
+                    format!("{place}: {}", first.reason)
+                } else {
+                    format!("{place}: {} (and {more} more)", first.reason)
+                }
+            }
+        };
+        Self::Validation { message, fields }
+    }
+
+    pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Self::Internal(anyhow::anyhow!("{message}"))
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Validation { .. } => ErrorCode::Validation,
+            Self::MalformedBody(_) => ErrorCode::MalformedBody,
+            Self::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            Self::InvalidId { .. } => ErrorCode::InvalidId,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Conflict { .. } => ErrorCode::Conflict,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::CsrfFailed => ErrorCode::CsrfFailed,
+            Self::RateLimited => ErrorCode::RateLimited,
+            Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::Database(_) | Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Machine-readable details: the failing fields, or the conflicting field.
+    pub fn details(&self) -> Value {
+        match self {
+            Self::Validation { fields, .. } => json!({ "fields": fields }),
+            Self::Conflict {
+                field: Some(field), ..
+            } => json!({ "field": field }),
+            Self::InvalidId { kind, value, .. } => json!({ "kind": kind, "value": value }),
+            _ => Value::Null,
+        }
+    }
+
+    /// The message a caller sees. Internal errors never leak their cause.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Database(_) | Self::Internal(_) => {
+                "internal error; the server log has the details".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorObject,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorObject {
+    pub code: ErrorCode,
+    pub message: String,
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        if code == ErrorCode::Internal {
+            tracing::error!(error = ?self, "internal error");
+        }
+        metrics::counter!("fullhouse_errors_total", "code" => code.as_str()).increment(1);
+        let body = ErrorBody {
+            error: ErrorObject {
+                code,
+                message: self.public_message(),
+                details: self.details(),
+            },
+        };
+        (code.status(), axum::Json(body)).into_response()
+    }
+}
+
+/// Unique-constraint violations are conflicts a caller can fix, never a 500.
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_name() {
+        let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let err = Error::internal("password=hunter2");
+        assert!(!err.public_message().contains("hunter2"));
+    }
+
+    #[test]
+    fn a_row_error_message_names_row_and_column() {
+        let err = Error::invalid_fields(vec![
+            FieldError::at_row(3, "email", "not an email address"),
+            FieldError::at_row(7, "birth_date", "not a date"),
+        ]);
+        assert_eq!(
+            err.to_string(),
+            "row 3, email: not an email address (and 1 more)"
+        );
+    }
+}

@@ -1,0 +1,261 @@
+//! What every module's HTTP layer shares: the application state, extractors whose rejections use
+//! the one error shape, the authenticated caller, and cursor pagination.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::Db;
+use crate::error::{Error, FieldError};
+use crate::tenancy::model::{Caller, Credential};
+use crate::tenancy::service::TenancyService;
+
+/// The name of the login-session cookie.
+pub const SESSION_COOKIE: &str = "fullhouse_session";
+/// The header that carries the CSRF token on cookie-authenticated API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Settings the HTTP layer needs at request time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    /// The address people reach this server at, for links in mail and pages.
+    pub public_url: String,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The state every handler receives.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    pub fn tenancy(&self) -> TenancyService {
+        TenancyService::new(self.db.clone())
+    }
+}
+
+/// JSON body extractor whose rejections are [`Error`]s naming the field that failed.
+#[derive(Debug, Clone, Copy, Default, FromRequest)]
+#[from_request(via(axum::Json), rejection(Error))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Path extractor: a malformed id is `invalid_id`, never a bare 400 text.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(Error))]
+pub struct ApiPath<T>(pub T);
+
+/// Query-string extractor with the one error shape.
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(Error))]
+pub struct ApiQuery<T>(pub T);
+
+impl From<JsonRejection> for Error {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(err) => {
+                // axum reports "Failed to deserialize …: <path>: <reason> at line L column C".
+                let text = err.body_text();
+                let detail = text
+                    .split_once("target type: ")
+                    .map(|(_, d)| d)
+                    .unwrap_or(&text);
+                match detail.split_once(": ") {
+                    Some((path, reason)) if !path.contains(' ') => {
+                        Error::invalid_fields(vec![FieldError::new(path, reason)])
+                    }
+                    _ => Error::invalid_fields(vec![FieldError::new("body", detail)]),
+                }
+            }
+            JsonRejection::JsonSyntaxError(err) => {
+                Error::MalformedBody(format!("the body is not valid JSON: {}", err.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ),
+            JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Error::PayloadTooLarge("the body is larger than this route accepts".into())
+            }
+            other => Error::MalformedBody(other.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for Error {
+    fn from(rejection: PathRejection) -> Self {
+        let text = rejection.body_text();
+        let value = text.rsplit(": ").next().unwrap_or_default().to_string();
+        Error::InvalidId {
+            kind: "path",
+            value,
+            reason: "it does not have the shape this route expects",
+        }
+    }
+}
+
+impl From<QueryRejection> for Error {
+    fn from(rejection: QueryRejection) -> Self {
+        let text = rejection.body_text();
+        let detail = text
+            .split_once("string: ")
+            .map(|(_, d)| d.to_string())
+            .unwrap_or(text);
+        Error::invalid_fields(vec![FieldError::new("query", detail)])
+    }
+}
+
+/// The caller of an API request: from `Authorization: Bearer …` (a session or API token) or the
+/// session cookie. Writes authenticated by cookie must also send the CSRF token header.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
+        let (token, via_cookie) = credential_of(parts).ok_or(Error::Unauthorized(
+            "log in first: send `Authorization: Bearer <token>` or the session cookie",
+        ))?;
+        let caller = state.tenancy().authenticate(&token, via_cookie).await?;
+        if let Credential::Session {
+            csrf_token,
+            via_cookie: true,
+        } = &caller.credential
+        {
+            if !is_safe(&parts.method) {
+                let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+                if sent != Some(csrf_token.as_str()) {
+                    return Err(Error::CsrfFailed);
+                }
+            }
+        }
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// For routes that work with or without a login (pages that redirect to the login form).
+impl OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let Some((token, via_cookie)) = credential_of(parts) else {
+            return Ok(None);
+        };
+        match state.tenancy().authenticate(&token, via_cookie).await {
+            Ok(caller) => Ok(Some(caller)),
+            Err(Error::Unauthorized(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+fn credential_of(parts: &Parts) -> Option<(String, bool)> {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_string());
+    if let Some(token) = bearer {
+        return Some((token, false));
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    jar.get(SESSION_COOKIE)
+        .map(|c| (c.value().to_string(), true))
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// `?cursor=…&limit=…` on every list route.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// The `next_cursor` of the previous page; omit for the first page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    pub limit: Option<u64>,
+}
+
+impl PageParams {
+    pub const DEFAULT_LIMIT: u64 = 50;
+    pub const MAX_LIMIT: u64 = 500;
+
+    pub fn limit(&self) -> Result<u64, Error> {
+        match self.limit {
+            None => Ok(Self::DEFAULT_LIMIT),
+            Some(n) if (1..=Self::MAX_LIMIT).contains(&n) => Ok(n),
+            Some(n) => Err(Error::invalid(
+                "limit",
+                format!("{n} is out of range; use 1 to {}", Self::MAX_LIMIT),
+            )),
+        }
+    }
+
+    /// The cursor is the id of the last item of the previous page; ids sort by creation time.
+    pub fn after(&self) -> Option<&str> {
+        self.cursor.as_deref().filter(|c| !c.is_empty())
+    }
+}
+
+/// One page of a list, with the cursor of the next page when there is one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says there is more.
+    pub fn from_rows(mut rows: Vec<T>, limit: u64, id_of: impl Fn(&T) -> String) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more { rows.last().map(&id_of) } else { None };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
+/// `201 Created` with a JSON body.
+pub fn created<T: Serialize>(body: T) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
+}

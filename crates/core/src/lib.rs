@@ -1,0 +1,22 @@
+//! The Fullhouse platform: what every module builds on.
+//!
+//! Errors ([`error`]), typed ids ([`ids`]), the database and its migrations ([`db`],
+//! [`migrations`], [`schema`]), tenancy and auth ([`tenancy`], [`auth`]), the domain-event
+//! outbox ([`events`]), shared HTTP pieces ([`http`]) and tabular input ([`tabular`]).
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod ids;
+pub mod migrations;
+pub mod money;
+pub mod schema;
+pub mod tabular;
+pub mod tenancy;
+
+pub use db::{Backend, Db};
+pub use error::{Error, ErrorCode, FieldError, Result};
+pub use ids::{OrgId, TokenId, UserId};
+pub use tenancy::model::{Caller, Permission, Role};

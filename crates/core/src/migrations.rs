@@ -1,0 +1,116 @@
+//! The platform's tables: organizations, users, sessions, API tokens, the domain-event outbox and
+//! the audit log.
+
+use sea_orm_migration::prelude::*;
+
+use crate::schema::*;
+
+/// The platform migrations, in order. Module crates prepend these to their own.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    vec![Box::new(M0001Platform)]
+}
+
+struct M0001Platform;
+
+impl MigrationName for M0001Platform {
+    fn name(&self) -> &str {
+        "core_0001_platform"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Platform {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let organizations = Table::create()
+            .table(name("organizations"))
+            .col(
+                ColumnDef::new(name("id"))
+                    .string_len(40)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(text("name"))
+            .col(ColumnDef::new(name("slug")).string_len(80).not_null())
+            .col(text("default_language"))
+            .col(text("timezone"))
+            .col(text("currency"))
+            .col(timestamp("created_at"))
+            .to_owned();
+        let users = tenant_table("users")
+            .col(text("email"))
+            .col(text("name"))
+            .col(text("password_hash"))
+            .col(text("role"))
+            .col(text("language"))
+            .col(boolean("disabled", false))
+            .col(timestamp("created_at"))
+            .col(timestamp_null("last_login_at"))
+            .to_owned();
+        let sessions = Table::create()
+            .table(name("sessions"))
+            .col(
+                ColumnDef::new(name("token_hash"))
+                    .string_len(64)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(id_ref("organization_id"))
+            .col(id_ref("user_id"))
+            .col(text("csrf_token"))
+            .col(timestamp("created_at"))
+            .col(timestamp("expires_at"))
+            .to_owned();
+        let api_tokens = tenant_table("api_tokens")
+            .col(text("name"))
+            .col(ColumnDef::new(name("token_hash")).string_len(64).not_null())
+            .col(text("token_prefix"))
+            .col(text("role"))
+            .col(id_ref_null("created_by"))
+            .col(timestamp("created_at"))
+            .col(timestamp_null("last_used_at"))
+            .col(timestamp_null("revoked_at"))
+            .to_owned();
+        let domain_events = Table::create()
+            .table(name("domain_events"))
+            .col(
+                ColumnDef::new(name("seq"))
+                    .big_integer()
+                    .not_null()
+                    .auto_increment()
+                    .primary_key(),
+            )
+            .col(id_ref("organization_id"))
+            .col(text("kind"))
+            .col(text("subject_id"))
+            .col(json("payload"))
+            .col(timestamp("created_at"))
+            .to_owned();
+        let audit_log = tenant_table("audit_log")
+            .col(text("actor"))
+            .col(text("action"))
+            .col(text("subject"))
+            .col(json("details"))
+            .col(timestamp("created_at"))
+            .to_owned();
+        create_all(
+            manager,
+            vec![
+                organizations,
+                users,
+                sessions,
+                api_tokens,
+                domain_events,
+                audit_log,
+            ],
+            vec![
+                unique("organizations", &["slug"]),
+                unique("users", &["organization_id", "email"]),
+                index("users", &["email"]),
+                index("sessions", &["organization_id", "user_id"]),
+                unique("api_tokens", &["token_hash"]),
+                index("domain_events", &["organization_id", "seq"]),
+            ],
+        )
+        .await
+    }
+}

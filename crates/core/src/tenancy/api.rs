@@ -1,0 +1,292 @@
+//! JSON routes for logging in, the organization, its users and its API tokens.
+
+use axum::http::header::SET_COOKIE;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::model::{ApiToken, Caller, Organization, Permission, Role, User};
+use super::service::{NewUser, OrganizationPatch, UserPatch};
+use crate::error::{Error, ErrorBody, Result};
+use crate::http::{created, ApiJson, ApiPath, AppState, SESSION_COOKIE};
+use crate::ids::{TokenId, UserId};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(get_organization, update_organization))
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user, delete_user))
+        .routes(routes!(list_api_tokens, create_api_token))
+        .routes(routes!(revoke_api_token))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// The organization's slug; needed only when the email has accounts in several.
+    pub organization: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// A bearer token for this session; also set as the session cookie.
+    pub token: String,
+    /// Send as `X-CSRF-Token` on writes authenticated by the cookie.
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+    pub organization: Organization,
+}
+
+/// Builds the `Set-Cookie` header of a login session.
+pub fn session_cookie(state: &AppState, token: &str, max_age_seconds: i64) -> String {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
+}
+
+/// Log in with email and password: returns a session token and sets the session cookie.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
+    security(()),
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn login(
+    state: axum::extract::State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Response> {
+    let session = state
+        .tenancy()
+        .login(
+            &request.email,
+            &request.password,
+            request.organization.as_deref(),
+        )
+        .await?;
+    let max_age = (session.expires_at - Utc::now()).num_seconds();
+    let cookie = session_cookie(&state, &session.token, max_age);
+    let body = LoginResponse {
+        token: session.token,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+        user: session.user,
+        organization: session.organization,
+    };
+    Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn logout(
+    state: axum::extract::State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or_else(|| {
+            axum_extra::extract::CookieJar::from_headers(&headers)
+                .get(SESSION_COOKIE)
+                .map(|c| c.value().to_string())
+        });
+    if let Some(token) = token {
+        state.tenancy().logout(&token).await?;
+    }
+    let cookie = session_cookie(&state, "", 0);
+    Ok((axum::http::StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub organization: Organization,
+    pub user: Option<User>,
+    pub role: Role,
+}
+
+/// Who the caller is: the organization, the user (absent for API tokens) and the role.
+#[utoipa::path(get, path = "/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(state: axum::extract::State<AppState>, caller: Caller) -> Result<Json<Me>> {
+    let tenancy = state.tenancy();
+    let organization = tenancy.organization(&caller.org).await?;
+    let user = match &caller.user {
+        Some(id) => Some(tenancy.user(&caller.org, id).await?),
+        None => None,
+    };
+    Ok(Json(Me {
+        organization,
+        user,
+        role: caller.role,
+    }))
+}
+
+/// The caller's organization.
+#[utoipa::path(get, path = "/organization", tag = "organization",
+    responses((status = 200, body = Organization), (status = 401, body = ErrorBody)))]
+async fn get_organization(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+) -> Result<Json<Organization>> {
+    Ok(Json(state.tenancy().organization(&caller.org).await?))
+}
+
+/// Change the organization's name, default language, time zone or currency.
+#[utoipa::path(patch, path = "/organization", tag = "organization", request_body = OrganizationPatch,
+    responses((status = 200, body = Organization), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_organization(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+    ApiJson(patch): ApiJson<OrganizationPatch>,
+) -> Result<Json<Organization>> {
+    caller.require(Permission::Administer)?;
+    Ok(Json(
+        state
+            .tenancy()
+            .update_organization(&caller.org, patch)
+            .await?,
+    ))
+}
+
+/// The organization's users.
+#[utoipa::path(get, path = "/users", tag = "users",
+    responses((status = 200, body = Vec<User>), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<User>>> {
+    caller.require(Permission::Administer)?;
+    Ok(Json(state.tenancy().list_users(&caller.org).await?))
+}
+
+/// Add a user with a password and a role.
+#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = User), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+    ApiJson(new): ApiJson<NewUser>,
+) -> Result<Response> {
+    caller.require(Permission::Administer)?;
+    if !caller.role.may_grant(new.role) {
+        return Err(Error::Forbidden("your role may not grant this role"));
+    }
+    Ok(created(
+        state.tenancy().create_user(&caller.org, new).await?,
+    ))
+}
+
+/// One user.
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = UserId, Path)),
+    responses((status = 200, body = User), (status = 404, body = ErrorBody)))]
+async fn get_user(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<UserId>,
+) -> Result<Json<User>> {
+    if caller.user.as_ref() != Some(&id) {
+        caller.require(Permission::Administer)?;
+    }
+    Ok(Json(state.tenancy().user(&caller.org, &id).await?))
+}
+
+/// Change a user's name, role, language or password, or disable them.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = UserId, Path)), request_body = UserPatch,
+    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_user(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> Result<Json<User>> {
+    let own_preferences_only =
+        caller.user.as_ref() == Some(&id) && patch.role.is_none() && patch.disabled.is_none();
+    if !own_preferences_only {
+        caller.require(Permission::Administer)?;
+    }
+    Ok(Json(
+        state.tenancy().update_user(&caller, &id, patch).await?,
+    ))
+}
+
+/// Remove a user and end their sessions.
+#[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = UserId, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_user(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<UserId>,
+) -> Result<axum::http::StatusCode> {
+    caller.require(Permission::Administer)?;
+    state.tenancy().delete_user(&caller, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The organization's active API tokens (never the secrets).
+#[utoipa::path(get, path = "/api-tokens", tag = "api tokens",
+    responses((status = 200, body = Vec<ApiToken>), (status = 403, body = ErrorBody)))]
+async fn list_api_tokens(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ApiToken>>> {
+    caller.require(Permission::Administer)?;
+    Ok(Json(state.tenancy().list_api_tokens(&caller.org).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiToken {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    /// The secret: shown this once, stored only as a digest.
+    pub secret: String,
+}
+
+/// Create an API token bound to this organization and a role. The secret is shown once.
+#[utoipa::path(post, path = "/api-tokens", tag = "api tokens", request_body = NewApiToken,
+    responses((status = 201, body = CreatedApiToken), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_api_token(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+    ApiJson(new): ApiJson<NewApiToken>,
+) -> Result<Response> {
+    caller.require(Permission::Administer)?;
+    let (token, secret) = state
+        .tenancy()
+        .create_api_token(&caller, &new.name, new.role)
+        .await?;
+    Ok(created(CreatedApiToken { token, secret }))
+}
+
+/// Revoke an API token; it stops working at once.
+#[utoipa::path(delete, path = "/api-tokens/{id}", tag = "api tokens", params(("id" = TokenId, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn revoke_api_token(
+    state: axum::extract::State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<TokenId>,
+) -> Result<axum::http::StatusCode> {
+    caller.require(Permission::Administer)?;
+    state.tenancy().revoke_api_token(&caller, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,6 @@
+//! Organizations (tenants), users and roles, login sessions, API tokens, the audit log.
+
+pub mod api;
+pub mod model;
+pub mod service;
+pub mod store;
