@@ -23,6 +23,12 @@ pub const SESSION_COOKIE: &str = "fullhouse_session";
 /// The header that carries the CSRF token on cookie-authenticated API writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// JSON bodies up to this size; upload routes raise their own limit with
+/// `.layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))`.
+pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// The largest upload (CSV imports, bulk JSON).
+pub const UPLOAD_BODY_LIMIT: usize = 256 * 1024 * 1024;
+
 /// Settings the HTTP layer needs at request time.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -1,1 +1,108 @@
+//! The `fullhouse` server: mounts every module's JSON API and pages on one axum router, serves the
+//! OpenAPI document, health and metrics, and runs the CLI.
 
+pub mod cli;
+pub mod http;
+pub mod openapi;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use fullhouse_core::http::{AppState, Settings};
+use fullhouse_core::Db;
+use sea_orm_migration::MigrationTrait;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Every migration of every module, in dependency order.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    fullhouse_checkout::migrations()
+}
+
+/// How a server is started.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; `None` is SQLite in the data directory.
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub secure_cookies: bool,
+}
+
+impl ServerConfig {
+    /// The database URL: the one given, or `<data-dir>/fullhouse.db`.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}", self.data_dir.join("fullhouse.db").display()),
+        }
+    }
+}
+
+/// Opens the database, creating the data directory when needed, and applies migrations.
+pub async fn open_database(config: &ServerConfig) -> anyhow::Result<Db> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let url = config.database_url();
+    let db = Db::connect(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the database: {e:?}"))?;
+    db.migrate(migrations())
+        .await
+        .map_err(|e| anyhow::anyhow!("migrating the database: {e:?}"))?;
+    Ok(db)
+}
+
+/// The state handlers share.
+pub fn app_state(db: Db, config: &ServerConfig, bound: SocketAddr) -> AppState {
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"));
+    AppState {
+        db,
+        settings: Arc::new(Settings {
+            data_dir: config.data_dir.clone(),
+            public_url,
+            secure_cookies: config.secure_cookies,
+        }),
+    }
+}
+
+/// A server running in the background: its address, and a token that stops it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub shutdown: CancellationToken,
+    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `config.listen` and serves the app on `db` until `shutdown` is cancelled.
+pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = app_state(db, config, addr);
+    let app = http::router(state.clone());
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    let handle = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown,
+        handle,
+    })
+}

@@ -1,0 +1,142 @@
+//! The axum router: `/api/v1` from every module, the OpenAPI document, pages, health, metrics,
+//! and the layers every request passes through (tracing, limits, timeouts, panic catching).
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::http::{header, Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use fullhouse_core::error::Error;
+use fullhouse_core::http::{AppState, JSON_BODY_LIMIT};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::openapi;
+
+/// The API routes of every module, before they are split into a router and a document.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base_document()).nest(
+        "/api/v1",
+        OpenApiRouter::new()
+            .merge(fullhouse_core::tenancy::api::router())
+            .merge(fullhouse_ticketing::api::router()),
+    )
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (api, document) = api_routes().split_for_parts();
+    let document = openapi::finish(document);
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || async move { Json(document.clone()) }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(crate::pages::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(record_metrics))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(300),
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Liveness and readiness: the database answers.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        Err(err) => {
+            tracing::error!(error = ?err, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "database unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The process-wide Prometheus recorder (installed once, even when tests start many servers).
+fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(handle) => Some(handle),
+            Err(err) => {
+                tracing::warn!(error = %err, "metrics recorder not installed");
+                None
+            }
+        })
+        .as_ref()
+}
+
+async fn metrics() -> Response {
+    match prometheus() {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => Error::internal("metrics are not available").into_response(),
+    }
+}
+
+/// Counts requests and their latency per route template (never per raw path: ids would explode
+/// the label set).
+async fn record_metrics(request: Request<Body>, next: Next) -> Response {
+    let _ = prometheus();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("fullhouse_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("fullhouse_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn not_found(request: Request<Body>) -> Response {
+    let path = request.uri().path().to_string();
+    if path.starts_with("/api/") {
+        Error::NotFound("route").into_response()
+    } else {
+        crate::pages::not_found_page().into_response()
+    }
+}
+
+async fn method_not_allowed(request: Request<Body>) -> Response {
+    Error::MethodNotAllowed(format!(
+        "{} is not allowed on {}",
+        request.method(),
+        request.uri().path()
+    ))
+    .into_response()
+}
+
+/// A panic is a bug; the caller still gets the one error shape, never a dropped connection.
+fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    Error::internal("handler panicked").into_response()
+}

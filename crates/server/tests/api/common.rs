@@ -1,0 +1,196 @@
+//! `TestApp::spawn`: the whole server on `127.0.0.1:0` against a fresh database of one backend,
+//! and helpers that talk to it over HTTP like any client would.
+
+use fullhouse_core::tenancy::model::{Caller, Credential, Role};
+use fullhouse_core::tenancy::service::{NewOrganization, NewUser};
+use fullhouse_core::{Backend, OrgId};
+use fullhouse_server::{RunningServer, ServerConfig};
+use fullhouse_testkit::TestDb;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    pub server: RunningServer,
+}
+
+/// An organization with an owner who can log in and an owner API token.
+#[derive(Clone, Debug)]
+pub struct TestOrg {
+    pub id: OrgId,
+    pub slug: String,
+    pub admin_email: String,
+    pub admin_password: String,
+    pub token: String,
+}
+
+/// The fixture of `both_backends!` for HTTP tests.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    TestApp::spawn(backend).await
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::new(backend, fullhouse_server::migrations()).await?;
+        let data_dir = tempfile::tempdir().expect("temp dir").keep();
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            data_dir,
+            database_url: Some(db.url.clone()),
+            public_url: None,
+            secure_cookies: false,
+        };
+        let server = fullhouse_server::start(&config, db.db.clone())
+            .await
+            .expect("server starts");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Some(TestApp {
+            base: format!("http://{}", server.addr),
+            client,
+            db,
+            server,
+        })
+    }
+
+    /// Creates an organization with an owner user and an owner API token.
+    pub async fn new_org(&self, slug: &str) -> TestOrg {
+        let tenancy = self.server.state.tenancy();
+        let org = tenancy
+            .create_organization(NewOrganization {
+                name: format!("Org {slug}"),
+                slug: slug.to_string(),
+                default_language: "en".into(),
+                timezone: "Europe/Copenhagen".into(),
+                currency: "DKK".into(),
+            })
+            .await
+            .expect("organization");
+        let admin_email = format!("owner@{slug}.example");
+        let admin_password = "correct horse battery staple".to_string();
+        let user = tenancy
+            .create_user(
+                &org.id,
+                NewUser {
+                    email: admin_email.clone(),
+                    name: "Owner".into(),
+                    password: admin_password.clone(),
+                    role: Role::Owner,
+                    language: "en".into(),
+                },
+            )
+            .await
+            .expect("user");
+        let caller = Caller {
+            org: org.id.clone(),
+            user: Some(user.id),
+            role: Role::Owner,
+            language: "en".into(),
+            credential: Credential::Session {
+                csrf_token: String::new(),
+                via_cookie: false,
+            },
+        };
+        let (_, token) = tenancy
+            .create_api_token(&caller, "tests", Role::Owner)
+            .await
+            .expect("token");
+        TestOrg {
+            id: org.id,
+            slug: slug.to_string(),
+            admin_email,
+            admin_password,
+            token,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a JSON request with a bearer token; returns the status and the JSON body (or Null).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Posts raw bytes (a CSV upload) with a content type.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Stops the server and removes the test database.
+    pub async fn finish(self) {
+        self.server.shutdown.cancel();
+        let _ = self.server.handle.await;
+        self.db.finish().await;
+    }
+}
+
+/// Asserts a response is an error of the one shape with `code`, and returns its message.
+pub fn assert_error(status: StatusCode, body: &Value, expected_status: u16, code: &str) -> String {
+    assert_eq!(
+        status.as_u16(),
+        expected_status,
+        "unexpected status; body: {body}"
+    );
+    assert_eq!(body["error"]["code"], code, "unexpected code; body: {body}");
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!message.is_empty(), "error without message: {body}");
+    message
+}

@@ -1,0 +1,89 @@
+//! Login, tokens, health, metrics, the OpenAPI document, the error shape.
+
+use crate::common::*;
+use fullhouse_testkit::both_backends;
+use serde_json::json;
+
+both_backends! {
+    setup = spawn_app;
+
+    async fn an_owner_logs_in_and_uses_the_session_token(app: TestApp) {
+        let org = app.new_org("login").await;
+        let (status, body) = app
+            .post("/api/v1/auth/login", "", json!({"email": org.admin_email, "password": org.admin_password}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let token = body["token"].as_str().unwrap_or_default().to_string();
+        assert!(token.starts_with("fhs_"));
+        let (status, me) = app.get("/api/v1/me", &token).await;
+        assert_eq!(status, 200);
+        assert_eq!(me["organization"]["slug"], "login");
+        assert_eq!(me["role"], "owner");
+        app.finish().await;
+    }
+
+    async fn a_wrong_password_is_refused_with_the_error_shape(app: TestApp) {
+        let org = app.new_org("wrongpw").await;
+        let (status, body) = app
+            .post("/api/v1/auth/login", "", json!({"email": org.admin_email, "password": "not the password"}))
+            .await;
+        assert_error(status, &body, 401, "unauthorized");
+        app.finish().await;
+    }
+
+    async fn a_revoked_api_token_stops_working(app: TestApp) {
+        let org = app.new_org("revoke").await;
+        let (status, created) = app.post("/api/v1/api-tokens", &org.token, json!({"name": "ci", "role": "viewer"})).await;
+        assert_eq!(status, 201, "{created}");
+        let secret = created["secret"].as_str().unwrap_or_default().to_string();
+        assert_eq!(app.get("/api/v1/me", &secret).await.0, 200);
+        let (status, _) = app.post("/api/v1/productions", &secret, json!({"name": "Hamlet"})).await;
+        assert_eq!(status, 403, "a viewer token cannot write");
+        let id = created["id"].as_str().unwrap_or_default();
+        assert_eq!(app.delete(&format!("/api/v1/api-tokens/{id}"), &org.token).await.0, 204);
+        let (status, body) = app.get("/api/v1/me", &secret).await;
+        assert_error(status, &body, 401, "unauthorized");
+        app.finish().await;
+    }
+
+    async fn health_metrics_and_openapi_answer(app: TestApp) {
+        let health = app.client.get(app.url("/healthz")).send().await.expect("healthz");
+        assert_eq!(health.status(), 200);
+        let _ = app.client.get(app.url("/api/v1/me")).send().await;
+        let metrics = app.client.get(app.url("/metrics")).send().await.expect("metrics");
+        let text = metrics.text().await.unwrap_or_default();
+        assert!(text.contains("fullhouse_http_requests_total"), "{text}");
+        let doc: serde_json::Value = app.client.get(app.url("/api/openapi.json")).send().await.expect("doc").json().await.unwrap_or_default();
+        assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3.1"));
+        assert!(doc["paths"]["/api/v1/productions"].is_object());
+        app.finish().await;
+    }
+
+    async fn malformed_bodies_get_a_4xx_that_names_the_field(app: TestApp) {
+        let org = app.new_org("badinput").await;
+        let raw = app.client.post(app.url("/api/v1/productions")).bearer_auth(&org.token)
+            .header("content-type", "application/json").body("{\"name\": ").send().await.expect("sent");
+        let status = raw.status();
+        let body: serde_json::Value = raw.json().await.unwrap_or_default();
+        assert_error(status, &body, 400, "malformed_body");
+
+        let (status, body) = app.post("/api/v1/productions", &org.token, json!({"name": 5})).await;
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.contains("name"), "{message}");
+
+        let (status, body) = app.post("/api/v1/productions", &org.token, json!({"name": "x", "colour": "red"})).await;
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.contains("colour"), "{message}");
+
+        let (status, body) = app.get("/api/v1/productions/not-an-id", &org.token).await;
+        assert_error(status, &body, 400, "invalid_id");
+
+        let huge = "x".repeat(3 * 1024 * 1024);
+        let (status, body) = app.post("/api/v1/productions", &org.token, json!({"name": huge})).await;
+        assert_error(status, &body, 413, "payload_too_large");
+
+        let (status, body) = app.get("/api/v1/nope", &org.token).await;
+        assert_error(status, &body, 404, "not_found");
+        app.finish().await;
+    }
+}

@@ -1,0 +1,4 @@
+//! HTTP tests of the venues routes.
+
+#[allow(unused_imports)]
+use crate::common::*;

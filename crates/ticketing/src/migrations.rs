@@ -1,0 +1,225 @@
+//! The ticketing tables. Every table leads with `organization_id` (DESIGN §2.2a).
+
+use fullhouse_core::schema::*;
+use sea_orm_migration::prelude::*;
+
+/// Core's migrations, then ticketing's.
+pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+    let mut all = fullhouse_core::migrations::migrations();
+    all.push(Box::new(M0001Ticketing));
+    all
+}
+
+struct M0001Ticketing;
+
+impl MigrationName for M0001Ticketing {
+    fn name(&self) -> &str {
+        "ticketing_0001_facts"
+    }
+}
+
+/// A table keyed by `(organization_id, <columns>)` rather than by its own id.
+fn keyed_table(table: &str, key: &[&str]) -> TableCreateStatement {
+    let mut create = Table::create();
+    create.table(name(table)).col(
+        ColumnDef::new(name("organization_id"))
+            .string_len(40)
+            .not_null(),
+    );
+    let mut primary = Index::create();
+    primary.col(name("organization_id"));
+    for column in key {
+        primary.col(name(column));
+    }
+    create.primary_key(&mut primary);
+    create
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Ticketing {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let venues = tenant_table("venues")
+            .col(text("name"))
+            .col(text_null("address_line"))
+            .col(text_null("postal_code"))
+            .col(text_null("city"))
+            .col(text_null("country"))
+            .col(float_null("latitude"))
+            .col(float_null("longitude"))
+            .col(text("timezone"))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        let venue_seats = tenant_table("venue_seats")
+            .col(id_ref("venue_id"))
+            .col(text("section_name"))
+            .col(text("group_name"))
+            .col(text("row_name"))
+            .col(text("seat_label"))
+            .col(text_null("category"))
+            .col(int_default("sort_order", 0))
+            .to_owned();
+        let venue_ga_areas = tenant_table("venue_ga_areas")
+            .col(id_ref("venue_id"))
+            .col(text("name"))
+            .col(int("capacity"))
+            .col(text_null("category"))
+            .to_owned();
+        let productions = tenant_table("productions")
+            .col(text("name"))
+            .col(text_null("description"))
+            .col(text_null("genre"))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        let events = tenant_table("events")
+            .col(id_ref("production_id"))
+            .col(id_ref("venue_id"))
+            .col(text_null("name"))
+            .col(timestamp("starts_at"))
+            .col(timestamp_null("ends_at"))
+            .col(text("status"))
+            .col(timestamp_null("sales_start"))
+            .col(timestamp_null("sales_end"))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        let shops = tenant_table("shops")
+            .col(text("name"))
+            .col(text("kind"))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        let ticket_types = tenant_table("ticket_types")
+            .col(id_ref("event_id"))
+            .col(id_ref_null("shop_id"))
+            .col(text("name"))
+            .col(text_null("category"))
+            .col(int("price_minor"))
+            .col(text("currency"))
+            .col(int_null("capacity"))
+            .col(int_default("sold", 0))
+            .col(boolean("hidden", false))
+            .col(id_ref_null("ga_area_id"))
+            .col(timestamp_null("sales_start"))
+            .col(timestamp_null("sales_end"))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        let customers = tenant_table("customers")
+            .col(text_null("external_id"))
+            .col(text_null("first_name"))
+            .col(text_null("last_name"))
+            .col(text_null("email"))
+            .col(text_null("phone"))
+            .col(text_null("company"))
+            .col(text_null("title"))
+            .col(text_null("gender"))
+            .col(date_null("birth_date"))
+            .col(text_null("address_line"))
+            .col(text_null("postal_code"))
+            .col(text_null("city"))
+            .col(text_null("country"))
+            .col(float_null("latitude"))
+            .col(float_null("longitude"))
+            .col(text_null("language"))
+            .col(boolean("subscriber", false))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        let customer_permissions =
+            keyed_table("customer_permissions", &["customer_id", "permission"])
+                .col(id_ref("customer_id"))
+                .col(ColumnDef::new(name("permission")).string_len(80).not_null())
+                .col(boolean("granted", false))
+                .col(timestamp("changed_at"))
+                .col(text("source"))
+                .to_owned();
+        let customer_tags = keyed_table("customer_tags", &["customer_id", "tag"])
+            .col(id_ref("customer_id"))
+            .col(ColumnDef::new(name("tag")).string_len(80).not_null())
+            .col(timestamp("created_at"))
+            .to_owned();
+        let orders = tenant_table("orders")
+            .col(text_null("external_id"))
+            .col(id_ref_null("customer_id"))
+            .col(text("channel"))
+            .col(text("status"))
+            .col(int("total_minor"))
+            .col(text("currency"))
+            .col(text("source"))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .col(timestamp_null("cancelled_at"))
+            .to_owned();
+        let tickets = tenant_table("tickets")
+            .col(id_ref("order_id"))
+            .col(id_ref("event_id"))
+            .col(id_ref("ticket_type_id"))
+            .col(id_ref_null("customer_id"))
+            .col(id_ref_null("seat_id"))
+            .col(id_ref_null("ga_area_id"))
+            .col(int("price_minor"))
+            .col(text("currency"))
+            .col(text("barcode"))
+            .col(text("delivery_type"))
+            .col(text("status"))
+            .col(timestamp("created_at"))
+            .to_owned();
+        create_all(
+            manager,
+            vec![
+                venues,
+                venue_seats,
+                venue_ga_areas,
+                productions,
+                events,
+                shops,
+                ticket_types,
+                customers,
+                customer_permissions,
+                customer_tags,
+                orders,
+                tickets,
+            ],
+            vec![
+                unique(
+                    "venue_seats",
+                    &[
+                        "organization_id",
+                        "venue_id",
+                        "section_name",
+                        "group_name",
+                        "row_name",
+                        "seat_label",
+                    ],
+                ),
+                unique("venue_ga_areas", &["organization_id", "venue_id", "name"]),
+                index("events", &["organization_id", "starts_at"]),
+                index("events", &["organization_id", "production_id"]),
+                index("ticket_types", &["organization_id", "event_id"]),
+                unique("customers", &["organization_id", "external_id"]),
+                index("customers", &["organization_id", "email"]),
+                index("customer_tags", &["organization_id", "tag"]),
+                unique("orders", &["organization_id", "external_id"]),
+                index("orders", &["organization_id", "customer_id"]),
+                index("orders", &["organization_id", "created_at"]),
+                unique("tickets", &["organization_id", "barcode"]),
+                index("tickets", &["organization_id", "order_id"]),
+                index("tickets", &["organization_id", "event_id"]),
+                index("tickets", &["organization_id", "customer_id"]),
+            ],
+        )
+        .await?;
+        // A seat is sold at most once per event: the database enforces it, whatever the race.
+        // Partial indexes are the same SQL on SQLite and PostgreSQL.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_tickets_seat_per_event ON tickets (organization_id, event_id, seat_id) \
+                 WHERE status = 'valid' AND seat_id IS NOT NULL",
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,7 @@
+//! The ticketing crate's integration tests: services against SQLite and PostgreSQL.
+
+mod catalog;
+mod customers;
+mod fixture;
+mod orders;
+mod venues;

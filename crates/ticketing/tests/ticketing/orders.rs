@@ -1,0 +1,4 @@
+//! Tests of the orders service.
+
+#[allow(unused_imports)]
+use crate::fixture::*;

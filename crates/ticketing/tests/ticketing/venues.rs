@@ -1,0 +1,4 @@
+//! Tests of the venues service.
+
+#[allow(unused_imports)]
+use crate::fixture::*;
