@@ -24,7 +24,7 @@ pub async fn hash_password(password: String) -> Result<String> {
             .map_err(|e| Error::internal(format!("hashing a password failed: {e}")))
     })
     .await
-    .map_err(|e| Error::internal(e))?
+    .map_err(Error::internal)?
 }
 
 /// Checks a password against its stored hash, on the blocking pool.
@@ -38,7 +38,7 @@ pub async fn verify_password(password: String, stored_hash: String) -> Result<bo
             .is_ok()
     })
     .await
-    .map_err(|e| Error::internal(e))
+    .map_err(Error::internal)
 }
 
 /// A password hash nobody can match, compared against when the email is unknown so that a

@@ -15,6 +15,7 @@ use fullhouse_core::error::Error;
 use fullhouse_core::http::{AppState, JSON_BODY_LIMIT};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,12 +24,15 @@ use crate::openapi;
 
 /// The API routes of every module, before they are split into a router and a document.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base_document()).nest(
-        "/api/v1",
-        OpenApiRouter::new()
-            .merge(fullhouse_core::tenancy::api::router())
-            .merge(fullhouse_ticketing::api::router()),
-    )
+    OpenApiRouter::with_openapi(openapi::base_document())
+        .routes(utoipa_axum::routes!(healthz))
+        .routes(utoipa_axum::routes!(metrics))
+        .nest(
+            "/api/v1",
+            OpenApiRouter::new()
+                .merge(fullhouse_core::tenancy::api::router())
+                .merge(fullhouse_ticketing::api::router()),
+        )
 }
 
 /// The whole application.
@@ -41,8 +45,6 @@ pub fn router(state: AppState) -> Router {
             "/api/openapi.json",
             get(move || async move { Json(document.clone()) }),
         )
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
         .merge(crate::pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -53,11 +55,22 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(300),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
+            let request_id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
-/// Liveness and readiness: the database answers.
+/// Liveness and readiness: answers 200 when the database does, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
+    responses((status = 200, description = "the server and its database answer"), (status = 503, description = "the database does not answer")))]
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
@@ -86,6 +99,9 @@ fn prometheus() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Prometheus metrics: request counts and latencies per route, error counts per code.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics() -> Response {
     match prometheus() {
         Some(handle) => (

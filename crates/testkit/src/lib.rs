@@ -37,7 +37,8 @@ pub struct TestDb {
 
 #[derive(Clone, Debug)]
 enum Cleanup {
-    SqliteDir(std::sync::Arc<tempfile::TempDir>),
+    /// Held so the temp directory (and the database file in it) lives as long as the test.
+    SqliteDir(#[allow(dead_code)] std::sync::Arc<tempfile::TempDir>),
     PostgresDatabase { admin_url: String, name: String },
 }
 

@@ -87,3 +87,28 @@ both_backends! {
         app.finish().await;
     }
 }
+
+/// SQLite allows one writer; Fullhouse queues writers on its single write connection, so a burst
+/// of concurrent writes all succeed instead of failing with "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_writers_on_sqlite_all_succeed() {
+    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite).await.expect("sqlite app");
+    let org = app.new_org("writers").await;
+    let writes = (0..200).map(|i| {
+        let app = &app;
+        let token = org.token.clone();
+        async move {
+            if i % 2 == 0 {
+                app.post("/api/v1/productions", &token, json!({"name": format!("Show {i}")})).await
+            } else {
+                app.patch("/api/v1/organization", &token, json!({"name": format!("Renamed {i}")})).await
+            }
+        }
+    });
+    let results = futures::future::join_all(writes).await;
+    let failures: Vec<_> = results.iter().filter(|(status, _)| !status.is_success()).collect();
+    assert!(failures.is_empty(), "{} writes failed, first: {:?}", failures.len(), failures.first());
+    let (_, page) = app.get("/api/v1/productions?limit=500", &org.token).await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(100));
+    app.finish().await;
+}
