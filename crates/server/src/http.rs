@@ -1,11 +1,13 @@
 //! The axum router: `/api/v1` from every module, the OpenAPI document, pages, health, metrics,
 //! and the layers every request passes through (tracing, limits, timeouts, panic catching).
 
-use std::sync::OnceLock;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, State};
 use axum::http::{header, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +15,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use fullhouse_core::error::Error;
 use fullhouse_core::http::{AppState, JSON_BODY_LIMIT};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -48,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::pages::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(LoginLimiter::new(), limit_login_attempts))
         .layer(middleware::from_fn(record_metrics))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
@@ -131,6 +135,42 @@ async fn record_metrics(request: Request<Body>, next: Next) -> Response {
     metrics::histogram!("fullhouse_http_request_duration_seconds", "method" => method, "route" => route)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+/// Login attempts allowed per client address and minute before answers turn to 429.
+const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
+
+/// Password guessing is slowed per client address. Each router has its own limiter, so test
+/// servers in one process do not share a budget.
+#[derive(Clone)]
+struct LoginLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+
+impl LoginLimiter {
+    fn new() -> Self {
+        let per_minute = NonZeroU32::new(LOGIN_ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        Self(Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
+    }
+}
+
+async fn limit_login_attempts(
+    State(limiter): State<LoginLimiter>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let is_login = request.method() == axum::http::Method::POST
+        && matches!(request.uri().path(), "/api/v1/auth/login" | "/login");
+    if is_login {
+        let client = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        if let Some(ip) = client {
+            if limiter.0.check_key(&ip).is_err() {
+                return Error::RateLimited.into_response();
+            }
+        }
+    }
+    next.run(request).await
 }
 
 async fn not_found(request: Request<Body>) -> Response {

@@ -92,23 +92,60 @@ both_backends! {
 /// of concurrent writes all succeed instead of failing with "database is locked".
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_concurrent_writers_on_sqlite_all_succeed() {
-    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite).await.expect("sqlite app");
+    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite)
+        .await
+        .expect("sqlite app");
     let org = app.new_org("writers").await;
     let writes = (0..200).map(|i| {
         let app = &app;
         let token = org.token.clone();
         async move {
             if i % 2 == 0 {
-                app.post("/api/v1/productions", &token, json!({"name": format!("Show {i}")})).await
+                app.post(
+                    "/api/v1/productions",
+                    &token,
+                    json!({"name": format!("Show {i}")}),
+                )
+                .await
             } else {
-                app.patch("/api/v1/organization", &token, json!({"name": format!("Renamed {i}")})).await
+                app.patch(
+                    "/api/v1/organization",
+                    &token,
+                    json!({"name": format!("Renamed {i}")}),
+                )
+                .await
             }
         }
     });
     let results = futures::future::join_all(writes).await;
-    let failures: Vec<_> = results.iter().filter(|(status, _)| !status.is_success()).collect();
-    assert!(failures.is_empty(), "{} writes failed, first: {:?}", failures.len(), failures.first());
+    let failures: Vec<_> = results
+        .iter()
+        .filter(|(status, _)| !status.is_success())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} writes failed, first: {:?}",
+        failures.len(),
+        failures.first()
+    );
     let (_, page) = app.get("/api/v1/productions?limit=500", &org.token).await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(100));
     app.finish().await;
+}
+
+both_backends! {
+    setup = spawn_app;
+
+    async fn password_guessing_is_rate_limited(app: TestApp) {
+        let org = app.new_org("guessing").await;
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            let (status, _) = app.post("/api/v1/auth/login", "", json!({"email": org.admin_email, "password": "guess guess guess"})).await;
+            statuses.push(status.as_u16());
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 10, "{statuses:?}");
+        let (status, body) = app.post("/api/v1/auth/login", "", json!({"email": org.admin_email, "password": org.admin_password})).await;
+        assert_error(status, &body, 429, "rate_limited");
+        app.finish().await;
+    }
 }
