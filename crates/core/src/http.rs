@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::Db;
 use crate::error::{Error, FieldError};
+use crate::files::FileStore;
 use crate::tenancy::model::{Caller, Credential};
 use crate::tenancy::service::TenancyService;
 
@@ -43,6 +44,7 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub files: FileStore,
     pub settings: Arc<Settings>,
 }
 

@@ -7,7 +7,7 @@ use crate::schema::*;
 
 /// The platform migrations, in order. Module crates prepend these to their own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(M0001Platform)]
+    vec![Box::new(M0001Platform), Box::new(M0002Jobs)]
 }
 
 struct M0001Platform;
@@ -109,6 +109,63 @@ impl MigrationTrait for M0001Platform {
                 index("sessions", &["organization_id", "user_id"]),
                 unique("api_tokens", &["token_hash"]),
                 index("domain_events", &["organization_id", "seq"]),
+            ],
+        )
+        .await
+    }
+}
+
+struct M0002Jobs;
+
+impl MigrationName for M0002Jobs {
+    fn name(&self) -> &str {
+        "core_0002_jobs"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002Jobs {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let jobs = tenant_table("jobs")
+            .col(text("kind"))
+            .col(text("title"))
+            .col(json("payload"))
+            .col(ColumnDef::new(name("status")).string_len(20).not_null())
+            .col(
+                ColumnDef::new(name("attempts"))
+                    .integer()
+                    .not_null()
+                    .default(0),
+            )
+            .col(
+                ColumnDef::new(name("max_attempts"))
+                    .integer()
+                    .not_null()
+                    .default(3),
+            )
+            .col(timestamp("run_after"))
+            .col(text_null("lease_owner"))
+            .col(timestamp_null("lease_expires_at"))
+            .col(int_default("progress_done", 0))
+            .col(int_null("progress_total"))
+            .col(text_null("progress_message"))
+            .col(text_null("error"))
+            .col(json("files"))
+            .col(boolean("cancel_requested", false))
+            .col(text_null("idempotency_key"))
+            .col(id_ref_null("created_by"))
+            .col(timestamp("created_at"))
+            .col(timestamp_null("started_at"))
+            .col(timestamp_null("finished_at"))
+            .to_owned();
+        create_all(
+            manager,
+            vec![jobs],
+            vec![
+                // Workers look for due jobs across all organizations.
+                index("jobs", &["status", "run_after"]),
+                unique("jobs", &["organization_id", "idempotency_key"]),
+                index("jobs", &["organization_id", "created_at"]),
             ],
         )
         .await

@@ -56,6 +56,9 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS).
     #[arg(long, env = "FULLHOUSE_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
+    /// Background job loops in this process (0 runs no jobs here).
+    #[arg(long, env = "FULLHOUSE_JOB_WORKERS", default_value_t = 2)]
+    pub job_workers: usize,
     /// Load the demo organization when the database is empty (first start).
     #[arg(long, env = "FULLHOUSE_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -84,6 +87,7 @@ impl StorageArgs {
             database_url: self.database_url.clone(),
             public_url: None,
             secure_cookies: false,
+            job_workers: 0,
         }
     }
 }
@@ -131,6 +135,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.storage.database_url.clone(),
         public_url: args.public_url.clone(),
         secure_cookies: args.secure_cookies,
+        job_workers: args.job_workers,
     };
     let db = crate::open_database(&config).await?;
     if args.demo

@@ -34,6 +34,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             "/api/v1",
             OpenApiRouter::new()
                 .merge(fullhouse_core::tenancy::api::router())
+                .merge(fullhouse_core::jobs::api::router())
+                .merge(crate::jobs::router())
                 .merge(fullhouse_ticketing::api::router()),
         )
 }

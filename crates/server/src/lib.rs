@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod jobs;
 pub mod openapi;
 pub mod pages;
 
@@ -12,6 +13,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use fullhouse_core::http::{AppState, Settings};
+use fullhouse_core::files::FileStore;
+use fullhouse_core::jobs::Worker;
 use fullhouse_core::Db;
 use sea_orm_migration::MigrationTrait;
 use tokio::net::TcpListener;
@@ -31,6 +34,8 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub secure_cookies: bool,
+    /// Background job loops in this process (0: this process runs no jobs).
+    pub job_workers: usize,
 }
 
 impl ServerConfig {
@@ -70,7 +75,7 @@ pub fn app_state(db: Db, config: &ServerConfig, bound: SocketAddr) -> AppState {
             public_url,
             secure_cookies: config.secure_cookies,
         }),
-    }
+    })
 }
 
 /// A server running in the background: its address, and a token that stops it.
@@ -87,10 +92,15 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let state = app_state(db, config, addr);
+    let state = app_state(db, config, addr)?;
     let app = http::router(state.clone());
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
+    if config.job_workers > 0 {
+        let worker = Worker::new(state.db.clone(), state.files.clone(), jobs::registry());
+        let (stop, concurrency) = (shutdown.clone(), config.job_workers);
+        tokio::spawn(async move { worker.run(concurrency, stop).await });
+    }
     let handle = tokio::spawn(async move {
         axum::serve(
             listener,

@@ -41,6 +41,7 @@ impl TestApp {
             database_url: Some(db.url.clone()),
             public_url: None,
             secure_cookies: false,
+            job_workers: 0,
         };
         let server = fullhouse_server::start(&config, db.db.clone())
             .await

@@ -1,0 +1,77 @@
+//! Files that jobs produce and uploads waiting for a job: kept through `object_store`, a local
+//! directory by default, so the same code runs on one box and in a cluster.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, PutPayload};
+
+use crate::error::{Error, Result};
+
+/// A handle to the file store.
+#[derive(Clone)]
+pub struct FileStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileStore").finish_non_exhaustive()
+    }
+}
+
+impl FileStore {
+    /// Files under `dir` (created when missing).
+    pub fn local(dir: &Path) -> Result<FileStore> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::internal(format!(
+                "creating the file directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let store = LocalFileSystem::new_with_prefix(dir).map_err(|e| {
+            Error::internal(format!("opening the file directory {}: {e}", dir.display()))
+        })?;
+        Ok(FileStore {
+            store: Arc::new(store),
+        })
+    }
+
+    /// Any object store (S3-compatible, in-memory for tests).
+    pub fn from_store(store: Arc<dyn ObjectStore>) -> FileStore {
+        FileStore { store }
+    }
+
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<()> {
+        self.store
+            .put(&StorePath::from(key), PutPayload::from(bytes))
+            .await
+            .map_err(|e| Error::internal(format!("storing file {key}: {e}")))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes> {
+        let result = self
+            .store
+            .get(&StorePath::from(key))
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => Error::NotFound("file"),
+                other => Error::internal(format!("reading file {key}: {other}")),
+            })?;
+        result
+            .bytes()
+            .await
+            .map_err(|e| Error::internal(format!("reading file {key}: {e}")))
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        match self.store.delete(&StorePath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(Error::internal(format!("deleting file {key}: {e}"))),
+        }
+    }
+}

@@ -1,0 +1,493 @@
+//! Workers: claim a due job with a lease, keep the lease alive with a heartbeat while the handler
+//! runs, then record success, a retry with backoff, or the final failure.
+//!
+//! A job whose worker died (SIGKILL, power loss) keeps its `running` status until its lease
+//! expires; then any worker claims it again. Every state change after the claim is conditional on
+//! `lease_owner = me`, so a worker that lost its lease can never overwrite the new owner's work.
+//! On PostgreSQL several processes share the queue: the claim is `SELECT … FOR UPDATE SKIP
+//! LOCKED` then an update in one transaction. On SQLite the claim runs on the single write
+//! connection, which serializes claims within the process.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration as StdDuration, Instant};
+
+use bytes::Bytes;
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::model::{backoff, JobId, JobStatus};
+use super::service::{files_of, StoredFile};
+use super::store::jobs;
+use crate::db::{Backend, Db};
+use crate::error::{Error, Result};
+use crate::files::FileStore;
+use crate::ids::OrgId;
+
+/// Runs the jobs of one kind.
+#[async_trait::async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    async fn run(&self, ctx: &JobContext) -> Result<()>;
+}
+
+/// Which handler runs which kind of job.
+#[derive(Default, Clone)]
+pub struct JobRegistry {
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+}
+
+impl JobRegistry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn register(&mut self, kind: &str, handler: impl JobHandler) -> &mut Self {
+        self.handlers.insert(kind.to_string(), Arc::new(handler));
+        self
+    }
+
+    fn handler(&self, kind: &str) -> Option<Arc<dyn JobHandler>> {
+        self.handlers.get(kind).cloned()
+    }
+}
+
+/// What a handler gets: the job's payload, and ways to report progress and attach files.
+pub struct JobContext {
+    pub org: OrgId,
+    pub id: JobId,
+    pub payload: Value,
+    /// 1 on the first attempt.
+    pub attempt: i32,
+    db: Db,
+    files: FileStore,
+    owner: String,
+    stop: CancellationToken,
+    last_progress_write: Mutex<Option<Instant>>,
+}
+
+/// Progress is written at most this often (the last report of a job is always written).
+const PROGRESS_INTERVAL: StdDuration = StdDuration::from_millis(200);
+
+impl JobContext {
+    /// The database, for handlers that write their results.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// True once the job was cancelled or this worker lost its lease: stop soon.
+    pub fn should_stop(&self) -> bool {
+        self.stop.is_cancelled()
+    }
+
+    /// Reports progress. Returns an error when the job should stop, so handlers can `?` it.
+    pub async fn progress(
+        &self,
+        done: i64,
+        total: Option<i64>,
+        message: Option<&str>,
+    ) -> Result<()> {
+        if self.should_stop() {
+            return Err(Error::Conflict {
+                message: "the job was cancelled".into(),
+                field: None,
+            });
+        }
+        let finished = total.is_some_and(|t| done >= t);
+        let due = {
+            let mut last = self
+                .last_progress_write
+                .lock()
+                .map_err(|_| Error::internal("progress lock poisoned"))?;
+            let due = finished || last.is_none_or(|at| at.elapsed() >= PROGRESS_INTERVAL);
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
+        };
+        if !due {
+            return Ok(());
+        }
+        let updated = jobs::Entity::update_many()
+            .col_expr(jobs::Column::ProgressDone, Expr::value(done))
+            .col_expr(jobs::Column::ProgressTotal, Expr::value(total))
+            .col_expr(
+                jobs::Column::ProgressMessage,
+                Expr::value(message.map(str::to_string)),
+            )
+            .filter(self.mine())
+            .exec(self.db.writer())
+            .await?;
+        if updated.rows_affected == 0 {
+            self.stop.cancel();
+            return Err(Error::Conflict {
+                message: "this worker lost the job's lease".into(),
+                field: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// Stores a result file (an export, a rejected-rows file) and lists it on the job.
+    pub async fn attach_file(&self, name: &str, content_type: &str, bytes: Bytes) -> Result<()> {
+        let key = format!("jobs/{}/{}/{}", self.org, self.id, sanitize(name));
+        let size = bytes.len() as u64;
+        self.files.put(&key, bytes).await?;
+        let txn = self.db.begin_write().await?;
+        let job = jobs::Entity::find_by_id((self.org.to_string(), self.id.to_string()))
+            .one(&txn)
+            .await?
+            .ok_or(Error::NotFound("job"))?;
+        let mut files: Vec<StoredFile> = files_of(&job.files)
+            .into_iter()
+            .filter(|f| f.name != name)
+            .map(|f| StoredFile {
+                name: f.name,
+                content_type: f.content_type,
+                bytes: f.bytes,
+                key: f.key,
+            })
+            .collect();
+        files.push(StoredFile {
+            name: name.to_string(),
+            content_type: content_type.to_string(),
+            bytes: size,
+            key,
+        });
+        let value = serde_json::to_value(files).map_err(Error::internal)?;
+        jobs::Entity::update_many()
+            .col_expr(jobs::Column::Files, Expr::value(value))
+            .filter(self.mine())
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// This job, still leased by this worker.
+    fn mine(&self) -> Condition {
+        Condition::all()
+            .add(jobs::Column::OrganizationId.eq(self.org.as_str()))
+            .add(jobs::Column::Id.eq(self.id.as_str()))
+            .add(jobs::Column::LeaseOwner.eq(self.owner.as_str()))
+            .add(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+    }
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Claims and runs jobs.
+#[derive(Clone)]
+pub struct Worker {
+    db: Db,
+    files: FileStore,
+    registry: Arc<JobRegistry>,
+    owner: String,
+    lease: Duration,
+    poll: StdDuration,
+}
+
+impl Worker {
+    pub fn new(db: Db, files: FileStore, registry: JobRegistry) -> Self {
+        let owner = format!("{}-{}", std::process::id(), ulid::Ulid::new());
+        Self {
+            db,
+            files,
+            registry: Arc::new(registry),
+            owner,
+            lease: Duration::seconds(30),
+            poll: StdDuration::from_millis(500),
+        }
+    }
+
+    /// Shorter leases make tests of crash recovery fast.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    pub fn with_poll_interval(mut self, poll: StdDuration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// Runs `concurrency` claim loops until `shutdown`; a loop finishes its current job first.
+    pub async fn run(&self, concurrency: usize, shutdown: CancellationToken) {
+        let mut loops = Vec::new();
+        for _ in 0..concurrency.max(1) {
+            let worker = self.clone();
+            let shutdown = shutdown.clone();
+            loops.push(tokio::spawn(
+                async move { worker.claim_loop(shutdown).await },
+            ));
+        }
+        for handle in loops {
+            let _ = handle.await;
+        }
+    }
+
+    async fn claim_loop(&self, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            match self.run_next().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = ?err, "job worker could not claim a job"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    /// Runs every due job until none is left (tests: deterministic background work).
+    pub async fn run_until_idle(&self) -> Result<usize> {
+        let mut ran = 0;
+        while self.run_next().await? {
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Claims one due job and runs it. `false` when no job is due.
+    pub async fn run_next(&self) -> Result<bool> {
+        let Some(job) = self.claim().await? else {
+            return Ok(false);
+        };
+        self.execute(job).await?;
+        Ok(true)
+    }
+
+    async fn claim(&self) -> Result<Option<jobs::Model>> {
+        let now = Utc::now();
+        let txn = self.db.begin_write().await?;
+        let due = Condition::any()
+            .add(
+                Condition::all()
+                    .add(jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+                    .add(jobs::Column::RunAfter.lte(now)),
+            )
+            .add(
+                Condition::all()
+                    .add(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+                    .add(jobs::Column::LeaseExpiresAt.lt(now)),
+            );
+        let mut select = jobs::Entity::find()
+            .filter(due)
+            .order_by_asc(jobs::Column::RunAfter)
+            .limit(1);
+        if self.db.backend() == Backend::Postgres {
+            select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let Some(job) = select.one(&txn).await? else {
+            txn.commit().await?;
+            return Ok(None);
+        };
+        let key = Condition::all()
+            .add(jobs::Column::OrganizationId.eq(job.organization_id.as_str()))
+            .add(jobs::Column::Id.eq(job.id.as_str()));
+        if job.attempts >= job.max_attempts {
+            // Its last attempt's worker died: record the failure instead of running it again.
+            jobs::Entity::update_many()
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Failed.as_str()),
+                )
+                .col_expr(
+                    jobs::Column::Error,
+                    Expr::value("the worker running the last attempt stopped before it finished"),
+                )
+                .col_expr(
+                    jobs::Column::LeaseOwner,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(jobs::Column::FinishedAt, Expr::value(now))
+                .filter(key)
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            return Ok(None);
+        }
+        jobs::Entity::update_many()
+            .col_expr(
+                jobs::Column::Status,
+                Expr::value(JobStatus::Running.as_str()),
+            )
+            .col_expr(jobs::Column::LeaseOwner, Expr::value(self.owner.as_str()))
+            .col_expr(jobs::Column::LeaseExpiresAt, Expr::value(now + self.lease))
+            .col_expr(jobs::Column::Attempts, Expr::value(job.attempts + 1))
+            .col_expr(
+                jobs::Column::StartedAt,
+                Expr::value(job.started_at.unwrap_or(now)),
+            )
+            .filter(key)
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(Some(jobs::Model {
+            attempts: job.attempts + 1,
+            ..job
+        }))
+    }
+
+    async fn execute(&self, job: jobs::Model) -> Result<()> {
+        let ctx = Arc::new(JobContext {
+            org: OrgId::from_db(job.organization_id.clone()),
+            id: JobId::from_db(job.id.clone()),
+            payload: job.payload.clone(),
+            attempt: job.attempts,
+            db: self.db.clone(),
+            files: self.files.clone(),
+            owner: self.owner.clone(),
+            stop: CancellationToken::new(),
+            last_progress_write: Mutex::new(None),
+        });
+        if job.cancel_requested {
+            return self.settle(&ctx, Outcome::Cancelled).await;
+        }
+        let Some(handler) = self.registry.handler(&job.kind) else {
+            let error = format!("no handler for jobs of kind `{}`", job.kind);
+            return self
+                .settle(
+                    &ctx,
+                    Outcome::Failed {
+                        error,
+                        retry: false,
+                    },
+                )
+                .await;
+        };
+        // Aborted when this future ends or is dropped, so a dead attempt stops renewing its lease.
+        let _heartbeat = AbortOnDrop(tokio::spawn(heartbeat(ctx.clone(), self.lease)));
+        let result = handler.run(&ctx).await;
+        let outcome = match result {
+            _ if ctx.should_stop() => Outcome::Cancelled,
+            Ok(()) => Outcome::Succeeded,
+            Err(err) => {
+                tracing::warn!(job = %ctx.id, kind = %job.kind, error = ?err, "job attempt failed");
+                Outcome::Failed {
+                    error: err.public_message(),
+                    retry: job.attempts < job.max_attempts,
+                }
+            }
+        };
+        self.settle(&ctx, outcome).await
+    }
+
+    /// Records how the attempt ended, if this worker still holds the lease.
+    async fn settle(&self, ctx: &JobContext, outcome: Outcome) -> Result<()> {
+        let now = Utc::now();
+        let mut update = jobs::Entity::update_many()
+            .col_expr(
+                jobs::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                jobs::Column::LeaseExpiresAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            );
+        update = match outcome {
+            Outcome::Succeeded => update
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Succeeded.as_str()),
+                )
+                .col_expr(jobs::Column::Error, Expr::value(Option::<String>::None))
+                .col_expr(jobs::Column::FinishedAt, Expr::value(now)),
+            Outcome::Cancelled => update
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Cancelled.as_str()),
+                )
+                .col_expr(jobs::Column::FinishedAt, Expr::value(now)),
+            Outcome::Failed { error, retry: true } => update
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Queued.as_str()),
+                )
+                .col_expr(jobs::Column::Error, Expr::value(error))
+                .col_expr(
+                    jobs::Column::RunAfter,
+                    Expr::value(now + backoff(ctx.attempt)),
+                ),
+            Outcome::Failed {
+                error,
+                retry: false,
+            } => update
+                .col_expr(
+                    jobs::Column::Status,
+                    Expr::value(JobStatus::Failed.as_str()),
+                )
+                .col_expr(jobs::Column::Error, Expr::value(error))
+                .col_expr(jobs::Column::FinishedAt, Expr::value(now)),
+        };
+        // A cancelled job may have been asked to stop by the lease check itself; match on the
+        // owner only, whatever the status says now.
+        let mine = Condition::all()
+            .add(jobs::Column::OrganizationId.eq(ctx.org.as_str()))
+            .add(jobs::Column::Id.eq(ctx.id.as_str()))
+            .add(jobs::Column::LeaseOwner.eq(ctx.owner.as_str()));
+        update.filter(mine).exec(self.db.writer()).await?;
+        Ok(())
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+enum Outcome {
+    Succeeded,
+    Cancelled,
+    Failed { error: String, retry: bool },
+}
+
+/// Renews the lease every third of its length; notices cancellation and a lost lease.
+async fn heartbeat(ctx: Arc<JobContext>, lease: Duration) {
+    let period = lease.to_std().unwrap_or(StdDuration::from_secs(30)) / 3;
+    loop {
+        tokio::time::sleep(period).await;
+        let renewed = jobs::Entity::update_many()
+            .col_expr(
+                jobs::Column::LeaseExpiresAt,
+                Expr::value(Utc::now() + lease),
+            )
+            .filter(ctx.mine())
+            .exec(ctx.db.writer())
+            .await;
+        match renewed {
+            Ok(result) if result.rows_affected == 0 => {
+                ctx.stop.cancel();
+                return;
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(job = %ctx.id, error = ?err, "renewing a job lease failed"),
+        }
+        let cancel_requested = jobs::Entity::find_by_id((ctx.org.to_string(), ctx.id.to_string()))
+            .one(ctx.db.reader())
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|job| job.cancel_requested);
+        if cancel_requested {
+            ctx.stop.cancel();
+            return;
+        }
+    }
+}

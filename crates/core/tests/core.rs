@@ -1,0 +1,230 @@
+//! The platform's integration tests, on SQLite and PostgreSQL: the job queue.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use fullhouse_core::files::FileStore;
+use fullhouse_core::jobs::{
+    self, JobContext, JobHandler, JobRegistry, JobService, JobStatus, NewJob, Worker,
+};
+use fullhouse_core::tenancy::service::{NewOrganization, TenancyService};
+use fullhouse_core::{Backend, Error, OrgId, Result};
+use fullhouse_testkit::{both_backends, TestDb};
+
+struct Fixture {
+    test_db: TestDb,
+    org: OrgId,
+    files: FileStore,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture(backend: Backend) -> Option<Fixture> {
+    let test_db = TestDb::new(backend, fullhouse_core::migrations::migrations()).await?;
+    let org = TenancyService::new(test_db.db.clone())
+        .create_organization(NewOrganization {
+            name: "Jobs".into(),
+            slug: "jobs".into(),
+            default_language: "en".into(),
+            timezone: "Europe/Copenhagen".into(),
+            currency: "DKK".into(),
+        })
+        .await
+        .expect("organization")
+        .id;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files = FileStore::local(dir.path()).expect("file store");
+    Some(Fixture {
+        test_db,
+        org,
+        files,
+        _dir: dir,
+    })
+}
+
+impl Fixture {
+    fn worker(&self, registry: JobRegistry) -> Worker {
+        Worker::new(self.test_db.db.clone(), self.files.clone(), registry)
+    }
+
+    fn service(&self) -> JobService {
+        JobService::new(self.test_db.db.clone(), self.files.clone())
+    }
+
+    async fn enqueue(&self, kind: &str, payload: serde_json::Value) -> jobs::JobId {
+        let txn = self.test_db.db.begin_write().await.expect("txn");
+        let id = jobs::enqueue(&txn, &self.org, NewJob::new(kind, kind, payload))
+            .await
+            .expect("enqueue");
+        txn.commit().await.expect("commit");
+        id
+    }
+}
+
+/// Counts to `steps`, reporting progress, and writes a result file.
+struct Counter {
+    runs: Arc<AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl JobHandler for Counter {
+    async fn run(&self, ctx: &JobContext) -> Result<()> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        let steps = ctx.payload["steps"].as_i64().unwrap_or(3);
+        for done in 1..=steps {
+            ctx.progress(done, Some(steps), Some("counting")).await?;
+        }
+        ctx.attach_file(
+            "result.csv",
+            "text/csv",
+            bytes::Bytes::from_static(b"n\n3\n"),
+        )
+        .await
+    }
+}
+
+/// Fails every attempt.
+struct AlwaysFails;
+
+#[async_trait::async_trait]
+impl JobHandler for AlwaysFails {
+    async fn run(&self, _ctx: &JobContext) -> Result<()> {
+        Err(Error::invalid("row 2", "the SMTP server said no"))
+    }
+}
+
+/// Waits until the job is cancelled.
+struct WaitsForever;
+
+#[async_trait::async_trait]
+impl JobHandler for WaitsForever {
+    async fn run(&self, ctx: &JobContext) -> Result<()> {
+        loop {
+            ctx.progress(0, None, Some("waiting")).await?;
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+    }
+}
+
+both_backends! {
+    setup = fixture;
+
+    async fn a_job_runs_to_success_with_progress_and_a_result_file(fx: Fixture) {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut registry = JobRegistry::new();
+        registry.register("count", Counter { runs: runs.clone() });
+        let id = fx.enqueue("count", serde_json::json!({"steps": 5})).await;
+        let ran = fx.worker(registry).run_until_idle().await.expect("runs");
+        assert_eq!(ran, 1);
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!(job.status, JobStatus::Succeeded);
+        assert_eq!((job.progress_done, job.progress_total, job.percent()), (5, Some(5), Some(100)));
+        assert_eq!(job.attempts, 1);
+        let (file, bytes) = fx.service().file(&fx.org, &id, "result.csv").await.expect("file");
+        assert_eq!((file.content_type.as_str(), &bytes[..]), ("text/csv", &b"n\n3\n"[..]));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        fx.test_db.finish().await;
+    }
+
+    async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists(fx: Fixture) {
+        let txn = fx.test_db.db.begin_write().await.expect("txn");
+        let id = jobs::enqueue(&txn, &fx.org, NewJob::new("count", "count", serde_json::json!({}))).await.expect("enqueue");
+        txn.rollback().await.expect("rollback");
+        assert!(matches!(fx.service().get(&fx.org, &id).await, Err(Error::NotFound(_))));
+        fx.test_db.finish().await;
+    }
+
+    async fn a_failing_job_is_retried_with_backoff_then_marked_failed_with_its_error(fx: Fixture) {
+        let mut registry = JobRegistry::new();
+        registry.register("fails", AlwaysFails);
+        let id = fx.enqueue("fails", serde_json::json!({})).await;
+        let worker = fx.worker(registry);
+        assert_eq!(worker.run_until_idle().await.expect("first attempt"), 1);
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Queued, 1), "waits for its backoff");
+        assert!(job.error.as_deref().unwrap_or_default().contains("SMTP"));
+        // Make the retries due now instead of waiting for the backoff.
+        for _ in 0..2 {
+            make_due(&fx).await;
+            worker.run_until_idle().await.expect("retry");
+        }
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Failed, 3));
+        assert!(job.finished_at.is_some());
+        fx.test_db.finish().await;
+    }
+
+    async fn cancelling_stops_a_queued_job_at_once_and_a_running_one_at_its_next_report(fx: Fixture) {
+        let queued = fx.enqueue("wait", serde_json::json!({})).await;
+        let job = fx.service().cancel(&fx.org, &queued).await.expect("cancel");
+        assert_eq!(job.status, JobStatus::Cancelled);
+
+        let running = fx.enqueue("wait", serde_json::json!({})).await;
+        let mut registry = JobRegistry::new();
+        registry.register("wait", WaitsForever);
+        let worker = fx.worker(registry).with_lease(Duration::seconds(3));
+        let run = tokio::spawn(async move { worker.run_next().await });
+        wait_for_status(&fx, &running, JobStatus::Running).await;
+        fx.service().cancel(&fx.org, &running).await.expect("cancel");
+        tokio::time::timeout(StdDuration::from_secs(10), run).await.expect("stops").expect("joins").expect("runs");
+        assert_eq!(fx.service().get(&fx.org, &running).await.expect("job").status, JobStatus::Cancelled);
+        fx.test_db.finish().await;
+    }
+
+    async fn a_job_whose_worker_died_is_taken_again_after_its_lease_expires(fx: Fixture) {
+        let id = fx.enqueue("count", serde_json::json!({"steps": 2})).await;
+        let mut stuck = JobRegistry::new();
+        stuck.register("count", WaitsForever);
+        let dying = fx.worker(stuck).with_lease(Duration::seconds(1));
+        let run = tokio::spawn(async move { dying.run_next().await });
+        wait_for_status(&fx, &id, JobStatus::Running).await;
+        run.abort(); // the worker dies mid-job: no more heartbeats, no final state
+        let _ = run.await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut registry = JobRegistry::new();
+        registry.register("count", Counter { runs: runs.clone() });
+        let rescuer = fx.worker(registry);
+        assert_eq!(rescuer.run_until_idle().await.expect("nothing due yet"), 0, "the lease still holds");
+        tokio::time::sleep(StdDuration::from_millis(1_200)).await;
+        assert_eq!(rescuer.run_until_idle().await.expect("taken again"), 1);
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 2));
+        fx.test_db.finish().await;
+    }
+
+    async fn an_idempotency_key_enqueues_once(fx: Fixture) {
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let txn = fx.test_db.db.begin_write().await.expect("txn");
+            let mut new = NewJob::new("count", "count", serde_json::json!({}));
+            new.idempotency_key = Some("import-file-abc".into());
+            ids.push(jobs::enqueue(&txn, &fx.org, new).await.expect("enqueue"));
+            txn.commit().await.expect("commit");
+        }
+        assert!(ids.windows(2).all(|w| w[0] == w[1]));
+        fx.test_db.finish().await;
+    }
+}
+
+async fn make_due(fx: &Fixture) {
+    use sea_orm::ConnectionTrait;
+    fx.test_db
+        .db
+        .writer()
+        .execute_unprepared(
+            "UPDATE jobs SET run_after = '2000-01-01T00:00:00Z' WHERE status = 'queued'",
+        )
+        .await
+        .expect("make due");
+}
+
+async fn wait_for_status(fx: &Fixture, id: &jobs::JobId, status: JobStatus) {
+    for _ in 0..200 {
+        if fx.service().get(&fx.org, id).await.map(|j| j.status).ok() == Some(status) {
+            return;
+        }
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    panic!("job {id} never reached {status:?}");
+}
