@@ -7,7 +7,11 @@ use crate::schema::*;
 
 /// The platform migrations, in order. Module crates prepend these to their own.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(M0001Platform), Box::new(M0002Jobs)]
+    vec![
+        Box::new(M0001Platform),
+        Box::new(M0002Jobs),
+        Box::new(M0003Mail),
+    ]
 }
 
 struct M0001Platform;
@@ -166,6 +170,82 @@ impl MigrationTrait for M0002Jobs {
                 index("jobs", &["status", "run_after"]),
                 unique("jobs", &["organization_id", "idempotency_key"]),
                 index("jobs", &["organization_id", "created_at"]),
+            ],
+        )
+        .await
+    }
+}
+
+struct M0003Mail;
+
+impl MigrationName for M0003Mail {
+    fn name(&self) -> &str {
+        "core_0003_mail"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003Mail {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let settings = Table::create()
+            .table(name("mail_settings"))
+            .col(
+                ColumnDef::new(name("organization_id"))
+                    .string_len(40)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(text("sender_name"))
+            .col(text("sender_email"))
+            .col(text_null("reply_to"))
+            .col(json("transport"))
+            .col(timestamp("updated_at"))
+            .to_owned();
+        let templates = Table::create()
+            .table(name("mail_templates"))
+            .col(id_ref("organization_id"))
+            .col(ColumnDef::new(name("key")).string_len(80).not_null())
+            .col(ColumnDef::new(name("language")).string_len(5).not_null())
+            .col(text("subject"))
+            .col(text("html"))
+            .col(text("text"))
+            .col(timestamp("updated_at"))
+            .primary_key(
+                Index::create()
+                    .col(name("organization_id"))
+                    .col(name("key"))
+                    .col(name("language")),
+            )
+            .to_owned();
+        let outbox = tenant_table("outbox")
+            .col(text("idempotency_key"))
+            .col(text("to_email"))
+            .col(text_null("to_name"))
+            .col(text("subject"))
+            .col(text("html"))
+            .col(text("text"))
+            .col(id_ref_null("customer_id"))
+            .col(text_null("permission"))
+            .col(text_null("unsubscribe_token"))
+            .col(ColumnDef::new(name("status")).string_len(20).not_null())
+            .col(
+                ColumnDef::new(name("attempts"))
+                    .integer()
+                    .not_null()
+                    .default(0),
+            )
+            .col(text_null("error"))
+            .col(text_null("claim"))
+            .col(timestamp("created_at"))
+            .col(timestamp_null("sent_at"))
+            .to_owned();
+        create_all(
+            manager,
+            vec![settings, templates, outbox],
+            vec![
+                unique("outbox", &["organization_id", "idempotency_key"]),
+                index("outbox", &["organization_id", "status"]),
+                unique("outbox", &["unsubscribe_token"]),
             ],
         )
         .await

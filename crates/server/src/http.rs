@@ -35,6 +35,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .merge(fullhouse_core::tenancy::api::router())
                 .merge(fullhouse_core::jobs::api::router())
+                .merge(fullhouse_core::mail::api::router())
                 .merge(crate::jobs::router())
                 .merge(fullhouse_ticketing::api::router()),
         )

@@ -1,21 +1,38 @@
 //! The job kinds the server itself provides, and the registry of every module's job handlers.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::Response;
 use fullhouse_core::error::{ErrorBody, Result};
 use fullhouse_core::http::{created, ApiJson, AppState};
 use fullhouse_core::jobs::{self, Job, JobContext, JobHandler, JobRegistry, JobService, NewJob};
+use fullhouse_core::mail::{Consents, Delivery};
 use fullhouse_core::{Caller, Error, Permission};
+use fullhouse_ticketing::service::consent::CustomerConsents;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Every job kind this binary can run.
-pub fn registry() -> JobRegistry {
+pub fn registry(state: &AppState) -> JobRegistry {
     let mut registry = JobRegistry::new();
     registry.register(DEMO_COUNT, DemoCount);
+    registry.register(
+        fullhouse_core::mail::DELIVER_JOB,
+        Delivery {
+            consents: consents(state),
+            mail_dir: state.settings.data_dir.join("mail"),
+            public_url: state.settings.public_url.clone(),
+        },
+    );
     registry
+}
+
+/// Customer consents, as mail delivery and unsubscribing need them.
+pub fn consents(state: &AppState) -> Consents {
+    Arc::new(CustomerConsents::new(state.db.clone()))
 }
 
 /// A job that only counts, slowly: lets an organizer (and the browser tests) see the Jobs page,
@@ -41,11 +58,19 @@ fn default_step_ms() -> u64 {
 #[async_trait::async_trait]
 impl JobHandler for DemoCount {
     async fn run(&self, ctx: &JobContext) -> Result<()> {
-        let steps = ctx.payload["steps"].as_i64().unwrap_or(100).clamp(1, 10_000);
+        let steps = ctx.payload["steps"]
+            .as_i64()
+            .unwrap_or(100)
+            .clamp(1, 10_000);
         let step_ms = ctx.payload["step_ms"].as_u64().unwrap_or(20).min(1_000);
         for done in 1..=steps {
             tokio::time::sleep(std::time::Duration::from_millis(step_ms)).await;
-            ctx.progress(done, Some(steps), Some(&format!("counted {done} of {steps}"))).await?;
+            ctx.progress(
+                done,
+                Some(steps),
+                Some(&format!("counted {done} of {steps}")),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -79,5 +104,9 @@ async fn start_demo_job(
     new.created_by = Some(caller.actor());
     let id = jobs::enqueue(&txn, &caller.org, new).await?;
     txn.commit().await?;
-    Ok(created(JobService::new(state.db.clone(), state.files.clone()).get(&caller.org, &id).await?))
+    Ok(created(
+        JobService::new(state.db.clone(), state.files.clone())
+            .get(&caller.org, &id)
+            .await?,
+    ))
 }

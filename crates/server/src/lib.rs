@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use fullhouse_core::http::{AppState, Settings};
 use fullhouse_core::files::FileStore;
+use fullhouse_core::http::{AppState, Settings};
 use fullhouse_core::jobs::Worker;
 use fullhouse_core::Db;
 use sea_orm_migration::MigrationTrait;
@@ -63,13 +63,16 @@ pub async fn open_database(config: &ServerConfig) -> anyhow::Result<Db> {
 }
 
 /// The state handlers share.
-pub fn app_state(db: Db, config: &ServerConfig, bound: SocketAddr) -> AppState {
+pub fn app_state(db: Db, config: &ServerConfig, bound: SocketAddr) -> anyhow::Result<AppState> {
     let public_url = config
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{bound}"));
-    AppState {
+    let files =
+        FileStore::local(&config.data_dir.join("files")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok(AppState {
         db,
+        files,
         settings: Arc::new(Settings {
             data_dir: config.data_dir.clone(),
             public_url,
@@ -97,7 +100,11 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     if config.job_workers > 0 {
-        let worker = Worker::new(state.db.clone(), state.files.clone(), jobs::registry());
+        let worker = Worker::new(
+            state.db.clone(),
+            state.files.clone(),
+            jobs::registry(&state),
+        );
         let (stop, concurrency) = (shutdown.clone(), config.job_workers);
         tokio::spawn(async move { worker.run(concurrency, stop).await });
     }

@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", axum::routing::post(logout))
         .route("/static/app.css", get(stylesheet))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe_form).post(unsubscribe),
+        )
 }
 
 #[derive(Template, WebTemplate)]
@@ -184,4 +188,44 @@ async fn logout(
         Redirect::to("/login"),
     )
         .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "unsubscribe.html")]
+struct UnsubscribePage {
+    lang: &'static str,
+    token: String,
+    done: bool,
+}
+
+/// The page behind the unsubscribe link: one button, so a link preview or a mail scanner that
+/// fetches the link (GET) does not unsubscribe anybody by accident.
+async fn unsubscribe_form(axum::extract::Path(token): axum::extract::Path<String>) -> Response {
+    UnsubscribePage {
+        lang: "en",
+        token,
+        done: false,
+    }
+    .into_response()
+}
+
+/// One-click unsubscribe (RFC 8058): the mail client POSTs `List-Unsubscribe=One-Click`, or the
+/// person presses the button. The answer is the same whether or not the token exists.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    let consents = crate::jobs::consents(&state);
+    match fullhouse_core::mail::MailService::new(state.db.clone())
+        .unsubscribe(&token, consents.as_ref())
+        .await
+    {
+        Ok(_) => UnsubscribePage {
+            lang: "en",
+            token,
+            done: true,
+        }
+        .into_response(),
+        Err(err) => err.into_response(),
+    }
 }

@@ -1,6 +1,7 @@
 //! Operations on the ticketing facts: one transaction each, the organization first.
 
 pub mod catalog;
+pub mod consent;
 pub mod customers;
 pub mod orders;
 pub mod venues;

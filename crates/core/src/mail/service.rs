@@ -1,0 +1,392 @@
+//! Sender settings, templates, queueing messages into the outbox, and unsubscribing.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::Value;
+
+use super::model::*;
+use super::store::{mail_settings, mail_templates, outbox};
+use super::templates;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::http::{Page, PageParams};
+use crate::ids::OrgId;
+use crate::jobs::{self, NewJob};
+use crate::tenancy::model::validate_email;
+use crate::tenancy::service::required;
+
+/// The job kind that drains an organization's outbox.
+pub const DELIVER_JOB: &str = "mail.deliver";
+
+/// Customer consents live with the customers (ticketing); mail asks through this trait so the
+/// dependency keeps pointing one way.
+#[async_trait::async_trait]
+pub trait ConsentRegistry: Send + Sync + 'static {
+    /// Whether the customer's `permission` is currently granted.
+    async fn allows(&self, org: &OrgId, customer_id: &str, permission: &str) -> Result<bool>;
+    /// Withdraws `permission`, recording the time and `source`.
+    async fn withdraw(
+        &self,
+        org: &OrgId,
+        customer_id: &str,
+        permission: &str,
+        source: &str,
+    ) -> Result<()>;
+}
+
+/// A consent registry shared by the delivery job and the unsubscribe endpoint.
+pub type Consents = Arc<dyn ConsentRegistry>;
+
+#[derive(Clone)]
+pub struct MailService {
+    db: Db,
+}
+
+impl MailService {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// The organization's settings; a file drop from "<organization>" until they are set.
+    pub async fn settings(&self, org: &OrgId) -> Result<MailSettings> {
+        let stored = mail_settings::Entity::find_by_id(org.as_str())
+            .one(self.db.reader())
+            .await?;
+        match stored {
+            Some(m) => Ok(MailSettings {
+                sender_name: m.sender_name,
+                sender_email: m.sender_email,
+                reply_to: m.reply_to,
+                transport: serde_json::from_value(m.transport).map_err(Error::internal)?,
+            }),
+            None => {
+                let name = crate::tenancy::service::TenancyService::new(self.db.clone())
+                    .organization(org)
+                    .await?
+                    .name;
+                Ok(MailSettings {
+                    sender_name: name,
+                    sender_email: "no-reply@fullhouse.invalid".into(),
+                    reply_to: None,
+                    transport: Transport::FileDrop,
+                })
+            }
+        }
+    }
+
+    /// Saves the settings. An SMTP password left out keeps the stored one.
+    pub async fn put_settings(&self, org: &OrgId, settings: MailSettings) -> Result<MailSettings> {
+        let sender_name = required("sender_name", &settings.sender_name)?;
+        let sender_email = validate_email("sender_email", &settings.sender_email)?;
+        let reply_to = match settings
+            .reply_to
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(reply_to) => Some(validate_email("reply_to", reply_to)?),
+            None => None,
+        };
+        let mut transport = settings.transport;
+        if let Transport::Smtp {
+            host,
+            port,
+            password,
+            ..
+        } = &mut transport
+        {
+            *host = required("transport.host", host)?;
+            if *port == 0 {
+                return Err(Error::invalid(
+                    "transport.port",
+                    "must be between 1 and 65535",
+                ));
+            }
+            if password.is_none() {
+                if let Ok(MailSettings {
+                    transport: Transport::Smtp { password: old, .. },
+                    ..
+                }) = self.settings(org).await
+                {
+                    *password = old;
+                }
+            }
+        }
+        let model = mail_settings::ActiveModel {
+            organization_id: Set(org.to_string()),
+            sender_name: Set(sender_name),
+            sender_email: Set(sender_email),
+            reply_to: Set(reply_to),
+            transport: Set(serde_json::to_value(&transport).map_err(Error::internal)?),
+            updated_at: Set(Utc::now()),
+        };
+        let txn = self.db.begin_write().await?;
+        mail_settings::Entity::insert(model)
+            .on_conflict(
+                OnConflict::column(mail_settings::Column::OrganizationId)
+                    .update_columns([
+                        mail_settings::Column::SenderName,
+                        mail_settings::Column::SenderEmail,
+                        mail_settings::Column::ReplyTo,
+                        mail_settings::Column::Transport,
+                        mail_settings::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        self.settings(org).await
+    }
+
+    /// The organization's template for `key` in `language`, or the built-in one.
+    pub async fn template(&self, org: &OrgId, key: &str, language: &str) -> Result<MailTemplate> {
+        let language = if TEMPLATE_LANGUAGES.contains(&language) {
+            language
+        } else {
+            "en"
+        };
+        let stored = mail_templates::Entity::find_by_id((
+            org.to_string(),
+            key.to_string(),
+            language.to_string(),
+        ))
+        .one(self.db.reader())
+        .await?;
+        match stored {
+            Some(m) => Ok(MailTemplate {
+                key: m.key,
+                language: m.language,
+                subject: m.subject,
+                html: m.html,
+                text: m.text,
+                built_in: false,
+            }),
+            None => templates::built_in(key, language).ok_or(Error::NotFound("template")),
+        }
+    }
+
+    /// Every template key in every language, the organization's version where it has one.
+    pub async fn templates(&self, org: &OrgId) -> Result<Vec<MailTemplate>> {
+        let mut all = Vec::new();
+        for key in templates::BUILT_IN_KEYS {
+            for language in TEMPLATE_LANGUAGES {
+                all.push(self.template(org, key, language).await?);
+            }
+        }
+        Ok(all)
+    }
+
+    /// Saves the organization's version of a template after checking it compiles.
+    pub async fn put_template(&self, org: &OrgId, template: MailTemplate) -> Result<MailTemplate> {
+        if templates::built_in(&template.key, "en").is_none() {
+            return Err(Error::NotFound("template"));
+        }
+        if !TEMPLATE_LANGUAGES.contains(&template.language.as_str()) {
+            return Err(Error::invalid("language", "use en, da or fr"));
+        }
+        required("subject", &template.subject)?;
+        required("html", &template.html)?;
+        templates::validate(&template)?;
+        let model = mail_templates::ActiveModel {
+            organization_id: Set(org.to_string()),
+            key: Set(template.key.clone()),
+            language: Set(template.language.clone()),
+            subject: Set(template.subject.clone()),
+            html: Set(template.html.clone()),
+            text: Set(template.text.clone()),
+            updated_at: Set(Utc::now()),
+        };
+        let txn = self.db.begin_write().await?;
+        mail_templates::Entity::insert(model)
+            .on_conflict(
+                OnConflict::columns([
+                    mail_templates::Column::OrganizationId,
+                    mail_templates::Column::Key,
+                    mail_templates::Column::Language,
+                ])
+                .update_columns([
+                    mail_templates::Column::Subject,
+                    mail_templates::Column::Html,
+                    mail_templates::Column::Text,
+                    mail_templates::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        self.template(org, &template.key, &template.language).await
+    }
+
+    /// Renders `template` with `variables` (the editor's preview).
+    pub fn preview(&self, template: &MailTemplate, variables: &Value) -> Result<Rendered> {
+        templates::render(template, variables)
+    }
+
+    /// The outbox, newest first.
+    pub async fn outbox(&self, org: &OrgId, params: &PageParams) -> Result<Page<OutboxMessage>> {
+        let limit = params.limit()?;
+        let mut select =
+            outbox::Entity::find().filter(outbox::Column::OrganizationId.eq(org.as_str()));
+        if let Some(before) = params.after() {
+            select = select.filter(outbox::Column::Id.lt(before));
+        }
+        let rows = select
+            .order_by_desc(outbox::Column::Id)
+            .limit(limit + 1)
+            .all(self.db.reader())
+            .await?;
+        let page = Page::from_rows(rows, limit, |m| m.id.clone());
+        let items = page
+            .items
+            .into_iter()
+            .map(outbox_message_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
+    }
+
+    /// Withdraws the permission a marketing message was sent under (one-click unsubscribe).
+    /// Answers the same whether or not the token exists, and is idempotent.
+    pub async fn unsubscribe(&self, token: &str, consents: &dyn ConsentRegistry) -> Result<bool> {
+        let found = outbox::Entity::find()
+            .filter(outbox::Column::UnsubscribeToken.eq(token))
+            .one(self.db.reader())
+            .await?;
+        let Some(message) = found else {
+            return Ok(false);
+        };
+        let (Some(customer), Some(permission)) = (message.customer_id, message.permission) else {
+            return Ok(false);
+        };
+        let org = OrgId::from_db(message.organization_id);
+        consents
+            .withdraw(&org, &customer, &permission, "unsubscribe link")
+            .await?;
+        Ok(true)
+    }
+}
+
+/// `<public-url>/unsubscribe/<token>`: the link in the message and its `List-Unsubscribe` header.
+pub fn unsubscribe_url(public_url: &str, token: &str) -> String {
+    format!("{}/unsubscribe/{token}", public_url.trim_end_matches('/'))
+}
+
+/// A fresh unsubscribe token for a marketing message.
+pub fn new_unsubscribe_token() -> String {
+    crate::auth::new_token("")
+}
+
+/// Queues messages in the caller's transaction, and one delivery job for the organization.
+/// Messages whose idempotency key is already queued are skipped, so a retried job never queues
+/// (and so never sends) a message twice. Returns how many were newly queued.
+pub async fn queue(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    messages: Vec<QueuedMessage>,
+) -> Result<usize> {
+    let now = Utc::now();
+    let mut queued = 0;
+    let mut rows = Vec::with_capacity(messages.len());
+    for message in messages {
+        let to_email = validate_email("to_email", &message.message.to_email)?;
+        let text = message
+            .message
+            .text
+            .clone()
+            .unwrap_or_else(|| templates::html_to_text(&message.message.html));
+        let (customer_id, permission) = match &message.message.marketing {
+            Some(consent) => (
+                Some(consent.customer_id.clone()),
+                Some(consent.permission.clone()),
+            ),
+            None => (None, None),
+        };
+        rows.push(outbox::ActiveModel {
+            organization_id: Set(org.to_string()),
+            id: Set(MessageId::generate().into_string()),
+            idempotency_key: Set(message.message.idempotency_key),
+            to_email: Set(to_email),
+            to_name: Set(message.message.to_name),
+            subject: Set(message.message.subject),
+            html: Set(message.message.html),
+            text: Set(text),
+            customer_id: Set(customer_id),
+            permission: Set(permission),
+            unsubscribe_token: Set(message.unsubscribe_token),
+            status: Set(MessageStatus::Queued.as_str().to_string()),
+            attempts: Set(0),
+            error: Set(None),
+            claim: Set(None),
+            created_at: Set(now),
+            sent_at: Set(None),
+        });
+    }
+    // 16 columns a row: chunks of 1,000 stay far below SQLite's bound-parameter limit.
+    let mut chunks = Vec::new();
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(1_000));
+        chunks.push(std::mem::replace(&mut rows, rest));
+    }
+    for chunk in chunks {
+        let len = chunk.len();
+        let result = outbox::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    outbox::Column::OrganizationId,
+                    outbox::Column::IdempotencyKey,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await;
+        queued += match result {
+            Ok(inserted) => usize::try_from(inserted).unwrap_or(len),
+            Err(sea_orm::DbErr::RecordNotInserted) => 0,
+            Err(err) => return Err(err.into()),
+        };
+    }
+    if queued > 0 {
+        let job = NewJob::new(DELIVER_JOB, "Deliver mail", serde_json::json!({}));
+        jobs::enqueue(
+            conn,
+            org,
+            NewJob {
+                max_attempts: 10,
+                ..job
+            },
+        )
+        .await?;
+    }
+    Ok(queued)
+}
+
+/// A message ready for the outbox, with the unsubscribe token its body links to (marketing).
+#[derive(Debug, Clone)]
+pub struct QueuedMessage {
+    pub message: NewMessage,
+    pub unsubscribe_token: Option<String>,
+}
+
+pub(crate) fn outbox_message_from(m: outbox::Model) -> Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: MessageId::from_db(m.id),
+        to_email: m.to_email,
+        subject: m.subject,
+        status: MessageStatus::parse(&m.status)?,
+        marketing: m.permission.is_some(),
+        error: m.error,
+        attempts: m.attempts,
+        created_at: m.created_at,
+        sent_at: m.sent_at,
+    })
+}

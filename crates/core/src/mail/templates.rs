@@ -1,0 +1,236 @@
+//! Built-in templates in English, Danish and French, and rendering with minijinja.
+//!
+//! Organizers edit templates in the UI, so rendering is sandboxed: minijinja has no file or
+//! network access, templates cannot include others, HTML variables are escaped, and a fuel limit
+//! stops a template that loops forever.
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde_json::Value;
+
+use super::model::{MailTemplate, Rendered};
+use crate::error::{Error, Result};
+
+/// The variables each template gets, for the editor's help text.
+pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)] {
+    match key {
+        "job_finished" => &[
+            ("organization", "the organization's name"),
+            ("recipient", "the name of the person who started the job"),
+            (
+                "job.title",
+                "what the job did, e.g. \"Import audience VIP codes\"",
+            ),
+            ("job.status", "succeeded, failed or cancelled"),
+            ("job.error", "why it failed (empty when it succeeded)"),
+            ("job.url", "the job's page"),
+        ],
+        "campaign_link" => &[
+            ("organization", "the organization's name"),
+            ("customer.first_name", "the customer's first name"),
+            ("customer.last_name", "the customer's last name"),
+            ("custom_text", "the text written for this send"),
+            ("campaign_url", "the link to the offer"),
+            (
+                "unsubscribe_url",
+                "the one-click unsubscribe link (always add it)",
+            ),
+        ],
+        _ => &[],
+    }
+}
+
+/// The template keys with built-in versions.
+pub const BUILT_IN_KEYS: [&str; 2] = ["job_finished", "campaign_link"];
+
+/// The built-in version of `key` in `language` (English when the language has none).
+pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
+    let (subject, html) = match (key, language) {
+        ("job_finished", "da") => (
+            "{{ job.title }}: {% if job.status == 'succeeded' %}fuldført{% else %}mislykkedes{% endif %}",
+            "<p>Hej {{ recipient }},</p><p>Jobbet <strong>{{ job.title }}</strong> er {% if job.status == 'succeeded' %}fuldført{% else %}mislykkedes: {{ job.error }}{% endif %}.</p><p><a href=\"{{ job.url }}\">Se jobbet</a></p><p>{{ organization }}</p>",
+        ),
+        ("job_finished", "fr") => (
+            "{{ job.title }} : {% if job.status == 'succeeded' %}terminé{% else %}échec{% endif %}",
+            "<p>Bonjour {{ recipient }},</p><p>La tâche <strong>{{ job.title }}</strong> {% if job.status == 'succeeded' %}est terminée{% else %}a échoué : {{ job.error }}{% endif %}.</p><p><a href=\"{{ job.url }}\">Voir la tâche</a></p><p>{{ organization }}</p>",
+        ),
+        ("job_finished", _) => (
+            "{{ job.title }}: {% if job.status == 'succeeded' %}done{% else %}failed{% endif %}",
+            "<p>Hello {{ recipient }},</p><p>The job <strong>{{ job.title }}</strong> {% if job.status == 'succeeded' %}has finished{% else %}failed: {{ job.error }}{% endif %}.</p><p><a href=\"{{ job.url }}\">See the job</a></p><p>{{ organization }}</p>",
+        ),
+        ("campaign_link", "da") => (
+            "Et tilbud til dig fra {{ organization }}",
+            "<p>Kære {{ customer.first_name }},</p><p>{{ custom_text }}</p><p><a href=\"{{ campaign_url }}\">Se tilbuddet</a></p><p style=\"font-size:12px\"><a href=\"{{ unsubscribe_url }}\">Afmeld</a></p>",
+        ),
+        ("campaign_link", "fr") => (
+            "Une offre pour vous de {{ organization }}",
+            "<p>Cher·e {{ customer.first_name }},</p><p>{{ custom_text }}</p><p><a href=\"{{ campaign_url }}\">Voir l'offre</a></p><p style=\"font-size:12px\"><a href=\"{{ unsubscribe_url }}\">Se désabonner</a></p>",
+        ),
+        ("campaign_link", _) => (
+            "An offer for you from {{ organization }}",
+            "<p>Dear {{ customer.first_name }},</p><p>{{ custom_text }}</p><p><a href=\"{{ campaign_url }}\">See the offer</a></p><p style=\"font-size:12px\"><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>",
+        ),
+        _ => return None,
+    };
+    Some(MailTemplate {
+        key: key.to_string(),
+        language: language.to_string(),
+        subject: subject.to_string(),
+        html: html.to_string(),
+        text: String::new(),
+        built_in: true,
+    })
+}
+
+/// A sandboxed environment: strict about undefined variables so typos show in the preview.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_fuel(Some(50_000));
+    env.set_auto_escape_callback(|name| {
+        if name == "html" {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env
+}
+
+/// Renders a template with `variables`; errors name the part (subject, html, text) and the line.
+pub fn render(template: &MailTemplate, variables: &Value) -> Result<Rendered> {
+    let env = environment();
+    let subject = render_part(&env, "subject", &template.subject, variables)?;
+    let html = render_part(&env, "html", &template.html, variables)?;
+    let text = if template.text.trim().is_empty() {
+        html_to_text(&html)
+    } else {
+        render_part(&env, "text", &template.text, variables)?
+    };
+    Ok(Rendered {
+        subject: subject.trim().replace(['\r', '\n'], " "),
+        html,
+        text,
+    })
+}
+
+/// Checks a template compiles, without rendering it.
+pub fn validate(template: &MailTemplate) -> Result<()> {
+    let env = environment();
+    for (part, source) in [
+        ("subject", &template.subject),
+        ("html", &template.html),
+        ("text", &template.text),
+    ] {
+        env.template_from_named_str(part, source)
+            .map_err(|e| template_error(part, &e))?;
+    }
+    Ok(())
+}
+
+fn render_part(
+    env: &Environment<'_>,
+    part: &'static str,
+    source: &str,
+    variables: &Value,
+) -> Result<String> {
+    let template = env
+        .template_from_named_str(part, source)
+        .map_err(|e| template_error(part, &e))?;
+    template
+        .render(variables)
+        .map_err(|e| template_error(part, &e))
+}
+
+fn template_error(part: &str, err: &minijinja::Error) -> Error {
+    let line = err
+        .line()
+        .map(|l| format!(" (line {l})"))
+        .unwrap_or_default();
+    Error::invalid(
+        part,
+        format!("{}{line}", err.detail().unwrap_or(&err.kind().to_string())),
+    )
+}
+
+/// The text part of a message whose template has none.
+pub fn html_to_text(html: &str) -> String {
+    html2text::from_read(html.as_bytes(), 78).unwrap_or_else(|_| html.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_built_in_template_renders_in_every_language() {
+        for key in BUILT_IN_KEYS {
+            for language in super::super::model::TEMPLATE_LANGUAGES {
+                let template = built_in(key, language).expect("built in");
+                let rendered = render(
+                    &template,
+                    &json!({"organization": "Demo Theatre", "job": {"title": "Import", "status": "succeeded"}, "customer": {"first_name": "Søren"}}),
+                );
+                assert!(rendered.is_ok(), "{key}/{language}: {rendered:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn variables_are_escaped_in_html_and_the_text_part_is_derived() {
+        let template = MailTemplate {
+            key: "t".into(),
+            language: "en".into(),
+            subject: "Hi {{ name }}".into(),
+            html: "<p>Hi {{ name }}</p>".into(),
+            text: String::new(),
+            built_in: false,
+        };
+        let rendered = render(&template, &json!({"name": "<script>x</script>"})).expect("renders");
+        assert!(
+            rendered.html.contains("&lt;script&gt;"),
+            "{}",
+            rendered.html
+        );
+        assert!(
+            rendered.text.contains("Hi <script>x</script>"),
+            "{}",
+            rendered.text
+        );
+    }
+
+    #[test]
+    fn a_broken_template_names_its_part_and_line() {
+        let template = MailTemplate {
+            key: "t".into(),
+            language: "en".into(),
+            subject: "ok".into(),
+            html: "<p>\n{% if %}</p>".into(),
+            text: String::new(),
+            built_in: false,
+        };
+        let message = validate(&template)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.starts_with("html:") && message.contains("line 2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_endless_template_runs_out_of_fuel() {
+        let template = MailTemplate {
+            key: "t".into(),
+            language: "en".into(),
+            subject:
+                "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"
+                    .into(),
+            html: String::new(),
+            text: String::new(),
+            built_in: false,
+        };
+        assert!(render(&template, &json!({})).is_err());
+    }
+}
