@@ -12,6 +12,8 @@
 //! With none of these, tests skip PostgreSQL with a loud message, except under `CI=true`, where a
 //! missing PostgreSQL is a failure, never a silent skip.
 
+pub mod smtp;
+
 use std::fs::{self, File};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,8 @@
 mod catalog;
 mod common;
 mod customers;
+mod isolation;
+mod mail;
 mod orders;
 mod platform;
 mod venues;
