@@ -59,6 +59,9 @@ pub struct ServeArgs {
     /// Background job loops in this process (0 runs no jobs here).
     #[arg(long, env = "FULLHOUSE_JOB_WORKERS", default_value_t = 2)]
     pub job_workers: usize,
+    /// Seconds a job stays reserved by a worker that stopped sending heartbeats.
+    #[arg(long, env = "FULLHOUSE_JOB_LEASE_SECONDS", default_value_t = 30)]
+    pub job_lease_seconds: u32,
     /// Load the demo organization when the database is empty (first start).
     #[arg(long, env = "FULLHOUSE_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -88,6 +91,7 @@ impl StorageArgs {
             public_url: None,
             secure_cookies: false,
             job_workers: 0,
+            job_lease_seconds: 30,
         }
     }
 }
@@ -136,6 +140,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url: args.public_url.clone(),
         secure_cookies: args.secure_cookies,
         job_workers: args.job_workers,
+        job_lease_seconds: args.job_lease_seconds,
     };
     let db = crate::open_database(&config).await?;
     if args.demo

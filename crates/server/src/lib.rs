@@ -36,6 +36,9 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// Background job loops in this process (0: this process runs no jobs).
     pub job_workers: usize,
+    /// How long a claimed job stays reserved without a heartbeat: the time after which a job of
+    /// a crashed process is taken again.
+    pub job_lease_seconds: u32,
 }
 
 impl ServerConfig {
@@ -104,7 +107,10 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
             state.db.clone(),
             state.files.clone(),
             jobs::registry(&state),
-        );
+        )
+        .with_lease(chrono::Duration::seconds(i64::from(
+            config.job_lease_seconds.max(1),
+        )));
         let (stop, concurrency) = (shutdown.clone(), config.job_workers);
         tokio::spawn(async move { worker.run(concurrency, stop).await });
     }

@@ -42,6 +42,7 @@ impl TestApp {
             public_url: None,
             secure_cookies: false,
             job_workers: 0,
+            job_lease_seconds: 30,
         };
         let server = fullhouse_server::start(&config, db.db.clone())
             .await

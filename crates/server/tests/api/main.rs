@@ -7,4 +7,5 @@ mod isolation;
 mod mail;
 mod orders;
 mod platform;
+mod processes;
 mod venues;
