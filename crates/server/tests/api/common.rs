@@ -20,7 +20,6 @@ pub struct TestApp {
 #[derive(Clone, Debug)]
 pub struct TestOrg {
     pub id: OrgId,
-    pub slug: String,
     pub admin_email: String,
     pub admin_password: String,
     pub token: String,
@@ -103,7 +102,6 @@ impl TestApp {
             .expect("token");
         TestOrg {
             id: org.id,
-            slug: slug.to_string(),
             admin_email,
             admin_password,
             token,
