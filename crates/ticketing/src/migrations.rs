@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     let mut all = fullhouse_core::migrations::migrations();
     all.push(Box::new(M0001Ticketing));
+    all.push(Box::new(M0002GaSales));
     all
 }
 
@@ -221,5 +222,28 @@ impl MigrationTrait for M0001Ticketing {
             )
             .await?;
         Ok(())
+    }
+}
+
+struct M0002GaSales;
+
+impl MigrationName for M0002GaSales {
+    fn name(&self) -> &str {
+        "ticketing_0002_event_ga_sales"
+    }
+}
+
+/// Places sold per general-admission area and event. A GA area's capacity belongs to the venue
+/// and is shared by every ticket type that sells it, so each event needs a counter of its own
+/// that orders take with one conditional update.
+#[async_trait::async_trait]
+impl MigrationTrait for M0002GaSales {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let sales = keyed_table("event_ga_sales", &["event_id", "ga_area_id"])
+            .col(id_ref("event_id"))
+            .col(id_ref("ga_area_id"))
+            .col(int_default("sold", 0))
+            .to_owned();
+        create_all(manager, vec![sales], Vec::new()).await
     }
 }

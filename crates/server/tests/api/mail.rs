@@ -17,13 +17,24 @@ async fn use_smtp(app: &TestApp, org: &TestOrg, smtp: &SmtpServer) {
         "reply_to": null,
         "transport": {"kind": "smtp", "host": "127.0.0.1", "port": smtp.port, "security": "plain", "username": null}
     });
-    let (status, body) = app.call(reqwest::Method::PUT, "/api/v1/settings/mail", &org.token, Some(settings)).await;
+    let (status, body) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/settings/mail",
+            &org.token,
+            Some(settings),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
 }
 
 async fn customer(app: &TestApp, org: &TestOrg, email: &str, newsletter: bool) -> String {
     let (status, body) = app
-        .post("/api/v1/customers", &org.token, json!({"first_name": "Ida", "email": email, "permissions": {"newsletter": newsletter}}))
+        .post(
+            "/api/v1/customers",
+            &org.token,
+            json!({"first_name": "Ida", "email": email, "permissions": {"newsletter": newsletter}}),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().unwrap_or_default().to_string()
@@ -39,7 +50,10 @@ fn marketing(app: &TestApp, to: &str, customer_id: &str, key: &str) -> QueuedMes
             subject: "Two for one on Friday".into(),
             html: format!("<p>Come on Friday!</p><p><a href=\"{url}\">Unsubscribe</a></p>"),
             text: None,
-            marketing: Some(MarketingConsent { customer_id: customer_id.to_string(), permission: "newsletter".into() }),
+            marketing: Some(MarketingConsent {
+                customer_id: customer_id.to_string(),
+                permission: "newsletter".into(),
+            }),
             idempotency_key: key.to_string(),
         },
         unsubscribe_token: Some(token),
@@ -70,7 +84,11 @@ async fn queue(app: &TestApp, org: &TestOrg, messages: Vec<QueuedMessage>) -> us
 
 async fn deliver(app: &TestApp) {
     let state = &app.server.state;
-    let worker = Worker::new(state.db.clone(), state.files.clone(), fullhouse_server::jobs::registry(state));
+    let worker = Worker::new(
+        state.db.clone(),
+        state.files.clone(),
+        fullhouse_server::jobs::registry(state),
+    );
     worker.run_until_idle().await.expect("delivery runs");
 }
 
@@ -80,7 +98,12 @@ fn outbox_statuses(page: &Value) -> Vec<(String, String)> {
         .map(|items| {
             items
                 .iter()
-                .map(|m| (m["to_email"].as_str().unwrap_or_default().to_string(), m["status"].as_str().unwrap_or_default().to_string()))
+                .map(|m| {
+                    (
+                        m["to_email"].as_str().unwrap_or_default().to_string(),
+                        m["status"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()

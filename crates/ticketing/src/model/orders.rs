@@ -1,1 +1,462 @@
-//! See the module docs.
+//! Orders and their tickets, the inputs that place them (one order, a bulk of historical orders,
+//! an external platform's webhook) and the rules that need no database.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::ids::*;
+
+/// Where an order was sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Online,
+    BoxOffice,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::BoxOffice => "box_office",
+        }
+    }
+
+    /// Reads a stored value; anything unknown was written by a bug, so it reads as online.
+    pub fn from_db(value: &str) -> Self {
+        if value == "box_office" {
+            Self::BoxOffice
+        } else {
+            Self::Online
+        }
+    }
+
+    /// Reads what an organizer typed in a spreadsheet, in English, Danish or French.
+    pub fn parse_loose(value: &str) -> Option<Self> {
+        match fullhouse_core::tabular::normalize_header(value).as_str() {
+            "online" | "web" | "internet" | "enligne" | "webshop" => Some(Self::Online),
+            "boxoffice" | "billetkontor" | "kasse" | "billetsalg" | "guichet" | "billetterie" => {
+                Some(Self::BoxOffice)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An order is placed, and may later be cancelled (which cancels all of its tickets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Placed,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Placed => "placed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Self {
+        if value == "cancelled" {
+            Self::Cancelled
+        } else {
+            Self::Placed
+        }
+    }
+}
+
+/// How an order reached Fullhouse: the dashboard, the API, an import, an external platform's
+/// webhook, or the demo generator. Kept so that reports can tell live sales from ingested history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSource {
+    Fullhouse,
+    Api,
+    Import,
+    Webhook,
+    Demo,
+}
+
+impl OrderSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fullhouse => "fullhouse",
+            Self::Api => "api",
+            Self::Import => "import",
+            Self::Webhook => "webhook",
+            Self::Demo => "demo",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Self {
+        match value {
+            "api" => Self::Api,
+            "import" => Self::Import,
+            "webhook" => Self::Webhook,
+            "demo" => Self::Demo,
+            _ => Self::Fullhouse,
+        }
+    }
+
+    /// Imports, webhooks and demo data record sales that already happened (here in the past, or
+    /// on another platform), possibly for events that have since ended or been cancelled; live
+    /// sales need an event still on sale. Capacity and seats are checked for all of them.
+    pub fn is_history(self) -> bool {
+        matches!(self, Self::Import | Self::Webhook | Self::Demo)
+    }
+}
+
+/// How the ticket reaches the buyer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DeliveryType {
+    #[default]
+    Virtual,
+    Hard,
+}
+
+impl DeliveryType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Virtual => "VIRTUAL",
+            Self::Hard => "HARD",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Self {
+        if value == "HARD" {
+            Self::Hard
+        } else {
+            Self::Virtual
+        }
+    }
+
+    /// Reads a spreadsheet cell: `VIRTUAL`/`HARD` in any case.
+    pub fn parse_loose(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_uppercase().as_str() {
+            "VIRTUAL" => Some(Self::Virtual),
+            "HARD" => Some(Self::Hard),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Valid,
+    Cancelled,
+}
+
+impl TicketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_db(value: &str) -> Self {
+        if value == "cancelled" {
+            Self::Cancelled
+        } else {
+            Self::Valid
+        }
+    }
+}
+
+/// An order with its tickets.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Order {
+    pub id: OrderId,
+    /// The order's id on the platform it came from; unique per organization.
+    pub external_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub channel: Channel,
+    pub status: OrderStatus,
+    /// The sum of the tickets' prices, in minor units.
+    pub total_minor: i64,
+    pub currency: String,
+    pub source: OrderSource,
+    /// When the order was bought (in the past for imported history).
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub tickets: Vec<Ticket>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub order_id: OrderId,
+    pub event_id: EventId,
+    pub ticket_type_id: TicketTypeId,
+    pub customer_id: Option<CustomerId>,
+    pub seat: Option<TicketSeat>,
+    pub ga_area: Option<TicketGaArea>,
+    pub price_minor: i64,
+    pub currency: String,
+    pub barcode: String,
+    pub delivery_type: DeliveryType,
+    pub status: TicketStatus,
+}
+
+/// The seat a ticket is for, by id and by the names organizers use.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketSeat {
+    pub id: SeatId,
+    pub section_name: String,
+    pub group_name: String,
+    pub row_name: String,
+    pub seat_label: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketGaArea {
+    pub id: GaAreaId,
+    pub name: String,
+}
+
+/// An order to place. Every ticket is validated and booked in one transaction: all or nothing.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    pub customer_id: Option<CustomerId>,
+    pub channel: Channel,
+    /// The order's id on another platform. Placing an order whose external id is already known
+    /// returns the existing order and books nothing.
+    pub external_id: Option<String>,
+    /// The purchase time, for historical orders; defaults to now.
+    pub created_at: Option<DateTime<Utc>>,
+    pub tickets: Vec<NewTicket>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    pub ticket_type_id: TicketTypeId,
+    /// When given, must be the ticket type's event (a check that the right ids were sent).
+    pub event_id: Option<EventId>,
+    /// The seat by id, or by its names in `seat`; not both.
+    pub seat_id: Option<SeatId>,
+    pub seat: Option<SeatNames>,
+    /// A general-admission area of the event's venue, by name.
+    pub ga_name: Option<String>,
+    /// The price paid, in minor units; defaults to the ticket type's price.
+    pub price_minor: Option<i64>,
+    /// Defaults to `VIRTUAL`.
+    pub delivery_type: Option<DeliveryType>,
+    /// Defaults to a generated, unguessable code.
+    pub barcode: Option<String>,
+}
+
+/// A seat addressed the way organizers type it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeatNames {
+    pub section_name: String,
+    pub group_name: String,
+    pub row_name: String,
+    pub seat_label: String,
+}
+
+impl SeatNames {
+    /// The same names, trimmed, so that a stray space in a spreadsheet still finds the seat.
+    pub fn trimmed(&self) -> SeatNames {
+        SeatNames {
+            section_name: self.section_name.trim().to_string(),
+            group_name: self.group_name.trim().to_string(),
+            row_name: self.row_name.trim().to_string(),
+            seat_label: self.seat_label.trim().to_string(),
+        }
+    }
+}
+
+/// How a seat is named in messages: `Parterre / A / row 5 / seat 12`.
+pub fn describe_seat(section: &str, group: &str, row: &str, label: &str) -> String {
+    format!("{section} / {group} / row {row} / seat {label}")
+}
+
+/// Historical orders to ingest at once.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkOrders {
+    /// Up to 5,000 orders, each with an `external_id`.
+    pub orders: Vec<NewOrder>,
+}
+
+/// What an ingest did: orders created, and orders skipped because their external id was known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct IngestSummary {
+    pub created: u64,
+    pub skipped: u64,
+}
+
+/// Filters of the order list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrderFilter {
+    /// Only this customer's orders.
+    pub customer_id: Option<CustomerId>,
+    /// Only orders with a ticket for this event.
+    pub event_id: Option<EventId>,
+}
+
+/// An order pushed by an external ticketing platform to `POST /webhooks/orders`.
+///
+/// The customer is matched by `external_id`, then by email, and created when unknown.
+/// Redelivering the same order (same `id`) returns it again and books nothing.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookOrder {
+    /// The order's id on the external platform.
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub channel: Channel,
+    pub customer: WebhookCustomer,
+    pub tickets: Vec<WebhookTicket>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookCustomer {
+    /// The customer's id on the external platform.
+    pub external_id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookTicket {
+    pub event_id: EventId,
+    pub ticket_type_id: TicketTypeId,
+    pub seat: Option<SeatNames>,
+    pub ga_name: Option<String>,
+    pub price_minor: i64,
+    pub barcode: Option<String>,
+    pub delivery_type: Option<DeliveryType>,
+}
+
+impl NewTicket {
+    /// A ticket of `ticket_type_id` with everything else left to its default.
+    pub fn of_type(ticket_type_id: TicketTypeId) -> Self {
+        Self {
+            ticket_type_id,
+            event_id: None,
+            seat_id: None,
+            seat: None,
+            ga_name: None,
+            price_minor: None,
+            delivery_type: None,
+            barcode: None,
+        }
+    }
+}
+
+impl WebhookTicket {
+    pub fn into_new_ticket(self) -> NewTicket {
+        NewTicket {
+            ticket_type_id: self.ticket_type_id,
+            event_id: Some(self.event_id),
+            seat_id: None,
+            seat: self.seat,
+            ga_name: self.ga_name,
+            price_minor: Some(self.price_minor),
+            delivery_type: self.delivery_type,
+            barcode: self.barcode,
+        }
+    }
+}
+
+/// An order placed, or found again by its external id (then nothing was booked).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub order: Order,
+    /// False when the external id was already known and the existing order is returned.
+    pub created: bool,
+}
+
+/// The most orders one bulk request may carry.
+pub const MAX_BULK_ORDERS: usize = 5_000;
+/// The most tickets one order may carry.
+pub const MAX_TICKETS_PER_ORDER: usize = 5_000;
+/// Barcodes we generate: long enough that nobody guesses a valid ticket.
+pub const GENERATED_BARCODE_LENGTH: usize = 16;
+
+/// Checks an external id: trimmed, not empty, at most 100 characters. Returns the reason when
+/// it is not acceptable, so callers can attach it to their own field or cell.
+pub fn external_id(value: &str) -> std::result::Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("cannot be empty".into());
+    }
+    if trimmed.chars().count() > 100 {
+        return Err("must be at most 100 characters".into());
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A barcode someone else issued: printable, no spaces, at most 100 characters.
+pub fn supplied_barcode(value: &str) -> std::result::Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err("cannot be empty".into());
+    }
+    if trimmed.chars().count() > 100 {
+        return Err("must be at most 100 characters".into());
+    }
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not contain spaces or control characters".into());
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A fresh barcode: 16 characters from 32 unambiguous letters and digits (80 random bits).
+pub fn generate_barcode() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..GENERATED_BARCODE_LENGTH)
+        .map(|_| {
+            let index = rng.gen_range(0..ALPHABET.len());
+            ALPHABET.get(index).map_or('A', |b| char::from(*b))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_barcodes_are_long_alphanumeric_and_distinct() {
+        let a = generate_barcode();
+        let b = generate_barcode();
+        assert_eq!(a.len(), GENERATED_BARCODE_LENGTH);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn channels_are_read_in_three_languages() {
+        assert_eq!(Channel::parse_loose("Box office"), Some(Channel::BoxOffice));
+        assert_eq!(
+            Channel::parse_loose("billetkontor"),
+            Some(Channel::BoxOffice)
+        );
+        assert_eq!(Channel::parse_loose("En ligne"), Some(Channel::Online));
+        assert_eq!(Channel::parse_loose("fax"), None);
+    }
+
+    #[test]
+    fn a_supplied_barcode_with_spaces_is_refused() {
+        assert!(supplied_barcode("AB 12").is_err());
+        assert_eq!(supplied_barcode(" AB12 ").ok().as_deref(), Some("AB12"));
+    }
+}
