@@ -31,6 +31,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Measure end-to-end figures against their references.
+    #[command(subcommand)]
+    Bench(crate::bench::Bench),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -122,6 +125,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_summary(&summary, started.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::Bench(bench) => crate::bench::run(bench).await,
         Command::Openapi => {
             println!(
                 "{}",

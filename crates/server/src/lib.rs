@@ -1,6 +1,7 @@
 //! The `fullhouse` server: mounts every module's JSON API and pages on one axum router, serves the
 //! OpenAPI document, health and metrics, and runs the CLI.
 
+pub mod bench;
 pub mod cli;
 pub mod http;
 pub mod jobs;

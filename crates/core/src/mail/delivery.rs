@@ -30,7 +30,9 @@ use crate::jobs::{JobContext, JobHandler};
 /// Messages claimed per round.
 const BATCH: u64 = 500;
 /// Messages in flight at once per job.
-const IN_FLIGHT: usize = 16;
+pub const IN_FLIGHT: usize = 16;
+/// SMTP connections kept open per job.
+pub const POOL_SIZE: u32 = 16;
 /// A message that failed transiently this many times is given up.
 const MAX_MESSAGE_ATTEMPTS: i32 = 5;
 
@@ -348,7 +350,8 @@ impl OrgTransport {
                         .port(*port)
                         .tls(tls)
                         .timeout(Some(Duration::from_secs(30)))
-                        .pool_config(PoolConfig::new().max_size(8));
+                        .pool_config(PoolConfig::new().max_size(POOL_SIZE));
+
                 if let (Some(user), Some(password)) = (username, password) {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
                 }

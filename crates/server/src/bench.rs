@@ -1,0 +1,276 @@
+//! `fullhouse bench …`: end-to-end figures, each printed with the reference it is compared with,
+//! measured in the same run.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use fullhouse_core::files::FileStore;
+use fullhouse_core::jobs::Worker;
+use fullhouse_core::mail::{
+    self, MailSettings, NewMessage, QueuedMessage, SmtpSecurity, Transport,
+};
+use fullhouse_core::tenancy::service::{NewOrganization, TenancyService};
+use fullhouse_core::Db;
+use futures::stream::{self, StreamExt};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Mail: time to queue N messages, and the delivery rate to a loopback SMTP server.
+    Mail(MailBench),
+}
+
+#[derive(Debug, Args)]
+pub struct MailBench {
+    /// Messages to queue and deliver.
+    #[arg(long, default_value_t = 100_000)]
+    pub messages: usize,
+    /// An SMTP server to deliver to (host:port); default: start `aiosmtpd` on loopback, discarding mail.
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// Database to use; default: a fresh SQLite file in a temp directory.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+pub async fn run(bench: Bench) -> anyhow::Result<()> {
+    match bench {
+        Bench::Mail(args) => mail_bench(args).await,
+    }
+}
+
+/// `aiosmtpd` discarding every message, on a free loopback port.
+struct LoopbackSmtp {
+    child: Child,
+    port: u16,
+}
+
+impl LoopbackSmtp {
+    fn start() -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Sink",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting aiosmtpd (python3 -m pip install aiosmtpd)")?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("aiosmtpd did not start; install it with `python3 -m pip install aiosmtpd`");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Self { child, port })
+    }
+}
+
+impl Drop for LoopbackSmtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn booking_message(i: usize) -> NewMessage {
+    NewMessage {
+        to_email: format!("guest{i}@example.dk"),
+        to_name: Some(format!("Guest {i}")),
+        subject: format!("Your booking {i}"),
+        html: format!(
+            "<p>Dear guest {i},</p><p>your tickets for <strong>Hamlet</strong> are reserved.</p>"
+        ),
+        text: None,
+        marketing: None,
+        idempotency_key: format!("bench-{i}"),
+    }
+}
+
+async fn mail_bench(args: MailBench) -> anyhow::Result<()> {
+    let (_smtp, host, port) = match &args.smtp {
+        Some(address) => {
+            let (host, port) = address.rsplit_once(':').context("--smtp is host:port")?;
+            (None, host.to_string(), port.parse().context("--smtp port")?)
+        }
+        None => {
+            let smtp = LoopbackSmtp::start()?;
+            let port = smtp.port;
+            (Some(smtp), "127.0.0.1".to_string(), port)
+        }
+    };
+    let dir = tempfile::tempdir()?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let db = Db::connect(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    db.migrate(crate::migrations())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let org = TenancyService::new(db.clone())
+        .create_organization(NewOrganization {
+            name: "Mail bench".into(),
+            slug: format!("mail-bench-{}", std::process::id()),
+            default_language: "en".into(),
+            timezone: "Europe/Copenhagen".into(),
+            currency: "DKK".into(),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let settings = MailSettings {
+        sender_name: "Demo Theatre".into(),
+        sender_email: "tickets@demo-theatre.example".into(),
+        reply_to: None,
+        transport: Transport::Smtp {
+            host: host.clone(),
+            port,
+            security: SmtpSecurity::Plain,
+            username: None,
+            password: None,
+        },
+    };
+    mail::MailService::new(db.clone())
+        .put_settings(&org.id, settings)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    println!(
+        "backend: {:?}, messages: {}, SMTP: {host}:{port}",
+        db.backend(),
+        args.messages
+    );
+
+    let messages: Vec<QueuedMessage> = (0..args.messages)
+        .map(|i| QueuedMessage {
+            message: booking_message(i),
+            unsubscribe_token: None,
+        })
+        .collect();
+    let started = Instant::now();
+    let txn = db
+        .begin_write()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let queued = mail::queue(&txn, &org.id, messages)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    txn.commit().await?;
+    let enqueue = started.elapsed();
+    println!(
+        "enqueue: {queued} messages in {:.2} s ({:.0} messages/s; target: ≤ 10 s for 100,000)",
+        enqueue.as_secs_f64(),
+        queued as f64 / enqueue.as_secs_f64()
+    );
+
+    let state = crate::app_state(
+        db.clone(),
+        &bench_config(dir.path()),
+        "127.0.0.1:0".parse()?,
+    )?;
+    let worker = Worker::new(
+        db.clone(),
+        FileStore::local(&dir.path().join("files")).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        crate::jobs::registry(&state),
+    );
+    let started = Instant::now();
+    worker
+        .run_until_idle()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let delivery = started.elapsed();
+    let sent = count_sent(&db, &org.id).await?;
+    println!(
+        "delivery through the outbox: {sent} messages in {:.2} s = {:.0} messages/s (target: ≥ 500/s)",
+        delivery.as_secs_f64(),
+        sent as f64 / delivery.as_secs_f64()
+    );
+
+    let reference_count = (args.messages / 5).max(1);
+    let rate = raw_smtp_rate(&host, port, reference_count).await?;
+    println!(
+        "reference, the same messages straight through lettre (no outbox): {reference_count} in {:.2} s = {:.0} messages/s; outbox / raw = {:.2}",
+        reference_count as f64 / rate,
+        rate,
+        (sent as f64 / delivery.as_secs_f64()) / rate
+    );
+    Ok(())
+}
+
+fn bench_config(dir: &std::path::Path) -> crate::ServerConfig {
+    crate::ServerConfig {
+        listen: "127.0.0.1:0"
+            .parse()
+            .unwrap_or_else(|_| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        data_dir: dir.to_path_buf(),
+        database_url: None,
+        public_url: Some("http://127.0.0.1".into()),
+        secure_cookies: false,
+        job_workers: 0,
+        job_lease_seconds: 30,
+    }
+}
+
+async fn count_sent(db: &Db, org: &fullhouse_core::OrgId) -> anyhow::Result<u64> {
+    use fullhouse_core::mail::store::outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::OrganizationId.eq(org.as_str()))
+        .filter(outbox::Column::Status.eq("sent"))
+        .count(db.reader())
+        .await?)
+}
+
+/// Messages per second sending directly with lettre, with the same pool size and concurrency
+/// as the delivery job.
+async fn raw_smtp_rate(host: &str, port: u16, count: usize) -> anyhow::Result<f64> {
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .pool_config(PoolConfig::new().max_size(mail::delivery::POOL_SIZE))
+        .build();
+    let from: Mailbox = "Demo Theatre <tickets@demo-theatre.example>".parse()?;
+    let started = Instant::now();
+    let results: Vec<bool> = stream::iter(0..count)
+        .map(|i| {
+            let transport = transport.clone();
+            let from = from.clone();
+            async move {
+                let message = booking_message(i);
+                let Ok(to) = message.to_email.parse::<lettre::Address>() else {
+                    return false;
+                };
+                let text = mail::templates::html_to_text(&message.html);
+                let Ok(email) = Message::builder()
+                    .from(from)
+                    .to(Mailbox::new(message.to_name, to))
+                    .subject(message.subject)
+                    .multipart(MultiPart::alternative_plain_html(text, message.html))
+                else {
+                    return false;
+                };
+                transport.send(email).await.is_ok()
+            }
+        })
+        .buffer_unordered(mail::delivery::IN_FLIGHT)
+        .collect()
+        .await;
+    let ok = results.iter().filter(|r| **r).count();
+    if ok != count {
+        bail!("the reference run delivered only {ok} of {count} messages");
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
