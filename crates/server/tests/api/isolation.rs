@@ -117,7 +117,29 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{token}");
     ids.insert("api-tokens", id_of(&token));
+    let (s, job) = app.post("/api/v1/jobs/demo", t, json!({"steps": 1})).await;
+    assert_eq!(s, 201, "{job}");
+    ids.insert("jobs", id_of(&job));
+    let template = json!({"subject": SECRET_MARKER, "html": format!("<p>{SECRET_MARKER}</p>")});
+    let (s, saved) = app
+        .call(
+            Method::PUT,
+            "/api/v1/mail/templates/campaign_link/en",
+            t,
+            Some(template),
+        )
+        .await;
+    assert_eq!(s, 200, "{saved}");
     Seeded { ids }
+}
+
+/// Organization A's own template text, which B must never see.
+const SECRET_MARKER: &str = "only-for-organization-a";
+
+/// Routes addressed by a name every organization has (its own mail template), not by an id:
+/// B reaches B's own, and must never see A's.
+fn addressed_by_name(template: &str) -> bool {
+    template.contains("/mail/templates/{key}")
 }
 
 /// Fills a path template with A's ids: `{id}` after `/venues` is A's venue, and so on.
@@ -128,6 +150,9 @@ fn fill(template: &str, seeded: &Seeded) -> String {
         let filled = if segment.starts_with('{') {
             match previous {
                 "permissions" => "newsletter".to_string(),
+                "files" => "result.csv".to_string(),
+                "templates" => "campaign_link".to_string(),
+                "{key}" => "en".to_string(),
                 "tags" => "vip".to_string(),
                 collection => seeded
                     .id(collection)
@@ -156,6 +181,10 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),
         t if t.ends_with("/seat-map") => json!({"sections": [], "ga_areas": []}),
         t if t.contains("/users/") => json!({"name": "Intruder"}),
+        t if t.contains("/mail/templates/") && t.ends_with("/preview") => json!({}),
+        t if t.contains("/mail/templates/") => {
+            json!({"subject": "B's own", "html": "<p>B's own</p>"})
+        }
         _ => json!({}),
     })
 }
@@ -194,9 +223,20 @@ both_backends! {
             if template.contains("/auth/") || template.ends_with("/webhooks/orders") {
                 continue;
             }
-            if template.contains('{') {
+            if addressed_by_name(template) {
                 let path = fill(template, &seeded);
                 let (status, body) = app.call(method.clone(), &path, &b.token, body_for(method, template)).await;
+                assert!(!body.to_string().contains(SECRET_MARKER), "{method} {template} showed A's template to B: {body}");
+                assert!(status.as_u16() < 500, "{method} {template}: {status} {body}");
+                checked += 1;
+            } else if template.contains('{') {
+                let path = fill(template, &seeded);
+                let (status, body) = if template.ends_with("/import") {
+                    let csv = "section;group;row;seat\nParterre;Centre;1;9\n".as_bytes().to_vec();
+                    app.upload(&path, &b.token, "text/csv", csv).await
+                } else {
+                    app.call(method.clone(), &path, &b.token, body_for(method, template)).await
+                };
                 assert_eq!(status, 404, "{method} {template} answered {status} to another organization: {body}");
                 assert_eq!(body["error"]["code"], "not_found", "{method} {template}: {body}");
                 checked += 1;
@@ -220,6 +260,9 @@ both_backends! {
             .post("/api/v1/events", &b.token, json!({"production_id": seeded.ids["productions"], "venue_id": seeded.ids["venues"], "starts_at": "2030-01-01T19:30:00Z"}))
             .await;
         assert!(status.is_client_error(), "B made an event of A's production: {status} {body}");
+
+        let (_, template) = app.get("/api/v1/mail/templates/campaign_link/en", &a.token).await;
+        assert_eq!(template["template"]["subject"], SECRET_MARKER, "B changed A's template");
 
         // A's resources are exactly as they were.
         for (collection, id) in &seeded.ids {
