@@ -194,3 +194,34 @@ pub fn assert_error(status: StatusCode, body: &Value, expected_status: u16, code
     assert!(!message.is_empty(), "error without message: {body}");
     message
 }
+
+impl TestApp {
+    /// Like [`TestApp::spawn`], with `workers` job loops running in the server, for tests that
+    /// watch background jobs finish (the browser's Jobs page).
+    pub async fn spawn_with_workers(backend: Backend, workers: usize) -> Option<TestApp> {
+        let db = TestDb::new(backend, fullhouse_server::migrations()).await?;
+        let data_dir = tempfile::tempdir().expect("temp dir").keep();
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            data_dir,
+            database_url: Some(db.url.clone()),
+            public_url: None,
+            secure_cookies: false,
+            job_workers: workers,
+            job_lease_seconds: 30,
+        };
+        let server = fullhouse_server::start(&config, db.db.clone())
+            .await
+            .expect("server starts");
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Some(TestApp {
+            base: format!("http://{}", server.addr),
+            client,
+            db,
+            server,
+        })
+    }
+}

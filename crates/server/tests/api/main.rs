@@ -1,5 +1,6 @@
 //! The server's integration tests: the whole app over HTTP, on SQLite and PostgreSQL.
 
+mod browser;
 mod catalog;
 mod common;
 mod customers;

@@ -1,0 +1,302 @@
+# The organizer web UI, English.
+
+## Layout and navigation
+skip-to-content = Skip to content
+language = Language
+log-in = Log in
+log-out = Log out
+nav-main = Main navigation
+nav-coming = coming
+nav-promote = Promote
+nav-audiences = Audiences
+nav-campaigns = Campaigns
+nav-referrals = Referral rewards
+nav-customers-section = Customers
+nav-customers = Customers
+nav-segmentation = Segmentation
+nav-sales = Sales
+nav-events = Events
+nav-intents = Purchase intents
+nav-operations = Operations
+nav-jobs = Jobs
+nav-outbox = Outbox
+nav-settings = Settings
+nav-organization = Organization
+nav-users = Users
+nav-api-tokens = API tokens
+nav-email = Email
+nav-templates = Templates
+breadcrumb = Breadcrumb
+pager = Pages
+next-page = Next page
+search = Search
+save = Save
+saved = Saved.
+yes = Yes
+no = No
+unlimited = Unlimited
+user-api-token = API token
+go-to-start = Go to the start page
+language-name-en = English
+language-name-da = Danish
+language-name-fr = French
+
+## Login
+login-title = Log in
+login-heading = Log in to Fullhouse
+login-several-orgs = Several organizations?
+login-failed = The email or password is wrong.
+login-disabled = This user is disabled. Ask an administrator of your organization.
+login-expired = Your login form expired. Please try again.
+login-choose-organization = This email has accounts in several organizations: give the organization's slug.
+field-email = Email
+field-password = Password
+field-organization-slug = Organization (slug)
+
+## Start page
+home-title = Start
+welcome = Welcome, { $name }
+home-lead = Here is what is coming up and what ran lately.
+home-upcoming = Upcoming events
+home-all-events = All events
+home-recent-jobs = Recent jobs
+home-all-jobs = All jobs
+
+## Columns
+col-name = Name
+col-status = Status
+col-date = Date
+col-event = Event
+col-venue = Venue
+col-production = Production
+col-category = Category
+col-price = Price
+col-capacity = Capacity
+col-sold = Sold
+col-available = Available
+col-phone = Phone
+col-city = City
+col-tag = Tag
+col-tags = Tags
+col-id = Id
+col-created = Created
+col-updated = Updated
+col-order = Order
+col-channel = Channel
+col-tickets = Tickets
+col-total = Total
+col-job = Job
+col-progress = Progress
+col-started = Started
+col-duration = Duration
+col-result = Result
+col-recipient = Recipient
+col-subject = Subject
+col-sent = Sent
+col-attempts = Attempts
+col-template = Template
+col-versions = Languages
+col-role = Role
+col-last-login = Last login
+col-actions = Actions
+
+## Events
+events-title = Events
+events-search = Search by name, production or venue
+events-when = When
+events-upcoming = Upcoming
+events-past = Past
+events-all = All
+events-no-match = No event matches your search.
+events-empty-upcoming = No upcoming events.
+events-empty-past = No past events.
+event-status-scheduled = Scheduled
+event-status-cancelled = Cancelled
+event-sales-window = Sales
+event-sales-always = Open while the event is on sale
+event-sold = Tickets sold
+ticket-types-title = Ticket types
+ticket-types-empty = This event has no ticket types yet.
+ticket-type-hidden = hidden
+
+## Customers
+customers-title = Customers
+customers-search = Search customers
+customers-search-help = Name, email, phone, company, or a customer id.
+customers-no-match = No customer matches your search.
+customers-empty = No customers yet. Import them or add them through the API.
+customer-profile = Profile
+customer-external-id = External id
+customer-title-field = Title
+customer-first-name = First name
+customer-last-name = Last name
+customer-company = Company
+customer-gender = Gender
+customer-birth-date = Birth date
+customer-address = Address
+customer-coordinates = Coordinates
+customer-subscriber = Subscriber
+customer-consents = Consents
+customer-consents-empty = No consents recorded.
+customer-consent = Consent
+customer-consent-changed = Changed
+customer-consent-source = Source
+consent-granted = Granted
+consent-withdrawn = Withdrawn
+customer-tags-empty = No tags.
+customer-orders = Orders
+customer-orders-empty = No orders yet.
+customer-orders-more = Showing the first 50 orders.
+gender-female = Female
+gender-male = Male
+gender-other = Other
+channel-online = Online
+channel-box-office = Box office
+order-status-placed = Placed
+order-status-cancelled = Cancelled
+
+## Jobs
+jobs-title = Jobs
+jobs-lead = Imports, exports and mail sends run in the background. Their progress, results and errors are shown here.
+jobs-empty = No jobs yet.
+jobs-demo-title = Start a demo job
+jobs-demo-text = A demo job only counts, slowly. It shows how jobs report progress and changes no data.
+jobs-demo-steps = Steps
+jobs-demo-step-ms = Milliseconds per step
+jobs-demo-start = Start demo job
+jobs-cancel = Cancel
+jobs-cancelling = cancelling…
+job-status-queued = Queued
+job-status-running = Running
+job-status-succeeded = Succeeded
+job-status-failed = Failed
+job-status-cancelled = Cancelled
+
+## Outbox
+outbox-title = Outbox
+outbox-lead = Every message your organization sent or will send, newest first.
+outbox-empty = No messages yet.
+outbox-marketing = marketing
+message-status-queued = Queued
+message-status-sending = Sending
+message-status-sent = Sent
+message-status-failed = Failed
+message-status-suppressed = Not sent (no consent)
+
+## Templates
+templates-title = Email templates
+templates-lead = Each message exists in English, Danish and French. Change the wording; the preview shows the result with sample values.
+templates-built-in = built-in
+templates-customized = customized
+templates-built-in-help = This is the built-in text. Saving makes it your organization's own version.
+templates-html = HTML body
+templates-text = Text body
+templates-text-help = Leave empty to derive the text from the HTML.
+templates-preview = Preview
+templates-preview-html = Preview of the HTML message
+templates-variables = Variables
+templates-no-variables = This template has no variables.
+template-job-finished = Job finished
+template-campaign-link = Campaign link
+var-organization = the organization's name
+var-recipient = the name of the person who started the job
+var-job-title = what the job did
+var-job-status = succeeded, failed or cancelled
+var-job-error = why it failed (empty when it succeeded)
+var-job-url = the job's page
+var-customer-first-name = the customer's first name
+var-customer-last-name = the customer's last name
+var-custom-text = the text written for this send
+var-campaign-url = the link to the offer
+var-unsubscribe-url = the one-click unsubscribe link (always add it)
+
+## Settings: organization
+org-title = Organization
+org-slug-help = The slug identifies the organization at login and cannot be changed.
+org-language = Default language
+org-timezone = Time zone
+org-timezone-help = An IANA name such as Europe/Copenhagen. Dates are shown in this time zone.
+org-currency = Currency
+
+## Settings: users
+users-title = Users
+users-you = you
+users-active = Active
+users-disabled = Disabled
+users-change-role = Change
+users-disable = Disable
+users-enable = Enable
+users-add = Add a user
+users-add-button = Add user
+users-password-help = At least 10 characters. Tell it to the person; they can change it later.
+users-not-yourself = You cannot change your own role or disable yourself.
+role-owner = Owner
+role-admin = Administrator
+role-marketer = Marketer
+role-box-office = Box office
+role-viewer = Viewer
+
+## Settings: API tokens
+tokens-title = API tokens
+tokens-lead = Tokens let other systems use the JSON API on behalf of your organization.
+tokens-empty = No API tokens.
+tokens-prefix = Begins with
+tokens-last-used = Last used
+tokens-revoke = Revoke
+tokens-create = Create a token
+tokens-create-button = Create token
+tokens-created = Token created
+tokens-shown-once = Copy the token now: it is shown only this once.
+tokens-secret = Token
+
+## Settings: email
+email-title = Email
+email-sender = Sender
+email-sender-name = Sender name
+email-sender-email = Sender email
+email-reply-to = Reply-to (optional)
+email-transport = Delivery
+email-file-drop = File drop (for trying things out)
+email-file-drop-help = Messages are written as .eml files to
+email-smtp = SMTP server
+email-host = Host
+email-port = Port
+email-security = Security
+email-security-plain = None (local relay only)
+email-username = Username
+email-password-help = Leave empty to keep the saved password.
+email-test = Test connection
+email-test-help = Tests the saved settings.
+email-test-ok = The connection works.
+email-test-failed = The connection failed:
+
+## Public pages
+not-found-text = There is nothing at this address.
+unsubscribe-title = Unsubscribe
+unsubscribe-text = Press the button to stop receiving this kind of mail.
+unsubscribe-button = Unsubscribe
+unsubscribe-done-title = You are unsubscribed
+unsubscribe-done-text = You will not receive this kind of mail from us any more.
+
+## Errors
+error-title = Something went wrong
+error-not-found-title = Page not found
+error-forbidden-title = Not allowed
+error-not-found = Not found: it does not exist, or it belongs to another organization.
+error-forbidden = Your role does not allow this.
+error-csrf = The form expired. Reload the page and try again.
+error-unauthorized = Please log in again.
+error-rate-limited = Too many attempts. Wait a minute and try again.
+error-internal = Something went wrong on our side. The server log has the details.
+error-invalid = This is not valid
+error-form = Please correct the fields marked below.
+error-required = This field is required.
+error-email = This is not an email address.
+error-password-short = The password must be at least 10 characters long.
+error-currency = Use a three-letter currency code such as DKK or EUR.
+error-taken = This is already in use.
+error-timezone = This is not a time zone; use a name such as Europe/Copenhagen.
+error-port = Use a port number from 1 to 65535.
+error-number = Enter a whole number within the allowed range.
+error-role = Choose one of the roles offered.
+error-role-not-allowed = Your role may not grant or change this role.

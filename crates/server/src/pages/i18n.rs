@@ -1,0 +1,384 @@
+//! The UI's languages: English, Danish and French, from Fluent files compiled into the binary
+//! (`crates/server/locales/<lang>/*.ftl`).
+//!
+//! Templates call `lang.t(KEY)`; handlers call [`t`]. Errors from the services are English
+//! sentences for API callers, so [`error_message`] and [`field_reason`] translate the common
+//! ones (required field, bad email, not found, login failure) and fall back to a translated
+//! lead-in plus the original reason for the rest.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use axum::http::{header, HeaderMap};
+use axum_extra::extract::CookieJar;
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader};
+use fullhouse_core::Error;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en",
+        // Bidi isolation marks around arguments would end up in attributes and test assertions.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The cookie that remembers the language chosen before logging in.
+pub const LANGUAGE_COOKIE: &str = "fullhouse_lang";
+
+/// A language of the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Da,
+    Fr,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Da, Lang::Fr];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Da => "da",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// The language's name in itself, as a language picker shows it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Da => "Dansk",
+            Lang::Fr => "Français",
+        }
+    }
+
+    /// Reads `da`, `da-DK`, `FR`, `en_GB`; anything else is `None`.
+    pub fn parse(value: &str) -> Option<Lang> {
+        let primary = value
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "da" => Some(Lang::Da),
+            "fr" => Some(Lang::Fr),
+            _ => None,
+        }
+    }
+
+    /// The stored language of a user; unknown values (never expected) read as English.
+    pub fn from_stored(value: &str) -> Lang {
+        Lang::parse(value).unwrap_or_default()
+    }
+
+    /// The first supported language of an `Accept-Language` header, by preference weight.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut ranked: Vec<(f32, usize, Lang)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(position, part)| {
+                let mut pieces = part.split(';');
+                let lang = Lang::parse(pieces.next()?)?;
+                let weight = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (weight > 0.0).then_some((weight, position, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.first().map(|r| r.2)
+    }
+
+    /// The language of a visitor who is not logged in: the cookie they chose, else what their
+    /// browser asks for, else English.
+    pub fn of_visitor(headers: &HeaderMap) -> Lang {
+        let jar = CookieJar::from_headers(headers);
+        jar.get(LANGUAGE_COOKIE)
+            .and_then(|c| Lang::parse(c.value()))
+            .or_else(|| {
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or_default()
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        // The three codes are valid language identifiers; parsing cannot fail.
+        self.code().parse().unwrap_or_default()
+    }
+
+    /// The text of `key` in this language (English when this language lacks it).
+    pub fn t(self, key: &str) -> String {
+        t(self, key)
+    }
+
+    /// The text of `key` with one variable, e.g. `lang.t1("welcome", "name", user_name)`.
+    pub fn t1(self, key: &str, name: &'static str, value: impl fmt::Display) -> String {
+        let mut args = HashMap::new();
+        args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &args)
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// The text of `<prefix>-<value>` (a status or role), or `value` itself when there is none,
+    /// so a new status shows up raw rather than as a missing key.
+    pub fn term(self, prefix: &str, value: &str) -> String {
+        let key = format!("{prefix}-{}", value.replace('_', "-"));
+        LOCALES
+            .try_lookup(&self.id(), &key)
+            .unwrap_or_else(|| value.to_string())
+    }
+
+    /// The text of `key`, or `fallback` when no language has it.
+    pub fn t_or(self, key: &str, fallback: &str) -> String {
+        LOCALES
+            .try_lookup(&self.id(), key)
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
+    /// A whole number with this language's thousands separator.
+    pub fn number(self, value: impl Val<i64>) -> String {
+        let value = value.val();
+        let separator = match self {
+            Lang::En => ',',
+            Lang::Da => '.',
+            Lang::Fr => '\u{202f}',
+        };
+        group_digits(value, separator)
+    }
+
+    /// An amount in minor units: `1,250.00 DKK`, `1.250,00 DKK`, `1 250,00 DKK`.
+    pub fn money(self, amount_minor: impl Val<i64>, currency: &str) -> String {
+        let amount_minor = amount_minor.val();
+        let sign = if amount_minor < 0 { "-" } else { "" };
+        let abs = amount_minor.unsigned_abs();
+        let whole = i64::try_from(abs / 100).unwrap_or(i64::MAX);
+        let decimal = if self == Lang::En { '.' } else { ',' };
+        format!(
+            "{sign}{}{decimal}{:02} {currency}",
+            self.number(whole),
+            abs % 100
+        )
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A small value given as itself or behind references: templates pass their arguments by
+/// reference, and a value bound by `if let` is a reference already.
+pub trait Val<T> {
+    fn val(&self) -> T;
+}
+
+impl<T: Copy> Val<T> for T {
+    fn val(&self) -> T {
+        *self
+    }
+}
+
+impl<T: Copy> Val<T> for &T {
+    fn val(&self) -> T {
+        **self
+    }
+}
+
+impl<T: Copy> Val<T> for &&T {
+    fn val(&self) -> T {
+        ***self
+    }
+}
+
+fn group_digits(value: i64, separator: char) -> String {
+    let digits: Vec<char> = value.unsigned_abs().to_string().chars().collect();
+    let groups: Vec<String> = digits
+        .rchunks(3)
+        .rev()
+        .map(|group| group.iter().collect())
+        .collect();
+    let sign = if value < 0 { "-" } else { "" };
+    format!("{sign}{}", groups.join(&separator.to_string()))
+}
+
+/// The text of `key` in `lang` (English when `lang` lacks it, the key itself when none has it).
+pub fn t(lang: Lang, key: &str) -> String {
+    LOCALES
+        .try_lookup(&lang.id(), key)
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// A field's validation reason in the user's language.
+pub fn field_reason(lang: Lang, reason: &str) -> String {
+    if reason == "cannot be empty" {
+        t(lang, "error-required")
+    } else if reason.ends_with("is not an email address") {
+        t(lang, "error-email")
+    } else if reason.starts_with("must be at least 10 characters") {
+        t(lang, "error-password-short")
+    } else if reason.contains("is not a three-letter ISO 4217") {
+        t(lang, "error-currency")
+    } else if reason.starts_with("must be a whole number") {
+        t(lang, "error-number")
+    } else if reason.contains("already exists") {
+        t(lang, "error-taken")
+    } else if lang == Lang::En {
+        reason.to_string()
+    } else {
+        format!("{} ({reason})", t(lang, "error-invalid"))
+    }
+}
+
+/// A whole error in the user's language, for a message at the top of a page or form.
+pub fn error_message(lang: Lang, error: &Error) -> String {
+    match error {
+        Error::Validation { fields, message } => match fields.first() {
+            Some(field) if fields.len() == 1 => field_reason(lang, &field.reason),
+            _ => field_reason(lang, message),
+        },
+        Error::NotFound(_) => t(lang, "error-not-found"),
+        Error::Forbidden(_) => t(lang, "error-forbidden"),
+        Error::CsrfFailed => t(lang, "error-csrf"),
+        Error::Unauthorized(_) => t(lang, "error-unauthorized"),
+        Error::RateLimited => t(lang, "error-rate-limited"),
+        Error::Conflict { message, .. } => field_reason(lang, message),
+        Error::Database(_) | Error::Internal(_) => t(lang, "error-internal"),
+        other if lang == Lang::En => other.public_message(),
+        other => format!("{} ({})", t(lang, "error-invalid"), other.public_message()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn keys_of(lang: &str) -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang);
+        let mut keys = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("locale dir") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("ftl");
+            for line in text.lines() {
+                if let Some((key, _)) = line.split_once(" =") {
+                    if !key.starts_with([' ', '#']) && !key.is_empty() {
+                        keys.insert(key.trim().to_string());
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn danish_and_french_translate_every_english_string() {
+        let english = keys_of("en");
+        assert!(english.len() > 50, "{english:?}");
+        for lang in ["da", "fr"] {
+            let other = keys_of(lang);
+            let missing: Vec<_> = english.difference(&other).collect();
+            let extra: Vec<_> = other.difference(&english).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+            assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
+        }
+    }
+
+    /// Every `t("…")` in a template or page handler names a key that exists.
+    #[test]
+    fn every_key_the_ui_uses_exists() {
+        let english = keys_of("en");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("templates"), root.join("src/pages")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        let mut unknown = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("file");
+            for marker in [
+                ".t(\"",
+                ".t1(\"",
+                "t(lang, \"",
+                "t(ui.lang, \"",
+                "t(self.lang, \"",
+            ] {
+                for piece in text.split(marker).skip(1) {
+                    let key = piece.split('"').next().unwrap_or_default();
+                    if !english.contains(key) {
+                        unknown.push(format!("{}: {key}", file.display()));
+                    }
+                }
+            }
+        }
+        assert!(unknown.is_empty(), "keys missing from en: {unknown:#?}");
+    }
+
+    #[test]
+    fn every_language_has_its_own_text() {
+        assert_eq!(t(Lang::En, "nav-customers"), "Customers");
+        assert_eq!(t(Lang::Da, "nav-customers"), "Kunder");
+        assert_eq!(t(Lang::Fr, "nav-customers"), "Clients");
+        assert_eq!(Lang::Da.t1("welcome", "name", "Ann"), "Velkommen, Ann");
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(
+            Lang::from_accept_language("de-DE,de;q=0.9,fr;q=0.8,en;q=0.7"),
+            Some(Lang::Fr)
+        );
+        assert_eq!(
+            Lang::from_accept_language("en;q=0.5, da-DK"),
+            Some(Lang::Da)
+        );
+        assert_eq!(Lang::from_accept_language("de, es;q=0.9"), None);
+        assert_eq!(Lang::from_accept_language("fr;q=0, en"), Some(Lang::En));
+    }
+
+    #[test]
+    fn money_and_numbers_follow_the_language() {
+        assert_eq!(Lang::En.money(125_050, "DKK"), "1,250.50 DKK");
+        assert_eq!(Lang::Da.money(125_050, "DKK"), "1.250,50 DKK");
+        assert_eq!(Lang::Fr.money(-5, "EUR"), "-0,05 EUR");
+        assert_eq!(Lang::En.number(1_234_567), "1,234,567");
+        assert_eq!(Lang::Da.number(999), "999");
+    }
+
+    #[test]
+    fn common_errors_are_translated() {
+        let required = Error::invalid("name", "cannot be empty");
+        assert_eq!(
+            error_message(Lang::Da, &required),
+            t(Lang::Da, "error-required")
+        );
+        assert_eq!(
+            error_message(Lang::Fr, &Error::NotFound("customer")),
+            t(Lang::Fr, "error-not-found")
+        );
+        let odd = Error::invalid("x", "is odd");
+        assert!(error_message(Lang::Fr, &odd).contains("is odd"));
+    }
+}

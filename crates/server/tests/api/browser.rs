@@ -1,0 +1,1056 @@
+//! The organizer web UI in a real browser: Debian's headless Chromium driven through
+//! chromedriver with fantoccini, against the whole app on loopback (SQLite is enough here; the
+//! pages use the same services the API tests cover on both backends).
+//!
+//! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` these tests skip with a loud message,
+//! except under `CI=true`, where that is a failure (`scripts/test` installs both).
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use fullhouse_core::Backend;
+use serde_json::json;
+
+use crate::common::{TestApp, TestOrg};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long any one thing may take to appear before a test fails.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A headless Chromium session with its own chromedriver and a fresh profile.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// `None` (after saying so loudly) when Chromium is not installed, outside CI.
+    async fn start() -> Option<Browser> {
+        let missing: Vec<_> = [CHROMIUM, CHROMEDRIVER]
+            .into_iter()
+            .filter(|p| !Path::new(p).exists())
+            .collect();
+        if !missing.is_empty() {
+            let message = format!(
+                "browser tests need {missing:?} (Debian packages chromium and chromium-driver; scripts/test installs them)"
+            );
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{message}");
+            }
+            eprintln!("SKIPPED: {message}");
+            return None;
+        }
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group, so a failed test can stop the driver and its browser.
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut browser_guard = DriverGuard(Some(driver));
+        wait_for_port(port).await;
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": CHROMIUM, "args": args}),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session through chromedriver");
+        Some(Browser {
+            client,
+            driver: browser_guard.0.take().expect("driver"),
+            _profile: profile,
+        })
+    }
+
+    async fn goto(&self, app: &TestApp, path: &str) {
+        self.client.goto(&app.url(path)).await.expect("page loads");
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"))
+    }
+
+    /// Waits until the text of `css` satisfies `ok`; returns it.
+    async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        let mut last = String::new();
+        while started.elapsed() < PATIENCE {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = element.text().await {
+                    if ok(&text) {
+                        return text;
+                    }
+                    last = text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("`{css}` never showed the expected text; last seen: {last:?}");
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// Logs in through the form and waits for the start page.
+    async fn log_in(&self, app: &TestApp, org: &TestOrg) {
+        self.goto(app, "/login").await;
+        self.type_into("#email", &org.admin_email).await;
+        self.type_into("#password", &org.admin_password).await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        self.find("nav.sidenav").await;
+    }
+
+    async fn lang_attribute(&self) -> String {
+        let value = self
+            .client
+            .execute("return document.documentElement.lang", vec![])
+            .await
+            .expect("script");
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Ends the session (chromedriver closes Chromium), then the driver.
+    async fn finish(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Stops chromedriver and everything it started when a test fails before `finish`.
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.take() {
+            kill_group(child);
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Ok(None) = self.driver.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+                .status();
+            let _ = self.driver.wait();
+        }
+    }
+}
+
+fn kill_group(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.wait();
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn wait_for_port(port: u16) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "chromedriver did not listen on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn app_and_browser(workers: usize) -> Option<(TestApp, Browser)> {
+    let browser = Browser::start().await?;
+    let app = TestApp::spawn_with_workers(Backend::Sqlite, workers)
+        .await
+        .expect("SQLite app");
+    Some((app, browser))
+}
+
+#[tokio::test]
+async fn logging_in_shows_the_start_page_and_a_wrong_password_a_translated_error() {
+    let Some((app, browser)) = app_and_browser(0).await else {
+        return;
+    };
+    let org = app.new_org("browser-login").await;
+    browser.goto(&app, "/login").await;
+    assert_eq!(browser.lang_attribute().await, "en");
+
+    // The visitor picks Danish before logging in; the refusal comes in Danish.
+    browser.click("button[name=language][value=da]").await;
+    browser
+        .wait_text("h1", |t| t == "Log ind på Fullhouse")
+        .await;
+    browser.type_into("#email", &org.admin_email).await;
+    browser.type_into("#password", "not the password").await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    let error = browser.wait_text("#login-error", |t| !t.is_empty()).await;
+    assert_eq!(error, "E-mail eller adgangskode er forkert.");
+    assert_eq!(browser.lang_attribute().await, "da");
+
+    // The right password opens the start page, in the user's own language (English).
+    browser.type_into("#password", &org.admin_password).await;
+    browser
+        .click("form[action='/login'] button[type=submit]")
+        .await;
+    browser
+        .wait_text("main h1", |t| t == "Welcome, Owner")
+        .await;
+    let organization = browser.find("[data-testid=organization]").await;
+    assert_eq!(
+        organization.text().await.expect("text"),
+        "Org browser-login"
+    );
+    assert_eq!(browser.lang_attribute().await, "en");
+    browser.finish().await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn switching_to_danish_then_french_translates_the_navigation_and_is_remembered() {
+    let Some((app, browser)) = app_and_browser(0).await else {
+        return;
+    };
+    let org = app.new_org("browser-lang").await;
+    browser.log_in(&app, &org).await;
+    browser
+        .wait_text("nav.sidenav a[href='/customers']", |t| t == "Customers")
+        .await;
+
+    browser.click("button[name=language][value=da]").await;
+    browser
+        .wait_text("nav.sidenav a[href='/customers']", |t| t == "Kunder")
+        .await;
+    assert_eq!(browser.lang_attribute().await, "da");
+    browser.client.refresh().await.expect("reload");
+    browser
+        .wait_text("nav.sidenav a[href='/events']", |t| t == "Arrangementer")
+        .await;
+
+    browser.click("button[name=language][value=fr]").await;
+    browser
+        .wait_text("nav.sidenav a[href='/customers']", |t| t == "Clients")
+        .await;
+    browser.client.refresh().await.expect("reload");
+    browser
+        .wait_text("nav.sidenav a[href='/events']", |t| t == "Événements")
+        .await;
+    assert_eq!(browser.lang_attribute().await, "fr");
+
+    // The choice is the user's preference, not the browser's: it survives logging out and in.
+    browser
+        .click("form[action='/logout'] button[type=submit]")
+        .await;
+    browser.find("#password").await;
+    browser.log_in(&app, &org).await;
+    browser
+        .wait_text("nav.sidenav a[href='/jobs']", |t| t == "Tâches")
+        .await;
+    browser.finish().await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn searching_customers_shows_only_the_match() {
+    let Some((app, browser)) = app_and_browser(0).await else {
+        return;
+    };
+    let org = app.new_org("browser-search").await;
+    for (first, last, email) in [
+        ("Astrid", "Nielsen", "astrid@example.dk"),
+        ("Bertrand", "Dupont", "bertrand@example.fr"),
+        ("Camille", "Martin", "camille@example.fr"),
+    ] {
+        let (status, body) = app
+            .post(
+                "/api/v1/customers",
+                &org.token,
+                json!({"first_name": first, "last_name": last, "email": email}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    browser.log_in(&app, &org).await;
+    browser.goto(&app, "/customers").await;
+    let rows = "#customers-table tbody tr";
+    assert_eq!(
+        browser
+            .client
+            .find_all(Locator::Css(rows))
+            .await
+            .expect("rows")
+            .len(),
+        3
+    );
+
+    // Typing searches as you type (htmx swaps the results; the page stays).
+    browser.type_into("#q", "dupont").await;
+    browser
+        .wait_text("#results", |t| {
+            t.contains("Bertrand Dupont") && !t.contains("Astrid")
+        })
+        .await;
+    let shown = browser
+        .client
+        .find_all(Locator::Css(rows))
+        .await
+        .expect("rows");
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0]
+        .text()
+        .await
+        .expect("text")
+        .contains("bertrand@example.fr"));
+    let url = browser.client.current_url().await.expect("url");
+    let query = url.query().unwrap_or_default();
+    assert!(
+        query.contains("q=dupont"),
+        "the search is in the address: {url}"
+    );
+
+    browser.type_into("#q", "nobody-has-this-name").await;
+    browser
+        .wait_text("#results", |t| t == "No customer matches your search.")
+        .await;
+    browser.finish().await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_demo_job_started_from_the_jobs_page_shows_live_progress_to_100_percent() {
+    let Some((app, browser)) = app_and_browser(1).await else {
+        return;
+    };
+    let org = app.new_org("browser-jobs").await;
+    browser.log_in(&app, &org).await;
+    browser.goto(&app, "/jobs").await;
+    browser.type_into("#steps", "25").await;
+    browser.type_into("#step_ms", "100").await;
+    browser.click("#start-demo").await;
+    let row = "#jobs-table tbody tr";
+    browser.find(row).await;
+
+    // A mark on the window: if it is still there at the end, htmx updated the row in place.
+    browser
+        .client
+        .execute("window.fullhouseMark = 'same page'; return null", vec![])
+        .await
+        .expect("script");
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    let status = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the job did not finish; progress seen: {seen:?}"
+        );
+        let state = browser
+            .client
+            .execute(
+                "const row = document.querySelector('#jobs-table tbody tr');
+                 const bar = row && row.querySelector('progress');
+                 return row && [row.dataset.status, bar && bar.getAttribute('value'),
+                                bar && bar.getAttribute('aria-valuenow'),
+                                row.querySelector('.status').textContent];",
+                vec![],
+            )
+            .await
+            .expect("script");
+        let value = state[1].as_str().and_then(|v| v.parse::<u8>().ok());
+        if let Some(value) = value {
+            assert_eq!(
+                state[2].as_str(),
+                state[1].as_str(),
+                "aria-valuenow follows the bar"
+            );
+            if seen.last() != Some(&value) {
+                seen.push(value);
+            }
+        }
+        if state[0] == "succeeded" && value == Some(100) {
+            break state[3].as_str().unwrap_or_default().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(status, "Succeeded");
+    assert!(
+        seen.iter().any(|v| (1..100).contains(v)),
+        "the bar moved through intermediate values, not only to the end: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0] <= w[1]),
+        "progress only grows: {seen:?}"
+    );
+    let mark = browser
+        .client
+        .execute("return window.fullhouseMark || null", vec![])
+        .await
+        .expect("script");
+    assert_eq!(
+        mark,
+        json!("same page"),
+        "the row was polled, not the page reloaded"
+    );
+    // Polling stops once the job is done: the finished row has no trigger.
+    let row_element = browser.find(row).await;
+    assert_eq!(row_element.attr("hx-trigger").await.expect("attr"), None);
+    browser.finish().await;
+    app.finish().await;
+}
+
+// ------------------------------------------------------------------------------------------
+// The same pages over plain HTTP, for what a browser test would show only slowly: every page
+// answers, forms check the CSRF token and answer refused input with the reason beside the field,
+// and another organization's ids are not found.
+
+/// A session logged in through the login form, with the CSRF token its pages carry.
+struct PageSession {
+    client: reqwest::Client,
+    csrf: String,
+}
+
+fn hidden_csrf(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn page_session(app: &TestApp, org: &TestOrg) -> PageSession {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let form = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login form");
+    let login_csrf = hidden_csrf(&form.text().await.expect("html"));
+    let answer = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", login_csrf.as_str()),
+            ("email", org.admin_email.as_str()),
+            ("password", org.admin_password.as_str()),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(answer.status(), 303, "logged in and sent to the start page");
+    let home = client.get(app.url("/")).send().await.expect("home");
+    let csrf = hidden_csrf(&home.text().await.expect("html"));
+    assert!(!csrf.is_empty());
+    PageSession { client, csrf }
+}
+
+impl PageSession {
+    async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {
+        let response = self.client.get(app.url(path)).send().await.expect("get");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let response = self
+            .client
+            .post(app.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("post");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+}
+
+#[tokio::test]
+async fn every_page_of_the_navigation_answers_for_an_owner() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let org = app.new_org("pages-all").await;
+    let (_, customer) = app
+        .post(
+            "/api/v1/customers",
+            &org.token,
+            json!({"first_name": "Ann", "permissions": {"newsletter": true}}),
+        )
+        .await;
+    let session = page_session(&app, &org).await;
+    let customer_page = format!("/customers/{}", customer["id"].as_str().unwrap_or_default());
+    for path in [
+        "/",
+        "/events",
+        "/events?when=past&q=x",
+        "/customers",
+        "/customers?q=ann&tag=vip",
+        customer_page.as_str(),
+        "/jobs",
+        "/outbox",
+        "/settings/organization",
+        "/settings/users",
+        "/settings/api-tokens",
+        "/settings/email",
+        "/settings/templates",
+        "/settings/templates/campaign_link/fr",
+    ] {
+        let (status, html) = session.get(&app, path).await;
+        assert_eq!(status, 200, "{path}: {html}");
+        assert!(
+            html.contains("<html lang=\"en\""),
+            "{path} says its language"
+        );
+        assert!(html.contains("<main id=\"main\""), "{path} has the layout");
+    }
+    let (status, _) = session.get(&app, "/static/htmx.min.js").await;
+    assert_eq!(status, 200);
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = anonymous
+        .get(app.url("/customers"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        response.status(),
+        303,
+        "a visitor is sent to the login form"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_page_form_without_the_session_csrf_token_is_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let org = app.new_org("pages-csrf").await;
+    let session = page_session(&app, &org).await;
+    let (status, html) = session
+        .post(
+            &app,
+            "/jobs/demo",
+            &[("csrf_token", "forged"), ("steps", "3"), ("step_ms", "0")],
+        )
+        .await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("The form expired"), "{html}");
+    let (_, jobs) = app.get("/api/v1/jobs", &org.token).await;
+    assert_eq!(
+        jobs["items"].as_array().map(Vec::len),
+        Some(0),
+        "no job was started"
+    );
+
+    let (status, _) = session
+        .post(
+            &app,
+            "/jobs/demo",
+            &[
+                ("csrf_token", &session.csrf),
+                ("steps", "3"),
+                ("step_ms", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, jobs) = app.get("/api/v1/jobs", &org.token).await;
+    assert_eq!(jobs["items"][0]["kind"], "demo.count");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn refused_input_comes_back_beside_its_field_in_the_users_language() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let org = app.new_org("pages-errors").await;
+    let session = page_session(&app, &org).await;
+    let (status, _) = session
+        .post(
+            &app,
+            "/language",
+            &[
+                ("csrf_token", &session.csrf),
+                ("language", "da"),
+                ("return_to", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    let (status, html) = session
+        .post(
+            &app,
+            "/settings/organization",
+            &[
+                ("csrf_token", &session.csrf),
+                ("name", "  "),
+                ("default_language", "da"),
+                ("timezone", "Europe/Copenhagen"),
+                ("currency", "DKK"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("<html lang=\"da\""));
+    assert!(
+        html.contains(
+            "<small class=\"field-error\" id=\"name-error\">Dette felt skal udfyldes.</small>"
+        ),
+        "{html}"
+    );
+
+    let (status, html) = session
+        .post(
+            &app,
+            "/settings/organization",
+            &[
+                ("csrf_token", &session.csrf),
+                ("name", "Teatret"),
+                ("default_language", "da"),
+                ("timezone", "Mars/Olympus"),
+                ("currency", "DKK"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("id=\"timezone-error\">Dette er ikke en tidszone"),
+        "{html}"
+    );
+
+    let (status, html) = session
+        .post(
+            &app,
+            "/settings/users",
+            &[
+                ("csrf_token", &session.csrf),
+                ("name", "Bo"),
+                ("email", "bo@"),
+                ("password", "short"),
+                ("role", "viewer"),
+                ("language", "da"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("id=\"email-error\">Dette er ikke en e-mailadresse."),
+        "{html}"
+    );
+    assert!(
+        !html.contains("value=\"short\""),
+        "a refused password is not echoed back"
+    );
+
+    let (status, html) = session
+        .post(
+            &app,
+            "/jobs/demo",
+            &[
+                ("csrf_token", &session.csrf),
+                ("steps", "0"),
+                ("step_ms", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("id=\"steps-error\">Angiv et heltal"),
+        "{html}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn another_organizations_customer_and_event_pages_are_not_found() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let a = app.new_org("pages-a").await;
+    let b = app.new_org("pages-b").await;
+    let (_, customer) = app
+        .post(
+            "/api/v1/customers",
+            &a.token,
+            json!({"first_name": "Secret", "last_name": "Person"}),
+        )
+        .await;
+    let (_, production) = app
+        .post(
+            "/api/v1/productions",
+            &a.token,
+            json!({"name": "Their show"}),
+        )
+        .await;
+    let (_, venue) = app
+        .post("/api/v1/venues", &a.token, json!({"name": "Their hall"}))
+        .await;
+    let (status, event) = app
+        .post("/api/v1/events", &a.token, json!({"production_id": production["id"], "venue_id": venue["id"], "starts_at": "2030-01-01T19:00:00Z"}))
+        .await;
+    assert_eq!(status, 201, "{event}");
+    let session = page_session(&app, &b).await;
+    for path in [
+        format!("/customers/{}", customer["id"].as_str().unwrap_or_default()),
+        format!("/events/{}", event["id"].as_str().unwrap_or_default()),
+        "/customers/not-an-id".to_string(),
+    ] {
+        let (status, html) = session.get(&app, &path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            !html.contains("Secret") && !html.contains("Their show"),
+            "{path} leaks: {html}"
+        );
+        assert!(html.contains("Page not found"), "{html}");
+    }
+    let (_, list) = session.get(&app, "/customers?q=secret").await;
+    assert!(list.contains("No customer matches your search."), "{list}");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn settings_forms_create_change_and_revoke_what_they_say() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let org = app.new_org("pages-settings").await;
+    let session = page_session(&app, &org).await;
+    let csrf = session.csrf.clone();
+
+    // An API token's secret is shown once, on the answer to creating it.
+    let (status, html) = session
+        .post(
+            &app,
+            "/settings/api-tokens",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "box office sync"),
+                ("role", "box_office"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{html}");
+    let secret = html
+        .split("id=\"secret\" type=\"text\" readonly value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(secret.starts_with("fht_"), "{html}");
+    assert_eq!(
+        app.get("/api/v1/me", &secret).await.0,
+        200,
+        "the shown secret works"
+    );
+    let (_, again) = session.get(&app, "/settings/api-tokens").await;
+    assert!(
+        again.contains("box office sync") && !again.contains(&secret),
+        "shown only once"
+    );
+    let (_, tokens) = app.get("/api/v1/api-tokens", &org.token).await;
+    let created = tokens
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["name"] == "box office sync")
+        .expect("listed");
+    let revoke = format!(
+        "/settings/api-tokens/{}/revoke",
+        created["id"].as_str().unwrap_or_default()
+    );
+    assert_eq!(
+        session
+            .post(&app, &revoke, &[("csrf_token", &csrf)])
+            .await
+            .0,
+        303
+    );
+    assert_eq!(app.get("/api/v1/me", &secret).await.0, 401, "revoked");
+
+    // A user is added, given another role, and disabled.
+    let (status, html) = session
+        .post(
+            &app,
+            "/settings/users",
+            &[
+                ("csrf_token", &csrf),
+                ("name", "Bo Berg"),
+                ("email", "bo@pages-settings.example"),
+                ("password", "a long enough password"),
+                ("role", "viewer"),
+                ("language", "da"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{html}");
+    let (_, users) = app.get("/api/v1/users", &org.token).await;
+    let bo = users
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["name"] == "Bo Berg")
+        .expect("added")
+        .clone();
+    let bo_path = format!("/settings/users/{}", bo["id"].as_str().unwrap_or_default());
+    assert_eq!(
+        session
+            .post(
+                &app,
+                &bo_path,
+                &[
+                    ("csrf_token", &csrf),
+                    ("action", "role"),
+                    ("role", "marketer")
+                ]
+            )
+            .await
+            .0,
+        303
+    );
+    assert_eq!(
+        session
+            .post(
+                &app,
+                &bo_path,
+                &[("csrf_token", &csrf), ("action", "disable")]
+            )
+            .await
+            .0,
+        303
+    );
+    let (_, bo) = app
+        .get(
+            &format!("/api/v1/users/{}", bo["id"].as_str().unwrap_or_default()),
+            &org.token,
+        )
+        .await;
+    assert_eq!(
+        (bo["role"].as_str(), bo["disabled"].as_bool()),
+        (Some("marketer"), Some(true))
+    );
+
+    // Email: SMTP needs a host; the connection test reports a refusal on the page, not as a 500.
+    let smtp = |host: &'static str, port: String| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("sender_name", "Teatret".to_string()),
+            ("sender_email", "hello@teatret.dk".to_string()),
+            ("reply_to", String::new()),
+            ("transport", "smtp".to_string()),
+            ("host", host.to_string()),
+            ("port", port),
+            ("security", "plain".to_string()),
+            ("username", String::new()),
+            ("password", String::new()),
+        ]
+    };
+    let fields = smtp("", "2525".into());
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html) = session.post(&app, "/settings/email", &form).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("id=\"host-error\">This field is required."),
+        "{html}"
+    );
+    let closed = TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let fields = smtp("127.0.0.1", port.to_string());
+    let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html) = session.post(&app, "/settings/email", &form).await;
+    assert_eq!(status, 200, "{html}");
+    let (status, html) = session
+        .post(&app, "/settings/email/test", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("The connection failed:"), "{html}");
+
+    // Templates: the preview renders what is typed; a broken template says why; saving keeps it.
+    let preview = "/settings/templates/job_finished/en/preview";
+    let (status, html) = session
+        .post(
+            &app,
+            preview,
+            &[
+                ("csrf_token", &csrf),
+                ("subject", "Done: {{ job.title }}"),
+                ("html", "<p>Hi {{ recipient }}</p>"),
+                ("text", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Done: Import audience VIP codes") && html.contains("Hi Owner"),
+        "{html}"
+    );
+    let (_, html) = session
+        .post(
+            &app,
+            preview,
+            &[
+                ("csrf_token", &csrf),
+                ("subject", "{% if %}"),
+                ("html", "<p>x</p>"),
+                ("text", ""),
+            ],
+        )
+        .await;
+    assert!(html.contains("class=\"error\""), "{html}");
+    let (status, _) = session
+        .post(
+            &app,
+            "/settings/templates/job_finished/da",
+            &[
+                ("csrf_token", &csrf),
+                ("subject", "Færdig: {{ job.title }}"),
+                ("html", "<p>Hej</p>"),
+                ("text", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, saved) = app
+        .get("/api/v1/mail/templates/job_finished/da", &org.token)
+        .await;
+    assert_eq!(saved["template"]["subject"], "Færdig: {{ job.title }}");
+    let (status, _) = session
+        .get(&app, "/settings/templates/job_finished/de")
+        .await;
+    assert_eq!(status, 404, "no German templates");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn events_are_searched_by_name_filtered_by_date_and_paged() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let org = app.new_org("pages-events").await;
+    let mut ids = std::collections::HashMap::new();
+    for name in ["Hamlet", "Lear"] {
+        let (_, production) = app
+            .post("/api/v1/productions", &org.token, json!({"name": name}))
+            .await;
+        ids.insert(name, production["id"].clone());
+    }
+    let (_, venue) = app
+        .post("/api/v1/venues", &org.token, json!({"name": "Operaen"}))
+        .await;
+    let event = |production: &str, starts_at: String| json!({"production_id": ids[production], "venue_id": venue["id"], "starts_at": starts_at});
+    for day in 1..=30 {
+        let body = event("Hamlet", format!("2031-01-{:02}T19:00:00Z", (day % 28) + 1));
+        assert_eq!(app.post("/api/v1/events", &org.token, body).await.0, 201);
+    }
+    assert_eq!(
+        app.post(
+            "/api/v1/events",
+            &org.token,
+            event("Lear", "2031-03-01T19:00:00Z".into())
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/events",
+            &org.token,
+            event("Lear", "2020-03-01T19:00:00Z".into())
+        )
+        .await
+        .0,
+        201
+    );
+    let session = page_session(&app, &org).await;
+    let rows = |html: &str| html.matches("<a href=\"/events/evt_").count();
+
+    let (_, html) = session.get(&app, "/events?q=lear").await;
+    assert_eq!(rows(&html), 1, "only the upcoming Lear: {html}");
+    let (_, html) = session.get(&app, "/events?q=LEAR&when=all").await;
+    assert_eq!(rows(&html), 2);
+    let (_, html) = session.get(&app, "/events?when=past").await;
+    assert_eq!(rows(&html), 1);
+    assert!(html.contains("2020-03-01"), "{html}");
+
+    let (_, first) = session.get(&app, "/events?q=hamlet").await;
+    assert_eq!(rows(&first), 25);
+    let next = first
+        .split("<a href=\"/events?")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|query| {
+            format!(
+                "/events?{}",
+                query.replace("&#38;", "&").replace("&amp;", "&")
+            )
+        })
+        .expect("a next-page link");
+    assert!(
+        next.contains("q=hamlet") && next.contains("cursor=evt_"),
+        "{next}"
+    );
+    let (_, second) = session.get(&app, &next).await;
+    assert_eq!(rows(&second), 5, "the rest of the matches");
+    assert!(
+        !second.contains("<a href=\"/events?"),
+        "no page after the last"
+    );
+
+    // htmx asks for the results only.
+    let partial = session
+        .client
+        .get(app.url("/events?q=lear"))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("partial");
+    assert_eq!(partial.headers()["vary"], "HX-Request");
+    let partial = partial.text().await.expect("html");
+    assert!(
+        !partial.contains("<html") && rows(&partial) == 1,
+        "{partial}"
+    );
+    app.finish().await;
+}
