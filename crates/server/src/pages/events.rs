@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
-use fullhouse_core::http::{AppState, Page, PageParams};
-use fullhouse_core::{OrgId, Permission, Result};
+use fullhouse_core::http::{AppState, PageParams};
+use fullhouse_core::{Permission, Result};
 use fullhouse_ticketing::model::catalog::{Event, EventFilter, TicketType};
 use fullhouse_ticketing::service::CatalogService;
 use fullhouse_ticketing::EventId;
@@ -19,11 +19,6 @@ use super::layout::{next_link, vary_on_htmx, PageError, Ui};
 
 /// Rows per page of the list.
 const PAGE_SIZE: u64 = 25;
-/// Events read per query while searching by name (the catalog has no name search yet).
-const SCAN_BATCH: u64 = 500;
-/// Batches read per request before the search offers "more" instead of reading on.
-const SCAN_BATCHES: usize = 20;
-
 pub fn router() -> axum::Router<AppState> {
     Router::new()
         .route("/events", get(list))
@@ -76,17 +71,22 @@ async fn list(
         _ => "upcoming",
     };
     let now = Utc::now();
+    let q = query.q.trim().to_string();
     let filter = EventFilter {
         from: (when == "upcoming").then_some(now),
         to: (when == "past").then_some(now),
+        q: Some(q.clone()).filter(|q| !q.is_empty()),
         ..EventFilter::default()
     };
-    let q = query.q.trim().to_string();
-    let cursor = Some(query.cursor).filter(|c| !c.is_empty());
-    let catalog = CatalogService::new(state.db.clone());
-    let page = find_events(&catalog, &ui.caller.org, &filter, &q, cursor)
+    let params = PageParams {
+        cursor: Some(query.cursor).filter(|c| !c.is_empty()),
+        limit: Some(PAGE_SIZE),
+    };
+    let page = CatalogService::new(state.db.clone())
+        .list_events(&ui.caller.org, &filter, &params)
         .await
         .map_err(|e| ui.error(e))?;
+
     let view = EventList {
         next: page
             .next_cursor
@@ -102,69 +102,6 @@ async fn list(
         EventsPage { ui, view }.into_response()
     };
     Ok(vary_on_htmx(response))
-}
-
-/// A page of events whose title, production or venue contains `q` (any case). The catalog
-/// service filters by date but not by name, so a search reads the date-filtered events in
-/// batches and keeps the matches; the cursor stays the id of the last event shown, so paging
-/// works the same with or without a search.
-async fn find_events(
-    catalog: &CatalogService,
-    org: &OrgId,
-    filter: &EventFilter,
-    q: &str,
-    cursor: Option<String>,
-) -> Result<Page<Event>> {
-    if q.is_empty() {
-        let params = PageParams {
-            cursor,
-            limit: Some(PAGE_SIZE),
-        };
-        return catalog.list_events(org, filter, &params).await;
-    }
-    let needle = q.to_lowercase();
-    let matches = |e: &Event| {
-        [&e.title, &e.production_name, &e.venue_name]
-            .iter()
-            .any(|text| text.to_lowercase().contains(&needle))
-    };
-    let limit = usize::try_from(PAGE_SIZE).unwrap_or(25);
-    let mut found: Vec<Event> = Vec::new();
-    let mut cursor = cursor;
-    for _ in 0..SCAN_BATCHES {
-        let params = PageParams {
-            cursor: cursor.clone(),
-            limit: Some(SCAN_BATCH),
-        };
-        let batch = catalog.list_events(org, filter, &params).await?;
-        for event in batch.items {
-            if matches(&event) {
-                found.push(event);
-                if found.len() > limit {
-                    found.truncate(limit);
-                    let next_cursor = found.last().map(|e| e.id.to_string());
-                    return Ok(Page {
-                        items: found,
-                        next_cursor,
-                    });
-                }
-            }
-        }
-        match batch.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => {
-                return Ok(Page {
-                    items: found,
-                    next_cursor: None,
-                })
-            }
-        }
-    }
-    // Read enough for one request: "more" continues after the last event read.
-    Ok(Page {
-        items: found,
-        next_cursor: cursor,
-    })
 }
 
 #[derive(Template, WebTemplate)]

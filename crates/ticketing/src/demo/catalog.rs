@@ -208,7 +208,7 @@ impl Catalog {
             name: template.name,
             address_line: template.address_line,
             postal_code: template.postal_code,
-            city: "København V",
+            city: template.city,
             latitude: template.latitude,
             longitude: template.longitude,
             created_at: opened,
@@ -259,6 +259,7 @@ impl Catalog {
                 name: "Demo Theatre, Main Stage",
                 address_line: "Vesterbrogade 117",
                 postal_code: "1620",
+                city: "København V",
                 latitude: 55.6716,
                 longitude: 12.5431,
                 stage: Stage::Main,
@@ -330,6 +331,7 @@ impl Catalog {
                 name: "Demo Theatre, Studio",
                 address_line: "Halmtorvet 20",
                 postal_code: "1700",
+                city: "København V",
                 latitude: 55.6697,
                 longitude: 12.5597,
                 stage: Stage::Studio,
@@ -482,12 +484,12 @@ impl Catalog {
         let created_at = self.events[event].created_at;
         let venue = &self.venues[venue_index];
         let base: [i64; 3] = match venue.kind {
-            Stage::Main => [450_00, 350_00, 250_00],
-            Stage::Studio => [300_00, 220_00, 0],
+            Stage::Main => [dkk(450), dkk(350), dkk(250)],
+            Stage::Studio => [dkk(300), dkk(220), 0],
         };
         let standing_base = match venue.kind {
-            Stage::Main => 200_00,
-            Stage::Studio => 150_00,
+            Stage::Main => dkk(200),
+            Stage::Studio => dkk(150),
         };
         let mut types = Vec::new();
         for category in Category::ALL {
@@ -551,6 +553,11 @@ impl Catalog {
 
 const CATEGORY_NAMES: [&str; 3] = ["Category A", "Category B", "Category C"];
 
+/// Whole kroner in minor units (øre).
+const fn dkk(kroner: i64) -> i64 {
+    kroner * 100
+}
+
 /// `base` scaled by a production's factor, rounded to whole 10 DKK.
 fn price(base: i64, factor: f64) -> i64 {
     ((base as f64 * factor / 1000.0).round() as i64) * 1000
@@ -560,6 +567,7 @@ struct VenueTemplate {
     name: &'static str,
     address_line: &'static str,
     postal_code: &'static str,
+    city: &'static str,
     latitude: f64,
     longitude: f64,
     stage: Stage,

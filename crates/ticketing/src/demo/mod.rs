@@ -38,7 +38,7 @@ pub const DEMO_SLUG: &str = "demo-theatre";
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo-theatre.example";
 pub const DEMO_PASSWORD: &str = "fullhouse-demo";
 /// More customers than this would not fit the time and memory the demo is meant for.
-pub const MAX_CUSTOMERS: u64 = 20_000_000;
+pub const MAX_CUSTOMERS: u64 = 10_000_000;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -86,15 +86,26 @@ pub async fn generate(db: &Db, options: &DemoOptions) -> Result<DemoSummary> {
     let now = demo_now();
     // Planning is pure CPU work; it runs while the users' passwords are hashed.
     let plan = tokio::task::spawn_blocking(move || Plan::build(seed, customers, now));
-    let org = create_organization(&tenancy).await?;
-    let plan = plan.await.map_err(Error::internal)?;
-    match load(db, &org, plan).await {
-        Ok(summary) => Ok(summary),
-        Err(err) => {
-            remove_organization(db, &org).await;
-            Err(err)
-        }
+    let org = tenancy
+        .create_organization(NewOrganization {
+            name: "Demo Theatre".into(),
+            slug: DEMO_SLUG.into(),
+            default_language: "da".into(),
+            timezone: rows::TIMEZONE.into(),
+            currency: rows::CURRENCY.into(),
+        })
+        .await?
+        .id;
+    let loaded = async {
+        add_staff(&tenancy, &org).await?;
+        let plan = plan.await.map_err(Error::internal)?;
+        load(db, &org, plan).await
     }
+    .await;
+    if loaded.is_err() {
+        remove_organization(db, &org).await;
+    }
+    loaded
 }
 
 /// True when the database holds no organization yet (first start).
@@ -189,18 +200,8 @@ impl Plan {
     }
 }
 
-/// The demo organization and its staff: an owner, a marketer and a box-office user.
-async fn create_organization(tenancy: &TenancyService) -> Result<OrgId> {
-    let org = tenancy
-        .create_organization(NewOrganization {
-            name: "Demo Theatre".into(),
-            slug: DEMO_SLUG.into(),
-            default_language: "da".into(),
-            timezone: rows::TIMEZONE.into(),
-            currency: rows::CURRENCY.into(),
-        })
-        .await?
-        .id;
+/// The demo's staff: the owner, a marketer and a box-office user, all with the demo password.
+async fn add_staff(tenancy: &TenancyService, org: &OrgId) -> Result<()> {
     let staff = [
         (DEMO_ADMIN_EMAIL, "Demo Admin", Role::Owner, "en"),
         (
@@ -219,7 +220,7 @@ async fn create_organization(tenancy: &TenancyService) -> Result<OrgId> {
     for (email, name, role, language) in staff {
         tenancy
             .create_user(
-                &org,
+                org,
                 NewUser {
                     email: email.into(),
                     name: name.into(),
@@ -230,7 +231,7 @@ async fn create_organization(tenancy: &TenancyService) -> Result<OrgId> {
             )
             .await?;
     }
-    Ok(org)
+    Ok(())
 }
 
 /// Writes the plan in one write transaction: statements are made on a blocking thread and run
@@ -282,42 +283,25 @@ fn count_ga_sales(db: &Db, org: &OrgId) -> Result<Statement> {
     Ok(db.db_backend().build(&insert))
 }
 
-/// Removes a half-loaded demo organization so that the next attempt can start afresh. Best
-/// effort: the error that made the load fail is what the caller needs to see.
+/// Removes a half-loaded demo organization (its users, then itself) so that the next attempt can
+/// start afresh; the demo's own rows went with the rolled-back transaction. Best effort: the
+/// error that made the load fail is what the caller needs to see.
 async fn remove_organization(db: &Db, org: &OrgId) {
-    let tables = ["users", "sessions", "api_tokens", "audit_log"];
+    use fullhouse_core::tenancy::store::{organizations, users};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let Ok(txn) = db.begin_write().await else {
         return;
     };
-    for table in tables {
-        let sql = match db.backend() {
-            fullhouse_core::Backend::Sqlite => {
-                format!("DELETE FROM {table} WHERE organization_id = ?")
-            }
-            fullhouse_core::Backend::Postgres => {
-                format!("DELETE FROM {table} WHERE organization_id = $1")
-            }
-        };
-        let _ = txn
-            .execute(Statement::from_sql_and_values(
-                db.db_backend(),
-                sql,
-                [org.as_str().into()],
-            ))
-            .await;
-    }
-    let sql = match db.backend() {
-        fullhouse_core::Backend::Sqlite => "DELETE FROM organizations WHERE id = ?",
-        fullhouse_core::Backend::Postgres => "DELETE FROM organizations WHERE id = $1",
-    };
-    let _ = txn
-        .execute(Statement::from_sql_and_values(
-            db.db_backend(),
-            sql,
-            [org.as_str().into()],
-        ))
+    let users_removed = users::Entity::delete_many()
+        .filter(users::Column::OrganizationId.eq(org.as_str()))
+        .exec(&txn)
         .await;
-    let _ = txn.commit().await;
+    let organization_removed = organizations::Entity::delete_by_id(org.as_str())
+        .exec(&txn)
+        .await;
+    if users_removed.is_ok() && organization_removed.is_ok() {
+        let _ = txn.commit().await;
+    }
 }
 
 #[cfg(test)]
@@ -525,6 +509,31 @@ mod tests {
             number(&test_db.db, "SELECT COUNT(*) AS n FROM organizations").await,
             1
         );
+        test_db.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_demo_that_fails_to_load_leaves_no_organization_behind() {
+        let test_db = migrated(Backend::Sqlite).await.expect("sqlite");
+        test_db
+            .db
+            .writer()
+            .execute_unprepared("DROP TABLE customer_tags")
+            .await
+            .expect("table dropped");
+        let failed = generate(
+            &test_db.db,
+            &DemoOptions {
+                customers: 50,
+                seed: 1,
+            },
+        )
+        .await;
+        assert!(failed.is_err());
+        for table in ["organizations", "users", "venues", "customers"] {
+            let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+            assert_eq!(number(&test_db.db, &sql).await, 0, "{table}");
+        }
         test_db.finish().await;
     }
 

@@ -419,3 +419,26 @@ impl Barcodes {
         format!("{digits}{check}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn barcodes_never_repeat_and_carry_an_ean13_check_digit() {
+        let barcodes = Barcodes::new(&mut StdRng::seed_from_u64(42));
+        let mut seen = std::collections::HashSet::new();
+        for number in 0..100_000 {
+            let code = barcodes.barcode(number);
+            assert_eq!(code.len(), 13, "{code}");
+            let sum: u32 = code
+                .bytes()
+                .enumerate()
+                .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 1 } else { 3 })
+                .sum();
+            assert_eq!(sum % 10, 0, "check digit of {code}");
+            assert!(seen.insert(code), "barcode {number} repeats");
+        }
+    }
+}

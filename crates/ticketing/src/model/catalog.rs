@@ -147,9 +147,13 @@ pub struct EventFilter {
     /// Events starting before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     pub status: Option<EventStatus>,
+    /// Words that must each appear (any case) in the event's name, its production's name or its
+    /// venue's name.
+    pub q: Option<String>,
 }
 
 impl EventFilter {
+
     pub fn validate(&self) -> Result<(), Error> {
         match (self.from, self.to) {
             (Some(from), Some(to)) if to <= from => {

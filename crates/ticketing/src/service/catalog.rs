@@ -187,7 +187,11 @@ impl CatalogService {
         if let Some(status) = filter.status {
             select = select.filter(events::Column::Status.eq(status.as_str()));
         }
+        for word in filter.q.as_deref().unwrap_or_default().split_whitespace().take(8) {
+            select = select.filter(event_name_contains(org, word));
+        }
         let conn = self.db.reader();
+
         let page = fetch_page(conn, select, events::Column::Id, params, |m| m.id.clone()).await?;
         let names = EventNames::load(conn, org, &page.items).await?;
         Ok(page.map(|m| names.event(m)))
@@ -818,4 +822,35 @@ fn production_from(m: productions::Model) -> Production {
         created_at: m.created_at,
         updated_at: m.updated_at,
     }
+}
+
+/// `word` (any case) in the event's own name, or its production's or venue's name. Written with
+/// sub-selects so the search stays one query on either backend.
+fn event_name_contains(org: &OrgId, word: &str) -> sea_orm::Condition {
+    use sea_orm::sea_query::{Expr, Func, Query};
+    let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
+    let lower_like = |column: sea_orm::sea_query::SimpleExpr| {
+        Expr::expr(Func::lower(column)).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+    };
+    let productions_named = Query::select()
+        .column(productions::Column::Id)
+        .from(productions::Entity)
+        .and_where(productions::Column::OrganizationId.eq(org.as_str()))
+        .and_where(lower_like(Expr::col(productions::Column::Name).into()))
+        .to_owned();
+    let venues_named = Query::select()
+        .column(venues::Column::Id)
+        .from(venues::Entity)
+        .and_where(venues::Column::OrganizationId.eq(org.as_str()))
+        .and_where(lower_like(Expr::col(venues::Column::Name).into()))
+        .to_owned();
+    sea_orm::Condition::any()
+        .add(lower_like(Expr::col(events::Column::Name).into()))
+        .add(events::Column::ProductionId.in_subquery(productions_named))
+        .add(events::Column::VenueId.in_subquery(venues_named))
+}
+
+/// Escapes LIKE's wildcards so a search for `50%` finds "50%".
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

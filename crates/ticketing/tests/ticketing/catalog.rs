@@ -206,6 +206,10 @@ both_backends! {
         assert_eq!(page.items.len(), 3);
         assert_eq!(page.items[1].production_name, "Lear");
         assert_eq!(page.next_cursor.as_deref(), Some(ids[2].as_str()));
+        let by_name = EventFilter { q: Some("  LEAR ".into()), ..Default::default() };
+        assert_eq!(list(by_name).await, [ids[1].clone()], "found by its production's name, any case");
+        let no_match = EventFilter { q: Some("ham 100%".into()), ..Default::default() };
+        assert!(list(no_match).await.is_empty(), "every word must match; % is literal");
         let empty = EventFilter { from: Some(at(5, 0)), to: Some(at(5, 0)), ..Default::default() };
         let err = svc.list_events(&fx.org, &empty, &Default::default()).await.expect_err("to before from");
         assert_eq!(invalid_field(err), "to");
