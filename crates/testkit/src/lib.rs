@@ -41,7 +41,10 @@ pub struct TestDb {
 enum Cleanup {
     /// Held so the temp directory (and the database file in it) lives as long as the test.
     SqliteDir(#[allow(dead_code)] std::sync::Arc<tempfile::TempDir>),
-    PostgresDatabase { admin_url: String, name: String },
+    PostgresDatabase {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDb {

@@ -24,7 +24,15 @@ impl SmtpServer {
             .map(|a| a.port())
             .unwrap_or_else(|e| panic!("no free port: {e}"));
         let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(&maildir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -37,7 +45,12 @@ impl SmtpServer {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        SmtpServer { port, maildir, child, _dir: dir }
+        SmtpServer {
+            port,
+            maildir,
+            child,
+            _dir: dir,
+        }
     }
 
     /// Every message received so far, as raw RFC 5322 text.
@@ -86,7 +99,11 @@ pub fn header_value(message: &str, header: &str) -> Option<String> {
     let mut lines = message.lines().take_while(|l| !l.is_empty()).peekable();
     while let Some(line) = lines.next() {
         if line.to_ascii_lowercase().starts_with(&prefix) {
-            let mut value = line.get(prefix.len()..).unwrap_or_default().trim().to_string();
+            let mut value = line
+                .get(prefix.len()..)
+                .unwrap_or_default()
+                .trim()
+                .to_string();
             while let Some(next) = lines.peek() {
                 if next.starts_with(' ') || next.starts_with('\t') {
                     value.push(' ');

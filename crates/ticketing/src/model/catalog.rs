@@ -153,7 +153,6 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
-
     pub fn validate(&self) -> Result<(), Error> {
         match (self.from, self.to) {
             (Some(from), Some(to)) if to <= from => {

@@ -187,7 +187,13 @@ impl CatalogService {
         if let Some(status) = filter.status {
             select = select.filter(events::Column::Status.eq(status.as_str()));
         }
-        for word in filter.q.as_deref().unwrap_or_default().split_whitespace().take(8) {
+        for word in filter
+            .q
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(8)
+        {
             select = select.filter(event_name_contains(org, word));
         }
         let conn = self.db.reader();
@@ -830,7 +836,8 @@ fn event_name_contains(org: &OrgId, word: &str) -> sea_orm::Condition {
     use sea_orm::sea_query::{Expr, Func, Query};
     let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
     let lower_like = |column: sea_orm::sea_query::SimpleExpr| {
-        Expr::expr(Func::lower(column)).like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        Expr::expr(Func::lower(column))
+            .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
     };
     let productions_named = Query::select()
         .column(productions::Column::Id)
@@ -852,5 +859,7 @@ fn event_name_contains(org: &OrgId, word: &str) -> sea_orm::Condition {
 
 /// Escapes LIKE's wildcards so a search for `50%` finds "50%".
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

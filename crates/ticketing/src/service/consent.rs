@@ -33,7 +33,13 @@ impl ConsentRegistry for CustomerConsents {
         Ok(found.is_some_and(|p| p.granted))
     }
 
-    async fn withdraw(&self, org: &OrgId, customer_id: &str, permission: &str, source: &str) -> Result<()> {
+    async fn withdraw(
+        &self,
+        org: &OrgId,
+        customer_id: &str,
+        permission: &str,
+        source: &str,
+    ) -> Result<()> {
         let txn = self.db.begin_write().await?;
         let row = customer_permissions::ActiveModel {
             organization_id: Set(org.to_string()),
