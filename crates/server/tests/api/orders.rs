@@ -2,20 +2,13 @@
 
 use crate::common::*;
 use chrono::{Duration, Utc};
-use fullhouse_core::{Db, OrgId};
 use fullhouse_testkit::both_backends;
-use fullhouse_ticketing::store::{
-    customers, events, productions, ticket_types, venue_ga_areas, venue_seats, venues,
-};
-use fullhouse_ticketing::{
-    CustomerId, EventId, GaAreaId, ProductionId, SeatId, TicketTypeId, VenueId,
-};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use fullhouse_ticketing::{EventId, TicketTypeId};
 use serde_json::{json, Value};
 
 /// An event at a venue with seats `Parterre / A / 1 / 1..4` and a GA area `Floor`, a seated and
-/// a GA ticket type, a seat of another venue and a customer — inserted through the entities, so
-/// these tests do not depend on the venues and events routes.
+/// a GA ticket type, a seat of another venue and a customer — made through the API like any
+/// client would.
 struct Stage {
     event: String,
     seated: String,
@@ -25,172 +18,115 @@ struct Stage {
     customer: String,
 }
 
-async fn stage(db: &Db, org: &OrgId) -> Stage {
-    let venue = add_venue(db, org, "Main hall").await;
-    let mut seats = Vec::new();
-    for label in ["1", "2", "3", "4"] {
-        seats.push(add_seat(db, org, &venue, label).await);
-    }
-    let floor = GaAreaId::generate();
-    venue_ga_areas::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(floor.to_string()),
-        venue_id: Set(venue.to_string()),
-        name: Set("Floor".into()),
-        capacity: Set(500),
-        category: Set(None),
-    }
-    .insert(db.writer())
-    .await
-    .expect("GA area");
-    let studio = add_venue(db, org, "Studio").await;
-    let foreign_seat = add_seat(db, org, &studio, "1").await;
-    let event = add_event(db, org, &venue).await;
-    let seated = add_ticket_type(db, org, &event, "Seated", None, None).await;
-    let standing = add_ticket_type(db, org, &event, "Standing", None, Some(&floor)).await;
-    let customer = CustomerId::generate();
-    let now = Utc::now();
-    customers::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(customer.to_string()),
-        email: Set(Some("ann@example.dk".into())),
-        subscriber: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db.writer())
-    .await
-    .expect("customer");
+async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
+    let (status, created) = app.post(path, &org.token, body).await;
+    assert_eq!(status, 201, "POST {path}: {created}");
+    created
+}
+
+/// A venue with one row of seats labelled `labels`, and optionally a GA area `Floor`.
+async fn venue_with_seats(
+    app: &TestApp,
+    org: &TestOrg,
+    name: &str,
+    labels: &[&str],
+    floor: bool,
+) -> (String, Value) {
+    let venue = created(app, org, "/api/v1/venues", json!({"name": name})).await;
+    let id = venue["id"].as_str().unwrap_or_default().to_string();
+    let seats: Vec<Value> = labels.iter().map(|label| json!({"label": label})).collect();
+    let ga_areas = if floor {
+        json!([{"name": "Floor", "capacity": 500}])
+    } else {
+        json!([])
+    };
+    let map = json!({
+        "sections": [{"name": "Parterre", "groups": [{"name": "A", "rows": [{"name": "1", "seats": seats}]}]}],
+        "ga_areas": ga_areas,
+    });
+    let (status, map) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/venues/{id}/seat-map"),
+            &org.token,
+            Some(map),
+        )
+        .await;
+    assert_eq!(status, 200, "{map}");
+    (id, map)
+}
+
+fn seat_ids(map: &Value) -> Vec<String> {
+    map["sections"][0]["groups"][0]["rows"][0]["seats"]
+        .as_array()
+        .map(|seats| {
+            seats
+                .iter()
+                .filter_map(|s| s["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
+    let (venue, map) = venue_with_seats(app, org, "Main hall", &["1", "2", "3", "4"], true).await;
+    let (_, studio) = venue_with_seats(app, org, "Studio", &["1"], false).await;
+    let production = created(app, org, "/api/v1/productions", json!({"name": "Hamlet"})).await;
+    let starts_at = (Utc::now() + Duration::days(30)).to_rfc3339();
+    let event = created(
+        app,
+        org,
+        "/api/v1/events",
+        json!({"production_id": production["id"], "venue_id": venue, "starts_at": starts_at}),
+    )
+    .await;
+    let event = event["id"].as_str().unwrap_or_default().to_string();
+    let floor = map["ga_areas"][0]["id"].as_str().map(str::to_string);
+    let seated = add_ticket_type(app, org, &event, "Seated", None, None).await;
+    let standing = add_ticket_type(app, org, &event, "Standing", None, floor.as_deref()).await;
+    let customer = created(
+        app,
+        org,
+        "/api/v1/customers",
+        json!({"email": "ann@example.dk"}),
+    )
+    .await;
     Stage {
-        event: event.to_string(),
-        seated: seated.to_string(),
-        standing: standing.to_string(),
-        seats: seats.iter().map(|s| s.to_string()).collect(),
-        foreign_seat: foreign_seat.to_string(),
-        customer: customer.to_string(),
+        event,
+        seated,
+        standing,
+        seats: seat_ids(&map),
+        foreign_seat: seat_ids(&studio).pop().unwrap_or_default(),
+        customer: customer["id"].as_str().unwrap_or_default().to_string(),
     }
-}
-
-async fn add_venue(db: &Db, org: &OrgId, name: &str) -> VenueId {
-    let id = VenueId::generate();
-    let now = Utc::now();
-    venues::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(id.to_string()),
-        name: Set(name.into()),
-        address_line: Set(None),
-        postal_code: Set(None),
-        city: Set(None),
-        country: Set(None),
-        latitude: Set(None),
-        longitude: Set(None),
-        timezone: Set("Europe/Copenhagen".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db.writer())
-    .await
-    .expect("venue");
-    id
-}
-
-async fn add_seat(db: &Db, org: &OrgId, venue: &VenueId, label: &str) -> SeatId {
-    let id = SeatId::generate();
-    venue_seats::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(id.to_string()),
-        venue_id: Set(venue.to_string()),
-        section_name: Set("Parterre".into()),
-        group_name: Set("A".into()),
-        row_name: Set("1".into()),
-        seat_label: Set(label.into()),
-        category: Set(None),
-        sort_order: Set(0),
-    }
-    .insert(db.writer())
-    .await
-    .expect("seat");
-    id
-}
-
-async fn add_event(db: &Db, org: &OrgId, venue: &VenueId) -> EventId {
-    let now = Utc::now();
-    let production = ProductionId::generate();
-    productions::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(production.to_string()),
-        name: Set("Hamlet".into()),
-        description: Set(None),
-        genre: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db.writer())
-    .await
-    .expect("production");
-    let id = EventId::generate();
-    events::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(id.to_string()),
-        production_id: Set(production.to_string()),
-        venue_id: Set(venue.to_string()),
-        name: Set(None),
-        starts_at: Set(now + Duration::days(30)),
-        ends_at: Set(None),
-        status: Set("scheduled".into()),
-        sales_start: Set(None),
-        sales_end: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db.writer())
-    .await
-    .expect("event");
-    id
 }
 
 async fn add_ticket_type(
-    db: &Db,
-    org: &OrgId,
-    event: &EventId,
+    app: &TestApp,
+    org: &TestOrg,
+    event: &str,
     name: &str,
     capacity: Option<i64>,
-    ga_area: Option<&GaAreaId>,
-) -> TicketTypeId {
-    let id = TicketTypeId::generate();
-    let now = Utc::now();
-    ticket_types::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(id.to_string()),
-        event_id: Set(event.to_string()),
-        shop_id: Set(None),
-        name: Set(name.into()),
-        category: Set(None),
-        price_minor: Set(45_000),
-        currency: Set("DKK".into()),
-        capacity: Set(capacity),
-        sold: Set(0),
-        hidden: Set(false),
-        ga_area_id: Set(ga_area.map(|a| a.to_string())),
-        sales_start: Set(None),
-        sales_end: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(db.writer())
-    .await
-    .expect("ticket type");
-    id
+    ga_area: Option<&str>,
+) -> String {
+    let body =
+        json!({"name": name, "price_minor": 45_000, "capacity": capacity, "ga_area_id": ga_area});
+    let ticket_type = created(
+        app,
+        org,
+        &format!("/api/v1/events/{event}/ticket-types"),
+        body,
+    )
+    .await;
+    ticket_type["id"].as_str().unwrap_or_default().to_string()
 }
 
-async fn sold(db: &Db, org: &OrgId, ticket_type: &str) -> i64 {
-    ticket_types::Entity::find_by_id((org.to_string(), ticket_type.to_string()))
-        .one(db.reader())
-        .await
-        .expect("query")
-        .expect("ticket type")
-        .sold
+async fn sold(app: &TestApp, org: &TestOrg, ticket_type: &str) -> i64 {
+    let (status, ticket_type) = app
+        .get(&format!("/api/v1/ticket-types/{ticket_type}"), &org.token)
+        .await;
+    assert_eq!(status, 200, "{ticket_type}");
+    ticket_type["sold"].as_i64().unwrap_or(-1)
 }
 
 async fn order_total(app: &TestApp, org: &TestOrg) -> usize {
@@ -216,7 +152,7 @@ both_backends! {
 
     async fn an_order_is_placed_read_listed_and_cancelled_over_http(app: TestApp) {
         let org = app.new_org("orders").await;
-        let stage = stage(&app.db.db, &org.id).await;
+        let stage = stage(&app, &org).await;
         let (status, order) = app
             .post(
                 "/api/v1/orders",
@@ -256,13 +192,13 @@ both_backends! {
         assert_eq!(status, 200, "{cancelled}");
         assert_eq!(cancelled["status"], "cancelled");
         assert_eq!(cancelled["tickets"][0]["status"], "cancelled");
-        assert_eq!(sold(&app.db.db, &org.id, &stage.seated).await, 0);
+        assert_eq!(sold(&app, &org, &stage.seated).await, 0);
         app.finish().await;
     }
 
     async fn a_seat_of_another_venue_is_refused_with_the_field_named(app: TestApp) {
         let org = app.new_org("foreign").await;
-        let stage = stage(&app.db.db, &org.id).await;
+        let stage = stage(&app, &org).await;
         let (status, body) = app
             .post(
                 "/api/v1/orders",
@@ -281,28 +217,27 @@ both_backends! {
 
     async fn an_external_id_placed_twice_returns_the_same_order_with_200(app: TestApp) {
         let org = app.new_org("replay").await;
-        let stage = stage(&app.db.db, &org.id).await;
+        let stage = stage(&app, &org).await;
         let body = json!({"channel": "online", "external_id": "shop-77", "tickets": [{"ticket_type_id": stage.standing}]});
         let (status, first) = app.post("/api/v1/orders", &org.token, body.clone()).await;
         assert_eq!(status, 201, "{first}");
         let (status, again) = app.post("/api/v1/orders", &org.token, body).await;
         assert_eq!(status, 200, "{again}");
         assert_eq!(again["id"], first["id"]);
-        assert_eq!(sold(&app.db.db, &org.id, &stage.standing).await, 1);
+        assert_eq!(sold(&app, &org, &stage.standing).await, 1);
         app.finish().await;
     }
 
     async fn fifty_concurrent_requests_for_the_last_ten_places_sell_ten(app: TestApp) {
         let org = app.new_org("rush").await;
-        let stage = stage(&app.db.db, &org.id).await;
-        let event = EventId::parse(&stage.event).expect("event id");
-        let last_ten = add_ticket_type(&app.db.db, &org.id, &event, "Last ten", Some(10), None).await;
-        let body = json!({"channel": "online", "tickets": [{"ticket_type_id": last_ten.to_string(), "ga_name": "Floor"}]});
+        let stage = stage(&app, &org).await;
+        let last_ten = add_ticket_type(&app, &org, &stage.event, "Last ten", Some(10), None).await;
+        let body = json!({"channel": "online", "tickets": [{"ticket_type_id": last_ten, "ga_name": "Floor"}]});
         let requests = (0..50).map(|_| app.post("/api/v1/orders", &org.token, body.clone()));
         let statuses: Vec<u16> = futures::future::join_all(requests).await.into_iter().map(|(s, _)| s.as_u16()).collect();
         assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 10, "{statuses:?}");
         assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 40, "{statuses:?}");
-        assert_eq!(sold(&app.db.db, &org.id, last_ten.as_str()).await, 10);
+        assert_eq!(sold(&app, &org, &last_ten).await, 10);
 
         let seat = json!({"channel": "online", "tickets": [{"ticket_type_id": stage.seated, "seat_id": stage.seats[0]}]});
         let requests = (0..20).map(|_| app.post("/api/v1/orders", &org.token, seat.clone()));
@@ -316,7 +251,7 @@ both_backends! {
 
     async fn a_bulk_with_one_bad_item_names_it_and_writes_nothing(app: TestApp) {
         let org = app.new_org("bulk").await;
-        let stage = stage(&app.db.db, &org.id).await;
+        let stage = stage(&app, &org).await;
         let order = |external_id: &str, ticket: Value| json!({
             "external_id": external_id, "channel": "online", "customer_id": stage.customer,
             "created_at": "2023-05-01T18:00:00Z", "tickets": [ticket]
@@ -346,7 +281,7 @@ both_backends! {
 
     async fn a_csv_of_two_orders_imports_once(app: TestApp) {
         let org = app.new_org("csvimport").await;
-        let stage = stage(&app.db.db, &org.id).await;
+        let stage = stage(&app, &org).await;
         let csv = format!(
             "Ordrenummer;customerId;Købsdato;eventId;ticketTypeId;sectionName;groupName;rowName;seatLabel;gaName;Pris;deliveryType;barcode\n\
              A-100;{customer};01.03.2024 19:30;{event};{seated};Parterre;A;1;1;;450,00;HARD;OLD-0001\n\
@@ -360,8 +295,8 @@ both_backends! {
         let (status, body) = app.upload("/api/v1/orders/import", &org.token, "text/csv", csv.into_bytes()).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body, json!({"created": 0, "skipped": 2}));
-        assert_eq!(sold(&app.db.db, &org.id, &stage.seated).await, 2);
-        assert_eq!(sold(&app.db.db, &org.id, &stage.standing).await, 1);
+        assert_eq!(sold(&app, &org, &stage.seated).await, 2);
+        assert_eq!(sold(&app, &org, &stage.standing).await, 1);
 
         let (_, list) = app.get("/api/v1/orders", &org.token).await;
         let first = &list["items"][0];
@@ -377,7 +312,7 @@ both_backends! {
 
     async fn a_csv_with_an_unknown_event_reports_its_row_and_column(app: TestApp) {
         let org = app.new_org("csvbad").await;
-        let stage = stage(&app.db.db, &org.id).await;
+        let stage = stage(&app, &org).await;
         let csv = format!(
             "orderId,Event,ticketTypeId,gaName,price\n\
              B-1,{event},{standing},Floor,200\n\
@@ -407,7 +342,7 @@ both_backends! {
 
     async fn a_redelivered_webhook_returns_the_same_order_and_books_nothing(app: TestApp) {
         let org = app.new_org("hooks").await;
-        let stage = stage(&app.db.db, &org.id).await;
+        let stage = stage(&app, &org).await;
         let hook = json!({
             "id": "ext-5001",
             "created_at": "2024-06-01T12:00:00Z",
@@ -426,21 +361,17 @@ both_backends! {
         let (status, again) = app.post("/api/v1/webhooks/orders", &org.token, hook).await;
         assert_eq!(status, 200, "{again}");
         assert_eq!(again, first);
-        assert_eq!(sold(&app.db.db, &org.id, &stage.seated).await, 1);
-        let stored = customers::Entity::find_by_id((org.id.to_string(), customer))
-            .one(app.db.db.reader())
-            .await
-            .expect("query")
-            .expect("customer");
-        assert_eq!(stored.email.as_deref(), Some("bo@example.dk"));
-        assert_eq!(stored.external_id.as_deref(), Some("ext-cust-9"));
+        assert_eq!(sold(&app, &org, &stage.seated).await, 1);
+        let (_, stored) = app.get(&format!("/api/v1/customers/{customer}"), &org.token).await;
+        assert_eq!(stored["email"], "bo@example.dk");
+        assert_eq!(stored["external_id"], "ext-cust-9");
         app.finish().await;
     }
 
     async fn another_organization_gets_404_on_an_order(app: TestApp) {
         let org_a = app.new_org("theatre-a").await;
         let org_b = app.new_org("theatre-b").await;
-        let stage = stage(&app.db.db, &org_a.id).await;
+        let stage = stage(&app, &org_a).await;
         let (status, order) = app
             .post("/api/v1/orders", &org_a.token, json!({"channel": "online", "tickets": [{"ticket_type_id": stage.standing}]}))
             .await;
