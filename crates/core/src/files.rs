@@ -40,6 +40,26 @@ impl FileStore {
         })
     }
 
+    /// The store a URL names: `s3://bucket[/prefix]` for S3-compatible storage (credentials,
+    /// region and endpoint from the usual `AWS_*` environment variables, e.g. `AWS_ENDPOINT` and
+    /// `AWS_ALLOW_HTTP=true` for MinIO), anything else a local directory.
+    pub fn from_url(url: &str) -> Result<FileStore> {
+        match url.strip_prefix("s3://") {
+            Some(_) => {
+                let store = object_store::aws::AmazonS3Builder::from_env()
+                    .with_url(url)
+                    .build()
+                    .map_err(|e| {
+                        Error::internal(format!("configuring the file store {url}: {e}"))
+                    })?;
+                Ok(FileStore {
+                    store: Arc::new(store),
+                })
+            }
+            None => Self::local(Path::new(url.strip_prefix("file://").unwrap_or(url))),
+        }
+    }
+
     /// Any object store (S3-compatible, in-memory for tests).
     pub fn from_store(store: Arc<dyn ObjectStore>) -> FileStore {
         FileStore { store }

@@ -228,3 +228,121 @@ async fn wait_for_status(fx: &Fixture, id: &jobs::JobId, status: JobStatus) {
     }
     panic!("job {id} never reached {status:?}");
 }
+
+/// A real S3-compatible server on loopback (moto, from PyPI) with one bucket.
+struct S3Server {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl S3Server {
+    fn start(bucket: &str) -> Option<S3Server> {
+        let installed = std::process::Command::new("python3")
+            .args(["-c", "import moto.server, boto3"])
+            .status();
+        if !installed.is_ok_and(|s| s.success()) {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "moto is needed: python3 -m pip install 'moto[server]'"
+            );
+            eprintln!("*** SKIPPING the S3 test: moto is not installed ***");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        let child = match child {
+            Ok(child) => child,
+            Err(err) => panic!("starting python3 -m moto.server: {err}"),
+        };
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let server = S3Server { child, endpoint };
+        let deadline = std::time::Instant::now() + StdDuration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto_server did not start"
+            );
+            std::thread::sleep(StdDuration::from_millis(100));
+        }
+        let created = std::process::Command::new("python3")
+            .args(["-c", &format!(
+                "import boto3; boto3.client('s3', endpoint_url='{}', region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test').create_bucket(Bucket='{bucket}')",
+                server.endpoint
+            )])
+            .status()
+            .expect("python3");
+        assert!(created.success(), "creating the bucket failed");
+        Some(server)
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Result files go to S3-compatible storage when `s3://` is configured, and come back through
+/// the same API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_result_files_are_kept_in_an_s3_compatible_store() {
+    let Some(s3) = S3Server::start("fullhouse-files") else {
+        return;
+    };
+    // SAFETY of the environment: only S3 clients read these, and this is the only S3 test.
+    for (key, value) in [
+        ("AWS_ENDPOINT", s3.endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ] {
+        std::env::set_var(key, value);
+    }
+    let files = FileStore::from_url("s3://fullhouse-files").expect("S3 store");
+    let Some(mut fx) = fixture(Backend::Sqlite).await else {
+        return;
+    };
+    fx.files = files;
+    let mut registry = JobRegistry::new();
+    registry.register(
+        "count",
+        Counter {
+            runs: Arc::new(AtomicUsize::new(0)),
+        },
+    );
+    let id = fx.enqueue("count", serde_json::json!({"steps": 2})).await;
+    assert_eq!(fx.worker(registry).run_until_idle().await.expect("runs"), 1);
+    let (_, bytes) = fx
+        .service()
+        .file(&fx.org, &id, "result.csv")
+        .await
+        .expect("file from S3");
+    assert_eq!(&bytes[..], b"n\n3\n");
+    fx.files
+        .delete(&format!("jobs/{}/{}/result.csv", fx.org, id))
+        .await
+        .expect("delete");
+    assert!(matches!(
+        fx.service().file(&fx.org, &id, "result.csv").await,
+        Err(Error::NotFound(_))
+    ));
+    fx.test_db.finish().await;
+}

@@ -222,6 +222,7 @@ fn bench_config(dir: &std::path::Path) -> crate::ServerConfig {
         secure_cookies: false,
         job_workers: 0,
         job_lease_seconds: 30,
+        files_url: None,
     }
 }
 

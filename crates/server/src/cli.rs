@@ -65,6 +65,11 @@ pub struct ServeArgs {
     /// Seconds a job stays reserved by a worker that stopped sending heartbeats.
     #[arg(long, env = "FULLHOUSE_JOB_LEASE_SECONDS", default_value_t = 30)]
     pub job_lease_seconds: u32,
+    /// Where job result files live: `s3://bucket/prefix` (S3-compatible; `AWS_*` environment
+    /// variables give credentials, region and endpoint), or a directory. Default: <data-dir>/files.
+    #[arg(long, env = "FULLHOUSE_FILES_URL")]
+    pub files_url: Option<String>,
+
     /// Load the demo organization when the database is empty (first start).
     #[arg(long, env = "FULLHOUSE_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -95,6 +100,7 @@ impl StorageArgs {
             secure_cookies: false,
             job_workers: 0,
             job_lease_seconds: 30,
+            files_url: None,
         }
     }
 }
@@ -145,6 +151,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         job_workers: args.job_workers,
         job_lease_seconds: args.job_lease_seconds,
+        files_url: args.files_url.clone(),
     };
     let db = crate::open_database(&config).await?;
     if args.demo

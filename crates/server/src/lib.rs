@@ -40,6 +40,9 @@ pub struct ServerConfig {
     /// How long a claimed job stays reserved without a heartbeat: the time after which a job of
     /// a crashed process is taken again.
     pub job_lease_seconds: u32,
+    /// Where job result files live: `s3://bucket/prefix`, or a directory; default
+    /// `<data-dir>/files`.
+    pub files_url: Option<String>,
 }
 
 impl ServerConfig {
@@ -72,8 +75,12 @@ pub fn app_state(db: Db, config: &ServerConfig, bound: SocketAddr) -> anyhow::Re
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{bound}"));
-    let files =
-        FileStore::local(&config.data_dir.join("files")).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let files = match &config.files_url {
+        Some(url) if !url.trim().is_empty() => FileStore::from_url(url.trim()),
+        _ => FileStore::local(&config.data_dir.join("files")),
+    }
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+
     Ok(AppState {
         db,
         files,

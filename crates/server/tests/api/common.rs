@@ -42,6 +42,7 @@ impl TestApp {
             secure_cookies: false,
             job_workers: 0,
             job_lease_seconds: 30,
+            files_url: None,
         };
         let server = fullhouse_server::start(&config, db.db.clone())
             .await
@@ -209,6 +210,7 @@ impl TestApp {
             secure_cookies: false,
             job_workers: workers,
             job_lease_seconds: 30,
+            files_url: None,
         };
         let server = fullhouse_server::start(&config, db.db.clone())
             .await
