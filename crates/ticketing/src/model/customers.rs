@@ -15,7 +15,7 @@ use fullhouse_core::{Error, FieldError, Result};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ids::{CustomerId, EventId, OrderId, TicketId, TicketTypeId};
+use super::ids::CustomerId;
 use super::rules::{coordinates, optional_text};
 
 /// The most tags or permissions one input may set.
@@ -762,42 +762,12 @@ pub struct Erasure {
     pub outcome: ErasureOutcome,
 }
 
-/// An order, as a customer's data export shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ExportedOrder {
-    pub id: OrderId,
-    pub external_id: Option<String>,
-    pub channel: String,
-    pub status: String,
-    pub total_minor: i64,
-    pub currency: String,
-    pub created_at: DateTime<Utc>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-}
-
-/// A ticket, as a customer's data export shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ExportedTicket {
-    pub id: TicketId,
-    pub order_id: OrderId,
-    pub event_id: EventId,
-    pub ticket_type_id: TicketTypeId,
-    pub seat_id: Option<String>,
-    pub ga_area_id: Option<String>,
-    pub price_minor: i64,
-    pub currency: String,
-    pub barcode: String,
-    pub delivery_type: String,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-}
-
 /// Everything Fullhouse holds about one customer (GDPR data export).
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CustomerExport {
     pub customer: Customer,
-    pub orders: Vec<ExportedOrder>,
-    pub tickets: Vec<ExportedTicket>,
+    /// Every order the customer placed, with its tickets.
+    pub orders: Vec<crate::model::orders::Order>,
     pub exported_at: DateTime<Utc>,
 }
 

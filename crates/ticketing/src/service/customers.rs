@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use fullhouse_core::events;
-use fullhouse_core::http::Page;
+use fullhouse_core::http::{Page, PageParams};
 use fullhouse_core::tenancy::service::{record_audit, required};
 use fullhouse_core::{Caller, Db, Error, FieldError, OrgId, Result};
 use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, OnConflict, Query};
@@ -17,10 +17,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{conflict_on, fetch_page};
+use super::{conflict_on, fetch_page, OrderService};
 use crate::import::customers::parse_customer_file;
 use crate::model::customers::*;
 use crate::model::ids::*;
+use crate::model::orders::{Order, OrderFilter};
 use crate::store::{customer_permissions, customer_tags, customers, orders, tickets};
 
 /// Bind parameters per statement: well under SQLite's 32,766 and PostgreSQL's 65,535, so a
@@ -177,37 +178,37 @@ impl CustomerService {
         let org = &caller.org;
         let reader = self.db.reader();
         let customer = load_one(reader, org, id).await?;
-        let order_rows = orders::Entity::find()
-            .filter(orders::Column::OrganizationId.eq(org.as_str()))
-            .filter(orders::Column::CustomerId.eq(id.as_str()))
-            .order_by_asc(orders::Column::Id)
-            .all(reader)
-            .await?;
-        let of_orders = Query::select()
-            .column(orders::Column::Id)
-            .from(orders::Entity)
-            .and_where(orders::Column::OrganizationId.eq(org.as_str()))
-            .and_where(orders::Column::CustomerId.eq(id.as_str()))
-            .to_owned();
-        let ticket_rows = tickets::Entity::find()
-            .filter(tickets::Column::OrganizationId.eq(org.as_str()))
-            .filter(
-                Condition::any()
-                    .add(tickets::Column::CustomerId.eq(id.as_str()))
-                    .add(tickets::Column::OrderId.in_subquery(of_orders)),
-            )
-            .order_by_asc(tickets::Column::Id)
-            .all(reader)
-            .await?;
+        let orders = self.orders_of(org, id).await?;
         let txn = self.db.begin_write().await?;
         record_audit(&txn, caller, "customer.exported", id.as_str(), json!({})).await?;
         txn.commit().await?;
         Ok(CustomerExport {
             customer,
-            orders: order_rows.into_iter().map(exported_order).collect(),
-            tickets: ticket_rows.into_iter().map(exported_ticket).collect(),
+            orders,
             exported_at: Utc::now(),
         })
+    }
+
+    /// Every order of a customer, with tickets, read through the orders service page by page.
+    async fn orders_of(&self, org: &OrgId, id: &CustomerId) -> Result<Vec<Order>> {
+        let service = OrderService::new(self.db.clone());
+        let filter = OrderFilter {
+            customer_id: Some(id.clone()),
+            event_id: None,
+        };
+        let mut params = PageParams {
+            cursor: None,
+            limit: Some(PageParams::MAX_LIMIT),
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = service.list_orders(org, &filter, &params).await?;
+            all.extend(page.items);
+            match page.next_cursor {
+                Some(cursor) => params.cursor = Some(cursor),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// Sets one consent. Always recorded with the time and source, even when the value does
@@ -914,35 +915,5 @@ fn column_of(field: ProfileField) -> customers::Column {
         ProfileField::Longitude => C::Longitude,
         ProfileField::Language => C::Language,
         ProfileField::Subscriber => C::Subscriber,
-    }
-}
-
-fn exported_order(m: orders::Model) -> ExportedOrder {
-    ExportedOrder {
-        id: OrderId::from_db(m.id),
-        external_id: m.external_id,
-        channel: m.channel,
-        status: m.status,
-        total_minor: m.total_minor,
-        currency: m.currency,
-        created_at: m.created_at,
-        cancelled_at: m.cancelled_at,
-    }
-}
-
-fn exported_ticket(m: tickets::Model) -> ExportedTicket {
-    ExportedTicket {
-        id: TicketId::from_db(m.id),
-        order_id: OrderId::from_db(m.order_id),
-        event_id: EventId::from_db(m.event_id),
-        ticket_type_id: TicketTypeId::from_db(m.ticket_type_id),
-        seat_id: m.seat_id,
-        ga_area_id: m.ga_area_id,
-        price_minor: m.price_minor,
-        currency: m.currency,
-        barcode: m.barcode,
-        delivery_type: m.delivery_type,
-        status: m.status,
-        created_at: m.created_at,
     }
 }
