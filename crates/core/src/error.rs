@@ -103,6 +103,9 @@ pub struct FieldError {
     /// 1-based row of an uploaded file, counting the header row.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub row: Option<u64>,
+    /// The offending value as the caller sent it (a file's cell), when it helps to see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     pub reason: String,
 }
 
@@ -111,6 +114,7 @@ impl FieldError {
         Self {
             field: field.into(),
             row: None,
+            value: None,
             reason: reason.into(),
         }
     }
@@ -119,8 +123,15 @@ impl FieldError {
         Self {
             field: field.into(),
             row: Some(row),
+            value: None,
             reason: reason.into(),
         }
+    }
+
+    /// The same error, showing the value that caused it.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
 }
 

@@ -116,6 +116,7 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
             state.files.clone(),
             jobs::registry(&state),
         )
+        .with_public_url(&state.settings.public_url)
         .with_lease(chrono::Duration::seconds(i64::from(
             config.job_lease_seconds.max(1),
         )));

@@ -4,10 +4,12 @@
 
 pub mod api;
 pub mod model;
+pub mod notify;
 pub mod service;
 pub mod store;
 pub mod worker;
 
 pub use model::{Job, JobFile, JobId, JobStatus};
+pub use notify::{Notify, NOTIFY_KEY};
 pub use service::{enqueue, JobService, NewJob};
 pub use worker::{JobContext, JobHandler, JobRegistry, Worker};

@@ -197,6 +197,8 @@ pub struct Worker {
     owner: String,
     lease: Duration,
     poll: StdDuration,
+    /// The server's public address, for links in "job finished" mails.
+    public_url: String,
 }
 
 impl Worker {
@@ -209,7 +211,13 @@ impl Worker {
             owner,
             lease: Duration::seconds(30),
             poll: StdDuration::from_millis(500),
+            public_url: String::new(),
         }
+    }
+
+    pub fn with_public_url(mut self, public_url: &str) -> Self {
+        self.public_url = public_url.to_string();
+        self
     }
 
     /// Shorter leases make tests of crash recovery fast.
@@ -377,9 +385,11 @@ impl Worker {
             Ok(()) => Outcome::Succeeded,
             Err(err) => {
                 tracing::warn!(job = %ctx.id, kind = %job.kind, error = ?err, "job attempt failed");
+                // Bad input (a file with bad rows) fails the same way every time: no retry.
+                let permanent = err.code() == crate::error::ErrorCode::Validation;
                 Outcome::Failed {
                     error: err.public_message(),
-                    retry: job.attempts < job.max_attempts,
+                    retry: !permanent && job.attempts < job.max_attempts,
                 }
             }
         };
@@ -389,6 +399,15 @@ impl Worker {
     /// Records how the attempt ended, if this worker still holds the lease.
     async fn settle(&self, ctx: &JobContext, outcome: Outcome) -> Result<()> {
         let now = Utc::now();
+        let ending = match &outcome {
+            Outcome::Succeeded => Some((JobStatus::Succeeded, None)),
+            Outcome::Cancelled => Some((JobStatus::Cancelled, None)),
+            Outcome::Failed {
+                error,
+                retry: false,
+            } => Some((JobStatus::Failed, Some(error.clone()))),
+            Outcome::Failed { retry: true, .. } => None,
+        };
         let mut update = jobs::Entity::update_many()
             .col_expr(
                 jobs::Column::LeaseOwner,
@@ -439,7 +458,34 @@ impl Worker {
             .add(jobs::Column::OrganizationId.eq(ctx.org.as_str()))
             .add(jobs::Column::Id.eq(ctx.id.as_str()))
             .add(jobs::Column::LeaseOwner.eq(ctx.owner.as_str()));
-        update.filter(mine).exec(self.db.writer()).await?;
+        let txn = self.db.begin_write().await?;
+        let settled = update.filter(mine).exec(&txn).await?.rows_affected > 0;
+        let notify = super::notify::Notify::from_payload(&ctx.payload);
+        if let (true, Some((status, error)), Some(notify)) = (settled, ending, notify) {
+            let title = jobs::Entity::find()
+                .filter(jobs::Column::OrganizationId.eq(ctx.org.as_str()))
+                .filter(jobs::Column::Id.eq(ctx.id.as_str()))
+                .one(&txn)
+                .await?
+                .map(|job| job.title)
+                .unwrap_or_default();
+            let ending = super::notify::Ending {
+                job_id: ctx.id.as_str(),
+                title: &title,
+                status,
+                error: error.as_deref(),
+            };
+            super::notify::queue_job_finished(
+                &self.db,
+                &txn,
+                &ctx.org,
+                &notify,
+                ending,
+                &self.public_url,
+            )
+            .await?;
+        }
+        txn.commit().await?;
         Ok(())
     }
 }

@@ -3,7 +3,10 @@
 pub mod catalog;
 pub mod consent;
 pub mod customers;
+pub mod facts;
 pub mod orders;
+pub mod references;
+pub mod sale_facts;
 pub mod venues;
 
 use fullhouse_core::http::{Page, PageParams};

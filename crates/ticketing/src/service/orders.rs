@@ -393,53 +393,17 @@ impl OrderService {
     /// order changes nothing.
     pub async fn cancel_order(&self, org: &OrgId, id: &OrderId) -> Result<Order> {
         let txn = self.db.begin_write().await?;
-        orders::Entity::find_by_id((org.to_string(), id.to_string()))
-            .one(&txn)
-            .await?
-            .ok_or(Error::NotFound("order"))?;
-        let now = Utc::now();
-        // Conditional on the status, so that two concurrent cancels give places back once.
-        let changed = orders::Entity::update_many()
-            .col_expr(
-                orders::Column::Status,
-                Expr::value(OrderStatus::Cancelled.as_str()),
-            )
-            .col_expr(orders::Column::CancelledAt, Expr::value(now))
-            .col_expr(orders::Column::UpdatedAt, Expr::value(now))
-            .filter(orders::Column::OrganizationId.eq(org.as_str()))
-            .filter(orders::Column::Id.eq(id.as_str()))
-            .filter(orders::Column::Status.eq(OrderStatus::Placed.as_str()))
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        let cancelled = if changed == 0 {
-            Vec::new()
-        } else {
-            let cancelled = cancel_tickets(&txn, org, id).await?;
-            give_back(&txn, org, &cancelled).await?;
-            cancelled
-        };
-        let refreshed = orders::Entity::find_by_id((org.to_string(), id.to_string()))
-            .one(&txn)
-            .await?
-            .ok_or(Error::NotFound("order"))?;
-        if changed == 0 {
-            // Already cancelled, by an earlier call or a concurrent one: nothing to give back.
-            let order = load_order(&txn, org, refreshed).await?;
-            txn.rollback().await?;
-            return Ok(order);
+        let cancelled = cancel_in_transaction(&txn, org, id).await?;
+        match cancelled {
+            Cancelled::Now(order) => {
+                txn.commit().await?;
+                Ok(order)
+            }
+            Cancelled::Already(order) => {
+                txn.rollback().await?;
+                Ok(order)
+            }
         }
-        outbox::record(
-            &txn,
-            org,
-            "order.cancelled",
-            id.as_str(),
-            order_payload(&refreshed, &cancelled),
-        )
-        .await?;
-        let order = load_order(&txn, org, refreshed).await?;
-        txn.commit().await?;
-        Ok(order)
     }
 
     pub async fn order(&self, org: &OrgId, id: &OrderId) -> Result<Order> {
@@ -524,6 +488,132 @@ impl OrderService {
             .filter_map(|c| Some((c.external_id?, CustomerId::from_db(c.id))))
             .collect())
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same operations inside a caller's transaction (checkout adds code uses and payment holds
+// to the order's transaction, so that all of it commits or none of it does).
+// ---------------------------------------------------------------------------------------------
+
+/// Why placing an order inside a caller's transaction failed.
+#[derive(Debug)]
+pub enum PlaceError {
+    /// A concurrent transaction took one of the order's seats (or its external id) first. On
+    /// PostgreSQL the caller's transaction is now spoiled: roll it back and run the whole
+    /// operation again; the next run's checks see the winner and turn it into a precise 409.
+    LostRace(DbErr),
+    /// The order is wrong (422) or its places are gone (409): report it.
+    Rejected(Error),
+}
+
+impl PlaceError {
+    /// The error to show when no retry is left.
+    pub fn into_error(self) -> Error {
+        match self {
+            Self::LostRace(_) => Error::conflict(
+                "tickets",
+                "concurrent orders took seats of this one; try again",
+            ),
+            Self::Rejected(err) => err,
+        }
+    }
+}
+
+impl From<Failure> for PlaceError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Race(err) => Self::LostRace(err),
+            other => Self::Rejected(single_order_error(other)),
+        }
+    }
+}
+
+/// Places one order inside the caller's write transaction, with the same checks and guards as
+/// [`OrderService::place_order`] (capacity by conditional updates, seats by the unique index,
+/// `order.placed` in the outbox). The caller owns the transaction: it commits, and it runs the
+/// operation again on [`PlaceError::LostRace`]. An `external_id` that is already known is a
+/// conflict here, not the idempotent answer of `place_order`.
+pub async fn place_in_transaction(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    new: &NewOrder,
+    source: OrderSource,
+) -> Result<Order, PlaceError> {
+    Ok(plan_and_book(txn, org, new, source).await?)
+}
+
+/// What cancelling inside a transaction did.
+#[derive(Debug)]
+pub enum Cancelled {
+    /// Cancelled by this call: its tickets are cancelled, their places given back, and
+    /// `order.cancelled` is in the outbox.
+    Now(Order),
+    /// It was cancelled already (by an earlier or a concurrent call): nothing changed.
+    Already(Order),
+}
+
+/// Cancels an order inside the caller's write transaction: tickets cancelled, places given back
+/// to ticket types and GA areas, `order.cancelled` recorded. Conditional on the order's status,
+/// so two concurrent cancels give places back once.
+pub async fn cancel_in_transaction(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    id: &OrderId,
+) -> Result<Cancelled> {
+    orders::Entity::find_by_id((org.to_string(), id.to_string()))
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("order"))?;
+    let now = Utc::now();
+    let changed = orders::Entity::update_many()
+        .col_expr(
+            orders::Column::Status,
+            Expr::value(OrderStatus::Cancelled.as_str()),
+        )
+        .col_expr(orders::Column::CancelledAt, Expr::value(now))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now))
+        .filter(orders::Column::OrganizationId.eq(org.as_str()))
+        .filter(orders::Column::Id.eq(id.as_str()))
+        .filter(orders::Column::Status.eq(OrderStatus::Placed.as_str()))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let cancelled = if changed == 0 {
+        Vec::new()
+    } else {
+        let cancelled = cancel_tickets(txn, org, id).await?;
+        give_back(txn, org, &cancelled).await?;
+        cancelled
+    };
+    let refreshed = orders::Entity::find_by_id((org.to_string(), id.to_string()))
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("order"))?;
+    if changed == 0 {
+        return Ok(Cancelled::Already(load_order(txn, org, refreshed).await?));
+    }
+    outbox::record(
+        txn,
+        org,
+        "order.cancelled",
+        id.as_str(),
+        order_payload(&refreshed, &cancelled),
+    )
+    .await?;
+    Ok(Cancelled::Now(load_order(txn, org, refreshed).await?))
+}
+
+/// Reads one order inside the caller's transaction.
+pub async fn order_in_transaction(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    id: &OrderId,
+) -> Result<Order> {
+    let found = orders::Entity::find_by_id((org.to_string(), id.to_string()))
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("order"))?;
+    load_order(txn, org, found).await
 }
 
 /// Validates, books and reads back one order inside the caller's transaction.

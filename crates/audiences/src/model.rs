@@ -1,0 +1,419 @@
+//! Audiences and their members: types and the rules every member obeys, wherever it comes from
+//! (a form, the API, an uploaded file, a generator). No I/O here.
+
+use chrono::{DateTime, Utc};
+use fullhouse_core::define_id;
+use fullhouse_core::error::FieldError;
+use fullhouse_core::tabular::FieldSpec;
+use fullhouse_ticketing::{CustomerId, EventId, VenueId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+define_id!(
+    /// An audience: a named list of codes.
+    AudienceId, "aud", "audience"
+);
+define_id!(
+    /// One member (code) of an audience.
+    MemberId, "mem", "member"
+);
+
+/// How an audience came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AudienceSource {
+    Blank,
+    Upload,
+    Generated,
+}
+
+impl AudienceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blank => "blank",
+            Self::Upload => "upload",
+            Self::Generated => "generated",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "upload" => Self::Upload,
+            "generated" => Self::Generated,
+            _ => Self::Blank,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Audience {
+    pub id: AudienceId,
+    pub name: String,
+    pub description: Option<String>,
+    /// When set, seat labels and categories of members must exist at this venue.
+    pub venue_id: Option<VenueId>,
+    /// When set, categories of members must exist among these events' ticket types.
+    pub event_ids: Vec<EventId>,
+    pub source: AudienceSource,
+    pub member_count: i64,
+    /// The sum of the members' quantities: how many uses the audience holds.
+    pub total_quantity: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAudience {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub venue_id: Option<VenueId>,
+    #[serde(default)]
+    pub event_ids: Vec<EventId>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AudiencePatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub venue_id: Option<VenueId>,
+    pub event_ids: Option<Vec<EventId>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Member {
+    pub id: MemberId,
+    pub audience_id: AudienceId,
+    pub code: String,
+    /// How many times the code may be used.
+    pub quantity: i64,
+    pub category: Option<String>,
+    pub seat_label: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A member as typed in a form or sent to the API. `customer` is a customer id or an email.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    pub code: String,
+    pub quantity: i64,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub seat_label: Option<String>,
+    /// A customer id (`cus_…`) or email address.
+    #[serde(default)]
+    pub customer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatch {
+    pub code: Option<String>,
+    pub quantity: Option<i64>,
+    /// An empty string clears it.
+    pub category: Option<String>,
+    /// An empty string clears it.
+    pub seat_label: Option<String>,
+    /// A customer id or email; an empty string clears it.
+    pub customer: Option<String>,
+}
+
+/// The longest code accepted (barcodes are at most 48 characters in practice).
+pub const MAX_CODE_LENGTH: usize = 100;
+/// The largest quantity one code can hold.
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+/// The longest audience name.
+pub const MAX_NAME_LENGTH: usize = 200;
+
+/// A code as stored: trimmed, and checked for what makes a code untypeable.
+pub fn clean_code(raw: &str) -> Result<String, String> {
+    let code = raw.trim();
+    if code.is_empty() {
+        return Err("is empty; every member needs a code".into());
+    }
+    if code.chars().count() > MAX_CODE_LENGTH {
+        return Err(format!("is longer than {MAX_CODE_LENGTH} characters"));
+    }
+    if code.chars().any(char::is_control) {
+        return Err("contains a control character (a tab or line break inside the code)".into());
+    }
+    Ok(code.to_string())
+}
+
+/// The key codes are compared by: buyers type `vip321` for `VIP321`.
+pub fn code_key(code: &str) -> String {
+    code.trim().to_lowercase()
+}
+
+/// A quantity from a cell: a positive whole number ("2", or "2.0" as spreadsheets write it).
+pub fn parse_quantity(raw: &str) -> Result<i64, String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err("is empty; every member needs a quantity".into());
+    }
+    let whole = text.strip_suffix(".0").unwrap_or(text);
+    match whole.parse::<i64>() {
+        Ok(n) => check_quantity(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
+}
+
+pub fn check_quantity(quantity: i64) -> Result<i64, String> {
+    if quantity < 1 {
+        Err(format!("must be 1 or more (it is {quantity})"))
+    } else if quantity > MAX_QUANTITY {
+        Err(format!("must be at most {MAX_QUANTITY}"))
+    } else {
+        Ok(quantity)
+    }
+}
+
+/// An optional text cell: trimmed, empty is none.
+pub fn optional_text(raw: Option<&str>) -> Option<String> {
+    raw.map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+pub fn check_name(raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(FieldError::new(
+            "name",
+            "is empty; give the audience a name",
+        ));
+    }
+    if name.chars().count() > MAX_NAME_LENGTH {
+        return Err(FieldError::new(
+            "name",
+            format!("is longer than {MAX_NAME_LENGTH} characters"),
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// The columns an audience upload can have, with the header names that map to them
+/// automatically in English, Danish and French.
+pub const MEMBER_FIELDS: [FieldSpec; 5] = [
+    FieldSpec {
+        name: "code",
+        aliases: &[
+            "barcode",
+            "bar code",
+            "access code",
+            "discount code",
+            "voucher",
+            "coupon",
+            "kode",
+            "stregkode",
+            "rabatkode",
+            "adgangskode",
+            "billetnummer",
+            "code-barre",
+            "code barre",
+            "codebarre",
+            "code d'accès",
+            "code promo",
+            "bon",
+        ],
+        required: true,
+    },
+    FieldSpec {
+        name: "quantity",
+        aliases: &[
+            "qty",
+            "uses",
+            "count",
+            "antal",
+            "mængde",
+            "anvendelser",
+            "quantité",
+            "nombre",
+            "utilisations",
+        ],
+        required: true,
+    },
+    FieldSpec {
+        name: "category",
+        aliases: &[
+            "kategori",
+            "catégorie",
+            "price zone",
+            "priszone",
+            "zone",
+            "ticket category",
+            "billetkategori",
+        ],
+        required: false,
+    },
+    FieldSpec {
+        name: "seat",
+        aliases: &[
+            "seat label",
+            "seat",
+            "plads",
+            "pladsnummer",
+            "sæde",
+            "siège",
+            "place",
+            "fauteuil",
+        ],
+        required: false,
+    },
+    FieldSpec {
+        name: "customer",
+        aliases: &[
+            "customer",
+            "customer id",
+            "email",
+            "e-mail",
+            "kunde",
+            "kunde-id",
+            "client",
+            "courriel",
+            "adresse e-mail",
+        ],
+        required: false,
+    },
+];
+
+/// The alphabet of generated codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B that readers confuse.
+pub const UNAMBIGUOUS_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+
+/// A code pattern: `X` is a random character of [`UNAMBIGUOUS_ALPHABET`], anything else stays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodePattern {
+    pattern: String,
+    random_positions: u32,
+}
+
+impl CodePattern {
+    pub fn parse(pattern: &str) -> Result<CodePattern, String> {
+        let pattern = pattern.trim().to_string();
+        clean_code(&pattern)?;
+        let random_positions = pattern.chars().filter(|c| *c == 'X').count() as u32;
+        if random_positions < 4 {
+            return Err("needs at least 4 `X` (random characters), e.g. `VIP-XXXX-XXXX`".into());
+        }
+        Ok(CodePattern {
+            pattern,
+            random_positions,
+        })
+    }
+
+    /// How many different codes the pattern can make.
+    pub fn capacity(&self) -> f64 {
+        (UNAMBIGUOUS_ALPHABET.len() as f64).powi(self.random_positions as i32)
+    }
+
+    /// Whether `n` codes can be drawn without the draws slowing down on collisions: at most a
+    /// thousandth of the space.
+    pub fn fits(&self, n: u64) -> bool {
+        (n as f64) * 1_000.0 <= self.capacity()
+    }
+
+    pub fn generate(&self, rng: &mut impl rand::Rng) -> String {
+        self.pattern
+            .chars()
+            .map(|c| {
+                if c == 'X' {
+                    let i = rng.gen_range(0..UNAMBIGUOUS_ALPHABET.len());
+                    UNAMBIGUOUS_ALPHABET.get(i).map_or('X', |b| char::from(*b))
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+}
+
+/// What a generated audience is made from.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Generate {
+    /// `count` random codes from `pattern`, each usable `quantity` times.
+    Codes {
+        pattern: String,
+        count: u64,
+        #[serde(default = "one")]
+        quantity: i64,
+    },
+    /// The tickets of past events: each ticket's barcode becomes a code (usable `quantity`
+    /// times), e.g. last season's tickets unlock this season's presale.
+    TicketBarcodes {
+        event_ids: Vec<EventId>,
+        #[serde(default = "one")]
+        quantity: i64,
+    },
+    /// The customers who held tickets for these events become members (their customer number
+    /// is the code): a loyalty campaign applies to them without a code typed.
+    TicketHolders {
+        event_ids: Vec<EventId>,
+        #[serde(default = "one")]
+        quantity: i64,
+    },
+}
+
+fn one() -> i64 {
+    1
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGeneratedAudience {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub generate: Generate,
+}
+
+/// The most codes one generation makes.
+pub const MAX_GENERATED: u64 = 2_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_are_positive_whole_numbers() {
+        assert_eq!(parse_quantity(" 3 "), Ok(3));
+        assert_eq!(parse_quantity("2.0"), Ok(2));
+        assert!(parse_quantity("0").is_err());
+        assert!(parse_quantity("-1").is_err());
+        assert!(parse_quantity("1.5").is_err());
+        assert!(parse_quantity("two").is_err());
+        assert!(parse_quantity("").is_err());
+    }
+
+    #[test]
+    fn codes_are_trimmed_and_compared_without_case() {
+        assert_eq!(clean_code("  VIP321 ").as_deref(), Ok("VIP321"));
+        assert_eq!(code_key("VIP321"), code_key("vip321"));
+        assert_eq!(code_key("ÆRØ-1"), "ærø-1");
+        assert!(clean_code("   ").is_err());
+        assert!(clean_code("a\tb").is_err());
+    }
+
+    #[test]
+    fn patterns_fill_x_with_unambiguous_characters() {
+        let pattern = CodePattern::parse("VIP-XXXX-XXXX").expect("pattern");
+        let mut rng = rand::thread_rng();
+        let code = pattern.generate(&mut rng);
+        assert!(code.starts_with("VIP-"));
+        assert_eq!(code.len(), 13);
+        assert!(code
+            .chars()
+            .filter(|c| *c != '-')
+            .skip(3)
+            .all(|c| UNAMBIGUOUS_ALPHABET.contains(&(c as u8))));
+        assert!(pattern.fits(1_000_000));
+        assert!(CodePattern::parse("VIP-XX").is_err());
+    }
+}

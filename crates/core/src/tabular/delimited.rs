@@ -1,0 +1,238 @@
+//! Delimited text (CSV, semicolon, tab or pipe separated), read row by row as it streams.
+
+use std::io::{self, Read};
+
+use super::Row;
+use crate::error::FieldError;
+
+/// The separators organizers' spreadsheets use, in order of preference on a tie.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Picks the separator that splits the first records into the same, largest number of fields.
+/// Records are split the way the parser will split them: a line break inside quotes does not
+/// end a record, and a separator inside quotes does not split a field.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let mut best = (b',', 0usize, 0usize); // (delimiter, consistent records, fields)
+    for delimiter in DELIMITERS {
+        let counts = field_counts(text, delimiter, 20);
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first < 2 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == first).count();
+        if (consistent, first) > (best.1, best.2) {
+            best = (delimiter, consistent, first);
+        }
+    }
+    best.0
+}
+
+/// Fields per record for the first `limit` non-blank records (a record cut off by the end of
+/// the sample is left out when there are others).
+fn field_counts(text: &str, delimiter: u8, limit: usize) -> Vec<usize> {
+    let mut counts = Vec::new();
+    let (mut in_quotes, mut fields, mut blank) = (false, 1usize, true);
+    for byte in text.bytes() {
+        match byte {
+            b'"' => {
+                in_quotes = !in_quotes;
+                blank = false;
+            }
+            b'\n' | b'\r' if !in_quotes => {
+                if !blank {
+                    counts.push(fields);
+                    if counts.len() == limit {
+                        return counts;
+                    }
+                }
+                (fields, blank) = (1, true);
+            }
+            b if b == delimiter && !in_quotes => {
+                fields += 1;
+                blank = false;
+            }
+            b if !b.is_ascii_whitespace() => blank = false,
+            _ => {}
+        }
+    }
+    if !blank && (counts.is_empty() || !in_quotes) {
+        counts.push(fields);
+    }
+    counts
+}
+
+/// Follows RFC 4180 quoting over the bytes the CSV parser reads, so that a quoted field that is
+/// never closed can be reported at the line it opens on. (The `csv` crate would silently read the
+/// rest of the file into that one field.)
+struct QuoteWatch<R> {
+    inner: R,
+    delimiter: u8,
+    line: u64,
+    state: QuoteState,
+    at_field_start: bool,
+    opened_at: u64,
+    at_end: bool,
+    /// Bytes read so far.
+    offset: u64,
+    /// Offsets of the `\r` and `\n` bytes read but not yet passed by the parser.
+    breaks: std::collections::VecDeque<(u64, u8)>,
+    /// `\n` bytes the parser has passed.
+    lines_passed: u64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum QuoteState {
+    Outside,
+    Inside,
+    /// A `"` inside quotes: either the closing quote or the first half of `""`.
+    QuoteInside,
+}
+
+impl<R: Read> QuoteWatch<R> {
+    fn observe(&mut self, byte: u8) {
+        match self.state {
+            QuoteState::Inside => {
+                if byte == b'"' {
+                    self.state = QuoteState::QuoteInside;
+                } else if byte == b'\n' {
+                    self.line += 1;
+                }
+                return;
+            }
+            QuoteState::QuoteInside if byte == b'"' => {
+                self.state = QuoteState::Inside;
+                return;
+            }
+            QuoteState::QuoteInside => self.state = QuoteState::Outside,
+            QuoteState::Outside => {}
+        }
+        if byte == b'"' && self.at_field_start {
+            self.state = QuoteState::Inside;
+            self.opened_at = self.line;
+        } else if byte == b'\n' {
+            self.line += 1;
+        }
+        self.at_field_start = byte == self.delimiter || byte == b'\n' || byte == b'\r';
+    }
+
+    /// The 1-based line of a record whose parse began at byte `start`. The parser begins a
+    /// record at the line break that ended the previous one (and skips blank lines), so the line
+    /// breaks right at `start` still belong before the record.
+    fn line_of_record_at(&mut self, start: u64) -> u64 {
+        while let Some(&(offset, byte)) = self.breaks.front() {
+            if offset >= start {
+                break;
+            }
+            self.lines_passed += u64::from(byte == b'\n');
+            self.breaks.pop_front();
+        }
+        let mut next = start;
+        while let Some(&(offset, byte)) = self.breaks.front() {
+            if offset != next {
+                break;
+            }
+            self.lines_passed += u64::from(byte == b'\n');
+            self.breaks.pop_front();
+            next += 1;
+        }
+        self.lines_passed + 1
+    }
+
+    fn unclosed_quote(&self) -> Option<u64> {
+        (self.at_end && self.state == QuoteState::Inside).then_some(self.opened_at)
+    }
+}
+
+impl<R: Read> Read for QuoteWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        if read == 0 {
+            self.at_end = true;
+        }
+        for &byte in buf.get(..read).unwrap_or_default() {
+            self.observe(byte);
+            if byte == b'\n' || byte == b'\r' {
+                self.breaks.push_back((self.offset, byte));
+            }
+            self.offset += 1;
+        }
+        Ok(read)
+    }
+}
+
+/// Rows of a delimited UTF-8 stream, empty lines skipped, each with the line it starts on.
+pub struct DelimitedRows {
+    reader: csv::Reader<QuoteWatch<Box<dyn Read + Send>>>,
+    record: csv::StringRecord,
+    failed: bool,
+}
+
+impl DelimitedRows {
+    pub fn new(text: Box<dyn Read + Send>, delimiter: u8) -> Self {
+        let watch = QuoteWatch {
+            inner: text,
+            delimiter,
+            line: 1,
+            state: QuoteState::Outside,
+            at_field_start: true,
+            opened_at: 1,
+            at_end: false,
+            offset: 0,
+            breaks: std::collections::VecDeque::new(),
+            lines_passed: 0,
+        };
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(64 * 1024)
+            .from_reader(watch);
+        Self {
+            reader,
+            record: csv::StringRecord::new(),
+            failed: false,
+        }
+    }
+}
+
+impl Iterator for DelimitedRows {
+    type Item = Result<Row, FieldError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(err) => {
+                    self.failed = true;
+                    let line = err.position().map(|p| p.line()).unwrap_or(0);
+                    return Some(Err(FieldError::at_row(
+                        line,
+                        "file",
+                        format!("cannot be read: {err}"),
+                    )));
+                }
+            }
+            if let Some(line) = self.reader.get_ref().unclosed_quote() {
+                self.failed = true;
+                return Some(Err(FieldError::at_row(
+                    line,
+                    "file",
+                    "a quoted field starts here and is never closed (a `\"` is missing)",
+                )));
+            }
+            let start = self.record.position().map_or(0, |p| p.byte());
+            let number = self.reader.get_mut().line_of_record_at(start);
+            if self.record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let cells = self.record.iter().map(str::to_string).collect();
+            return Some(Ok(Row { number, cells }));
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The tabular import engine: reading the spreadsheets organizers upload — CSV with any common
+//! separator and encoding, XLSX, ODS, XLS — row by row, deciding the header and the column
+//! mapping (automatically from names in English, Danish and French, or as the user says), a
+//! preview of the first rows exactly as they will be read, the errors of every bad row, and a
+//! rejected-rows file; and writing tables back out as CSV or XLSX.
+//!
+//! The seeds' own troubleshooting list ("use the correct separator", "no non-English characters")
+//! must simply never happen, so the reader decides the encoding (BOM, then the whole file's
+//! bytes) and the separator (the one that splits the first lines most consistently) itself.
+//!
+//! Delimited files stream: memory stays flat however many rows a file has. Spreadsheets are read
+//! a sheet at a time (the XLSX/ODS formats are zip archives that have to be opened whole).
+
+mod decode;
+mod delimited;
+mod mapping;
+mod rejects;
+mod sheet;
+mod write;
+
+use std::collections::VecDeque;
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub use decode::{decode_text, detect_encoding};
+pub use delimited::{sniff_delimiter, DELIMITERS};
+pub use mapping::{
+    column_letter, looks_like_header, normalize_header, ColumnMap, FieldSpec, HeaderRows,
+    IGNORE_COLUMN,
+};
+pub use rejects::{Problems, RejectedRows};
+pub use write::{ExportFormat, TableWriter, XLSX_MAX_ROWS};
+
+use crate::error::{Error, FieldError, Result};
+
+/// One row with its 1-based line (or sheet row) number in the file, as a spreadsheet shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub number: u64,
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    /// The trimmed cell at `column`, or `""` when the row is shorter.
+    pub fn cell(&self, column: usize) -> &str {
+        self.cells.get(column).map(|c| c.trim()).unwrap_or("")
+    }
+}
+
+/// What kind of file an upload is, told by its first bytes (never by its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CSV, or text separated by semicolons, tabs or pipes.
+    Delimited,
+    Xlsx,
+    Ods,
+    Xls,
+}
+
+impl Format {
+    fn sniff(head: &[u8]) -> Format {
+        const ZIP: &[u8] = b"PK\x03\x04";
+        const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+        const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
+        if head.starts_with(ZIP) {
+            let declares_ods = head.windows(ODS_MIMETYPE.len()).any(|w| w == ODS_MIMETYPE);
+            if declares_ods {
+                Format::Ods
+            } else {
+                Format::Xlsx
+            }
+        } else if head.starts_with(OLE) {
+            Format::Xls
+        } else {
+            Format::Delimited
+        }
+    }
+}
+
+type RowIter = Box<dyn Iterator<Item = std::result::Result<Row, FieldError>> + Send>;
+
+/// Reads an uploaded table row by row. Empty rows are skipped; every row keeps its number.
+pub struct TableReader {
+    pub format: Format,
+    /// The detected text encoding (delimited files only).
+    pub encoding: Option<&'static str>,
+    /// The detected separator (delimited files only).
+    pub delimiter: Option<u8>,
+    ahead: VecDeque<std::result::Result<Row, FieldError>>,
+    rows: RowIter,
+}
+
+/// How much decoded text the separator is guessed from.
+const DELIMITER_SAMPLE_BYTES: u64 = 64 * 1024;
+
+impl TableReader {
+    /// Opens a stored upload.
+    pub fn open(path: &Path) -> Result<TableReader> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::internal(format!("opening {}: {e}", path.display())))?;
+        Self::from_source(std::io::BufReader::with_capacity(256 * 1024, file))
+    }
+
+    /// Reads a table held in memory (small uploads, tests).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<TableReader> {
+        Self::from_source(Cursor::new(bytes))
+    }
+
+    fn from_source<R: Read + Seek + Send + 'static>(mut source: R) -> Result<TableReader> {
+        let io = |e: std::io::Error| Error::internal(format!("reading an upload: {e}"));
+        let mut head = Vec::with_capacity(128);
+        source
+            .by_ref()
+            .take(128)
+            .read_to_end(&mut head)
+            .map_err(io)?;
+        source.seek(SeekFrom::Start(0)).map_err(io)?;
+        let format = Format::sniff(&head);
+        if format != Format::Delimited {
+            let rows = sheet::read_first_sheet(source, format)?;
+            return Ok(TableReader {
+                format,
+                encoding: None,
+                delimiter: None,
+                ahead: VecDeque::new(),
+                rows: Box::new(rows.into_iter().map(Ok)),
+            });
+        }
+        let encoding = detect_encoding(&mut source).map_err(io)?;
+        let mut sample = Vec::new();
+        source
+            .by_ref()
+            .take(DELIMITER_SAMPLE_BYTES)
+            .read_to_end(&mut sample)
+            .map_err(io)?;
+        let (sample_text, _, _) = encoding.decode(&sample);
+        let delimiter = sniff_delimiter(&sample_text);
+        source.seek(SeekFrom::Start(0)).map_err(io)?;
+        let text = decode::utf8_reader(source, encoding).map_err(io)?;
+        Ok(TableReader {
+            format,
+            encoding: Some(encoding.name()),
+            delimiter: Some(delimiter),
+            ahead: VecDeque::new(),
+            rows: Box::new(delimited::DelimitedRows::new(text, delimiter)),
+        })
+    }
+
+    /// The next `n` rows without consuming them (fewer at the end of the file or before an
+    /// unreadable row).
+    pub fn peek(&mut self, n: usize) -> Vec<Row> {
+        while self.ahead.len() < n {
+            match self.rows.next() {
+                Some(row) => self.ahead.push_back(row),
+                None => break,
+            }
+        }
+        self.ahead
+            .iter()
+            .take(n)
+            .map_while(|r| r.as_ref().ok().cloned())
+            .collect()
+    }
+
+    /// Decides the header rows and their names, consuming the header rows.
+    pub fn layout(&mut self, header: HeaderRows, fields: &[FieldSpec]) -> Layout {
+        let header_rows = match header {
+            HeaderRows::Count(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            HeaderRows::Auto => usize::from(looks_like_header(&self.peek(11), fields)),
+        };
+        let leading = self.peek(header_rows.saturating_add(20));
+        let column_count = leading.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+        let named_by = header_rows
+            .checked_sub(1)
+            .and_then(|last| leading.get(last));
+        let headers = (0..column_count)
+            .map(|c| {
+                named_by
+                    .map(|row| row.cell(c).to_string())
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or_else(|| format!("Column {}", column_letter(c)))
+            })
+            .collect();
+        for _ in 0..header_rows {
+            if self.next().is_none() {
+                break;
+            }
+        }
+        Layout {
+            header_rows,
+            headers,
+        }
+    }
+}
+
+impl Iterator for TableReader {
+    type Item = std::result::Result<Row, FieldError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.ahead.pop_front().or_else(|| self.rows.next())
+    }
+}
+
+/// The header rows of a table and the names of its columns (from the header, or `Column A`…).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Layout {
+    pub header_rows: usize,
+    pub headers: Vec<String>,
+}
+
+impl Layout {
+    /// The mapping the engine proposes: by header names, or by position without a header.
+    pub fn automatic_map(&self, fields: &[FieldSpec]) -> ColumnMap {
+        if self.header_rows == 0 {
+            ColumnMap::positional(self.headers.len(), fields)
+        } else {
+            ColumnMap::automatic(&self.headers, fields)
+        }
+    }
+
+    /// How a column is named in messages: its header, or its letter.
+    pub fn column_name(&self, column: usize) -> String {
+        self.headers
+            .get(column)
+            .cloned()
+            .unwrap_or_else(|| format!("Column {}", column_letter(column)))
+    }
+}
+
+/// The first rows of an upload exactly as the import will read them.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Preview {
+    pub format: Format,
+    /// The detected text encoding, e.g. `windows-1252` (delimited files only).
+    pub encoding: Option<String>,
+    /// The detected separator (delimited files only).
+    pub delimiter: Option<String>,
+    pub header_rows: usize,
+    /// One name per column: its header, or `Column A`, `Column B`… without a header.
+    pub headers: Vec<String>,
+    /// The field each column feeds (`null`: ignored).
+    pub columns: Vec<Option<String>>,
+    /// The fields the import knows, for the column drop-downs.
+    pub fields: Vec<PreviewField>,
+    pub rows: Vec<PreviewRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PreviewField {
+    pub name: String,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PreviewRow {
+    pub number: u64,
+    /// The cells as read, one per column.
+    pub cells: Vec<String>,
+    /// The value each mapped field gets, in the order of `fields`.
+    pub values: Vec<Option<String>>,
+}
+
+/// How many rows a preview shows.
+pub const PREVIEW_ROWS: usize = 20;
+
+impl Preview {
+    /// The first [`PREVIEW_ROWS`] data rows of `reader` (positioned after its header rows).
+    pub fn build(
+        reader: &mut TableReader,
+        layout: &Layout,
+        map: &ColumnMap,
+        fields: &[FieldSpec],
+    ) -> Result<Preview> {
+        let mut rows = Vec::new();
+        for row in reader.by_ref().take(PREVIEW_ROWS) {
+            let row = row.map_err(|e| Error::invalid_fields(vec![e]))?;
+            let values = fields
+                .iter()
+                .map(|f| map.get(&row, f.name).map(str::to_string))
+                .collect();
+            rows.push(PreviewRow {
+                number: row.number,
+                cells: row.cells,
+                values,
+            });
+        }
+        Ok(Preview {
+            format: reader.format,
+            encoding: reader.encoding.map(str::to_string),
+            delimiter: reader.delimiter.map(|d| char::from(d).to_string()),
+            header_rows: layout.header_rows,
+            headers: layout.headers.clone(),
+            columns: map
+                .choices(layout.headers.len())
+                .into_iter()
+                .map(|f| f.map(str::to_string))
+                .collect(),
+            fields: fields
+                .iter()
+                .map(|f| PreviewField {
+                    name: f.name.to_string(),
+                    required: f.required,
+                })
+                .collect(),
+            rows,
+        })
+    }
+}
+
+/// A parsed file held whole: the header row (when the file has one) and the data rows. For the
+/// small imports that read everything at once (venue seat maps, customers, orders).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Row>,
+    pub encoding: &'static str,
+    pub delimiter: char,
+}
+
+/// The largest number of rows [`read_csv`] holds.
+pub const MAX_ROWS: usize = 2_000_000;
+
+/// Reads a whole delimited upload. The first non-empty row is the header when `has_header` is
+/// true. Broken quoting and rows longer than the header are errors that name the row.
+pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
+    let mut reader = TableReader::from_bytes(bytes.to_vec())?;
+    if reader.format != Format::Delimited {
+        return Err(Error::invalid(
+            "file",
+            "is a spreadsheet; this import reads CSV files (save the sheet as CSV)",
+        ));
+    }
+    let mut headers = Vec::new();
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for row in reader.by_ref() {
+        let row = match row {
+            Ok(row) => row,
+            Err(err) => {
+                errors.push(err);
+                break;
+            }
+        };
+        if has_header && headers.is_empty() {
+            headers = row.cells.iter().map(|c| c.trim().to_string()).collect();
+            continue;
+        }
+        let extra = row.cells.iter().skip(headers.len());
+        if has_header && extra.clone().any(|c| !c.trim().is_empty()) {
+            errors.push(FieldError::at_row(
+                row.number,
+                "file",
+                format!(
+                    "has {} fields but the header has {}",
+                    row.cells.len(),
+                    headers.len()
+                ),
+            ));
+            continue;
+        }
+        if rows.len() >= MAX_ROWS {
+            errors.push(FieldError::at_row(
+                row.number,
+                "file",
+                format!("too many rows; at most {MAX_ROWS}"),
+            ));
+            break;
+        }
+        rows.push(row);
+    }
+    if !errors.is_empty() {
+        return Err(Error::invalid_fields(errors));
+    }
+    Ok(Table {
+        headers,
+        rows,
+        encoding: reader.encoding.unwrap_or("UTF-8"),
+        delimiter: char::from(reader.delimiter.unwrap_or(b',')),
+    })
+}
+
+#[cfg(test)]
+mod tests;

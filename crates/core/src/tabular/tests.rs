@@ -1,0 +1,347 @@
+use super::*;
+use proptest::prelude::*;
+
+fn read_all(bytes: Vec<u8>) -> (TableReader, Vec<Row>) {
+    let mut reader = TableReader::from_bytes(bytes).expect("readable");
+    let rows = reader.by_ref().map(|r| r.expect("row")).collect();
+    (reader, rows)
+}
+
+fn utf16le_with_bom(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    bytes
+}
+
+const AUDIENCE_FIELDS: [FieldSpec; 3] = [
+    FieldSpec {
+        name: "code",
+        aliases: &["barcode", "stregkode", "code-barre"],
+        required: true,
+    },
+    FieldSpec {
+        name: "quantity",
+        aliases: &["antal", "quantité"],
+        required: true,
+    },
+    FieldSpec {
+        name: "category",
+        aliases: &["kategori", "catégorie"],
+        required: false,
+    },
+];
+
+#[test]
+fn semicolon_files_in_windows_1252_keep_danish_and_french_letters() {
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252
+        .encode("Navn;Fødselsdato\nSøren Ærø;1980-01-02\nHélène;1975-03-04\n");
+    let table = read_csv(&bytes, true).expect("table");
+    assert_eq!(table.delimiter, ';');
+    assert_eq!(table.rows[0].cell(0), "Søren Ærø");
+    assert_eq!(table.rows[1].cell(0), "Hélène");
+}
+
+#[test]
+fn utf16_with_bom_and_tabs_is_read() {
+    let bytes = utf16le_with_bom("Code\tQuantity\r\nVIP1\t2\r\n");
+    let table = read_csv(&bytes, true).expect("table");
+    assert_eq!(
+        table.headers,
+        vec!["Code".to_string(), "Quantity".to_string()]
+    );
+    assert_eq!(table.rows[0].number, 2);
+    assert_eq!(table.delimiter, '\t');
+}
+
+#[test]
+fn an_unclosed_quote_is_reported_at_its_row() {
+    let err = read_csv(b"a,b\n1,2\n\"3,4\n5,6\n", true)
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("row 3, file: a quoted field starts here and is never closed (a `\"` is missing)")
+    );
+}
+
+#[test]
+fn rows_are_numbered_by_the_line_they_start_on() {
+    let (_, rows) = read_all(b"Code,Note\n\nA,\"two\nlines\"\nB,x\r\n".to_vec());
+    let numbers: Vec<u64> = rows.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, vec![1, 3, 5]);
+    assert_eq!(rows[1].cells[1], "two\nlines");
+}
+
+#[test]
+fn headers_map_in_any_language_and_case() {
+    let headers = vec![
+        "Prénom".to_string(),
+        "E-mail".to_string(),
+        "Postnummer".to_string(),
+    ];
+    let fields = [
+        FieldSpec {
+            name: "first_name",
+            aliases: &["prenom", "fornavn", "first name"],
+            required: false,
+        },
+        FieldSpec {
+            name: "email",
+            aliases: &["e-mail", "mail"],
+            required: true,
+        },
+        FieldSpec {
+            name: "postal_code",
+            aliases: &["postnummer", "code postal", "zip"],
+            required: false,
+        },
+    ];
+    let map = ColumnMap::from_headers(&headers, &fields).expect("map");
+    assert_eq!(map.column("first_name"), Some(0));
+    assert_eq!(map.column("postal_code"), Some(2));
+}
+
+#[test]
+fn a_missing_required_column_is_named() {
+    let fields = [FieldSpec {
+        name: "email",
+        aliases: &[],
+        required: true,
+    }];
+    let err = ColumnMap::from_headers(&["name".to_string()], &fields)
+        .err()
+        .map(|e| e.to_string());
+    assert!(err.unwrap_or_default().starts_with("email:"));
+}
+
+#[test]
+fn the_seeds_examples_find_their_header_and_columns() {
+    for (file, code, quantity, category) in [
+        ("Code,Quantity\ntesting1,1\n", "testing1", "1", None),
+        (
+            "Barcode,Quantity,Category\n1231245,1,Section2\n1231246,1,Section3\n",
+            "1231245",
+            "1",
+            Some("Section2"),
+        ),
+        (
+            "Stregkode;Antal;Kategori\nX1;3;Parket\n",
+            "X1",
+            "3",
+            Some("Parket"),
+        ),
+    ] {
+        let mut reader = TableReader::from_bytes(file.as_bytes().to_vec()).expect("reader");
+        let layout = reader.layout(HeaderRows::Auto, &AUDIENCE_FIELDS);
+        assert_eq!(layout.header_rows, 1, "{file}");
+        let map = layout.automatic_map(&AUDIENCE_FIELDS);
+        let row = reader.next().expect("row").expect("readable");
+        assert_eq!(map.get(&row, "code"), Some(code));
+        assert_eq!(map.get(&row, "quantity"), Some(quantity));
+        assert_eq!(map.get(&row, "category"), category);
+    }
+}
+
+#[test]
+fn a_file_without_header_is_mapped_by_position_and_the_user_can_say_otherwise() {
+    let mut reader = TableReader::from_bytes(b"VIP1,2\nVIP2,5\n".to_vec()).expect("reader");
+    let layout = reader.layout(HeaderRows::Auto, &AUDIENCE_FIELDS);
+    assert_eq!(layout.header_rows, 0);
+    assert_eq!(layout.headers, vec!["Column A", "Column B"]);
+    let map = layout.automatic_map(&AUDIENCE_FIELDS);
+    assert_eq!(map.choices(2), vec![Some("code"), Some("quantity")]);
+
+    let mut reader = TableReader::from_bytes(b"Name,Kode\nx,VIP1\n".to_vec()).expect("reader");
+    let layout = reader.layout(HeaderRows::Count(1), &AUDIENCE_FIELDS);
+    assert_eq!(layout.headers, vec!["Name", "Kode"]);
+    let map = ColumnMap::from_choices(&["ignore".into(), "code".into()], &AUDIENCE_FIELDS)
+        .expect("choices");
+    let row = reader.next().expect("row").expect("readable");
+    assert_eq!(map.get(&row, "code"), Some("VIP1"));
+    assert!(map.require(&AUDIENCE_FIELDS).is_err());
+}
+
+#[test]
+fn a_wrong_column_choice_is_named() {
+    let err = ColumnMap::from_choices(&["code".into(), "colour".into()], &AUDIENCE_FIELDS)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.starts_with("columns[1]: `colour` is not a field"),
+        "{err}"
+    );
+}
+
+#[test]
+fn xlsx_sheets_are_read_with_numbers_as_the_sheet_shows_them() {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "Kode").expect("cell");
+    sheet.write_string(0, 1, "Antal").expect("cell");
+    sheet.write_string(0, 2, "Kategori").expect("cell");
+    sheet.write_string(1, 0, "ÆRØ-1").expect("cell");
+    sheet.write_number(1, 1, 2.0).expect("cell");
+    sheet.write_string(1, 2, "Østbalkon").expect("cell");
+    sheet.write_number(3, 0, 1231245.0).expect("cell");
+    sheet.write_number(3, 1, 1.5).expect("cell");
+    let bytes = workbook.save_to_buffer().expect("xlsx");
+    let (reader, rows) = read_all(bytes);
+    assert_eq!(reader.format, Format::Xlsx);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1].cells, vec!["ÆRØ-1", "2", "Østbalkon"]);
+    assert_eq!(rows[2].number, 4);
+    assert_eq!(rows[2].cells[0], "1231245");
+    assert_eq!(rows[2].cells[1], "1.5");
+}
+
+#[test]
+fn preview_shows_the_first_rows_as_they_will_be_read() {
+    let mut file = String::from("Code;Quantity\n");
+    for i in 0..30 {
+        file.push_str(&format!("C{i};{}\n", i + 1));
+    }
+    let mut reader = TableReader::from_bytes(file.into_bytes()).expect("reader");
+    let layout = reader.layout(HeaderRows::Auto, &AUDIENCE_FIELDS);
+    let map = layout.automatic_map(&AUDIENCE_FIELDS);
+    let preview = Preview::build(&mut reader, &layout, &map, &AUDIENCE_FIELDS).expect("preview");
+    assert_eq!(preview.rows.len(), PREVIEW_ROWS);
+    assert_eq!(preview.delimiter.as_deref(), Some(";"));
+    assert_eq!(preview.rows[0].number, 2);
+    assert_eq!(
+        preview.rows[0].values,
+        vec![Some("C0".to_string()), Some("1".to_string()), None]
+    );
+    assert_eq!(
+        preview.columns,
+        vec![Some("code".to_string()), Some("quantity".to_string())]
+    );
+}
+
+#[test]
+fn rejected_rows_keep_the_original_cells_and_add_the_reason() {
+    let mut rejects =
+        RejectedRows::new(&["Code".to_string(), "Quantity".to_string()], b';').expect("file");
+    let row = Row {
+        number: 7,
+        cells: vec!["VIP1".into(), "zero".into()],
+    };
+    rejects
+        .reject(
+            &row,
+            &[FieldError::at_row(
+                7,
+                "Quantity",
+                "must be a positive whole number",
+            )],
+        )
+        .expect("written");
+    let bytes = rejects.finish().expect("bytes");
+    let text = String::from_utf8(bytes).expect("utf-8");
+    assert_eq!(
+        text,
+        "\u{feff}Code;Quantity;Row;Reason\nVIP1;zero;7;Quantity: must be a positive whole number\n"
+    );
+}
+
+#[test]
+fn an_xlsx_export_reads_back() {
+    let mut writer =
+        TableWriter::new(ExportFormat::Xlsx, &["Code", "Quantity"], b',').expect("writer");
+    writer.write_row(&["Åben-1", "3"]).expect("row");
+    let (_, rows) = read_all(writer.finish().expect("bytes"));
+    assert_eq!(rows[1].cells, vec!["Åben-1", "3"]);
+}
+
+/// Cells as organizers type them: words with Danish and French letters, spaces, quotes,
+/// separators and line breaks inside.
+fn cell() -> impl Strategy<Value = String> {
+    let word = prop::sample::select(vec![
+        "Søren",
+        "Ærø",
+        "Hélène",
+        "Café",
+        "Åbenrå",
+        "VIP-321",
+        "North-1",
+        "1231245",
+        "Parket",
+        "Østbalkon",
+        "Loge",
+        "garçon",
+        "x",
+        "12",
+        "",
+    ]);
+    let glue = prop::sample::select(vec![" ", "\"", ",", ";", "\t", "|", "\n", "-", "'"]);
+    prop::collection::vec((word, glue), 1..4).prop_map(|parts| {
+        let mut text: String = parts.into_iter().map(|(w, g)| format!("{w}{g}")).collect();
+        text.pop();
+        text
+    })
+}
+
+fn table() -> impl Strategy<Value = Vec<Vec<String>>> {
+    (2usize..5).prop_flat_map(|columns| {
+        prop::collection::vec(prop::collection::vec(cell(), columns), 1..25).prop_map(|rows| {
+            rows.into_iter()
+                .filter(|row| row.iter().any(|c| !c.trim().is_empty()))
+                .collect()
+        })
+    })
+}
+
+fn encode(text: &str, encoding: usize) -> Vec<u8> {
+    match encoding {
+        0 => text.as_bytes().to_vec(),
+        1 => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+        2 => utf16le_with_bom(text),
+        3 => {
+            let mut bytes = vec![0xFE, 0xFF];
+            for unit in text.encode_utf16() {
+                bytes.extend_from_slice(&unit.to_be_bytes());
+            }
+            bytes
+        }
+        _ => encoding_rs::WINDOWS_1252.encode(text).0.into_owned(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = read_csv(&bytes, true);
+        if let Ok(mut reader) = TableReader::from_bytes(bytes) {
+            let _ = reader.layout(HeaderRows::Auto, &AUDIENCE_FIELDS);
+            for _ in reader.by_ref() {}
+        }
+    }
+
+    /// Any table written with any supported separator, quoting and encoding reads back identical.
+    #[test]
+    fn any_table_in_any_separator_and_encoding_reads_back_identical(
+        rows in table(),
+        delimiter in prop::sample::select(DELIMITERS.to_vec()),
+        encoding in 0usize..5,
+        crlf in any::<bool>(),
+    ) {
+        prop_assume!(!rows.is_empty());
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .quote_style(csv::QuoteStyle::Always)
+            .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+            .from_writer(Vec::new());
+        for row in &rows {
+            writer.write_record(row).expect("written");
+        }
+        let text = String::from_utf8(writer.into_inner().expect("flushed")).expect("utf-8");
+        let (reader, read) = read_all(encode(&text, encoding));
+        prop_assert_eq!(reader.delimiter, Some(delimiter));
+        let cells: Vec<Vec<String>> = read.into_iter().map(|r| r.cells).collect();
+        prop_assert_eq!(cells, rows);
+    }
+}
