@@ -2,7 +2,9 @@
 //! column mapping, edited by hand, exported, or generated (random codes from a pattern, last
 //! events' barcodes or ticket holders). Campaigns attach them to events (issue #5).
 
+pub mod api;
 pub mod import;
+pub mod jobs;
 pub mod model;
 pub mod service;
 pub mod store;

@@ -50,6 +50,19 @@ impl AudienceService {
         self.get(org, &id).await
     }
 
+    /// Fails with a conflict when an audience already has this name (any case).
+    pub async fn ensure_name_free(&self, org: &OrgId, name: &str) -> Result<()> {
+        let taken = audiences::Entity::find()
+            .filter(audiences::Column::OrganizationId.eq(org.as_str()))
+            .filter(audiences::Column::NameKey.eq(references::name_key(name)))
+            .count(self.db.reader())
+            .await?;
+        if taken > 0 {
+            return Err(name_conflict_error());
+        }
+        Ok(())
+    }
+
     pub async fn get(&self, org: &OrgId, id: &AudienceId) -> Result<Audience> {
         let row = find_audience(self.db.reader(), org, id).await?;
         let (count, total) = member_totals(self.db.reader(), org, id.as_str()).await?;
@@ -607,12 +620,16 @@ pub(crate) async fn insert_audience(
     Ok(id)
 }
 
+fn name_conflict_error() -> Error {
+    Error::conflict(
+        "name",
+        "an audience with this name already exists; names are unique in an organization",
+    )
+}
+
 fn name_conflict(err: sea_orm::DbErr) -> Error {
     if is_unique_violation(&err) {
-        Error::conflict(
-            "name",
-            "an audience with this name already exists; names are unique in an organization",
-        )
+        name_conflict_error()
     } else {
         err.into()
     }

@@ -65,6 +65,35 @@ impl FileStore {
         FileStore { store }
     }
 
+    /// The underlying store, for streaming writes.
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
+    /// Copies a stored file to a local temporary file, chunk by chunk (readers that need to
+    /// seek, such as spreadsheet parsers, get a real file without the whole file in memory).
+    pub async fn download_to_temp(&self, key: &str) -> Result<tempfile::NamedTempFile> {
+        use futures::StreamExt;
+        use std::io::Write;
+        let result = self
+            .store
+            .get(&StorePath::from(key))
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => Error::NotFound("file"),
+                other => Error::internal(format!("reading file {key}: {other}")),
+            })?;
+        let io = |e: std::io::Error| Error::internal(format!("copying file {key}: {e}"));
+        let mut file = tempfile::NamedTempFile::new().map_err(io)?;
+        let mut chunks = result.into_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| Error::internal(format!("reading file {key}: {e}")))?;
+            file.write_all(&chunk).map_err(io)?;
+        }
+        file.flush().map_err(io)?;
+        Ok(file)
+    }
+
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<()> {
         self.store
             .put(&StorePath::from(key), PutPayload::from(bytes))

@@ -17,6 +17,7 @@ pub mod migrations;
 pub mod money;
 pub mod schema;
 pub mod tabular;
+pub mod uploads;
 pub mod tenancy;
 
 pub use db::{Backend, Db};

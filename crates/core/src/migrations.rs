@@ -11,6 +11,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0001Platform),
         Box::new(M0002Jobs),
         Box::new(M0003Mail),
+        Box::new(M0004Uploads),
     ]
 }
 
@@ -249,5 +250,27 @@ impl MigrationTrait for M0003Mail {
             ],
         )
         .await
+    }
+}
+
+struct M0004Uploads;
+
+impl MigrationName for M0004Uploads {
+    fn name(&self) -> &str {
+        "core_0004_uploads"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004Uploads {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let uploads = tenant_table("uploads")
+            .col(text("name"))
+            .col(text("file_key"))
+            .col(ColumnDef::new(name("bytes")).big_integer().not_null())
+            .col(text_null("created_by"))
+            .col(timestamp("created_at"))
+            .to_owned();
+        create_all(manager, vec![uploads], vec![]).await
     }
 }

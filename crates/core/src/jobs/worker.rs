@@ -77,6 +77,11 @@ impl JobContext {
         &self.db
     }
 
+    /// The file store, for handlers that read uploads.
+    pub fn files(&self) -> &FileStore {
+        &self.files
+    }
+
     /// True once the job was cancelled or this worker lost its lease: stop soon.
     pub fn should_stop(&self) -> bool {
         self.stop.is_cancelled()

@@ -1,0 +1,353 @@
+//! The audiences JSON API under `/api/v1/audiences`.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use fullhouse_core::error::{ErrorBody, Result};
+use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams};
+use fullhouse_core::jobs::{self, Job, JobService, NewJob, Notify, NOTIFY_KEY};
+use fullhouse_core::tabular::{ExportFormat, Preview};
+use fullhouse_core::uploads::{self, UploadId};
+use fullhouse_core::{Caller, Error, Permission};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::import::{self, ReadChoices};
+use crate::jobs::{ImportPayload, IMPORT_JOB};
+use crate::model::*;
+use crate::service::AudienceService;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_audiences, create_audience))
+        .routes(routes!(generate_audience))
+        .routes(routes!(preview_upload))
+        .routes(routes!(import_audience))
+        .routes(routes!(get_audience, update_audience, delete_audience))
+        .routes(routes!(export_audience))
+        .routes(routes!(list_members, add_member))
+        .routes(routes!(get_member, update_member, delete_member))
+}
+
+fn service(state: &AppState) -> AudienceService {
+    AudienceService::new(state.db.clone())
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Part of the name (audiences) or of the code, category or seat (members), any case.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+impl SearchParams {
+    fn page(&self) -> PageParams {
+        PageParams {
+            cursor: self.cursor.clone(),
+            limit: self.limit,
+        }
+    }
+}
+
+/// List audiences.
+#[utoipa::path(get, path = "/audiences", tag = "audiences", params(SearchParams),
+    responses((status = 200, body = Page<Audience>)))]
+async fn list_audiences(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<SearchParams>,
+) -> Result<Json<Page<Audience>>> {
+    caller.require(Permission::Read)?;
+    Ok(Json(service(&state).list(&caller.org, query.q.as_deref(), &query.page()).await?))
+}
+
+/// Create a blank audience. Names are unique in the organization.
+#[utoipa::path(post, path = "/audiences", tag = "audiences", request_body = NewAudience,
+    responses((status = 201, body = Audience), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_audience(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(new): ApiJson<NewAudience>,
+) -> Result<Response> {
+    caller.require(Permission::Market)?;
+    Ok(created(service(&state).create(&caller.org, new).await?))
+}
+
+/// Create an audience of generated members: random codes from a pattern (`X` = a random
+/// unambiguous character), or the barcodes or holders of past events' tickets.
+#[utoipa::path(post, path = "/audiences/generate", tag = "audiences", request_body = NewGeneratedAudience,
+    responses((status = 201, body = Audience), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn generate_audience(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<NewGeneratedAudience>,
+) -> Result<Response> {
+    caller.require(Permission::Market)?;
+    Ok(created(service(&state).generate(&caller.org, request).await?))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// From `POST /uploads`.
+    pub upload_id: UploadId,
+    #[serde(flatten)]
+    pub choices: ReadChoices,
+}
+
+/// Preview an uploaded file as an audience import would read it: detected format, encoding and
+/// separator, header rows, the column mapping (automatic unless `columns` is given) and the
+/// first 20 rows.
+#[utoipa::path(post, path = "/audiences/preview", tag = "audiences", request_body = PreviewRequest,
+    responses((status = 200, body = Preview), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn preview_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<PreviewRequest>,
+) -> Result<Json<Preview>> {
+    caller.require(Permission::Market)?;
+    let (_, key) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
+    let file = state.files.download_to_temp(&key).await?;
+    let preview = import::preview(file.path().to_path_buf(), request.choices).await?;
+    drop(file);
+    Ok(Json(preview))
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    pub upload_id: UploadId,
+    /// The new audience's name (or give `audience_id` to add to an existing one).
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub venue_id: Option<fullhouse_ticketing::VenueId>,
+    #[serde(default)]
+    pub event_ids: Vec<fullhouse_ticketing::EventId>,
+    #[serde(default)]
+    pub audience_id: Option<AudienceId>,
+    #[serde(flatten)]
+    pub choices: ReadChoices,
+}
+
+/// Import an uploaded file into a new or existing audience, as a job (all or nothing). The job
+/// reports every bad row (row, column, value, reason), attaches `rejected-rows.csv`, and mails
+/// the outcome to the uploader.
+#[utoipa::path(post, path = "/audiences/import", tag = "audiences", request_body = ImportRequest,
+    responses((status = 201, body = Job), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_audience(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<ImportRequest>,
+) -> Result<Response> {
+    caller.require(Permission::Market)?;
+    let (upload, _) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
+    let payload = ImportPayload {
+        upload_id: request.upload_id,
+        name: request.name,
+        description: request.description,
+        venue_id: request.venue_id,
+        event_ids: request.event_ids,
+        audience_id: request.audience_id,
+        choices: request.choices,
+    };
+    let title = match (&payload.target()?, &payload.audience_id) {
+        (import::ImportInto::New(new), _) => {
+            crate::model::check_name(&new.name).map_err(|e| Error::invalid_fields(vec![e]))?;
+            service(&state).ensure_name_free(&caller.org, &new.name).await?;
+            format!("Import audience {} from {}", new.name.trim(), upload.name)
+        }
+        (_, Some(id)) => {
+            let audience = service(&state).get(&caller.org, id).await?;
+            format!("Import {} into audience {}", upload.name, audience.name)
+        }
+        _ => format!("Import {}", upload.name),
+    };
+    let mut body = serde_json::to_value(&payload).map_err(|e| Error::internal(e.to_string()))?;
+    if let Some(user) = &caller.user {
+        let user = state.tenancy().user(&caller.org, user).await?;
+        let notify = Notify {
+            email: user.email,
+            name: user.name,
+            language: user.language,
+        };
+        if let Some(object) = body.as_object_mut() {
+            object.insert(NOTIFY_KEY.into(), serde_json::to_value(notify).unwrap_or_default());
+        }
+    }
+    let mut new = NewJob::new(IMPORT_JOB, title, body);
+    new.created_by = Some(caller.actor());
+    let txn = state.db.begin_write().await?;
+    let id = jobs::enqueue(&txn, &caller.org, new).await?;
+    txn.commit().await?;
+    Ok(created(
+        JobService::new(state.db.clone(), state.files.clone())
+            .get(&caller.org, &id)
+            .await?,
+    ))
+}
+
+/// One audience with its member count and total quantity.
+#[utoipa::path(get, path = "/audiences/{id}", tag = "audiences", params(("id" = AudienceId, Path)),
+    responses((status = 200, body = Audience), (status = 404, body = ErrorBody)))]
+async fn get_audience(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<AudienceId>,
+) -> Result<Json<Audience>> {
+    caller.require(Permission::Read)?;
+    Ok(Json(service(&state).get(&caller.org, &id).await?))
+}
+
+/// Rename or re-describe an audience, or tie it to a venue or events.
+#[utoipa::path(patch, path = "/audiences/{id}", tag = "audiences", params(("id" = AudienceId, Path)),
+    request_body = AudiencePatch,
+    responses((status = 200, body = Audience), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_audience(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<AudienceId>,
+    ApiJson(patch): ApiJson<AudiencePatch>,
+) -> Result<Json<Audience>> {
+    caller.require(Permission::Market)?;
+    Ok(Json(service(&state).update(&caller.org, &id, patch).await?))
+}
+
+/// Delete an audience and its members.
+#[utoipa::path(delete, path = "/audiences/{id}", tag = "audiences", params(("id" = AudienceId, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_audience(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<AudienceId>,
+) -> Result<Response> {
+    caller.require(Permission::Market)?;
+    service(&state).delete(&caller.org, &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `csv` (default) or `xlsx`.
+    pub format: Option<ExportFormat>,
+}
+
+/// Download the audience's members as CSV or XLSX.
+#[utoipa::path(get, path = "/audiences/{id}/export", tag = "audiences",
+    params(("id" = AudienceId, Path), ExportParams),
+    responses((status = 200, content_type = "text/csv"), (status = 404, body = ErrorBody)))]
+async fn export_audience(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<AudienceId>,
+    ApiQuery(params): ApiQuery<ExportParams>,
+) -> Result<Response> {
+    caller.require(Permission::Read)?;
+    let format = params.format.unwrap_or(ExportFormat::Csv);
+    let service = service(&state);
+    let audience = service.get(&caller.org, &id).await?;
+    let bytes = service.export(&caller.org, &id, format).await?;
+    let file_name: String = audience
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}.{}\"", format.extension()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// List an audience's members; `q` searches codes, categories and seats.
+#[utoipa::path(get, path = "/audiences/{id}/members", tag = "audiences",
+    params(("id" = AudienceId, Path), SearchParams),
+    responses((status = 200, body = Page<Member>), (status = 404, body = ErrorBody)))]
+async fn list_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<AudienceId>,
+    ApiQuery(query): ApiQuery<SearchParams>,
+) -> Result<Json<Page<Member>>> {
+    caller.require(Permission::Read)?;
+    Ok(Json(
+        service(&state)
+            .members(&caller.org, &id, query.q.as_deref(), &query.page())
+            .await?,
+    ))
+}
+
+/// Add a member (code, quantity, optional category, seat label and customer).
+#[utoipa::path(post, path = "/audiences/{id}/members", tag = "audiences",
+    params(("id" = AudienceId, Path)), request_body = NewMember,
+    responses((status = 201, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<AudienceId>,
+    ApiJson(new): ApiJson<NewMember>,
+) -> Result<Response> {
+    caller.require(Permission::Market)?;
+    Ok(created(service(&state).add_member(&caller.org, &id, new).await?))
+}
+
+/// One member.
+#[utoipa::path(get, path = "/audiences/{id}/members/{member_id}", tag = "audiences",
+    params(("id" = AudienceId, Path), ("member_id" = MemberId, Path)),
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody)))]
+async fn get_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, member)): ApiPath<(AudienceId, MemberId)>,
+) -> Result<Json<Member>> {
+    caller.require(Permission::Read)?;
+    Ok(Json(service(&state).member(&caller.org, &id, &member).await?))
+}
+
+/// Change a member.
+#[utoipa::path(patch, path = "/audiences/{id}/members/{member_id}", tag = "audiences",
+    params(("id" = AudienceId, Path), ("member_id" = MemberId, Path)), request_body = MemberPatch,
+    responses((status = 200, body = Member), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, member)): ApiPath<(AudienceId, MemberId)>,
+    ApiJson(patch): ApiJson<MemberPatch>,
+) -> Result<Json<Member>> {
+    caller.require(Permission::Market)?;
+    Ok(Json(
+        service(&state)
+            .update_member(&caller.org, &id, &member, patch)
+            .await?,
+    ))
+}
+
+/// Remove a member.
+#[utoipa::path(delete, path = "/audiences/{id}/members/{member_id}", tag = "audiences",
+    params(("id" = AudienceId, Path), ("member_id" = MemberId, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, member)): ApiPath<(AudienceId, MemberId)>,
+) -> Result<Response> {
+    caller.require(Permission::Market)?;
+    service(&state)
+        .delete_member(&caller.org, &id, &member)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,129 @@
+//! Background work: importing an uploaded file into an audience. The uploader is told the
+//! outcome by mail (the platform's "job finished" mail) and on the Jobs page; a refused file
+//! leaves the audience as it was and attaches its bad rows with their reasons.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use fullhouse_core::error::FieldError;
+use fullhouse_core::jobs::{JobContext, JobHandler};
+use fullhouse_core::uploads;
+use fullhouse_core::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::import::{self, ImportInto, ReadChoices};
+use crate::model::{AudienceId, NewAudience};
+use crate::service::AudienceService;
+
+pub const IMPORT_JOB: &str = "audiences.import";
+
+/// The job's payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportPayload {
+    pub upload_id: uploads::UploadId,
+    /// A new audience (`name`, …) or `audience_id` of an existing one.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub venue_id: Option<fullhouse_ticketing::VenueId>,
+    #[serde(default)]
+    pub event_ids: Vec<fullhouse_ticketing::EventId>,
+    #[serde(default)]
+    pub audience_id: Option<AudienceId>,
+    #[serde(default)]
+    pub choices: ReadChoices,
+}
+
+impl ImportPayload {
+    pub fn target(&self) -> Result<ImportInto> {
+        match (&self.audience_id, &self.name) {
+            (Some(id), None) => Ok(ImportInto::Existing(id.clone())),
+            (None, Some(name)) => Ok(ImportInto::New(NewAudience {
+                name: name.clone(),
+                description: self.description.clone(),
+                venue_id: self.venue_id.clone(),
+                event_ids: self.event_ids.clone(),
+            })),
+            _ => Err(Error::invalid(
+                "name",
+                "give either `name` (a new audience) or `audience_id` (an existing one)",
+            )),
+        }
+    }
+}
+
+pub struct ImportHandler;
+
+/// How many problems the job's error (and so the mail) lists line by line.
+const LISTED_PROBLEMS: usize = 50;
+
+#[async_trait::async_trait]
+impl JobHandler for ImportHandler {
+    async fn run(&self, ctx: &JobContext) -> Result<()> {
+        let payload: ImportPayload = serde_json::from_value(ctx.payload.clone())
+            .map_err(|e| Error::internal(format!("an import job's payload: {e}")))?;
+        let into = payload.target()?;
+        let (_, key) = uploads::file_key(ctx.db(), &ctx.org, &payload.upload_id).await?;
+        let file = ctx.files().download_to_temp(&key).await?;
+        let path = PathBuf::from(file.path());
+        let service = AudienceService::new(ctx.db().clone());
+        match import::import(&service, &ctx.org, into, path, payload.choices, Some(ctx)).await {
+            Ok((audience, rows)) => {
+                let message = format!("imported {rows} members into {}", audience.name);
+                let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+                ctx.progress(rows, Some(rows), Some(&message)).await
+            }
+            Err(refused) => {
+                if let Some(csv) = refused.rejected_rows_csv {
+                    ctx.attach_file("rejected-rows.csv", "text/csv; charset=utf-8", Bytes::from(csv))
+                        .await?;
+                }
+                Err(listed(refused.error, refused.bad_rows))
+            }
+        }
+    }
+}
+
+/// The error with every problem on its own line (up to [`LISTED_PROBLEMS`]), so the Jobs page,
+/// the API and the mail all show each bad row, its column, value and reason.
+fn listed(error: Error, bad_rows: u64) -> Error {
+    let Error::Validation { message, fields } = error else {
+        return error;
+    };
+    if fields.iter().all(|f| f.row.is_none()) {
+        return Error::Validation { message, fields };
+    }
+    let mut text = format!(
+        "nothing was imported: {bad_rows} row{} of the file {} errors.",
+        if bad_rows == 1 { "" } else { "s" },
+        if bad_rows == 1 { "has" } else { "have" }
+    );
+    for field in fields.iter().take(LISTED_PROBLEMS) {
+        text.push('\n');
+        text.push_str(&describe(field));
+    }
+    if fields.len() > LISTED_PROBLEMS {
+        text.push_str(&format!(
+            "\n… and more: see rejected-rows.csv ({} errors listed there).",
+            fields.len()
+        ));
+    }
+    Error::Validation {
+        message: text,
+        fields,
+    }
+}
+
+/// "row 7, Quantity `0`: must be 1 or more".
+pub fn describe(field: &FieldError) -> String {
+    let place = match field.row {
+        Some(row) => format!("row {row}, {}", field.field),
+        None => field.field.clone(),
+    };
+    match field.value.as_deref().filter(|v| !v.is_empty()) {
+        Some(value) => format!("{place} `{value}`: {}", field.reason),
+        None => format!("{place}: {}", field.reason),
+    }
+}

@@ -1,0 +1,203 @@
+//! Uploaded files (spreadsheets to import), streamed to the file store as they arrive — a 200 MB
+//! upload is never held in memory — and remembered per organization so an import can be
+//! previewed, re-mapped and started from the same file.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use object_store::path::Path as StorePath;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::define_id;
+use crate::error::{ErrorBody, Result};
+use crate::http::{created, AppState, UPLOAD_BODY_LIMIT};
+use crate::ids::OrgId;
+use crate::{Caller, Db, Error, Permission};
+
+define_id!(
+    /// A file an organizer uploaded for an import.
+    UploadId, "upl", "upload"
+);
+
+/// The default upload limit: 200 MB.
+pub const DEFAULT_UPLOAD_LIMIT: u64 = 200 * 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Upload {
+    pub id: UploadId,
+    /// The file's name as uploaded.
+    pub name: String,
+    pub bytes: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+pub mod store {
+    pub mod uploads {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+        #[sea_orm(table_name = "uploads")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub organization_id: String,
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: String,
+            pub name: String,
+            pub file_key: String,
+            pub bytes: i64,
+            pub created_by: Option<String>,
+            pub created_at: DateTimeUtc,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+}
+
+use store::uploads;
+
+/// The stored file of an upload.
+pub async fn file_key(db: &Db, org: &OrgId, id: &UploadId) -> Result<(Upload, String)> {
+    let row = uploads::Entity::find()
+        .filter(uploads::Column::OrganizationId.eq(org.as_str()))
+        .filter(uploads::Column::Id.eq(id.as_str()))
+        .one(db.reader())
+        .await?
+        .ok_or(Error::NotFound("upload"))?;
+    let key = row.file_key.clone();
+    Ok((upload_from(row), key))
+}
+
+fn upload_from(row: uploads::Model) -> Upload {
+    Upload {
+        id: UploadId::from_db(row.id),
+        name: row.name,
+        bytes: row.bytes,
+        created_at: row.created_at,
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    // The body limit leaves room for the form around the file; the file itself is held to
+    // DEFAULT_UPLOAD_LIMIT while it streams.
+    OpenApiRouter::new()
+        .routes(routes!(upload_file))
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadQuery {
+    /// The file's name, when the body is the raw file rather than a multipart form.
+    pub name: Option<String>,
+}
+
+/// Upload a file to import: a multipart form with a `file` field, or the raw file as the body
+/// (`?name=` gives its name). At most 200 MB.
+#[utoipa::path(post, path = "/uploads", tag = "uploads", params(UploadQuery),
+    request_body(content = String, content_type = "application/octet-stream"),
+    responses((status = 201, body = Upload), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<UploadQuery>,
+    request: Request,
+) -> Result<Response> {
+    caller.require(Permission::ManageData)?;
+    let is_form = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let id = UploadId::generate();
+    let key = format!("uploads/{}/{}", caller.org, id);
+    let (name, bytes) = if is_form {
+        let mut form = Multipart::from_request(request, &state)
+            .await
+            .map_err(|e| Error::invalid("file", format!("the form cannot be read: {e}")))?;
+        let mut stored = None;
+        while let Some(field) = form
+            .next_field()
+            .await
+            .map_err(|e| Error::invalid("file", format!("the form cannot be read: {e}")))?
+        {
+            if field.name() == Some("file") {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let chunks = field.map(|c| c.map_err(|e| e.to_string()));
+                stored = Some((name, stream_to_store(&state, &key, chunks).await?));
+                break;
+            }
+        }
+        stored.ok_or_else(|| Error::invalid("file", "the form has no `file` field"))?
+    } else {
+        let name = query.name.unwrap_or_else(|| "upload".to_string());
+        let chunks = Body::into_data_stream(request.into_body()).map(|c| c.map_err(|e| e.to_string()));
+        (name, stream_to_store(&state, &key, chunks).await?)
+    };
+    if bytes == 0 {
+        let _ = state.files.delete(&key).await;
+        return Err(Error::invalid("file", "is empty"));
+    }
+    let now = Utc::now();
+    let row = uploads::ActiveModel {
+        organization_id: Set(caller.org.to_string()),
+        id: Set(id.to_string()),
+        name: Set(name.chars().take(200).collect()),
+        file_key: Set(key),
+        bytes: Set(i64::try_from(bytes).unwrap_or(i64::MAX)),
+        created_by: Set(Some(caller.actor())),
+        created_at: Set(now),
+    }
+    .insert(state.db.writer())
+    .await?;
+    Ok(created(upload_from(row)))
+}
+
+/// Writes the chunks to the file store as a multipart upload; stops at the size limit.
+async fn stream_to_store<S>(state: &AppState, key: &str, mut chunks: S) -> Result<u64>
+where
+    S: futures::Stream<Item = std::result::Result<bytes::Bytes, String>> + Unpin,
+{
+    let store = state.files.object_store();
+    let upload = store
+        .put_multipart(&StorePath::from(key))
+        .await
+        .map_err(|e| Error::internal(format!("storing an upload: {e}")))?;
+    let mut writer = object_store::WriteMultipart::new(upload);
+    let mut total = 0u64;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(reason) => {
+                let _ = writer.abort().await;
+                return Err(if reason.contains("length limit") {
+                    Error::PayloadTooLarge(format!("the file is larger than {DEFAULT_UPLOAD_LIMIT} bytes"))
+                } else {
+                    Error::invalid("file", format!("the upload broke off: {reason}"))
+                });
+            }
+        };
+        total += chunk.len() as u64;
+        if total > DEFAULT_UPLOAD_LIMIT {
+            let _ = writer.abort().await;
+            return Err(Error::PayloadTooLarge(format!(
+                "the file is larger than {} MB",
+                DEFAULT_UPLOAD_LIMIT / 1024 / 1024
+            )));
+        }
+        writer.write(&chunk);
+    }
+    writer
+        .finish()
+        .await
+        .map_err(|e| Error::internal(format!("storing an upload: {e}")))?;
+    Ok(total)
+}
