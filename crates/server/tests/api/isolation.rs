@@ -120,6 +120,28 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
     let (s, job) = app.post("/api/v1/jobs/demo", t, json!({"steps": 1})).await;
     assert_eq!(s, 201, "{job}");
     ids.insert("jobs", id_of(&job));
+    let (s, segment) = app
+        .post("/api/v1/segments", t, json!({"name": "Opera lovers", "days_back": 30}))
+        .await;
+    assert_eq!(s, 201, "{segment}");
+    let segment_id = id_of(&segment);
+    ids.insert("segments", segment_id.clone());
+    let (s, view) = app
+        .post(&format!("/api/v1/segments/{segment_id}/views"), t, json!({"name": "VIP", "filters": [{"kind": "tag", "tag": "vip", "mode": "include"}]}))
+        .await;
+    assert_eq!(s, 201, "{view}");
+    ids.insert("views", id_of(&view));
+    let (s, audience) = app
+        .post("/api/v1/audiences", t, json!({"name": "Friends of A"}))
+        .await;
+    assert_eq!(s, 201, "{audience}");
+    let audience_id = id_of(&audience);
+    ids.insert("audiences", audience_id.clone());
+    let (s, member) = app
+        .post(&format!("/api/v1/audiences/{audience_id}/members"), t, json!({"code": "A-SECRET", "quantity": 1}))
+        .await;
+    assert_eq!(s, 201, "{member}");
+    ids.insert("members", id_of(&member));
     let template = json!({"subject": SECRET_MARKER, "html": format!("<p>{SECRET_MARKER}</p>")});
     let (s, saved) = app
         .call(
@@ -178,6 +200,12 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
             json!({"granted": false, "source": "isolation-test"})
         }
         t if t.ends_with("/tags") => json!({"tag": "intruder"}),
+        t if t.starts_with("/api/v1/segments/")
+            && (t.ends_with("/views") || t.ends_with("/views/{view_id}")) =>
+        {
+            json!({"name": "Intruder"})
+        }
+        t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),
         t if t.ends_with("/seat-map") => json!({"sections": [], "ga_areas": []}),
         t if t.contains("/users/") => json!({"name": "Intruder"}),
