@@ -6,17 +6,17 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fullhouse_core::error::{ErrorBody, Result};
 use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams};
-use fullhouse_core::jobs::{self, Job, JobService, NewJob, Notify, NOTIFY_KEY};
+use fullhouse_core::jobs::{Job, JobService};
 use fullhouse_core::tabular::{ExportFormat, Preview};
 use fullhouse_core::uploads::{self, UploadId};
-use fullhouse_core::{Caller, Error, Permission};
+use fullhouse_core::{Caller, Permission};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::import::{self, ReadChoices};
-use crate::jobs::{ImportPayload, IMPORT_JOB};
+use crate::jobs::ImportRequest;
 use crate::model::*;
 use crate::service::AudienceService;
 
@@ -63,7 +63,11 @@ async fn list_audiences(
     ApiQuery(query): ApiQuery<SearchParams>,
 ) -> Result<Json<Page<Audience>>> {
     caller.require(Permission::Read)?;
-    Ok(Json(service(&state).list(&caller.org, query.q.as_deref(), &query.page()).await?))
+    Ok(Json(
+        service(&state)
+            .list(&caller.org, query.q.as_deref(), &query.page())
+            .await?,
+    ))
 }
 
 /// Create a blank audience. Names are unique in the organization.
@@ -88,7 +92,9 @@ async fn generate_audience(
     ApiJson(request): ApiJson<NewGeneratedAudience>,
 ) -> Result<Response> {
     caller.require(Permission::Market)?;
-    Ok(created(service(&state).generate(&caller.org, request).await?))
+    Ok(created(
+        service(&state).generate(&caller.org, request).await?,
+    ))
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -118,25 +124,6 @@ async fn preview_upload(
     Ok(Json(preview))
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ImportRequest {
-    pub upload_id: UploadId,
-    /// The new audience's name (or give `audience_id` to add to an existing one).
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub venue_id: Option<fullhouse_ticketing::VenueId>,
-    #[serde(default)]
-    pub event_ids: Vec<fullhouse_ticketing::EventId>,
-    #[serde(default)]
-    pub audience_id: Option<AudienceId>,
-    #[serde(flatten)]
-    pub choices: ReadChoices,
-}
-
 /// Import an uploaded file into a new or existing audience, as a job (all or nothing). The job
 /// reports every bad row (row, column, value, reason), attaches `rejected-rows.csv`, and mails
 /// the outcome to the uploader.
@@ -148,45 +135,7 @@ async fn import_audience(
     ApiJson(request): ApiJson<ImportRequest>,
 ) -> Result<Response> {
     caller.require(Permission::Market)?;
-    let (upload, _) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
-    let payload = ImportPayload {
-        upload_id: request.upload_id,
-        name: request.name,
-        description: request.description,
-        venue_id: request.venue_id,
-        event_ids: request.event_ids,
-        audience_id: request.audience_id,
-        choices: request.choices,
-    };
-    let title = match (&payload.target()?, &payload.audience_id) {
-        (import::ImportInto::New(new), _) => {
-            crate::model::check_name(&new.name).map_err(|e| Error::invalid_fields(vec![e]))?;
-            service(&state).ensure_name_free(&caller.org, &new.name).await?;
-            format!("Import audience {} from {}", new.name.trim(), upload.name)
-        }
-        (_, Some(id)) => {
-            let audience = service(&state).get(&caller.org, id).await?;
-            format!("Import {} into audience {}", upload.name, audience.name)
-        }
-        _ => format!("Import {}", upload.name),
-    };
-    let mut body = serde_json::to_value(&payload).map_err(|e| Error::internal(e.to_string()))?;
-    if let Some(user) = &caller.user {
-        let user = state.tenancy().user(&caller.org, user).await?;
-        let notify = Notify {
-            email: user.email,
-            name: user.name,
-            language: user.language,
-        };
-        if let Some(object) = body.as_object_mut() {
-            object.insert(NOTIFY_KEY.into(), serde_json::to_value(notify).unwrap_or_default());
-        }
-    }
-    let mut new = NewJob::new(IMPORT_JOB, title, body);
-    new.created_by = Some(caller.actor());
-    let txn = state.db.begin_write().await?;
-    let id = jobs::enqueue(&txn, &caller.org, new).await?;
-    txn.commit().await?;
+    let id = crate::jobs::start_import(&state, &caller, request).await?;
     Ok(created(
         JobService::new(state.db.clone(), state.files.clone())
             .get(&caller.org, &id)
@@ -258,14 +207,23 @@ async fn export_audience(
     let file_name: String = audience
         .name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}.{}\"", format.extension()),
+                format!(
+                    "attachment; filename=\"{file_name}.{}\"",
+                    format.extension()
+                ),
             ),
         ],
         bytes,
@@ -302,7 +260,9 @@ async fn add_member(
     ApiJson(new): ApiJson<NewMember>,
 ) -> Result<Response> {
     caller.require(Permission::Market)?;
-    Ok(created(service(&state).add_member(&caller.org, &id, new).await?))
+    Ok(created(
+        service(&state).add_member(&caller.org, &id, new).await?,
+    ))
 }
 
 /// One member.
@@ -315,7 +275,9 @@ async fn get_member(
     ApiPath((id, member)): ApiPath<(AudienceId, MemberId)>,
 ) -> Result<Json<Member>> {
     caller.require(Permission::Read)?;
-    Ok(Json(service(&state).member(&caller.org, &id, &member).await?))
+    Ok(Json(
+        service(&state).member(&caller.org, &id, &member).await?,
+    ))
 }
 
 /// Change a member.

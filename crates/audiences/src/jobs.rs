@@ -11,6 +11,12 @@ use fullhouse_core::uploads;
 use fullhouse_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+use fullhouse_core::http::AppState;
+use fullhouse_core::jobs::{JobId, NewJob, Notify, NOTIFY_KEY};
+use fullhouse_core::uploads::UploadId;
+use fullhouse_core::Caller;
+use utoipa::ToSchema;
+
 use crate::import::{self, ImportInto, ReadChoices};
 use crate::model::{AudienceId, NewAudience};
 use crate::service::AudienceService;
@@ -54,6 +60,75 @@ impl ImportPayload {
     }
 }
 
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    pub upload_id: UploadId,
+    /// The new audience's name (or give `audience_id` to add to an existing one).
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub venue_id: Option<fullhouse_ticketing::VenueId>,
+    #[serde(default)]
+    pub event_ids: Vec<fullhouse_ticketing::EventId>,
+    #[serde(default)]
+    pub audience_id: Option<AudienceId>,
+    #[serde(flatten)]
+    pub choices: ReadChoices,
+}
+
+/// Queues the import of an upload, checking first what can be checked without reading the file
+/// (the upload exists, the name is free, the audience exists), and mails the caller the outcome.
+pub async fn start_import(
+    state: &AppState,
+    caller: &Caller,
+    request: ImportRequest,
+) -> Result<JobId> {
+    let (upload, _) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
+    let payload = ImportPayload {
+        upload_id: request.upload_id,
+        name: request.name,
+        description: request.description,
+        venue_id: request.venue_id,
+        event_ids: request.event_ids,
+        audience_id: request.audience_id,
+        choices: request.choices,
+    };
+    let service = AudienceService::new(state.db.clone());
+    let title = match payload.target()? {
+        ImportInto::New(new) => {
+            crate::model::check_name(&new.name).map_err(|e| Error::invalid_fields(vec![e]))?;
+            service.ensure_name_free(&caller.org, &new.name).await?;
+            format!("Import audience {} from {}", new.name.trim(), upload.name)
+        }
+        ImportInto::Existing(id) => {
+            let audience = service.get(&caller.org, &id).await?;
+            format!("Import {} into audience {}", upload.name, audience.name)
+        }
+    };
+    let mut body = serde_json::to_value(&payload).map_err(|e| Error::internal(e.to_string()))?;
+    if let Some(user) = &caller.user {
+        let user = state.tenancy().user(&caller.org, user).await?;
+        let notify = Notify {
+            email: user.email,
+            name: user.name,
+            language: user.language,
+        };
+        let notify = serde_json::to_value(notify).map_err(|e| Error::internal(e.to_string()))?;
+        if let Some(object) = body.as_object_mut() {
+            object.insert(NOTIFY_KEY.into(), notify);
+        }
+    }
+    let mut new = NewJob::new(IMPORT_JOB, title, body);
+    new.created_by = Some(caller.actor());
+    let txn = state.db.begin_write().await?;
+    let id = fullhouse_core::jobs::enqueue(&txn, &caller.org, new).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
 pub struct ImportHandler;
 
 /// How many problems the job's error (and so the mail) lists line by line.
@@ -77,8 +152,12 @@ impl JobHandler for ImportHandler {
             }
             Err(refused) => {
                 if let Some(csv) = refused.rejected_rows_csv {
-                    ctx.attach_file("rejected-rows.csv", "text/csv; charset=utf-8", Bytes::from(csv))
-                        .await?;
+                    ctx.attach_file(
+                        "rejected-rows.csv",
+                        "text/csv; charset=utf-8",
+                        Bytes::from(csv),
+                    )
+                    .await?;
                 }
                 Err(listed(refused.error, refused.bad_rows))
             }

@@ -3,6 +3,7 @@
 //! events' barcodes or ticket holders). Campaigns attach them to events (issue #5).
 
 pub mod api;
+pub mod bench;
 pub mod import;
 pub mod jobs;
 pub mod model;

@@ -17,8 +17,8 @@ pub mod migrations;
 pub mod money;
 pub mod schema;
 pub mod tabular;
-pub mod uploads;
 pub mod tenancy;
+pub mod uploads;
 
 pub use db::{Backend, Db};
 pub use error::{Error, ErrorCode, FieldError, Result};

@@ -139,9 +139,39 @@ async fn upload_file(
         stored.ok_or_else(|| Error::invalid("file", "the form has no `file` field"))?
     } else {
         let name = query.name.unwrap_or_else(|| "upload".to_string());
-        let chunks = Body::into_data_stream(request.into_body()).map(|c| c.map_err(|e| e.to_string()));
+        let chunks =
+            Body::into_data_stream(request.into_body()).map(|c| c.map_err(|e| e.to_string()));
         (name, stream_to_store(&state, &key, chunks).await?)
     };
+    record_upload(&state, &caller, id, key, name, bytes)
+        .await
+        .map(created)
+}
+
+/// Stores an upload from a stream of chunks (a browser form's file field) and records it.
+pub async fn store_upload<S>(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    chunks: S,
+) -> Result<Upload>
+where
+    S: futures::Stream<Item = std::result::Result<bytes::Bytes, String>> + Unpin,
+{
+    let id = UploadId::generate();
+    let key = format!("uploads/{}/{}", caller.org, id);
+    let bytes = stream_to_store(state, &key, chunks).await?;
+    record_upload(state, caller, id, key, name.to_string(), bytes).await
+}
+
+async fn record_upload(
+    state: &AppState,
+    caller: &Caller,
+    id: UploadId,
+    key: String,
+    name: String,
+    bytes: u64,
+) -> Result<Upload> {
     if bytes == 0 {
         let _ = state.files.delete(&key).await;
         return Err(Error::invalid("file", "is empty"));
@@ -158,7 +188,7 @@ async fn upload_file(
     }
     .insert(state.db.writer())
     .await?;
-    Ok(created(upload_from(row)))
+    Ok(upload_from(row))
 }
 
 /// Writes the chunks to the file store as a multipart upload; stops at the size limit.
@@ -179,7 +209,9 @@ where
             Err(reason) => {
                 let _ = writer.abort().await;
                 return Err(if reason.contains("length limit") {
-                    Error::PayloadTooLarge(format!("the file is larger than {DEFAULT_UPLOAD_LIMIT} bytes"))
+                    Error::PayloadTooLarge(format!(
+                        "the file is larger than {DEFAULT_UPLOAD_LIMIT} bytes"
+                    ))
                 } else {
                     Error::invalid("file", format!("the upload broke off: {reason}"))
                 });

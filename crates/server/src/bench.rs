@@ -22,6 +22,28 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 pub enum Bench {
     /// Mail: time to queue N messages, and the delivery rate to a loopback SMTP server.
     Mail(MailBench),
+    /// Audience upload: rows per second on SQLite and PostgreSQL, beside a raw bulk load.
+    AudienceImport(AudienceImportBench),
+    /// Segment index: p50/p99 of a 10-filter count, bytes per customer, and the same segment
+    /// as SQL on PostgreSQL.
+    Segments(SegmentsBench),
+}
+
+#[derive(Debug, Args)]
+pub struct SegmentsBench {
+    /// Customers to build (about six tickets each over 2,000 events).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: usize,
+    /// A PostgreSQL server URL whose user may create databases (a fresh one is made and
+    /// dropped); `none` to measure the index only.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub database_url: String,
+    /// Index queries to time.
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
+    /// Also build the index from PostgreSQL through the server's own path.
+    #[arg(long)]
+    pub rebuild_from_database: bool,
 }
 
 #[derive(Debug, Args)]
@@ -37,9 +59,37 @@ pub struct MailBench {
     pub database_url: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct AudienceImportBench {
+    /// Rows (codes) in the uploaded file.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub codes: usize,
+    /// A PostgreSQL server URL whose user may create databases (a fresh one is made and
+    /// dropped); `none` to measure SQLite only.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub postgres_url: String,
+}
+
 pub async fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Mail(args) => mail_bench(args).await,
+        Bench::Segments(args) => {
+            fullhouse_segments::bench::run(fullhouse_segments::bench::BenchOptions {
+                customers: args.customers,
+                postgres_admin_url: Some(args.database_url).filter(|u| u != "none"),
+                runs: args.runs.max(1),
+                rebuild_from_database: args.rebuild_from_database,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!(e))
+        }
+        Bench::AudienceImport(args) => {
+            let dir = tempfile::tempdir()?;
+            let postgres = Some(args.postgres_url.as_str()).filter(|u| *u != "none");
+            fullhouse_audiences::bench::run(args.codes, dir.path(), postgres)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))
+        }
     }
 }
 

@@ -155,7 +155,7 @@ impl Ui {
             (
                 "nav-promote",
                 vec![
-                    NavItem::coming("nav-audiences"),
+                    NavItem::link("nav-audiences", "/audiences"),
                     NavItem::coming("nav-campaigns"),
                     NavItem::coming("nav-referrals"),
                 ],
@@ -164,7 +164,7 @@ impl Ui {
                 "nav-customers-section",
                 vec![
                     NavItem::link("nav-customers", "/customers"),
-                    NavItem::coming("nav-segmentation"),
+                    NavItem::link("nav-segmentation", "/segments"),
                 ],
             ),
             (

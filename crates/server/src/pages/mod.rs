@@ -11,14 +11,18 @@
 //! user's language ([`layout::FormErrors`]).
 
 mod assets;
+mod audiences;
 mod auth;
+mod boxoffice;
 mod customers;
 mod events;
 pub mod i18n;
 mod jobs;
 pub mod layout;
 mod mail;
+mod segments;
 mod settings;
+mod storefront;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -33,11 +37,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(assets::router())
         .merge(auth::router())
+        .merge(audiences::router())
         .merge(events::router())
         .merge(customers::router())
         .merge(jobs::router())
         .merge(mail::router())
+        .merge(segments::router())
         .merge(settings::router())
+        .merge(storefront::router())
+        .merge(boxoffice::router())
 }
 
 #[derive(Template, WebTemplate)]

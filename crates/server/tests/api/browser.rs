@@ -533,6 +533,10 @@ async fn every_page_of_the_navigation_answers_for_an_owner() {
         "/customers?q=ann&tag=vip",
         customer_page.as_str(),
         "/jobs",
+        "/audiences",
+        "/audiences?q=vip",
+        "/audiences/upload",
+        "/audiences/generate",
         "/outbox",
         "/settings/organization",
         "/settings/users",
@@ -1052,5 +1056,94 @@ async fn events_are_searched_by_name_filtered_by_date_and_paged() {
         !partial.contains("<html") && rows(&partial) == 1,
         "{partial}"
     );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn an_uploaded_file_is_mapped_column_by_column_previewed_and_imported() {
+    let Some((app, browser)) = app_and_browser(1).await else {
+        return;
+    };
+    let org = app.new_org("browser-audiences").await;
+    browser.log_in(&app, &org).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("vip-koder.csv");
+    let (latin1, _, _) = encoding_rs::WINDOWS_1252
+        .encode("Navn;Stregkode;Antal;Kategori\nIda;VIP-1;2;Østbalkon\nBo;VIP-2;1;Parket\n");
+    std::fs::write(&file, latin1).expect("file written");
+
+    browser.goto(&app, "/audiences/upload").await;
+    browser
+        .find("#file")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("file chosen");
+    browser
+        .click("form[action='/audiences/upload'] button[type=submit]")
+        .await;
+
+    // The mapping screen: the header was found, each column has its field, the preview shows
+    // the rows as they will be read (Windows-1252 decoded).
+    browser
+        .wait_text("#preview-table tbody", |t| t.contains("Østbalkon"))
+        .await;
+    let chosen = |column: usize| format!("return document.querySelector('#column_{column}').value");
+    for (column, field) in [(0, "ignore"), (1, "code"), (2, "quantity"), (3, "category")] {
+        let value = browser
+            .client
+            .execute(&chosen(column), vec![])
+            .await
+            .expect("script");
+        assert_eq!(value, json!(field), "column {column}");
+    }
+    // No header rows: the header line becomes the first previewed row.
+    browser
+        .client
+        .execute(
+            "const s = document.querySelector('#header_rows'); s.value = '0';
+             s.dispatchEvent(new Event('change', {bubbles: true})); return null",
+            vec![],
+        )
+        .await
+        .expect("script");
+    browser
+        .wait_text("#preview-table tbody tr:first-child", |t| {
+            t.contains("Stregkode")
+        })
+        .await;
+    browser
+        .client
+        .execute(
+            "const s = document.querySelector('#header_rows'); s.value = '1';
+             s.dispatchEvent(new Event('change', {bubbles: true})); return null",
+            vec![],
+        )
+        .await
+        .expect("script");
+    browser
+        .wait_text("#preview-table tbody tr:first-child", |t| {
+            t.contains("VIP-1")
+        })
+        .await;
+
+    browser.type_into("#name", "VIP koder").await;
+    browser.click("#start-import").await;
+    browser
+        .wait_text("#jobs-table tbody tr:first-child .status", |t| {
+            t.contains("Succeeded")
+        })
+        .await;
+    browser.goto(&app, "/audiences").await;
+    let row = browser
+        .wait_text("#audiences-table tbody", |t| t.contains("VIP koder"))
+        .await;
+    assert!(row.contains("VIP koder"), "{row}");
+    browser.click("#audiences-table tbody a").await;
+    let members = browser
+        .wait_text("#members-table", |t| t.contains("VIP-2"))
+        .await;
+    assert!(members.contains("Østbalkon"), "{members}");
+    browser.finish().await;
     app.finish().await;
 }
