@@ -35,14 +35,28 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .merge(fullhouse_core::tenancy::api::router())
                 .merge(fullhouse_core::jobs::api::router())
+                .merge(fullhouse_core::uploads::router())
                 .merge(fullhouse_core::mail::api::router())
                 .merge(crate::jobs::router())
-                .merge(fullhouse_ticketing::api::router()),
+                .merge(fullhouse_ticketing::api::router())
+                .merge(fullhouse_checkout::api::router())
+                .merge(fullhouse_audiences::api::router())
+                .merge(fullhouse_segments::api::router()),
         )
 }
 
-/// The whole application.
+/// The whole application, with a segment registry of its own (whose indexes are refreshed only
+/// when something runs [`fullhouse_segments::index::Registry::run_refresher`]; `start` does).
 pub fn router(state: AppState) -> Router {
+    let segments = fullhouse_segments::index::Registry::new(state.db.clone());
+    router_with_segments(state, segments)
+}
+
+/// The whole application, counting segments with `segments`.
+pub fn router_with_segments(
+    state: AppState,
+    segments: Arc<fullhouse_segments::index::Registry>,
+) -> Router {
     let (api, document) = api_routes().split_for_parts();
     let document = openapi::finish(document);
     Router::new()
@@ -52,6 +66,8 @@ pub fn router(state: AppState) -> Router {
             get(move || async move { Json(document.clone()) }),
         )
         .merge(crate::pages::router())
+        .layer(axum::Extension(segments))
+        .layer(axum::Extension(crate::checkout_service(&state.db)))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(LoginLimiter::new(), limit_login_attempts))

@@ -20,6 +20,10 @@ pub fn registry(state: &AppState) -> JobRegistry {
     let mut registry = JobRegistry::new();
     registry.register(DEMO_COUNT, DemoCount);
     registry.register(
+        fullhouse_audiences::jobs::IMPORT_JOB,
+        fullhouse_audiences::jobs::ImportHandler,
+    );
+    registry.register(
         fullhouse_core::mail::DELIVER_JOB,
         Delivery {
             consents: consents(state),

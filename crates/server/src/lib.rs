@@ -23,8 +23,21 @@ use tokio_util::sync::CancellationToken;
 
 /// Every migration of every module, in dependency order.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    fullhouse_checkout::migrations()
+    let mut all = fullhouse_audiences::migrations();
+    // Each module's chain repeats its dependencies' migrations; `Db::migrate` runs each once.
+    all.extend(fullhouse_segments::migrations());
+    all
 }
+
+/// The one checkout every sale goes through, with the code rules and payment provider this
+/// server installs. Campaigns plug in here: `.with_code_rules(Arc::new(<audiences' rules>))`.
+/// Without code rules every code is unknown; the payment provider is the labelled test one.
+pub fn checkout_service(db: &Db) -> fullhouse_checkout::Checkout {
+    fullhouse_checkout::Checkout::new(db.clone())
+}
+
+/// How often unpaid checkout holds are looked for and expired.
+const CHECKOUT_EXPIRY_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// How a server is started.
 #[derive(Debug, Clone)]
@@ -107,10 +120,15 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let state = app_state(db, config, addr)?;
-    let app = http::router(state.clone());
+    let segments = fullhouse_segments::index::Registry::new(state.db.clone());
+    let app = http::router_with_segments(state.clone(), segments.clone());
     let shutdown = CancellationToken::new();
+    tokio::spawn(segments.run_refresher(shutdown.clone()));
     let stop = shutdown.clone();
     if config.job_workers > 0 {
+        // Processes that run background work also give back the seats of unpaid holds.
+        let sweeper = checkout_service(&state.db);
+        tokio::spawn(sweeper.run_expiry(CHECKOUT_EXPIRY_EVERY, shutdown.clone()));
         let worker = Worker::new(
             state.db.clone(),
             state.files.clone(),

@@ -67,10 +67,17 @@ async fn audience_named(app: &TestApp, org: &TestOrg, name: &str) -> Option<Valu
 }
 
 /// (code, quantity, category, seat) of every member, in order.
-async fn members(app: &TestApp, org: &TestOrg, audience: &Value) -> Vec<(String, i64, String, String)> {
+async fn members(
+    app: &TestApp,
+    org: &TestOrg,
+    audience: &Value,
+) -> Vec<(String, i64, String, String)> {
     let id = audience["id"].as_str().unwrap_or_default();
     let (_, page) = app
-        .get(&format!("/api/v1/audiences/{id}/members?limit=500"), &org.token)
+        .get(
+            &format!("/api/v1/audiences/{id}/members?limit=500"),
+            &org.token,
+        )
         .await;
     page["items"]
         .as_array()
@@ -100,7 +107,13 @@ fn utf16le_with_bom(text: &str) -> Vec<u8> {
 
 /// The text of every mail the file-drop transport wrote for `org`, soft line breaks undone.
 fn mails(app: &TestApp, org: &TestOrg) -> Vec<String> {
-    let dir = app.server.state.settings.data_dir.join("mail").join(org.id.as_str());
+    let dir = app
+        .server
+        .state
+        .settings
+        .data_dir
+        .join("mail")
+        .join(org.id.as_str());
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

@@ -1,7 +1,9 @@
 //! The server's integration tests: the whole app over HTTP, on SQLite and PostgreSQL.
 
+mod audiences;
 mod browser;
 mod catalog;
+mod checkout;
 mod common;
 mod customers;
 mod isolation;
@@ -9,4 +11,5 @@ mod mail;
 mod orders;
 mod platform;
 mod processes;
+mod segments;
 mod venues;

@@ -1,0 +1,35 @@
+# Webshop og billetkontor, dansk.
+
+shop-test-payments = TESTBETALINGER — ingen penge flyttes. Ordrer markeres som betalt, uden at nogen trækkes.
+shop-code = Kode
+shop-apply-code = Brug kode
+shop-code-unknown = denne kode låser ikke noget op for dette arrangement.
+shop-code-used-up = denne kode er brugt op.
+shop-code-unlocked = låst op: { $label }
+shop-unlocked = låst op med din kode
+shop-ticket-types = Billetter
+shop-choose-seats = Vælg dine pladser
+shop-general-admission = Ståpladser
+shop-seat = Plads
+shop-buyer = Dine oplysninger
+shop-email = E-mail
+shop-first-name = Fornavn
+shop-last-name = Efternavn
+shop-continue-to-payment = Fortsæt til betaling
+shop-order-title = Din ordre
+shop-payment = Betaling
+shop-confirmed = Tak — din ordre er bekræftet
+shop-order-number = Ordre { $id }
+shop-order-released = Ordren blev ikke betalt i tide eller blev annulleret; pladserne er til salg igen.
+shop-place = Plads eller område
+shop-price = Pris
+shop-barcode = Stregkode
+shop-total = I alt
+shop-hold-until = Dine pladser er reserveret indtil { $time }.
+shop-pay = Betal { $amount }
+boxoffice-title = Billetkontor
+boxoffice-sold = Solgt og betalt ved skranken: { $total }, ordre
+boxoffice-buyer-optional = Køber (valgfrit)
+boxoffice-sell = Sælg og modtag betaling
+shop-events = Til salg
+shop-no-events = Der er intet til salg lige nu.

@@ -1,0 +1,35 @@
+# Storefront and box office, English.
+
+shop-test-payments = TEST PAYMENTS — no money moves. Orders are marked paid without charging anyone.
+shop-code = Code
+shop-apply-code = Apply code
+shop-code-unknown = this code does not unlock anything for this event.
+shop-code-used-up = this code has been used up.
+shop-code-unlocked = unlocked: { $label }
+shop-unlocked = unlocked by your code
+shop-ticket-types = Tickets
+shop-choose-seats = Choose your seats
+shop-general-admission = General admission
+shop-seat = Seat
+shop-buyer = Your details
+shop-email = Email
+shop-first-name = First name
+shop-last-name = Last name
+shop-continue-to-payment = Continue to payment
+shop-order-title = Your order
+shop-payment = Payment
+shop-confirmed = Thank you — your order is confirmed
+shop-order-number = Order { $id }
+shop-order-released = This order was not paid in time or was cancelled; its seats are on sale again.
+shop-place = Seat or area
+shop-price = Price
+shop-barcode = Barcode
+shop-total = Total
+shop-hold-until = Your seats are held until { $time }.
+shop-pay = Pay { $amount }
+boxoffice-title = Box office
+boxoffice-sold = Sold and paid at the counter: { $total }, order
+boxoffice-buyer-optional = Buyer (optional)
+boxoffice-sell = Sell and take payment
+shop-events = On sale
+shop-no-events = Nothing is on sale right now.

@@ -1,0 +1,35 @@
+# Billetterie en ligne et guichet, français.
+
+shop-test-payments = PAIEMENTS DE TEST — aucun argent n’est débité. Les commandes sont marquées payées sans prélèvement.
+shop-code = Code
+shop-apply-code = Appliquer le code
+shop-code-unknown = ce code ne débloque rien pour cette représentation.
+shop-code-used-up = ce code a été entièrement utilisé.
+shop-code-unlocked = débloqué : { $label }
+shop-unlocked = débloqué par votre code
+shop-ticket-types = Billets
+shop-choose-seats = Choisissez vos places
+shop-general-admission = Placement libre
+shop-seat = Place
+shop-buyer = Vos coordonnées
+shop-email = E-mail
+shop-first-name = Prénom
+shop-last-name = Nom
+shop-continue-to-payment = Continuer vers le paiement
+shop-order-title = Votre commande
+shop-payment = Paiement
+shop-confirmed = Merci — votre commande est confirmée
+shop-order-number = Commande { $id }
+shop-order-released = Cette commande n’a pas été payée à temps ou a été annulée ; ses places sont de nouveau en vente.
+shop-place = Place ou zone
+shop-price = Prix
+shop-barcode = Code-barres
+shop-total = Total
+shop-hold-until = Vos places sont réservées jusqu’à { $time }.
+shop-pay = Payer { $amount }
+boxoffice-title = Guichet
+boxoffice-sold = Vendu et payé au guichet : { $total }, commande
+boxoffice-buyer-optional = Acheteur (facultatif)
+boxoffice-sell = Vendre et encaisser
+shop-events = En vente
+shop-no-events = Rien n’est en vente pour le moment.

@@ -1,0 +1,502 @@
+//! Checkout over HTTP: the public storefront (event, code check, order, test payment), the box
+//! office, throttled code guessing, and shops that stay apart.
+
+use std::collections::HashSet;
+
+use crate::common::*;
+use fullhouse_testkit::both_backends;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// An event with 50 seats (40 of category A, 10 VIP), a GA area, a public seated type, a hidden
+/// VIP type and a standing type, made through the API.
+struct Show {
+    event: String,
+    seats: Vec<String>,
+    seated: String,
+    vip: String,
+    standing: String,
+}
+
+async fn show(app: &TestApp, org: &TestOrg) -> Show {
+    let t = &org.token;
+    let (s, production) = app
+        .post("/api/v1/productions", t, json!({"name": "Hamlet"}))
+        .await;
+    assert_eq!(s, 201, "{production}");
+    let (s, venue) = app
+        .post("/api/v1/venues", t, json!({"name": "Main Stage"}))
+        .await;
+    assert_eq!(s, 201, "{venue}");
+    let seats: Vec<Value> = (1..=50)
+        .map(|n| json!({"label": n.to_string(), "category": if n <= 40 { "A" } else { "VIP" }}))
+        .collect();
+    let map_body = json!({
+        "sections": [{"name": "Parterre", "groups": [{"name": "Centre", "rows": [{"name": "A", "seats": seats}]}]}],
+        "ga_areas": [{"name": "Floor", "capacity": 100}]
+    });
+    let (s, map) = app
+        .call(
+            Method::PUT,
+            &format!(
+                "/api/v1/venues/{}/seat-map",
+                venue["id"].as_str().unwrap_or_default()
+            ),
+            t,
+            Some(map_body),
+        )
+        .await;
+    assert_eq!(s, 200, "{map}");
+    let seat_ids: Vec<String> = map["sections"][0]["groups"][0]["rows"][0]["seats"]
+        .as_array()
+        .map(|seats| {
+            seats
+                .iter()
+                .filter_map(|s| s["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(seat_ids.len(), 50);
+    let (s, event) = app
+        .post("/api/v1/events", t, json!({"production_id": production["id"], "venue_id": venue["id"], "starts_at": "2031-01-01T19:30:00Z"}))
+        .await;
+    assert_eq!(s, 201, "{event}");
+    let event_id = event["id"].as_str().unwrap_or_default().to_string();
+    let ticket_type = |body: Value| {
+        let path = format!("/api/v1/events/{event_id}/ticket-types");
+        async move {
+            let (s, created) = app.post(&path, t, body).await;
+            assert_eq!(s, 201, "{created}");
+            created["id"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    let seated =
+        ticket_type(json!({"name": "Seated", "category": "A", "price_minor": 30000})).await;
+    let vip = ticket_type(
+        json!({"name": "VIP", "category": "VIP", "price_minor": 50000, "hidden": true}),
+    )
+    .await;
+    let standing = ticket_type(
+        json!({"name": "Standing", "price_minor": 20000, "ga_area_id": map["ga_areas"][0]["id"]}),
+    )
+    .await;
+    Show {
+        event: event_id,
+        seats: seat_ids,
+        seated,
+        vip,
+        standing,
+    }
+}
+
+/// Sends a request without a token (the storefront is public).
+async fn public(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn buyer() -> Value {
+    json!({"email": "karen@example.dk", "first_name": "Karen", "last_name": "Blixen"})
+}
+
+both_backends! {
+    setup = spawn_app;
+
+    async fn a_buyer_picks_a_seat_pays_with_the_test_provider_and_sees_the_order(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        let (s, view) = public(&app, Method::GET, &format!("/api/v1/storefront/royal/events/{}", show.event), None).await;
+        assert_eq!(s, 200, "{view}");
+        assert_eq!(view["test_payments"], true);
+        let names: Vec<&str> = view["ticket_types"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+        assert!(names.contains(&"Seated") && !names.contains(&"VIP"), "hidden types stay hidden: {names:?}");
+        assert_eq!(view["seats"].as_array().map(Vec::len), Some(50));
+
+        let cart = json!({"event_id": show.event, "items": [{"ticket_type_id": show.seated, "seats": [{"seat_id": show.seats[4]}]}, {"ticket_type_id": show.standing, "quantity": 2}]});
+        let (s, quote) = public(&app, Method::POST, "/api/v1/storefront/royal/quote", Some(cart.clone())).await;
+        assert_eq!(s, 200, "{quote}");
+        assert_eq!(quote["total_minor"], 70000);
+        assert_eq!(quote["problems"], json!([]));
+
+        let (s, order) = public(&app, Method::POST, "/api/v1/storefront/royal/orders", Some(json!({"cart": cart, "buyer": buyer()}))).await;
+        assert_eq!(s, 201, "{order}");
+        assert_eq!(order["status"], "awaiting_payment");
+        assert_eq!(order["order"]["channel"], "online");
+        let id = order["id"].as_str().unwrap_or_default().to_string();
+
+        let (s, again) = public(&app, Method::POST, "/api/v1/storefront/royal/orders", Some(json!({"cart": {"event_id": show.event, "items": [{"ticket_type_id": show.seated, "seats": [{"seat_id": show.seats[4]}]}]}, "buyer": buyer()}))).await;
+        assert_error(s, &again, 409, "conflict");
+
+        let (s, declined) = public(&app, Method::POST, &format!("/api/v1/storefront/royal/orders/{id}/pay"), Some(json!({"token": "decline"}))).await;
+        assert_error(s, &declined, 422, "validation");
+        let (s, paid) = public(&app, Method::POST, &format!("/api/v1/storefront/royal/orders/{id}/pay"), Some(json!({}))).await;
+        assert_eq!(s, 200, "{paid}");
+        assert_eq!(paid["status"], "paid");
+        assert_eq!(paid["test_payment"], true);
+        let (s, seen) = app.get(&format!("/api/v1/checkout/orders/{id}"), &org.token).await;
+        assert_eq!(s, 200, "{seen}");
+        assert_eq!(seen["status"], "paid");
+        assert_eq!(seen["order"]["tickets"].as_array().map(Vec::len), Some(3));
+        app.finish().await;
+    }
+
+    async fn the_shop_pages_list_events_and_answer_a_wrong_code_in_the_visitors_language(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        let page = |path: String, language: &'static str| {
+            let request = app.client.get(app.url(&path)).header("accept-language", language);
+            async move {
+                let response = request.send().await.expect("sent");
+                (response.status().as_u16(), response.text().await.unwrap_or_default())
+            }
+        };
+        let (status, html) = page("/shop/royal".into(), "en").await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&format!("/shop/royal/events/{}", show.event)), "{html}");
+        let (status, html) = page(format!("/shop/royal/events/{}?codes=NOPE", show.event), "da").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("denne kode låser ikke noget op"), "{html}");
+        assert!(html.contains("TESTBETALINGER"), "the test provider is labelled");
+        let (status, _) = page("/shop/no-such-shop".into(), "fr").await;
+        assert_eq!(status, 404);
+        app.finish().await;
+    }
+
+    async fn a_code_guessing_loop_is_throttled(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        let path = format!("/api/v1/storefront/royal/events/{}/code-check", show.event);
+        let mut throttled = None;
+        for attempt in 0..100 {
+            let (s, body) = public(&app, Method::POST, &path, Some(json!({"code": format!("GUESS{attempt}")}))).await;
+            if s == StatusCode::TOO_MANY_REQUESTS {
+                throttled = Some((attempt, body));
+                break;
+            }
+            assert_eq!(s, 200, "{body}");
+            assert_eq!(body["status"], "unknown");
+            assert_eq!(body["message"], "this code does not unlock anything for this event");
+        }
+        let (attempt, body) = throttled.expect("the guessing loop was never throttled");
+        assert!(attempt <= 60, "throttled only after {attempt} guesses");
+        assert_error(StatusCode::TOO_MANY_REQUESTS, &body, 429, "rate_limited");
+        // Codes in a quote spend the same budget: no way around the limit.
+        let cart = json!({"event_id": show.event, "items": [], "codes": ["GUESS-Q"]});
+        let (s, body) = public(&app, Method::POST, "/api/v1/storefront/royal/quote", Some(cart)).await;
+        assert_error(s, &body, 429, "rate_limited");
+        app.finish().await;
+    }
+
+    async fn five_hundred_storefront_buyers_for_fifty_seats_get_fifty_orders(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        // The VIP seats are sold at the box office (they need a code online).
+        let requests = (0..500).map(|i| {
+            let seat = show.seats[i % 50].clone();
+            let (path, token, body) = if i % 50 < 40 {
+                ("/api/v1/storefront/royal/orders", None, json!({"cart": {"event_id": show.event, "items": [{"ticket_type_id": show.seated, "seats": [{"seat_id": seat}]}]}, "buyer": buyer()}))
+            } else {
+                ("/api/v1/box-office/orders", Some(org.token.clone()), json!({"cart": {"event_id": show.event, "items": [{"ticket_type_id": show.vip, "seats": [{"seat_id": seat}]}]}}))
+            };
+            let app = &app;
+            async move {
+                let mut request = app.client.post(app.url(path)).json(&body);
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                let response = request.send().await.expect("sent");
+                let status = response.status();
+                (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            }
+        });
+        let results = futures::future::join_all(requests).await;
+        let mut seats = Vec::new();
+        for (status, body) in &results {
+            match status.as_u16() {
+                201 => seats.extend(body["order"]["tickets"].as_array().into_iter().flatten().filter_map(|t| t["seat"]["id"].as_str().map(str::to_string))),
+                409 => assert_eq!(body["error"]["code"], "conflict"),
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        let distinct: HashSet<&String> = seats.iter().collect();
+        assert_eq!(seats.len(), 50, "exactly 50 orders of one seat");
+        assert_eq!(distinct.len(), 50, "no seat sold twice");
+        app.finish().await;
+    }
+
+    async fn the_box_office_sells_hidden_seats_at_the_counter_and_cancels_them(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        let (s, view) = app.get(&format!("/api/v1/box-office/events/{}", show.event), &org.token).await;
+        assert_eq!(s, 200, "{view}");
+        assert!(view["ticket_types"].as_array().into_iter().flatten().any(|t| t["name"] == "VIP"), "the box office sees hidden types");
+        let sale = json!({"cart": {"event_id": show.event, "items": [{"ticket_type_id": show.vip, "seats": [{"seat_id": show.seats[44]}]}]}, "buyer": buyer()});
+        let (s, order) = app.post("/api/v1/box-office/orders", &org.token, sale.clone()).await;
+        assert_eq!(s, 201, "{order}");
+        assert_eq!(order["status"], "paid");
+        assert_eq!(order["channel"], "box_office");
+        assert_eq!(order["payment_provider"], "box_office");
+        assert!(order["order"]["customer_id"].is_string(), "the buyer became a customer");
+        let id = order["id"].as_str().unwrap_or_default().to_string();
+        let (s, body) = app.post("/api/v1/box-office/orders", &org.token, sale.clone()).await;
+        assert_error(s, &body, 409, "conflict");
+        let (s, cancelled) = app.post(&format!("/api/v1/checkout/orders/{id}/cancel"), &org.token, json!({})).await;
+        assert_eq!(s, 200, "{cancelled}");
+        assert_eq!(cancelled["status"], "cancelled");
+        let (s, again) = app.post("/api/v1/box-office/orders", &org.token, sale).await;
+        assert_eq!(s, 201, "the seat is on sale again: {again}");
+        // The storefront does not show box-office orders.
+        let (s, body) = public(&app, Method::GET, &format!("/api/v1/storefront/royal/orders/{id}"), None).await;
+        assert_error(s, &body, 404, "not_found");
+        app.finish().await;
+    }
+
+    async fn one_shop_never_reaches_another_organizations_event(app: TestApp) {
+        let a = app.new_org("royal").await;
+        let _b = app.new_org("rival").await;
+        let show = show(&app, &a).await;
+        let (s, body) = public(&app, Method::GET, &format!("/api/v1/storefront/rival/events/{}", show.event), None).await;
+        assert_error(s, &body, 404, "not_found");
+        let cart = json!({"event_id": show.event, "items": [{"ticket_type_id": show.standing, "quantity": 1}]});
+        let (s, body) = public(&app, Method::POST, "/api/v1/storefront/rival/orders", Some(json!({"cart": cart, "buyer": buyer()}))).await;
+        assert_error(s, &body, 404, "not_found");
+        let (s, body) = public(&app, Method::GET, &format!("/api/v1/storefront/no-such-shop/events/{}", show.event), None).await;
+        assert_error(s, &body, 404, "not_found");
+        let (s, body) = public(&app, Method::POST, "/api/v1/storefront/royal/quote", Some(json!({"event_id": show.event, "items": [], "customer_id": "cus_01JD8Q3W6M4Z1T0R5Y7X2B9C4E"}))).await;
+        assert_error(s, &body, 422, "validation");
+        app.finish().await;
+    }
+}
+
+/// The storefront and the box office in a real browser (Debian's headless Chromium through
+/// chromedriver, set up as `browser.rs` does; SQLite is enough, the API tests cover both
+/// backends). Skips loudly without Chromium, except under `CI=true`.
+mod in_browser {
+    use std::net::TcpListener;
+    use std::os::unix::process::CommandExt;
+    use std::path::Path;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use fullhouse_core::Backend;
+    use serde_json::json;
+
+    use super::show;
+    use crate::common::TestApp;
+
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+    const PATIENCE: Duration = Duration::from_secs(15);
+
+    /// Chromedriver (in its own process group) and a session; both stop on drop.
+    struct Browser {
+        client: Client,
+        driver: Child,
+        _profile: tempfile::TempDir,
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+                .status();
+            let _ = self.driver.wait();
+        }
+    }
+
+    impl Browser {
+        async fn start() -> Option<Browser> {
+            if ![CHROMIUM, CHROMEDRIVER]
+                .iter()
+                .all(|p| Path::new(p).exists())
+            {
+                let message = "browser tests need chromium and chromium-driver";
+                assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "{message}");
+                eprintln!("SKIPPED: {message}");
+                return None;
+            }
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            let driver = Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("chromedriver starts");
+            let profile = tempfile::tempdir().expect("profile dir");
+            let browser = Browser {
+                client: {
+                    let started = Instant::now();
+                    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                        assert!(started.elapsed() < PATIENCE, "chromedriver did not listen");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    let args = [
+                        "--headless=new".to_string(),
+                        "--no-sandbox".into(),
+                        "--disable-gpu".into(),
+                        "--disable-dev-shm-usage".into(),
+                        "--no-first-run".into(),
+                        "--window-size=1280,900".into(),
+                        format!("--user-data-dir={}", profile.path().display()),
+                    ];
+                    let mut capabilities = serde_json::Map::new();
+                    capabilities.insert(
+                        "goog:chromeOptions".into(),
+                        json!({"binary": CHROMIUM, "args": args}),
+                    );
+                    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                        .capabilities(capabilities)
+                        .connect(&format!("http://127.0.0.1:{port}"))
+                        .await
+                        .expect("a Chromium session")
+                },
+                driver,
+                _profile: profile,
+            };
+            Some(browser)
+        }
+
+        async fn click(&self, css: &str) {
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+                .click()
+                .await
+                .expect("click");
+        }
+
+        async fn type_into(&self, css: &str, text: &str) {
+            let field = self
+                .client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+            field.clear().await.expect("clear");
+            field.send_keys(text).await.expect("type");
+        }
+
+        async fn text(&self, css: &str) -> String {
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+                .text()
+                .await
+                .unwrap_or_default()
+        }
+
+        async fn finish(self) {
+            let _ = self.client.clone().close().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_buyer_clicks_a_seat_pays_with_the_test_provider_and_sees_the_confirmation() {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        browser
+            .client
+            .goto(&app.url(&format!("/shop/royal/events/{}", show.event)))
+            .await
+            .expect("page");
+        assert!(browser.text("#test-banner").await.contains("TEST PAYMENTS"));
+        let seat = format!("label.seat:has(input[value$='{}'])", show.seats[4]);
+        browser.click(&seat).await;
+        browser.type_into("#email", "karen@example.dk").await;
+        browser.click("#to-payment").await;
+        assert!(browser.text("#order-total").await.contains("300.00"));
+        assert!(browser.text("#test-banner").await.contains("TEST PAYMENTS"));
+        browser.click("#pay").await;
+        let confirmation = browser.text("#confirmation").await;
+        assert!(confirmation.contains("confirmed"), "{confirmation}");
+
+        // The seat is sold now: the picker shows it so.
+        browser
+            .client
+            .goto(&app.url(&format!("/shop/royal/events/{}", show.event)))
+            .await
+            .expect("page");
+        let state = browser
+            .client
+            .find(Locator::Css(&seat))
+            .await
+            .expect("seat")
+            .attr("data-state")
+            .await
+            .expect("attr");
+        assert_eq!(state.as_deref(), Some("sold"));
+        browser.finish().await;
+        app.finish().await;
+    }
+
+    #[tokio::test]
+    async fn the_box_office_sells_a_hidden_vip_seat_from_its_page() {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        browser
+            .client
+            .goto(&app.url("/login"))
+            .await
+            .expect("login page");
+        browser.type_into("#email", &org.admin_email).await;
+        browser.type_into("#password", &org.admin_password).await;
+        browser
+            .click("form[action='/login'] button[type=submit]")
+            .await;
+        browser.text("nav.sidenav").await;
+        browser
+            .client
+            .goto(&app.url(&format!("/box-office/{}", show.event)))
+            .await
+            .expect("box office");
+        let vip_seat = format!("label.seat:has(input[value$='{}'])", show.seats[44]);
+        browser.click(&vip_seat).await;
+        browser.click("#sell").await;
+        let sold = browser.text("#sold").await;
+        assert!(sold.contains("500.00"), "{sold}");
+        let (_, tickets) = app
+            .get(
+                &format!("/api/v1/events/{}/tickets", show.event),
+                &org.token,
+            )
+            .await;
+        assert_eq!(
+            tickets["items"].as_array().map(Vec::len),
+            Some(1),
+            "{tickets}"
+        );
+        browser.finish().await;
+        app.finish().await;
+    }
+}

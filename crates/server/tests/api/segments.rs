@@ -1,0 +1,377 @@
+//! HTTP tests of segments: the JSON API, and an order placed through the API showing in the
+//! next count within a second.
+
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use fullhouse_testkit::both_backends;
+use serde_json::{json, Value};
+
+async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
+    let (status, created) = app.post(path, &org.token, body).await;
+    assert_eq!(status, 201, "POST {path}: {created}");
+    created
+}
+
+fn id(value: &Value) -> String {
+    value["id"].as_str().unwrap_or_default().to_string()
+}
+
+/// A future event with a GA ticket type in category `A`, and a customer.
+struct Stage {
+    production: String,
+    event: String,
+    ticket_type: String,
+    customer: String,
+}
+
+async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
+    let venue = created(
+        app,
+        org,
+        "/api/v1/venues",
+        json!({"name": "Main Stage", "latitude": 55.68, "longitude": 12.57}),
+    )
+    .await;
+    let venue = id(&venue);
+    let map = json!({"sections": [], "ga_areas": [{"name": "Floor", "capacity": 100}]});
+    let (status, map) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/venues/{venue}/seat-map"),
+            &org.token,
+            Some(map),
+        )
+        .await;
+    assert_eq!(status, 200, "{map}");
+    let production = id(&created(app, org, "/api/v1/productions", json!({"name": "Carmen"})).await);
+    let event = id(&created(
+        app,
+        org,
+        "/api/v1/events",
+        json!({"production_id": production, "venue_id": venue, "starts_at": "2031-03-01T19:30:00Z"}),
+    )
+    .await);
+    let ticket_type = id(&created(
+        app,
+        org,
+        &format!("/api/v1/events/{event}/ticket-types"),
+        json!({"name": "Floor", "price_minor": 30000, "category": "A", "ga_area_id": map["ga_areas"][0]["id"]}),
+    )
+    .await);
+    let customer = id(&created(
+        app,
+        org,
+        "/api/v1/customers",
+        json!({"first_name": "Mette", "last_name": "Frederiksen", "email": "mette@example.dk", "tags": ["vip"]}),
+    )
+    .await);
+    Stage {
+        production,
+        event,
+        ticket_type,
+        customer,
+    }
+}
+
+both_backends! {
+    setup = spawn_app;
+
+    async fn an_order_placed_through_the_api_shows_in_the_next_count_within_a_second(app: TestApp) {
+        let org = app.new_org("segments-live").await;
+        let stage = stage(&app, &org).await;
+        let segment = created(&app, &org, "/api/v1/segments", json!({"name": "Carmen buyers", "event_filter": {"production_ids": [stage.production]}})).await;
+        let counts_path = format!("/api/v1/segments/{}/counts", id(&segment));
+        let body = json!({"filters": [{"kind": "tag", "tag": "vip", "mode": "include"}, {"kind": "channel", "channel": "online"}]});
+        let (status, before) = app.post(&counts_path, &org.token, body.clone()).await;
+        assert_eq!(status, 200, "{before}");
+        assert_eq!(before["segment"], 0);
+
+        let (status, order) = app
+            .post("/api/v1/orders", &org.token, json!({"customer_id": stage.customer, "channel": "online", "tickets": [{"ticket_type_id": stage.ticket_type, "ga_name": "Floor"}]}))
+            .await;
+        assert_eq!(status, 201, "{order}");
+        let placed = Instant::now();
+        let after = loop {
+            let (status, counts) = app.post(&counts_path, &org.token, body.clone()).await;
+            assert_eq!(status, 200, "{counts}");
+            if counts["total"] == 1 || placed.elapsed() > Duration::from_secs(3) {
+                break counts;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let waited = placed.elapsed();
+        assert_eq!(after["segment"], 1, "{after}");
+        assert_eq!(after["total"], 1, "{after}");
+        assert_eq!(after["filters"][0]["count"], 1, "{after}");
+        assert_eq!(after["customers"][0]["id"], stage.customer.as_str(), "{after}");
+        assert_eq!(after["customers"][0]["name"], "Mette Frederiksen", "{after}");
+        assert!(waited < Duration::from_secs(1), "the count caught up after {waited:?}");
+
+        // "View for event" leaves out the holders of that event.
+        let (status, view_for) = app
+            .post(&counts_path, &org.token, json!({"event_id": stage.event}))
+            .await;
+        assert_eq!(status, 200, "{view_for}");
+        assert_eq!(view_for["total"], 0, "{view_for}");
+    }
+
+    async fn segments_are_created_edited_removed_restored_and_viewed_over_http(app: TestApp) {
+        let org = app.new_org("segments-crud").await;
+        let segment = created(&app, &org, "/api/v1/segments", json!({"name": "Everyone", "days_back": 365})).await;
+        let path = format!("/api/v1/segments/{}", id(&segment));
+        let (status, edited) = app.patch(&path, &org.token, json!({"description": "All buyers of the last year"})).await;
+        assert_eq!(status, 200, "{edited}");
+        assert_eq!(edited["description"], "All buyers of the last year");
+
+        let view = created(&app, &org, &format!("{path}/views"), json!({"name": "Women", "filters": [{"kind": "gender", "gender": "women"}]})).await;
+        let (status, counts) = app.post(&format!("{path}/views/{}/counts", id(&view)), &org.token, json!({})).await;
+        assert_eq!(status, 200, "{counts}");
+        assert_eq!(counts["filters"][0]["kind"], "gender");
+
+        let (status, removed) = app.delete(&path, &org.token).await;
+        assert_eq!(status, 200, "{removed}");
+        let (_, active) = app.get("/api/v1/segments", &org.token).await;
+        assert_eq!(active.as_array().map(Vec::len), Some(0), "{active}");
+        let (status, restored) = app.post(&format!("{path}/restore"), &org.token, json!({})).await;
+        assert_eq!(status, 200, "{restored}");
+        assert!(restored["removed_at"].is_null());
+
+        let (status, bad) = app
+            .post(&format!("{path}/counts"), &org.token, json!({"filters": [{"kind": "age", "min": 50, "max": 20}]}))
+            .await;
+        assert_eq!(status, 422, "{bad}");
+        assert_eq!(bad["error"]["details"]["fields"][0]["field"], "filters[0].max", "{bad}");
+        let (status, bad) = app
+            .post(&format!("{path}/counts"), &org.token, json!({"filters": [{"kind": "shoe_size", "min": 42}]}))
+            .await;
+        assert_eq!(status, 422, "{bad}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard in a real browser (the setup of `browser.rs`, trimmed to what this test needs).
+// ---------------------------------------------------------------------------------------------
+
+mod dashboard {
+    use std::os::unix::process::CommandExt;
+    use std::path::Path;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use fullhouse_core::Backend;
+    use serde_json::json;
+
+    use super::{created, id, stage};
+    use crate::common::TestApp;
+
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+    const PATIENCE: Duration = Duration::from_secs(15);
+
+    struct Browser {
+        client: Client,
+        driver: Child,
+        _profile: tempfile::TempDir,
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            if let Ok(None) = self.driver.try_wait() {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+                    .status();
+                let _ = self.driver.wait();
+            }
+        }
+    }
+
+    impl Browser {
+        async fn start() -> Option<Browser> {
+            let missing: Vec<_> = [CHROMIUM, CHROMEDRIVER]
+                .into_iter()
+                .filter(|p| !Path::new(p).exists())
+                .collect();
+            if !missing.is_empty() {
+                let message = format!("the segment dashboard's browser test needs {missing:?} (Debian chromium and chromium-driver)");
+                if std::env::var("CI").is_ok_and(|v| v == "true") {
+                    panic!("{message}");
+                }
+                eprintln!("SKIPPED: {message}");
+                return None;
+            }
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("port");
+            let driver = Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("chromedriver starts");
+            let profile = tempfile::tempdir().expect("profile dir");
+            let started = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(started.elapsed() < PATIENCE, "chromedriver did not listen");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let args = [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--window-size=1280,900",
+                &format!("--user-data-dir={}", profile.path().display()),
+            ];
+            let mut capabilities = serde_json::Map::new();
+            capabilities.insert(
+                "goog:chromeOptions".into(),
+                json!({"binary": CHROMIUM, "args": args}),
+            );
+            let client =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(capabilities)
+                    .connect(&format!("http://127.0.0.1:{port}"))
+                    .await
+                    .expect("a Chromium session");
+            Some(Browser {
+                client,
+                driver,
+                _profile: profile,
+            })
+        }
+
+        async fn click(&self, css: &str) {
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+                .click()
+                .await
+                .expect("click");
+        }
+
+        async fn type_into(&self, css: &str, text: &str) {
+            let field = self
+                .client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+            field.clear().await.expect("clear");
+            field.send_keys(text).await.expect("type");
+        }
+
+        async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+            let started = Instant::now();
+            let mut last = String::new();
+            while started.elapsed() < PATIENCE {
+                if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                    if let Ok(text) = element.text().await {
+                        if ok(&text) {
+                            return text;
+                        }
+                        last = text;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("`{css}` never showed the expected text; last seen: {last:?}");
+        }
+
+        async fn finish(mut self) {
+            let _ = self.client.clone().close().await;
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+        }
+    }
+
+    #[tokio::test]
+    async fn moving_the_age_slider_changes_the_count_live() {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let app = TestApp::spawn(Backend::Sqlite).await.expect("SQLite app");
+        let org = app.new_org("segments-browser").await;
+        let stage = stage(&app, &org).await;
+        let older = id(&created(
+            &app,
+            &org,
+            "/api/v1/customers",
+            json!({"first_name": "Karen", "last_name": "Blixen", "birth_date": "1950-04-17"}),
+        )
+        .await);
+        let younger = id(&created(
+            &app,
+            &org,
+            "/api/v1/customers",
+            json!({"first_name": "Tove", "last_name": "Ditlevsen", "birth_date": "2000-12-14"}),
+        )
+        .await);
+        for customer in [&older, &younger, &stage.customer] {
+            let (status, order) = app
+                .post("/api/v1/orders", &org.token, json!({"customer_id": customer, "channel": "online", "tickets": [{"ticket_type_id": stage.ticket_type, "ga_name": "Floor"}]}))
+                .await;
+            assert_eq!(status, 201, "{order}");
+        }
+        let segment = created(&app, &org, "/api/v1/segments", json!({"name": "Carmen"})).await;
+
+        browser
+            .client
+            .goto(&app.url("/login"))
+            .await
+            .expect("login page");
+        browser.type_into("#email", &org.admin_email).await;
+        browser.type_into("#password", &org.admin_password).await;
+        browser
+            .click("form[action='/login'] button[type=submit]")
+            .await;
+        browser
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css("nav.sidenav"))
+            .await
+            .expect("start page");
+
+        // The navigation leads to the list, the list to the dashboard.
+        browser.click("nav.sidenav a[href='/segments']").await;
+        browser
+            .click(&format!(
+                "#segments-table a[href='/segments/{}']",
+                id(&segment)
+            ))
+            .await;
+        browser.wait_text("#total", |t| t == "3").await;
+
+        // Turning the age filter on (18–100) keeps all three: customers of unknown age stay in.
+        browser.click("#age_on").await;
+        browser
+            .wait_text("#filter-counts li[data-kind=age] strong", |t| t == "3")
+            .await;
+        // Dragging the upper bound below 70 leaves out the customer born in 1950.
+        browser
+            .client
+            .execute(
+                "const s = document.getElementById('age_max'); s.value = 60; s.dispatchEvent(new Event('input', {bubbles: true}));",
+                vec![],
+            )
+            .await
+            .expect("slider moved");
+        browser.wait_text("#total", |t| t == "2").await;
+        browser.wait_text("#age-max-value", |t| t == "60").await;
+        let names = browser
+            .wait_text("#segment-customers", |t| !t.is_empty())
+            .await;
+        assert!(!names.contains("Karen Blixen"), "{names}");
+        browser.finish().await;
+        app.finish().await;
+    }
+}
