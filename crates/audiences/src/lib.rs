@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod campaigns;
 pub mod import;
 pub mod jobs;
 pub mod model;

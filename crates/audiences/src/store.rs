@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     let mut all = fullhouse_checkout::migrations();
     all.push(Box::new(M0001Audiences));
+    all.push(Box::new(crate::campaigns::store::M0002Campaigns));
     all
 }
 

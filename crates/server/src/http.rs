@@ -41,6 +41,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
                 .merge(fullhouse_ticketing::api::router())
                 .merge(fullhouse_checkout::api::router())
                 .merge(fullhouse_audiences::api::router())
+                .merge(fullhouse_audiences::campaigns::api::router())
                 .merge(fullhouse_segments::api::router()),
         )
 }

@@ -34,6 +34,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
 /// Without code rules every code is unknown; the payment provider is the labelled test one.
 pub fn checkout_service(db: &Db) -> fullhouse_checkout::Checkout {
     fullhouse_checkout::Checkout::new(db.clone())
+        .with_code_rules(Arc::new(fullhouse_audiences::campaigns::CampaignRules))
 }
 
 /// How often unpaid checkout holds are looked for and expired.

@@ -156,7 +156,7 @@ impl Ui {
                 "nav-promote",
                 vec![
                     NavItem::link("nav-audiences", "/audiences"),
-                    NavItem::coming("nav-campaigns"),
+                    NavItem::link("nav-campaigns", "/campaigns"),
                     NavItem::coming("nav-referrals"),
                 ],
             ),

@@ -14,6 +14,7 @@ mod assets;
 mod audiences;
 mod auth;
 mod boxoffice;
+mod campaigns;
 mod customers;
 mod events;
 pub mod i18n;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(assets::router())
         .merge(auth::router())
         .merge(audiences::router())
+        .merge(campaigns::router())
         .merge(events::router())
         .merge(customers::router())
         .merge(jobs::router())

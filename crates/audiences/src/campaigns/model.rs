@@ -1,0 +1,310 @@
+//! Campaigns: what an audience member's code does at which events, for how long, how often.
+//! Types and rules only.
+
+use chrono::{DateTime, Utc};
+use fullhouse_checkout::{Counting, DiscountKind};
+
+use fullhouse_core::define_id;
+use fullhouse_core::error::FieldError;
+use fullhouse_ticketing::{EventId, ProductionId, TicketTypeId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::model::AudienceId;
+
+define_id!(
+    /// A campaign: audiences attached to events or productions with an effect.
+    CampaignId, "cmp", "campaign"
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CampaignStatus {
+    Active,
+    Paused,
+}
+
+impl CampaignStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        if value == "paused" {
+            Self::Paused
+        } else {
+            Self::Active
+        }
+    }
+}
+
+/// Whether a code's quantity is counted for each event separately, or once across every event
+/// of the campaign ("Limit once across all events").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitScope {
+    #[default]
+    PerEvent,
+    AcrossEvents,
+}
+
+impl LimitScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PerEvent => "per_event",
+            Self::AcrossEvents => "across_events",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        if value == "across_events" {
+            Self::AcrossEvents
+        } else {
+            Self::PerEvent
+        }
+    }
+}
+
+/// How an order's use of a code counts against its quantity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UseCounting {
+    /// One use per ticket (the default).
+    #[default]
+    PerTicket,
+    /// One use per order, however many tickets.
+    PerOrder,
+}
+
+impl UseCounting {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PerTicket => "per_ticket",
+            Self::PerOrder => "per_order",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        if value == "per_order" {
+            Self::PerOrder
+        } else {
+            Self::PerTicket
+        }
+    }
+
+    pub fn to_checkout(self) -> Counting {
+        match self {
+            Self::PerTicket => Counting::PerTicket,
+            Self::PerOrder => Counting::PerOrder,
+        }
+    }
+}
+
+/// A price reduction.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DiscountRule {
+    /// Percent off, 0.01 % precision (`percent: 25.5`).
+    Percent { percent: f64 },
+    /// A fixed amount off each ticket, in minor units.
+    AmountOff { amount_minor: i64 },
+    /// Each ticket costs this, in minor units.
+    FixedPrice { price_minor: i64 },
+}
+
+impl DiscountRule {
+    pub fn to_checkout(self) -> DiscountKind {
+        match self {
+            Self::Percent { percent } => DiscountKind::PercentBasisPoints(
+                (percent * 100.0).round().clamp(0.0, 10_000.0) as u32,
+            ),
+            Self::AmountOff { amount_minor } => DiscountKind::AmountOffMinor(amount_minor),
+            Self::FixedPrice { price_minor } => DiscountKind::FixedPriceMinor(price_minor),
+        }
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        let bad = |reason: &str| Err(FieldError::new("discount", reason.to_string()));
+        match *self {
+            Self::Percent { percent } if !(0.0..=100.0).contains(&percent) || percent.is_nan() => {
+                bad("percent must be between 0 and 100")
+            }
+            Self::AmountOff { amount_minor } if amount_minor <= 0 => {
+                bad("amount_minor must be more than 0")
+            }
+            Self::FixedPrice { price_minor } if price_minor < 0 => {
+                bad("price_minor cannot be negative")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a campaign does. Effects combine: an access code can also be a discount.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Effects {
+    /// A price reduction on the ticket types in `discount_ticket_types` (all when empty).
+    #[serde(default)]
+    pub discount: Option<DiscountRule>,
+    #[serde(default)]
+    pub discount_ticket_types: Vec<TicketTypeId>,
+    /// Hidden ticket types the code makes buyable.
+    #[serde(default)]
+    pub unlock_ticket_types: Vec<TicketTypeId>,
+    /// The member's Category unlocks hidden ticket types and held seats of that category.
+    #[serde(default)]
+    pub unlock_member_category: bool,
+    /// The member's seat label is held back from open sale and buyable only with the code.
+    #[serde(default)]
+    pub unlock_member_seat: bool,
+    /// Applies by itself to customers who are members (no code typed): a loyalty discount.
+    #[serde(default)]
+    pub loyalty: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Campaign {
+    pub id: CampaignId,
+    pub name: String,
+    /// What buyers see beside the code, e.g. "Friends of the house".
+    pub public_label: String,
+    pub status: CampaignStatus,
+    pub audience_ids: Vec<AudienceId>,
+    /// The events it applies to (with those of `production_ids`).
+    pub event_ids: Vec<EventId>,
+    pub production_ids: Vec<ProductionId>,
+    pub effects: Effects,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    /// The most tickets one order may use the campaign for.
+    pub max_tickets_per_order: Option<u32>,
+    pub limit_scope: LimitScope,
+    pub counting: UseCounting,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaign {
+    pub name: String,
+    #[serde(default)]
+    pub public_label: Option<String>,
+    pub audience_ids: Vec<AudienceId>,
+    #[serde(default)]
+    pub event_ids: Vec<EventId>,
+    #[serde(default)]
+    pub production_ids: Vec<ProductionId>,
+    #[serde(default)]
+    pub effects: Effects,
+    #[serde(default)]
+    pub valid_from: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub valid_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub max_tickets_per_order: Option<u32>,
+    #[serde(default)]
+    pub limit_scope: LimitScope,
+    #[serde(default)]
+    pub counting: Option<UseCounting>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignPatch {
+    pub name: Option<String>,
+    pub public_label: Option<String>,
+    pub status: Option<CampaignStatus>,
+    pub audience_ids: Option<Vec<AudienceId>>,
+    pub event_ids: Option<Vec<EventId>>,
+    pub production_ids: Option<Vec<ProductionId>>,
+    pub effects: Option<Effects>,
+    pub valid_from: Option<Option<DateTime<Utc>>>,
+    pub valid_until: Option<Option<DateTime<Utc>>>,
+    pub max_tickets_per_order: Option<Option<u32>>,
+    pub limit_scope: Option<LimitScope>,
+    pub counting: Option<UseCounting>,
+}
+
+impl NewCampaign {
+    /// Every problem of the definition at once.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        if self.name.trim().is_empty() {
+            problems.push(FieldError::new(
+                "name",
+                "is empty; give the campaign a name",
+            ));
+        }
+        if self.audience_ids.is_empty() {
+            problems.push(FieldError::new(
+                "audience_ids",
+                "choose at least one audience",
+            ));
+        }
+        if self.event_ids.is_empty() && self.production_ids.is_empty() {
+            problems.push(FieldError::new(
+                "event_ids",
+                "choose at least one event or production the campaign applies to",
+            ));
+        }
+        let e = &self.effects;
+        let does_something = e.discount.is_some()
+            || !e.unlock_ticket_types.is_empty()
+            || e.unlock_member_category
+            || e.unlock_member_seat;
+        if !does_something {
+            problems.push(FieldError::new(
+                "effects",
+                "the campaign does nothing: give it a discount or something to unlock",
+            ));
+        }
+        if e.loyalty && e.discount.is_none() {
+            problems.push(FieldError::new(
+                "effects.loyalty",
+                "a loyalty campaign needs a discount",
+            ));
+        }
+        if let Some(Err(problem)) = e.discount.as_ref().map(DiscountRule::check) {
+            problems.push(problem);
+        }
+        if let (Some(from), Some(until)) = (self.valid_from, self.valid_until) {
+            if until <= from {
+                problems.push(FieldError::new("valid_until", "must be after valid_from"));
+            }
+        }
+        if self.max_tickets_per_order == Some(0) {
+            problems.push(FieldError::new(
+                "max_tickets_per_order",
+                "must be at least 1 (or absent: no limit)",
+            ));
+        }
+        problems
+    }
+}
+
+/// How one code of a campaign has been used.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CodeReport {
+    pub code: String,
+    pub quantity: i64,
+    /// Uses taken by orders that stand (per event, or across events, as the campaign counts).
+    pub used: i64,
+    /// `quantity - used`, for the counter with the fewest left.
+    pub remaining: i64,
+    pub orders: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct CampaignReport {
+    pub campaign_id: CampaignId,
+    pub codes_used: i64,
+    pub uses: i64,
+    pub orders: i64,
+    /// Codes with at least one use, most used first.
+    pub codes: Vec<CodeReport>,
+}

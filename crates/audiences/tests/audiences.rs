@@ -1,0 +1,259 @@
+//! Campaigns through the real checkout on both backends: a code never sells more than its
+//! quantity under concurrency, counted per event or once across events; cancelled orders give
+//! their uses back; the report shows what was used.
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use fullhouse_audiences::campaigns::model::{DiscountRule, Effects, LimitScope, NewCampaign};
+use fullhouse_audiences::campaigns::{CampaignRules, CampaignService};
+use fullhouse_audiences::model::{NewAudience, NewMember};
+use fullhouse_audiences::AudienceService;
+use fullhouse_checkout::model::{Cart, CartItem};
+use fullhouse_checkout::{Checkout, PlaceOrder};
+use fullhouse_core::tenancy::service::{NewOrganization, TenancyService};
+use fullhouse_core::{Backend, Error, OrgId};
+use fullhouse_testkit::{both_backends, TestDb};
+use fullhouse_ticketing::model::catalog::{NewEvent, NewProduction, NewTicketType};
+use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::model::venues::{GaAreaInput, NewVenue, SeatMapInput};
+use fullhouse_ticketing::service::{CatalogService, VenueService};
+use fullhouse_ticketing::{EventId, TicketTypeId};
+
+struct Stage {
+    db: TestDb,
+    org: OrgId,
+    checkout: Checkout,
+    /// (event, its general-admission ticket type)
+    events: Vec<(EventId, TicketTypeId)>,
+}
+
+async fn stage(backend: Backend) -> Option<Stage> {
+    let db = TestDb::new(backend, fullhouse_audiences::migrations()).await?;
+    let org = TenancyService::new(db.db.clone())
+        .create_organization(NewOrganization {
+            name: "Campaign house".into(),
+            slug: "campaign-house".into(),
+            default_language: "en".into(),
+            timezone: "Europe/Copenhagen".into(),
+            currency: "DKK".into(),
+        })
+        .await
+        .expect("organization")
+        .id;
+    let venue = VenueService::new(db.db.clone())
+        .create_venue(
+            &org,
+            NewVenue {
+                name: "Main stage".into(),
+                address_line: None,
+                postal_code: None,
+                city: None,
+                country: None,
+                latitude: None,
+                longitude: None,
+                timezone: None,
+            },
+        )
+        .await
+        .expect("venue");
+    let seat_map = VenueService::new(db.db.clone())
+        .replace_seat_map(
+            &org,
+            &venue.id,
+            SeatMapInput {
+                sections: vec![],
+                ga_areas: vec![GaAreaInput {
+                    id: None,
+                    name: "Floor".into(),
+                    capacity: 5_000,
+                    category: None,
+                }],
+                seat_count: None,
+            },
+        )
+        .await
+        .expect("seat map");
+    let floor = seat_map.ga_areas[0].id.clone();
+    let catalog = CatalogService::new(db.db.clone());
+    let production = catalog
+        .create_production(
+            &org,
+            NewProduction {
+                name: "Hamlet".into(),
+                description: None,
+                genre: None,
+            },
+        )
+        .await
+        .expect("production");
+    let mut events = Vec::new();
+    for day in 1..=3 {
+        let event = catalog
+            .create_event(
+                &org,
+                NewEvent {
+                    production_id: production.id.clone(),
+                    venue_id: venue.id.clone(),
+                    name: None,
+                    starts_at: Utc::now() + Duration::days(30 + day),
+                    ends_at: None,
+                    status: None,
+                    sales_start: None,
+                    sales_end: None,
+                },
+            )
+            .await
+            .expect("event");
+        let ticket_type = catalog
+            .create_ticket_type(
+                &org,
+                &event.id,
+                NewTicketType {
+                    name: "Standing".into(),
+                    category: None,
+                    price_minor: 20_000,
+                    currency: None,
+                    capacity: Some(5_000),
+                    hidden: false,
+                    shop_id: None,
+                    ga_area_id: Some(floor.clone()),
+                    sales_start: None,
+                    sales_end: None,
+                },
+            )
+            .await
+            .expect("ticket type");
+        events.push((event.id, ticket_type.id));
+    }
+    let checkout = Checkout::new(db.db.clone()).with_code_rules(Arc::new(CampaignRules));
+    Some(Stage {
+        db,
+        org,
+        checkout,
+        events,
+    })
+}
+
+impl Stage {
+    /// An audience with one code, and a campaign on every event of the stage.
+    async fn code(
+        &self,
+        code: &str,
+        quantity: i64,
+        scope: LimitScope,
+    ) -> fullhouse_audiences::campaigns::Campaign {
+        let audiences = AudienceService::new(self.db.db.clone());
+        let audience = audiences
+            .create(
+                &self.org,
+                NewAudience {
+                    name: format!("Codes {code}"),
+                    ..NewAudience::default()
+                },
+            )
+            .await
+            .expect("audience");
+        audiences
+            .add_member(
+                &self.org,
+                &audience.id,
+                NewMember {
+                    code: code.into(),
+                    quantity,
+                    ..NewMember::default()
+                },
+            )
+            .await
+            .expect("member");
+        CampaignService::new(self.db.db.clone())
+            .create(
+                &self.org,
+                NewCampaign {
+                    name: format!("Campaign {code}"),
+                    audience_ids: vec![audience.id],
+                    event_ids: self.events.iter().map(|(e, _)| e.clone()).collect(),
+                    effects: Effects {
+                        discount: Some(DiscountRule::Percent { percent: 50.0 }),
+                        ..Effects::default()
+                    },
+                    limit_scope: scope,
+                    ..NewCampaign::default()
+                },
+            )
+            .await
+            .expect("campaign")
+    }
+
+    fn order(&self, event: usize, code: &str) -> PlaceOrder {
+        let (event_id, ticket_type) = self.events[event % self.events.len()].clone();
+        PlaceOrder {
+            cart: Cart {
+                event_id,
+                items: vec![CartItem {
+                    ticket_type_id: ticket_type,
+                    quantity: Some(1),
+                    seats: vec![],
+                    ga_name: None,
+                }],
+                codes: vec![code.to_string()],
+                customer_id: None,
+            },
+            channel: Channel::BoxOffice,
+            buyer: None,
+            paid_at_counter: true,
+        }
+    }
+
+    /// Places `count` orders at once, spread over the events; returns how many succeeded.
+    async fn rush(&self, count: usize, code: &str) -> usize {
+        let mut tasks = Vec::new();
+        for i in 0..count {
+            let checkout = self.checkout.clone();
+            let (org, order) = (self.org.clone(), self.order(i, code));
+            tasks.push(tokio::spawn(
+                async move { checkout.place(&org, order).await },
+            ));
+        }
+        let mut placed = 0;
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(_) => placed += 1,
+                Err(Error::Conflict { .. } | Error::Validation { .. }) => {}
+                Err(other) => panic!("a checkout failed otherwise than on the code: {other:?}"),
+            }
+        }
+        placed
+    }
+}
+
+both_backends! {
+    setup = stage;
+
+    async fn a_code_of_quantity_10_shared_across_3_events_sells_exactly_10_of_1000_concurrent_checkouts(stage: Stage) {
+        let campaign = stage.code("VIP-ALL", 10, LimitScope::AcrossEvents).await;
+        assert_eq!(stage.rush(1_000, "vip-all").await, 10);
+        let report = CampaignService::new(stage.db.db.clone()).report(&stage.org, &campaign.id).await.expect("report");
+        assert_eq!((report.uses, report.orders), (10, 10));
+        assert_eq!(report.codes[0].remaining, 0);
+        stage.db.finish().await;
+    }
+
+    async fn counted_per_event_each_event_gets_the_full_quantity(stage: Stage) {
+        stage.code("EACH", 4, LimitScope::PerEvent).await;
+        assert_eq!(stage.rush(120, "EACH").await, 12);
+        stage.db.finish().await;
+    }
+
+    async fn a_cancelled_order_gives_its_use_back(stage: Stage) {
+        let campaign = stage.code("ONCE", 1, LimitScope::AcrossEvents).await;
+        let first = stage.checkout.place(&stage.org, stage.order(0, "ONCE")).await.expect("first order");
+        assert_eq!(first.total_minor, 10_000, "50 % off 200.00");
+        assert!(stage.checkout.place(&stage.org, stage.order(1, "ONCE")).await.is_err(), "used up");
+        stage.checkout.cancel(&stage.org, &first.id).await.expect("cancelled");
+        let report = CampaignService::new(stage.db.db.clone()).report(&stage.org, &campaign.id).await.expect("report");
+        assert_eq!(report.uses, 0);
+        stage.checkout.place(&stage.org, stage.order(2, "ONCE")).await.expect("the use came back");
+        stage.db.finish().await;
+    }
+}
