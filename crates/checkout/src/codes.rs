@@ -163,8 +163,12 @@ pub trait CodeRules: Send + Sync + 'static {
     /// Takes `take.uses` uses with ONE conditional update; `false` when that would exceed the
     /// quantity (then nothing may have changed). May also record the redemption (order, uses)
     /// for reports, in the same transaction.
-    async fn take_uses(&self, txn: &DatabaseTransaction, org: &OrgId, take: &UseTake)
-        -> Result<bool>;
+    async fn take_uses(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        take: &UseTake,
+    ) -> Result<bool>;
 
     /// Gives back exactly what `take_uses` took for this order (same `UseTake`).
     async fn give_back_uses(

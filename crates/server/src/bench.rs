@@ -24,6 +24,8 @@ pub enum Bench {
     Mail(MailBench),
     /// Audience upload: rows per second on SQLite and PostgreSQL, beside a raw bulk load.
     AudienceImport(AudienceImportBench),
+    /// Code-redeeming orders per second through checkout on SQLite and PostgreSQL.
+    Redeem(RedeemBench),
     /// Segment index: p50/p99 of a 10-filter count, bytes per customer, and the same segment
     /// as SQL on PostgreSQL.
     Segments(SegmentsBench),
@@ -70,6 +72,16 @@ pub struct AudienceImportBench {
     pub postgres_url: String,
 }
 
+#[derive(Debug, Args)]
+pub struct RedeemBench {
+    /// Orders, each redeeming a different code.
+    #[arg(long, default_value_t = 20_000)]
+    pub orders: usize,
+    /// A PostgreSQL server URL whose user may create databases; `none` for SQLite only.
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pub postgres_url: String,
+}
+
 pub async fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Mail(args) => mail_bench(args).await,
@@ -82,6 +94,13 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
             })
             .await
             .map_err(|e| anyhow::anyhow!(e))
+        }
+        Bench::Redeem(args) => {
+            let dir = tempfile::tempdir()?;
+            let postgres = Some(args.postgres_url.as_str()).filter(|u| *u != "none");
+            fullhouse_audiences::campaigns::bench::run(args.orders, dir.path(), postgres)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))
         }
         Bench::AudienceImport(args) => {
             let dir = tempfile::tempdir()?;

@@ -133,6 +133,7 @@ both_backends! {
         assert_eq!(s, 201, "{order}");
         assert_eq!(order["status"], "awaiting_payment");
         assert_eq!(order["order"]["channel"], "online");
+        assert_eq!(order["order"]["tickets"][0]["barcode"], "", "no barcode before payment");
         let id = order["id"].as_str().unwrap_or_default().to_string();
 
         let (s, again) = public(&app, Method::POST, "/api/v1/storefront/royal/orders", Some(json!({"cart": {"event_id": show.event, "items": [{"ticket_type_id": show.seated, "seats": [{"seat_id": show.seats[4]}]}]}, "buyer": buyer()}))).await;
@@ -144,6 +145,7 @@ both_backends! {
         assert_eq!(s, 200, "{paid}");
         assert_eq!(paid["status"], "paid");
         assert_eq!(paid["test_payment"], true);
+        assert!(paid["order"]["tickets"][0]["barcode"].as_str().is_some_and(|b| b.len() == 16), "{paid}");
         let (s, seen) = app.get(&format!("/api/v1/checkout/orders/{id}"), &org.token).await;
         assert_eq!(s, 200, "{seen}");
         assert_eq!(seen["status"], "paid");
@@ -452,6 +454,71 @@ mod in_browser {
             .await
             .expect("attr");
         assert_eq!(state.as_deref(), Some("sold"));
+        browser.finish().await;
+        app.finish().await;
+    }
+
+    #[tokio::test]
+    async fn a_buyer_types_a_code_a_hidden_category_appears_and_the_report_shows_the_use() {
+        let Some(browser) = Browser::start().await else {
+            return;
+        };
+        let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        let t = &org.token;
+        let (s, audience) = app
+            .post("/api/v1/audiences", t, json!({"name": "Patrons"}))
+            .await;
+        assert_eq!(s, 201, "{audience}");
+        let audience_id = audience["id"].as_str().unwrap_or_default().to_string();
+        let (s, member) = app
+            .post(
+                &format!("/api/v1/audiences/{audience_id}/members"),
+                t,
+                json!({"code": "PATRON-7", "quantity": 1, "category": "VIP"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{member}");
+        let (s, campaign) = app
+            .post(
+                "/api/v1/campaigns",
+                t,
+                json!({"name": "Patrons' VIP", "public_label": "Patrons' VIP seats", "audience_ids": [audience_id],
+                       "event_ids": [show.event], "effects": {"unlock_member_category": true}}),
+            )
+            .await;
+        assert_eq!(s, 201, "{campaign}");
+        let campaign_id = campaign["id"].as_str().unwrap_or_default().to_string();
+
+        browser
+            .client
+            .goto(&app.url(&format!("/shop/royal/events/{}", show.event)))
+            .await
+            .expect("page");
+        let before = browser.text("#ticket-types").await;
+        assert!(!before.contains("VIP"), "{before}");
+        browser.type_into("#codes", "PATRON-7").await;
+        browser.click("#apply-code").await;
+        let types = browser.text("#ticket-types").await;
+        assert!(
+            types.contains("VIP"),
+            "the code reveals the hidden category: {types}"
+        );
+        let vip_seat = format!("label.seat:has(input[value$='{}'])", show.seats[41]);
+        browser.click(&vip_seat).await;
+        browser.type_into("#email", "karen@example.dk").await;
+        browser.click("#to-payment").await;
+        assert!(browser.text("#order-total").await.contains("500.00"));
+        browser.click("#pay").await;
+        assert!(browser.text("#confirmation").await.contains("confirmed"));
+
+        let (s, report) = app
+            .get(&format!("/api/v1/campaigns/{campaign_id}/report"), t)
+            .await;
+        assert_eq!(s, 200, "{report}");
+        assert_eq!(report["uses"], 1, "{report}");
+        assert_eq!(report["codes"][0]["code"], "PATRON-7", "{report}");
         browser.finish().await;
         app.finish().await;
     }

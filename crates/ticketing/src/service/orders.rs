@@ -542,6 +542,23 @@ pub async fn place_in_transaction(
     Ok(plan_and_book(txn, org, new, source).await?)
 }
 
+/// Like [`place_in_transaction`], without reading the order back: for callers that read it
+/// after their commit, so that the rows every order of a ticket type updates are locked only
+/// for the rest of their own writes.
+pub async fn book_in_transaction(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    new: &NewOrder,
+    source: OrderSource,
+) -> Result<OrderId, PlaceError> {
+    let plans = plan(txn, org, &[(0, new)], source).await?;
+    book(txn, org, &plans).await?;
+    plans
+        .first()
+        .map(|p| OrderId::from_db(p.order.id.clone()))
+        .ok_or_else(|| PlaceError::Rejected(Error::internal("a planned order went missing")))
+}
+
 /// What cancelling inside a transaction did.
 #[derive(Debug)]
 pub enum Cancelled {
@@ -1443,7 +1460,10 @@ fn report_repeats(plans: &[PlannedOrder], problems: &mut Vec<Problem>) {
 // ---------------------------------------------------------------------------------------------
 
 /// Writes planned orders: the orders first (so that a concurrent order with the same external id
-/// waits on the unique index and loses), then capacity, then tickets, then the outbox.
+/// waits on the unique index and loses), then tickets (seats wait on their unique index), then
+/// the outbox, and capacity last: the counters are rows every order of a ticket type updates,
+/// so their locks are taken as late as possible and held only until commit. Every order takes
+/// its locks in the same order (seats sorted, then counters by key), so none deadlock.
 async fn book(
     txn: &DatabaseTransaction,
     org: &OrgId,
@@ -1459,7 +1479,6 @@ async fn book(
             .await
             .map_err(race_or_error)?;
     }
-    take_capacity(txn, org, plans).await?;
     // Inserted in seat order, so that two orders wanting the same seats lock them in the same
     // order and never deadlock.
     let mut ticket_rows: Vec<&tickets::Model> = plans
@@ -1488,6 +1507,7 @@ async fn book(
         )
         .await?;
     }
+    take_capacity(txn, org, plans).await?;
     Ok(())
 }
 

@@ -11,7 +11,8 @@ use fullhouse_core::tenancy::model::validate_email;
 use fullhouse_core::{events as outbox, Error, OrgId, Result};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -21,6 +22,9 @@ use crate::model::ids::*;
 use crate::model::orders::TicketStatus;
 use crate::model::rules::optional_text;
 use crate::store::{customers, events, ticket_types, tickets, venue_ga_areas, venue_seats};
+
+/// The most seats a scoped read names (far above a cart's limit, far below parameter limits).
+const MAX_SCOPED: usize = 500;
 
 /// One event's sellable stock as it is now.
 #[derive(Debug, Clone)]
@@ -82,11 +86,35 @@ pub struct StockGaArea {
     pub category: Option<String>,
 }
 
-/// The event's stock, read on `conn` (the reader, or a caller's transaction).
+/// Which seats of the venue a stock read loads.
+#[derive(Debug, Clone, Default)]
+pub enum SeatScope {
+    /// Every seat (a seat map).
+    #[default]
+    All,
+    /// Only the seats with these ids or labels (a cart): placing an order then reads what it
+    /// needs, not the whole venue.
+    Only {
+        ids: Vec<SeatId>,
+        labels: Vec<String>,
+    },
+}
+
+/// The event's stock with every seat, read on `conn` (the reader, or a caller's transaction).
 pub async fn event_stock(
     conn: &impl ConnectionTrait,
     org: &OrgId,
     event: &EventId,
+) -> Result<EventStock> {
+    event_stock_scoped(conn, org, event, &SeatScope::All).await
+}
+
+/// The event's stock with the seats of `scope` only.
+pub async fn event_stock_scoped(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    event: &EventId,
+    scope: &SeatScope,
 ) -> Result<EventStock> {
     let found = events::Entity::find_by_id((org.to_string(), event.to_string()))
         .one(conn)
@@ -98,18 +126,35 @@ pub async fn event_stock(
         .order_by_asc(ticket_types::Column::Id)
         .all(conn)
         .await?;
-    let seats = venue_seats::Entity::find()
+    let mut seat_select = venue_seats::Entity::find()
         .filter(venue_seats::Column::OrganizationId.eq(org.as_str()))
-        .filter(venue_seats::Column::VenueId.eq(found.venue_id.as_str()))
+        .filter(venue_seats::Column::VenueId.eq(found.venue_id.as_str()));
+    let mut sold_select = tickets::Entity::find()
+        .filter(tickets::Column::OrganizationId.eq(org.as_str()))
+        .filter(tickets::Column::EventId.eq(event.as_str()))
+        .filter(tickets::Column::Status.eq(TicketStatus::Valid.as_str()))
+        .filter(tickets::Column::SeatId.is_not_null());
+    if let SeatScope::Only { ids, labels } = scope {
+        seat_select = seat_select.filter(
+            Condition::any()
+                .add(
+                    venue_seats::Column::Id
+                        .is_in(ids.iter().take(MAX_SCOPED).map(|i| i.to_string())),
+                )
+                .add(venue_seats::Column::SeatLabel.is_in(labels.iter().take(MAX_SCOPED).cloned())),
+        );
+    }
+    let seats = seat_select
         .order_by_asc(venue_seats::Column::SortOrder)
         .order_by_asc(venue_seats::Column::Id)
         .all(conn)
         .await?;
-    let sold_seats: HashSet<String> = tickets::Entity::find()
-        .filter(tickets::Column::OrganizationId.eq(org.as_str()))
-        .filter(tickets::Column::EventId.eq(event.as_str()))
-        .filter(tickets::Column::Status.eq(TicketStatus::Valid.as_str()))
-        .filter(tickets::Column::SeatId.is_not_null())
+    if matches!(scope, SeatScope::Only { .. }) {
+        sold_select = sold_select.filter(
+            tickets::Column::SeatId.is_in(seats.iter().take(MAX_SCOPED).map(|s| s.id.clone())),
+        );
+    }
+    let sold_seats: HashSet<String> = sold_select
         .all(conn)
         .await?
         .into_iter()

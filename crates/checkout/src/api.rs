@@ -1,0 +1,484 @@
+//! Checkout's JSON routes: the box office (signed-in staff with the Sell permission) and the
+//! public storefront (no login; the organization is named by its slug).
+//!
+//! The server mounts [`router`] and adds the [`Checkout`] it built (with the installed code rules
+//! and payment provider) as an `Extension`. Code checks are rate-limited per client address and
+//! per storefront session, and answer a wrong code the same way whether it exists elsewhere or not.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use fullhouse_core::error::ErrorBody;
+use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState};
+use fullhouse_core::tenancy::service::TenancyService;
+use fullhouse_core::{Caller, Error, OrgId, Permission, Result};
+use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::service::sale_facts::Buyer;
+use fullhouse_ticketing::{EventId, OrderId};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::model::{BuyerInput, Cart, CheckoutOrder, CheckoutStatus, CodeOutcome, Quote};
+use crate::service::{Checkout, PlaceOrder, SaleView};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(box_office_event))
+        .routes(routes!(box_office_quote))
+        .routes(routes!(box_office_order))
+        .routes(routes!(get_order))
+        .routes(routes!(cancel_order))
+        .routes(routes!(storefront_event))
+        .routes(routes!(storefront_code_check))
+        .routes(routes!(storefront_quote))
+        .routes(routes!(storefront_order))
+        .routes(routes!(storefront_get_order))
+        .routes(routes!(storefront_pay))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limits on code checks.
+// ---------------------------------------------------------------------------------------------
+
+/// Code checks allowed per client address and minute (a venue's shared Wi-Fi is one address).
+pub const CODE_CHECKS_PER_IP_PER_MINUTE: u32 = 60;
+/// Code checks allowed per storefront session and minute.
+pub const CODE_CHECKS_PER_SESSION_PER_MINUTE: u32 = 20;
+/// The storefront session cookie: only a rate-limit key, it carries no rights.
+pub const SESSION_COOKIE: &str = "fh_shop";
+
+/// Budgets for guessing codes. Every request that carries codes spends one unit of its client
+/// address's and of its session's budget *before* any code is looked up, so a throttled guesser
+/// learns nothing, right or wrong.
+#[derive(Clone)]
+pub struct CodeCheckLimiter {
+    per_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_session: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl Default for CodeCheckLimiter {
+    fn default() -> Self {
+        Self::new(
+            CODE_CHECKS_PER_IP_PER_MINUTE,
+            CODE_CHECKS_PER_SESSION_PER_MINUTE,
+        )
+    }
+}
+
+impl CodeCheckLimiter {
+    pub fn new(per_ip_per_minute: u32, per_session_per_minute: u32) -> Self {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
+        Self {
+            per_ip: Arc::new(RateLimiter::keyed(quota(per_ip_per_minute))),
+            per_session: Arc::new(RateLimiter::keyed(quota(per_session_per_minute))),
+        }
+    }
+
+    fn spend(&self, client: &ShopClient) -> Result<()> {
+        let ip_ok = client
+            .ip
+            .is_none_or(|ip| self.per_ip.check_key(&ip).is_ok());
+        let session_ok = self.per_session.check_key(&client.session).is_ok();
+        if ip_ok && session_ok {
+            Ok(())
+        } else {
+            Err(Error::RateLimited)
+        }
+    }
+}
+
+/// Who is asking at the storefront: the client address and the session cookie (a new one when
+/// the request has none).
+pub struct ShopClient {
+    ip: Option<IpAddr>,
+    session: String,
+    fresh: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ShopClient {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let existing = parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, value)| *name == SESSION_COOKIE && valid_session(value))
+            .map(|(_, value)| value.to_string());
+        Ok(match existing {
+            Some(session) => Self {
+                ip,
+                session,
+                fresh: false,
+            },
+            None => Self {
+                ip,
+                session: fullhouse_core::ids::generate("shs"),
+                fresh: true,
+            },
+        })
+    }
+}
+
+fn valid_session(value: &str) -> bool {
+    value.len() <= 64 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl ShopClient {
+    /// The session cookie to set on the response, when the request came without one.
+    pub fn cookie(&self) -> Option<HeaderValue> {
+        if !self.fresh {
+            return None;
+        }
+        HeaderValue::from_str(&format!(
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax",
+            self.session
+        ))
+        .ok()
+    }
+
+    /// Spends one code check of this client's budgets.
+    pub fn spend_code_check(&self, checkout: &Checkout) -> Result<()> {
+        checkout.limiter().spend(self)
+    }
+}
+
+fn with_cookie(client: &ShopClient, mut response: Response) -> Response {
+    if let Some(cookie) = client.cookie() {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The organization a storefront slug names; an unknown slug is a 404 like any other.
+pub async fn shop_org(state: &AppState, slug: &str) -> Result<OrgId> {
+    TenancyService::new(state.db.clone())
+        .organization_by_slug(slug)
+        .await?
+        .map(|o| o.id)
+        .ok_or(Error::NotFound("shop"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Box office.
+// ---------------------------------------------------------------------------------------------
+
+/// A box-office sale: the cart, optionally a buyer to find or create as a customer, and whether
+/// it is paid at the counter now (the default) or held for later payment.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoxOfficeSale {
+    pub cart: Cart,
+    pub buyer: Option<BuyerInput>,
+    #[serde(default = "yes")]
+    pub paid_at_counter: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn buyer(input: Option<BuyerInput>) -> Option<Buyer> {
+    input.map(|b| Buyer {
+        email: b.email,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        phone: b.phone,
+    })
+}
+
+/// Everything on sale for an event at the box office: hidden types and held seats included.
+#[utoipa::path(get, path = "/box-office/events/{id}", tag = "checkout",
+    params(("id" = EventId, Path)),
+    responses((status = 200, body = SaleView), (status = 404, body = ErrorBody)))]
+async fn box_office_event(
+    Extension(checkout): Extension<Checkout>,
+    caller: Caller,
+    ApiPath(id): ApiPath<EventId>,
+) -> Result<Json<SaleView>> {
+    caller.require(Permission::Sell)?;
+    Ok(Json(
+        checkout
+            .sale_view(&caller.org, &id, &[], Channel::BoxOffice)
+            .await?,
+    ))
+}
+
+/// Price a box-office cart (with codes and a customer for loyalty) without selling anything.
+#[utoipa::path(post, path = "/box-office/quote", tag = "checkout", request_body = Cart,
+    responses((status = 200, body = Quote), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn box_office_quote(
+    Extension(checkout): Extension<Checkout>,
+    caller: Caller,
+    ApiJson(cart): ApiJson<Cart>,
+) -> Result<Json<Quote>> {
+    caller.require(Permission::Sell)?;
+    Ok(Json(
+        checkout
+            .quote(&caller.org, &cart, Channel::BoxOffice)
+            .await?,
+    ))
+}
+
+/// Sell at the counter through the same checkout as the storefront (channel `box_office`).
+#[utoipa::path(post, path = "/box-office/orders", tag = "checkout", request_body = BoxOfficeSale,
+    responses((status = 201, body = CheckoutOrder), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn box_office_order(
+    Extension(checkout): Extension<Checkout>,
+    caller: Caller,
+    ApiJson(sale): ApiJson<BoxOfficeSale>,
+) -> Result<Response> {
+    caller.require(Permission::Sell)?;
+    let order = checkout
+        .place(
+            &caller.org,
+            PlaceOrder {
+                cart: sale.cart,
+                channel: Channel::BoxOffice,
+                buyer: buyer(sale.buyer),
+                paid_at_counter: sale.paid_at_counter,
+            },
+        )
+        .await?;
+    Ok(created(order))
+}
+
+/// An order sold through checkout, with its payment state and tickets.
+#[utoipa::path(get, path = "/checkout/orders/{id}", tag = "checkout",
+    params(("id" = OrderId, Path)),
+    responses((status = 200, body = CheckoutOrder), (status = 404, body = ErrorBody)))]
+async fn get_order(
+    Extension(checkout): Extension<Checkout>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrderId>,
+) -> Result<Json<CheckoutOrder>> {
+    caller.require(Permission::Read)?;
+    Ok(Json(checkout.order(&caller.org, &id).await?))
+}
+
+/// Cancel (and refund) an order sold through checkout: seats, places and code uses are given
+/// back. Cancelling again changes nothing.
+#[utoipa::path(post, path = "/checkout/orders/{id}/cancel", tag = "checkout",
+    params(("id" = OrderId, Path)),
+    responses((status = 200, body = CheckoutOrder), (status = 404, body = ErrorBody)))]
+async fn cancel_order(
+    Extension(checkout): Extension<Checkout>,
+    caller: Caller,
+    ApiPath(id): ApiPath<OrderId>,
+) -> Result<Json<CheckoutOrder>> {
+    caller.require(Permission::Sell)?;
+    Ok(Json(checkout.cancel(&caller.org, &id).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storefront (public).
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CodesQuery {
+    /// Codes the buyer typed, comma-separated.
+    pub codes: Option<String>,
+}
+
+impl CodesQuery {
+    pub fn list(&self) -> Vec<String> {
+        self.codes
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeCheck {
+    pub code: String,
+}
+
+/// A storefront order: the cart and the buyer.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StorefrontOrder {
+    pub cart: Cart,
+    pub buyer: BuyerInput,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    /// What the payment step produced; the test provider declines `decline`.
+    pub token: Option<String>,
+}
+
+/// What a buyer may see of their order: the barcodes only once it is paid (an unpaid hold's
+/// tickets must not get anyone in).
+fn for_buyer(mut order: CheckoutOrder) -> CheckoutOrder {
+    if order.status != CheckoutStatus::Paid {
+        for ticket in &mut order.order.tickets {
+            ticket.barcode.clear();
+        }
+    }
+    order
+}
+
+/// Storefront buyers are who they say in `buyer`; a customer id would let anyone claim another
+/// customer's loyalty.
+fn storefront_cart(cart: &Cart) -> Result<()> {
+    if cart.customer_id.is_some() {
+        return Err(Error::invalid(
+            "customer_id",
+            "the storefront identifies buyers by `buyer`, not by customer id",
+        ));
+    }
+    Ok(())
+}
+
+/// What is on sale for an event, with what the buyer's codes unlock. Public.
+#[utoipa::path(get, path = "/storefront/{shop}/events/{id}", tag = "storefront", security(()),
+    params(("shop" = String, Path, description = "the organization's slug"), ("id" = EventId, Path), CodesQuery),
+    responses((status = 200, body = SaleView), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn storefront_event(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    client: ShopClient,
+    ApiPath((shop, id)): ApiPath<(String, EventId)>,
+    ApiQuery(query): ApiQuery<CodesQuery>,
+) -> Result<Response> {
+    let codes = query.list();
+    if !codes.is_empty() {
+        client.spend_code_check(&checkout)?;
+    }
+    let org = shop_org(&state, &shop).await?;
+    let view = checkout
+        .sale_view(&org, &id, &codes, Channel::Online)
+        .await?;
+    Ok(with_cookie(&client, Json(view).into_response()))
+}
+
+/// What a code unlocks for this event. Rate-limited per address and session; a code that does
+/// nothing here gets `unknown`, whether or not it exists for another event or organization.
+#[utoipa::path(post, path = "/storefront/{shop}/events/{id}/code-check", tag = "storefront", security(()),
+    params(("shop" = String, Path), ("id" = EventId, Path)), request_body = CodeCheck,
+    responses((status = 200, body = CodeOutcome), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn storefront_code_check(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    client: ShopClient,
+    ApiPath((shop, id)): ApiPath<(String, EventId)>,
+    ApiJson(check): ApiJson<CodeCheck>,
+) -> Result<Response> {
+    client.spend_code_check(&checkout)?;
+    let org = shop_org(&state, &shop).await?;
+    let outcome = checkout.check_code(&org, &id, &check.code).await?;
+    Ok(with_cookie(&client, Json(outcome).into_response()))
+}
+
+/// Price a cart: a line per ticket, what each code did, the total, and any problems.
+#[utoipa::path(post, path = "/storefront/{shop}/quote", tag = "storefront", security(()),
+    params(("shop" = String, Path)), request_body = Cart,
+    responses((status = 200, body = Quote), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn storefront_quote(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    client: ShopClient,
+    ApiPath(shop): ApiPath<String>,
+    ApiJson(cart): ApiJson<Cart>,
+) -> Result<Response> {
+    storefront_cart(&cart)?;
+    if cart.codes.iter().any(|c| !c.trim().is_empty()) {
+        client.spend_code_check(&checkout)?;
+    }
+    let org = shop_org(&state, &shop).await?;
+    let quote = checkout.quote(&org, &cart, Channel::Online).await?;
+    Ok(with_cookie(&client, Json(quote).into_response()))
+}
+
+/// Place an order: seats, places and code uses are held until the payment step completes or the
+/// hold expires.
+#[utoipa::path(post, path = "/storefront/{shop}/orders", tag = "storefront", security(()),
+    params(("shop" = String, Path)), request_body = StorefrontOrder,
+    responses((status = 201, body = CheckoutOrder), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn storefront_order(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    client: ShopClient,
+    ApiPath(shop): ApiPath<String>,
+    ApiJson(order): ApiJson<StorefrontOrder>,
+) -> Result<Response> {
+    storefront_cart(&order.cart)?;
+    if order.cart.codes.iter().any(|c| !c.trim().is_empty()) {
+        client.spend_code_check(&checkout)?;
+    }
+    let org = shop_org(&state, &shop).await?;
+    let placed = checkout
+        .place(
+            &org,
+            PlaceOrder {
+                cart: order.cart,
+                channel: Channel::Online,
+                buyer: buyer(Some(order.buyer)),
+                paid_at_counter: false,
+            },
+        )
+        .await?;
+    Ok(with_cookie(&client, created(for_buyer(placed))))
+}
+
+/// A storefront order by its id (which only its buyer knows).
+#[utoipa::path(get, path = "/storefront/{shop}/orders/{id}", tag = "storefront", security(()),
+    params(("shop" = String, Path), ("id" = OrderId, Path)),
+    responses((status = 200, body = CheckoutOrder), (status = 404, body = ErrorBody)))]
+async fn storefront_get_order(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    ApiPath((shop, id)): ApiPath<(String, OrderId)>,
+) -> Result<Json<CheckoutOrder>> {
+    let org = shop_org(&state, &shop).await?;
+    let order = checkout.order(&org, &id).await?;
+    if order.channel != Channel::Online {
+        return Err(Error::NotFound("order"));
+    }
+    Ok(Json(for_buyer(order)))
+}
+
+/// The payment step: the provider takes the payment and the order becomes paid. With the TEST
+/// provider no money moves.
+#[utoipa::path(post, path = "/storefront/{shop}/orders/{id}/pay", tag = "storefront", security(()),
+    params(("shop" = String, Path), ("id" = OrderId, Path)), request_body = Payment,
+    responses((status = 200, body = CheckoutOrder), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn storefront_pay(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    ApiPath((shop, id)): ApiPath<(String, OrderId)>,
+    ApiJson(payment): ApiJson<Payment>,
+) -> Result<Json<CheckoutOrder>> {
+    let org = shop_org(&state, &shop).await?;
+    let order = checkout.order(&org, &id).await?;
+    if order.channel != Channel::Online {
+        return Err(Error::NotFound("order"));
+    }
+    Ok(Json(for_buyer(
+        checkout.pay(&org, &id, payment.token).await?,
+    )))
+}

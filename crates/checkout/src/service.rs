@@ -1,0 +1,1111 @@
+//! The one path for every sale: quote a cart, place an order (seats, places, code uses, order and
+//! tickets, `order.placed` — one transaction), take the payment, cancel, and expire unpaid holds.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::Duration;
+use fullhouse_core::{events as outbox, Db, Error, OrgId, Result};
+use fullhouse_ticketing::model::catalog::Event;
+use fullhouse_ticketing::model::orders::{Channel, NewOrder, NewTicket, OrderSource};
+use fullhouse_ticketing::service::orders::{
+    book_in_transaction, cancel_in_transaction, order_in_transaction, PlaceError,
+};
+use fullhouse_ticketing::service::sale_facts::{
+    customer_exists, event_stock_scoped, find_or_create_buyer, Buyer, EventStock, SeatScope,
+};
+use fullhouse_ticketing::service::{CatalogService, OrderService};
+use fullhouse_ticketing::{CustomerId, EventId, OrderId};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::api::CodeCheckLimiter;
+use crate::clock::{Clock, SystemClock};
+use crate::codes::{CodeContext, CodeGrant, CodeRules, NoCodeRules, UseTake};
+use crate::model::*;
+use crate::payment::{PaymentOutcome, PaymentProvider, PaymentRequest, TestPayments};
+use crate::store::{checkout_code_uses, checkout_event_cursors, checkout_orders};
+use fullhouse_core::tenancy::store::domain_events;
+
+/// How long an unpaid order holds its seats, places and code uses by default.
+pub const DEFAULT_HOLD_MINUTES: i64 = 15;
+/// How often an order is placed again after losing a seat race to a concurrent one.
+const ATTEMPTS: usize = 4;
+/// Holds expired per sweep round (the sweep runs again at once while it finds full rounds).
+const SWEEP_BATCH: u64 = 200;
+/// Domain event recorded when an online order's payment is taken (box-office sales are paid
+/// when placed: their `order.placed` has channel `box_office`).
+pub const ORDER_PAID: &str = "order.paid";
+/// The outbox event ticketing records when an order is cancelled.
+const ORDER_CANCELLED: &str = "order.cancelled";
+/// The cursor of [`Checkout::follow_cancellations`].
+const CANCELLATIONS_CONSUMER: &str = "checkout.cancellations";
+/// Events re-read behind the cursor each round (see `follow_cancellations`).
+const REREAD_WINDOW: i64 = 1_000;
+/// Events read per round.
+const FOLLOW_BATCH: u64 = 5_000;
+/// The provider id of sales paid at the box office counter (cash or a terminal outside Fullhouse).
+pub const COUNTER_PROVIDER: &str = "box_office";
+
+/// Checkout, with the code rules, payment provider and clock it was given.
+#[derive(Clone)]
+pub struct Checkout {
+    db: Db,
+    codes: Arc<dyn CodeRules>,
+    payments: Arc<dyn PaymentProvider>,
+    clock: Arc<dyn Clock>,
+    hold: Duration,
+    limiter: CodeCheckLimiter,
+}
+
+/// An order to place.
+#[derive(Debug, Clone)]
+pub struct PlaceOrder {
+    pub cart: Cart,
+    pub channel: Channel,
+    /// A storefront buyer, found or created as a customer in the order's transaction.
+    pub buyer: Option<Buyer>,
+    /// Paid at the counter: the order is paid at once, nothing is held.
+    pub paid_at_counter: bool,
+}
+
+/// What the storefront shows for an event: what is on sale to this buyer (with their codes).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SaleView {
+    #[schema(value_type = Object)]
+    pub event: Event,
+    pub ticket_types: Vec<OfferedType>,
+    pub seats: Vec<SeatOffer>,
+    pub ga_areas: Vec<GaOffer>,
+    pub codes: Vec<CodeOutcome>,
+    /// The payment provider is the test provider: no money moves.
+    pub test_payments: bool,
+    pub payment_label: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferedType {
+    pub id: fullhouse_ticketing::TicketTypeId,
+    pub name: String,
+    pub category: Option<String>,
+    pub price_minor: i64,
+    pub currency: String,
+    /// Places left of the type's own limit (`None`: no limit of its own).
+    pub left: Option<i64>,
+    /// General admission (a quantity) rather than seats.
+    pub general_admission: bool,
+    /// The code that made this hidden type visible.
+    pub unlocked_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatState {
+    Available,
+    Sold,
+    /// Held back for codes; a code the buyer typed unlocks it (`Unlocked`) or not.
+    Held,
+    Unlocked,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SeatOffer {
+    pub seat: SeatView,
+    pub state: SeatState,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GaOffer {
+    pub id: fullhouse_ticketing::GaAreaId,
+    pub name: String,
+    pub left: i64,
+}
+
+/// Why one placing attempt failed.
+enum Attempt {
+    Race,
+    Rejected(Error),
+}
+
+impl From<Error> for Attempt {
+    fn from(err: Error) -> Self {
+        Self::Rejected(err)
+    }
+}
+
+impl From<sea_orm::DbErr> for Attempt {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Rejected(err.into())
+    }
+}
+
+/// What to price: a cart, its cleaned codes, the buyer, the channel and which seats to read.
+struct PricingFor<'a> {
+    cart: &'a Cart,
+    codes: &'a [String],
+    customer: Option<CustomerId>,
+    channel: Channel,
+    scope: SeatScope,
+}
+
+/// Everything a cart was priced with.
+struct Pricing {
+    stock: EventStock,
+    typed: Vec<TypedCode>,
+    automatic: Vec<CodeGrant>,
+    held: Vec<String>,
+    context: CodeContext,
+}
+
+impl Pricing {
+    fn input<'a>(&'a self, cart: &'a Cart, channel: Channel) -> PricingInput<'a> {
+        PricingInput {
+            stock: &self.stock,
+            cart,
+            codes: &self.typed,
+            automatic: &self.automatic,
+            held_seats: &self.held,
+            channel,
+            now: self.context.now,
+        }
+    }
+}
+
+impl Checkout {
+    /// Checkout with no campaigns (every code unknown), the test payment provider, the system
+    /// clock and a 15-minute hold.
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            codes: Arc::new(NoCodeRules),
+            payments: Arc::new(TestPayments),
+            clock: Arc::new(SystemClock),
+            hold: Duration::minutes(DEFAULT_HOLD_MINUTES),
+            limiter: CodeCheckLimiter::default(),
+        }
+    }
+
+    /// Budgets for code checks at the storefront (per client address, per session, per minute).
+    pub fn with_code_check_limits(mut self, per_ip: u32, per_session: u32) -> Self {
+        self.limiter = CodeCheckLimiter::new(per_ip, per_session);
+        self
+    }
+
+    pub fn limiter(&self) -> &CodeCheckLimiter {
+        &self.limiter
+    }
+
+    /// Installs the code rules (campaigns) every sale consults.
+    pub fn with_code_rules(mut self, codes: Arc<dyn CodeRules>) -> Self {
+        self.codes = codes;
+        self
+    }
+
+    pub fn with_payments(mut self, payments: Arc<dyn PaymentProvider>) -> Self {
+        self.payments = payments;
+        self
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long an unpaid order holds everything it took.
+    pub fn with_hold(mut self, hold: Duration) -> Self {
+        self.hold = hold;
+        self
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn payments(&self) -> &dyn PaymentProvider {
+        self.payments.as_ref()
+    }
+
+    /// Prices a cart without taking anything. Problems are listed in the quote, not raised.
+    pub async fn quote(&self, org: &OrgId, cart: &Cart, channel: Channel) -> Result<Quote> {
+        let codes = clean_codes(&cart.codes).map_err(|f| Error::invalid_fields(vec![f]))?;
+        let txn = self.db.reader().begin().await?;
+        if let Some(customer) = &cart.customer_id {
+            if !customer_exists(&txn, org, customer).await? {
+                return Err(Error::invalid(
+                    "customer_id",
+                    format!("no customer {customer} in this organization"),
+                ));
+            }
+        }
+        let pricing = self
+            .pricing(
+                &txn,
+                org,
+                PricingFor {
+                    cart,
+                    codes: &codes,
+                    customer: cart.customer_id.clone(),
+                    channel,
+                    scope: SeatScope::All,
+                },
+            )
+            .await?;
+        txn.rollback().await?;
+        let input = pricing.input(cart, channel);
+        let priced = price(&input);
+        Ok(quote(&input, &priced))
+    }
+
+    /// What one code unlocks for an event (the storefront's code field).
+    pub async fn check_code(
+        &self,
+        org: &OrgId,
+        event: &EventId,
+        code: &str,
+    ) -> Result<CodeOutcome> {
+        let cart = Cart {
+            event_id: event.clone(),
+            items: Vec::new(),
+            codes: vec![code.to_string()],
+            customer_id: None,
+        };
+        let view = self
+            .sale_view(org, event, &cart.codes, Channel::Online)
+            .await?;
+        Ok(view.codes.into_iter().next().unwrap_or(CodeOutcome {
+            code: code.trim().to_string(),
+            status: CodeStatus::Unknown,
+            message: UNKNOWN_CODE_MESSAGE.to_string(),
+            grant: None,
+            uses: 0,
+        }))
+    }
+
+    /// What is on sale for an event to a buyer holding `codes`.
+    pub async fn sale_view(
+        &self,
+        org: &OrgId,
+        event: &EventId,
+        codes: &[String],
+        channel: Channel,
+    ) -> Result<SaleView> {
+        let codes = clean_codes(codes).map_err(|f| Error::invalid_fields(vec![f]))?;
+        let event_row = CatalogService::new(self.db.clone())
+            .event(org, event)
+            .await?;
+        let cart = Cart {
+            event_id: event.clone(),
+            items: Vec::new(),
+            codes: codes.clone(),
+            customer_id: None,
+        };
+        let txn = self.db.reader().begin().await?;
+        let pricing = self
+            .pricing(
+                &txn,
+                org,
+                PricingFor {
+                    cart: &cart,
+                    codes: &codes,
+                    customer: None,
+                    channel,
+                    scope: SeatScope::All,
+                },
+            )
+            .await?;
+        txn.rollback().await?;
+        let input = pricing.input(&cart, channel);
+        let priced = price(&input);
+        let outcomes = code_outcomes(&input, &priced);
+        Ok(sale_view_of(
+            event_row,
+            &pricing,
+            outcomes,
+            channel,
+            self.payments.as_ref(),
+        ))
+    }
+
+    async fn pricing(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        sale: PricingFor<'_>,
+    ) -> Result<Pricing> {
+        let PricingFor {
+            cart,
+            codes,
+            customer,
+            channel,
+            scope,
+        } = sale;
+        let stock = event_stock_scoped(txn, org, &cart.event_id, &scope).await?;
+        let context = CodeContext {
+            event_id: stock.event_id.clone(),
+            production_id: stock.production_id.clone(),
+            customer_id: customer,
+            channel,
+            now: self.clock.now(),
+        };
+        let mut typed = Vec::new();
+        for code in codes {
+            let grant = self.codes.lookup(txn, org, &context, code).await?;
+            typed.push(TypedCode {
+                code: code.clone(),
+                grant,
+            });
+        }
+        let automatic = if context.customer_id.is_some() {
+            self.codes.automatic(txn, org, &context).await?
+        } else {
+            Vec::new()
+        };
+        let held = self
+            .codes
+            .held_seats(txn, org, &stock.event_id, &stock.production_id)
+            .await?;
+        Ok(Pricing {
+            stock,
+            typed,
+            automatic,
+            held,
+            context,
+        })
+    }
+
+    /// Places an order: everything it takes, in one transaction. Online orders wait for payment
+    /// until the hold expires; box-office orders paid at the counter are paid at once.
+    pub async fn place(&self, org: &OrgId, request: PlaceOrder) -> Result<CheckoutOrder> {
+        let codes = clean_codes(&request.cart.codes).map_err(|f| Error::invalid_fields(vec![f]))?;
+        let mut attempt = 1;
+        loop {
+            match self.try_place(org, &request, &codes).await {
+                Ok(order) => return Ok(order),
+                Err(Attempt::Rejected(err)) => return Err(err),
+                Err(Attempt::Race) if attempt < ATTEMPTS => {
+                    tracing::debug!(attempt, "checkout lost a seat race; placing again");
+                    attempt += 1;
+                }
+                Err(Attempt::Race) => {
+                    return Err(Error::conflict(
+                        "items",
+                        "concurrent orders took seats of this one; try again",
+                    ))
+                }
+            }
+        }
+    }
+
+    async fn try_place(
+        &self,
+        org: &OrgId,
+        request: &PlaceOrder,
+        codes: &[String],
+    ) -> Result<CheckoutOrder, Attempt> {
+        let cart = &request.cart;
+        let txn = self.db.begin_write().await?;
+        let customer = match (&cart.customer_id, &request.buyer) {
+            (Some(id), _) => {
+                if !customer_exists(&txn, org, id).await? {
+                    return Err(Attempt::Rejected(Error::invalid(
+                        "customer_id",
+                        format!("no customer {id} in this organization"),
+                    )));
+                }
+                Some(id.clone())
+            }
+            (None, Some(buyer)) => Some(find_or_create_buyer(&txn, org, buyer).await?),
+            (None, None) => None,
+        };
+        let pricing = self
+            .pricing(
+                &txn,
+                org,
+                PricingFor {
+                    cart,
+                    codes,
+                    customer: customer.clone(),
+                    channel: request.channel,
+                    scope: cart_seats(cart),
+                },
+            )
+            .await?;
+        if pricing.stock.status != "scheduled" {
+            return Err(Attempt::Rejected(Error::invalid(
+                "event_id",
+                format!("the event is {}, not on sale", pricing.stock.status),
+            )));
+        }
+        let input = pricing.input(cart, request.channel);
+        let priced = price(&input);
+        if !priced.problems.is_empty() {
+            return Err(Attempt::Rejected(Error::invalid_fields(priced.problems)));
+        }
+        if let Some(first) = priced.conflicts.first() {
+            return Err(Attempt::Rejected(Error::conflict(
+                first.field.clone(),
+                first.reason.clone(),
+            )));
+        }
+        let new_order = NewOrder {
+            customer_id: customer.clone(),
+            channel: request.channel,
+            external_id: None,
+            created_at: None,
+            tickets: priced.tickets.iter().map(new_ticket).collect(),
+        };
+        let order_id =
+            match book_in_transaction(&txn, org, &new_order, OrderSource::Fullhouse).await {
+                Ok(id) => id,
+                Err(PlaceError::LostRace(err)) => {
+                    tracing::debug!(error = %err, "seat race");
+                    txn.rollback().await?;
+                    return Err(Attempt::Race);
+                }
+                Err(PlaceError::Rejected(err)) => return Err(Attempt::Rejected(err)),
+            };
+        // From here to the commit, this transaction holds the ticket types' and areas' counter
+        // rows, which every order for them updates: only the few writes that must commit with
+        // the order happen in between, the code counters last. The order is read back after.
+        let now = self.clock.now();
+        let row = self.checkout_row(org, request, &pricing, &priced, &order_id, now);
+        checkout_orders::Entity::insert(checkout_orders::ActiveModel::from(row.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+        let mut takes = Vec::new();
+        for (g, uses) in priced.uses_per_grant() {
+            let Some(usable) = priced.grants.get(g) else {
+                continue;
+            };
+            let take = UseTake {
+                key: usable.grant.key.clone(),
+                code: usable.grant.code.clone(),
+                order_id: order_id.clone(),
+                event_id: pricing.stock.event_id.clone(),
+                production_id: pricing.stock.production_id.clone(),
+                customer_id: customer.clone(),
+                uses,
+            };
+            record_use(&txn, org, &take, &usable.grant.label, now).await?;
+            takes.push((usable, take));
+        }
+        for (usable, take) in &takes {
+            // Uses are taken by the rules' ONE conditional update, inside this transaction: if
+            // the quantity would be exceeded, nothing of this order is kept.
+            if !self.codes.take_uses(&txn, org, take).await? {
+                let field = usable
+                    .typed
+                    .map_or("customer_id".to_string(), |i| format!("codes[{i}]"));
+                let code = usable
+                    .grant
+                    .code
+                    .clone()
+                    .unwrap_or(usable.grant.label.clone());
+                return Err(Attempt::Rejected(Error::conflict(
+                    field,
+                    format!("code {code} has no uses left for this order"),
+                )));
+            }
+        }
+        txn.commit().await?;
+        let used_codes = takes.iter().filter_map(|(_, t)| t.code.clone()).collect();
+        let order = OrderService::new(self.db.clone())
+            .order(org, &order_id)
+            .await?;
+        Ok(checkout_order(row, used_codes, order))
+    }
+
+    /// Checkout's row of a new order: paid at once at the counter, else held until the hold
+    /// runs out.
+    fn checkout_row(
+        &self,
+        org: &OrgId,
+        request: &PlaceOrder,
+        pricing: &Pricing,
+        priced: &Priced,
+        order_id: &OrderId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> checkout_orders::Model {
+        let (status, expires_at, provider, paid_at) = if request.paid_at_counter {
+            (CheckoutStatus::Paid, None, COUNTER_PROVIDER, Some(now))
+        } else {
+            (
+                CheckoutStatus::AwaitingPayment,
+                Some(now + self.hold),
+                self.payments.id(),
+                None,
+            )
+        };
+        checkout_orders::Model {
+            organization_id: org.to_string(),
+            id: order_id.to_string(),
+            event_id: pricing.stock.event_id.to_string(),
+            channel: request.channel.as_str().to_string(),
+            status: status.as_str().to_string(),
+            total_minor: priced.total_minor(),
+            currency: priced
+                .tickets
+                .first()
+                .map(|t| t.ticket_type.currency.clone())
+                .unwrap_or_default(),
+            expires_at,
+            payment_provider: provider.to_string(),
+            payment_reference: None,
+            test_payment: !request.paid_at_counter && self.payments.is_test(),
+            created_at: now,
+            updated_at: now,
+            paid_at,
+        }
+    }
+
+    /// Takes the payment of an order awaiting it. Paying a paid order changes nothing; an order
+    /// whose hold expired cannot be paid (409).
+    pub async fn pay(
+        &self,
+        org: &OrgId,
+        id: &OrderId,
+        token: Option<String>,
+    ) -> Result<CheckoutOrder> {
+        let row = self.find(self.db.reader(), org, id).await?;
+        match CheckoutStatus::from_db(&row.status) {
+            CheckoutStatus::Paid => return self.order(org, id).await,
+            CheckoutStatus::Expired | CheckoutStatus::Cancelled => {
+                return Err(Error::conflict(
+                    "status",
+                    format!(
+                        "this order is {}; its seats were given back — start again",
+                        row.status
+                    ),
+                ))
+            }
+            CheckoutStatus::AwaitingPayment => {}
+        }
+        let now = self.clock.now();
+        if row.expires_at.is_some_and(|at| at <= now) {
+            return Err(Error::conflict(
+                "status",
+                "the hold on this order expired; its seats are being given back — start again",
+            ));
+        }
+        let request = PaymentRequest {
+            org: org.clone(),
+            order_id: id.clone(),
+            amount_minor: row.total_minor,
+            currency: row.currency.clone(),
+            token,
+        };
+        let reference = match self.payments.charge(&request).await? {
+            PaymentOutcome::Declined { reason } => {
+                return Err(Error::invalid("payment", reason));
+            }
+            PaymentOutcome::Paid { reference } => reference,
+        };
+        // Conditional on the hold, judged after the provider answered: a hold that ran out in
+        // the meantime (swept or not) wins, and the payment is refunded.
+        let now = self.clock.now();
+        let txn = self.db.begin_write().await?;
+        let changed = checkout_orders::Entity::update_many()
+            .col_expr(
+                checkout_orders::Column::Status,
+                Expr::value(CheckoutStatus::Paid.as_str()),
+            )
+            .col_expr(checkout_orders::Column::PaidAt, Expr::value(now))
+            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                checkout_orders::Column::PaymentReference,
+                Expr::value(reference.clone()),
+            )
+            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_orders::Column::Id.eq(id.as_str()))
+            .filter(checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
+            .filter(checkout_orders::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if changed == 1 {
+            // Modules that count money (referral revenue, reports) react to the payment, not
+            // to the hold.
+            outbox::record(
+                &txn,
+                org,
+                ORDER_PAID,
+                id.as_str(),
+                json!({
+                    "order_id": id,
+                    "event_id": row.event_id,
+                    "total_minor": row.total_minor,
+                    "currency": row.currency,
+                    "channel": row.channel,
+                    "paid_at": now,
+                }),
+            )
+            .await?;
+            txn.commit().await?;
+        } else {
+            txn.rollback().await?;
+        }
+        if changed == 0 {
+            let now_row = self.find(self.db.reader(), org, id).await?;
+            if CheckoutStatus::from_db(&now_row.status) != CheckoutStatus::Paid {
+                self.payments.refund(&request, &reference).await?;
+                return Err(Error::conflict(
+                    "status",
+                    "the hold on this order expired before the payment arrived; the payment was refunded",
+                ));
+            }
+        }
+        self.order(org, id).await
+    }
+
+    /// Cancels an order sold through checkout (refunding it when paid): its seats, places and
+    /// code uses are given back and `order.cancelled` is recorded, in one transaction.
+    /// Cancelling again changes nothing.
+    pub async fn cancel(&self, org: &OrgId, id: &OrderId) -> Result<CheckoutOrder> {
+        let txn = self.db.begin_write().await?;
+        let row = self.find(&txn, org, id).await?;
+        let was = CheckoutStatus::from_db(&row.status);
+        let changed = self
+            .release(
+                &txn,
+                org,
+                id,
+                CheckoutStatus::Cancelled,
+                &[CheckoutStatus::AwaitingPayment, CheckoutStatus::Paid],
+            )
+            .await?;
+        if !changed {
+            txn.rollback().await?;
+            return self.order(org, id).await;
+        }
+        txn.commit().await?;
+        if was == CheckoutStatus::Paid && row.payment_provider == self.payments.id() {
+            if let Some(reference) = &row.payment_reference {
+                let request = PaymentRequest {
+                    org: org.clone(),
+                    order_id: id.clone(),
+                    amount_minor: row.total_minor,
+                    currency: row.currency.clone(),
+                    token: None,
+                };
+                self.payments.refund(&request, reference).await?;
+            }
+        }
+        self.order(org, id).await
+    }
+
+    /// Moves an order from one of `from` to `to` with a conditional update and, when this call
+    /// moved it, gives back its tickets' places and its code uses.
+    async fn release(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        id: &OrderId,
+        to: CheckoutStatus,
+        from: &[CheckoutStatus],
+    ) -> Result<bool> {
+        let now = self.clock.now();
+        let mut update = checkout_orders::Entity::update_many()
+            .col_expr(checkout_orders::Column::Status, Expr::value(to.as_str()))
+            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
+            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_orders::Column::Id.eq(id.as_str()))
+            .filter(checkout_orders::Column::Status.is_in(from.iter().map(|s| s.as_str())));
+        if to == CheckoutStatus::Expired {
+            update = update.filter(checkout_orders::Column::ExpiresAt.lte(now));
+        }
+        if update.exec(txn).await?.rows_affected == 0 {
+            return Ok(false);
+        }
+        cancel_in_transaction(txn, org, id).await?;
+        let uses = checkout_code_uses::Entity::find()
+            .filter(checkout_code_uses::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_code_uses::Column::OrderId.eq(id.as_str()))
+            .order_by_asc(checkout_code_uses::Column::GrantKey)
+            .all(txn)
+            .await?;
+        for used in uses {
+            let take = UseTake {
+                key: used.grant_key,
+                code: used.code,
+                order_id: id.clone(),
+                event_id: EventId::from_db(used.event_id),
+                production_id: fullhouse_ticketing::ProductionId::from_db(used.production_id),
+                customer_id: used.customer_id.map(CustomerId::from_db),
+                uses: used.uses,
+            };
+            self.codes.give_back_uses(txn, org, &take).await?;
+        }
+        Ok(true)
+    }
+
+    /// Expires every unpaid hold whose time is up (by checkout's clock), across organizations;
+    /// returns how many. Each in its own transaction; a concurrent payment or sweep wins cleanly.
+    pub async fn expire_due_holds(&self) -> Result<usize> {
+        let mut expired = 0;
+        loop {
+            let now = self.clock.now();
+            let due = checkout_orders::Entity::find()
+                .filter(
+                    checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()),
+                )
+                .filter(checkout_orders::Column::ExpiresAt.lte(now))
+                .order_by_asc(checkout_orders::Column::ExpiresAt)
+                .limit(SWEEP_BATCH)
+                .all(self.db.reader())
+                .await?;
+            let full_round = due.len() as u64 == SWEEP_BATCH;
+            let mut this_round = 0;
+            for row in due {
+                let org = OrgId::from_db(row.organization_id);
+                let id = OrderId::from_db(row.id);
+                let txn = self.db.begin_write().await?;
+                if self
+                    .release(
+                        &txn,
+                        &org,
+                        &id,
+                        CheckoutStatus::Expired,
+                        &[CheckoutStatus::AwaitingPayment],
+                    )
+                    .await?
+                {
+                    txn.commit().await?;
+                    this_round += 1;
+                } else {
+                    txn.rollback().await?;
+                }
+            }
+            expired += this_round;
+            if !full_round || this_round == 0 {
+                return Ok(expired);
+            }
+        }
+    }
+
+    /// Gives back the code uses of checkout orders that were cancelled some other way (an
+    /// organizer cancelling through ticketing's `/orders/{id}/cancel`), by reading
+    /// `order.cancelled` from the domain-event outbox; returns how many orders it released.
+    ///
+    /// Each round re-reads a window behind its cursor: on PostgreSQL an event with a lower `seq`
+    /// can commit after a higher one was read. Releasing is conditional on the order's status,
+    /// so reading an event twice changes nothing.
+    pub async fn follow_cancellations(&self) -> Result<usize> {
+        let reader = self.db.reader();
+        let cursor = checkout_event_cursors::Entity::find_by_id(CANCELLATIONS_CONSUMER)
+            .one(reader)
+            .await?
+            .map_or(0, |c| c.last_seq);
+        let events = domain_events::Entity::find()
+            .filter(domain_events::Column::Seq.gt(cursor.saturating_sub(REREAD_WINDOW)))
+            .filter(domain_events::Column::Kind.eq(ORDER_CANCELLED))
+            .order_by_asc(domain_events::Column::Seq)
+            .limit(FOLLOW_BATCH)
+            .all(reader)
+            .await?;
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return Ok(0);
+        };
+        let open = [
+            CheckoutStatus::AwaitingPayment.as_str(),
+            CheckoutStatus::Paid.as_str(),
+        ];
+        let mut released = 0;
+        for chunk in events.chunks(100) {
+            let mut still_open = Condition::any();
+            for event in chunk {
+                still_open = still_open.add(
+                    Condition::all()
+                        .add(
+                            checkout_orders::Column::OrganizationId
+                                .eq(event.organization_id.as_str()),
+                        )
+                        .add(checkout_orders::Column::Id.eq(event.subject_id.as_str())),
+                );
+            }
+            let rows = checkout_orders::Entity::find()
+                .filter(still_open)
+                .filter(checkout_orders::Column::Status.is_in(open))
+                .all(reader)
+                .await?;
+            for row in rows {
+                let org = OrgId::from_db(row.organization_id);
+                let id = OrderId::from_db(row.id);
+                let txn = self.db.begin_write().await?;
+                if self
+                    .release(
+                        &txn,
+                        &org,
+                        &id,
+                        CheckoutStatus::Cancelled,
+                        &[CheckoutStatus::AwaitingPayment, CheckoutStatus::Paid],
+                    )
+                    .await?
+                {
+                    txn.commit().await?;
+                    released += 1;
+                } else {
+                    txn.rollback().await?;
+                }
+            }
+        }
+        if last > cursor {
+            let row = checkout_event_cursors::ActiveModel {
+                consumer: Set(CANCELLATIONS_CONSUMER.to_string()),
+                last_seq: Set(last),
+            };
+            checkout_event_cursors::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(checkout_event_cursors::Column::Consumer)
+                        .update_column(checkout_event_cursors::Column::LastSeq)
+                        .to_owned(),
+                )
+                .exec_without_returning(self.db.writer())
+                .await?;
+        }
+        Ok(released)
+    }
+
+    /// Runs [`Self::expire_due_holds`] every `every` until `stop` is cancelled.
+    pub async fn run_expiry(
+        self,
+        every: std::time::Duration,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+            match self.expire_due_holds().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "expired unpaid checkout holds"),
+                Err(err) => tracing::warn!(error = ?err, "expiring checkout holds failed"),
+            }
+            match self.follow_cancellations().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "released orders cancelled outside checkout"),
+                Err(err) => tracing::warn!(error = ?err, "following cancellations failed"),
+            }
+        }
+    }
+
+    /// An order sold through checkout, with its tickets.
+    pub async fn order(&self, org: &OrgId, id: &OrderId) -> Result<CheckoutOrder> {
+        let conn = self.db.reader();
+        let row = self.find(conn, org, id).await?;
+        let codes = codes_of(conn, org, id).await?;
+        let order = OrderService::new(self.db.clone()).order(org, id).await?;
+        Ok(checkout_order(row, codes, order))
+    }
+
+    async fn find(
+        &self,
+        conn: &impl ConnectionTrait,
+        org: &OrgId,
+        id: &OrderId,
+    ) -> Result<checkout_orders::Model> {
+        checkout_orders::Entity::find_by_id((org.to_string(), id.to_string()))
+            .one(conn)
+            .await?
+            .ok_or(Error::NotFound("order"))
+    }
+
+    /// Reads one order inside a caller's transaction (for modules that extend a sale).
+    pub async fn order_in(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        id: &OrderId,
+    ) -> Result<CheckoutOrder> {
+        let row = self.find(txn, org, id).await?;
+        let codes = codes_of(txn, org, id).await?;
+        let order = order_in_transaction(txn, org, id).await?;
+        Ok(checkout_order(row, codes, order))
+    }
+}
+
+/// The seats a cart names, by id and by label.
+fn cart_seats(cart: &Cart) -> SeatScope {
+    let choices = || cart.items.iter().flat_map(|i| i.seats.iter());
+    SeatScope::Only {
+        ids: choices().filter_map(|c| c.seat_id.clone()).collect(),
+        labels: choices()
+            .filter_map(|c| c.seat.as_ref().map(|n| n.seat_label.trim().to_string()))
+            .collect(),
+    }
+}
+
+async fn codes_of(conn: &impl ConnectionTrait, org: &OrgId, id: &OrderId) -> Result<Vec<String>> {
+    Ok(checkout_code_uses::Entity::find()
+        .filter(checkout_code_uses::Column::OrganizationId.eq(org.as_str()))
+        .filter(checkout_code_uses::Column::OrderId.eq(id.as_str()))
+        .order_by_asc(checkout_code_uses::Column::GrantKey)
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|u| u.code)
+        .collect())
+}
+
+async fn record_use(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    take: &UseTake,
+    label: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    checkout_code_uses::Entity::insert(checkout_code_uses::ActiveModel {
+        organization_id: Set(org.to_string()),
+        order_id: Set(take.order_id.to_string()),
+        grant_key: Set(take.key.clone()),
+        code: Set(take.code.clone()),
+        label: Set(label.to_string()),
+        event_id: Set(take.event_id.to_string()),
+        production_id: Set(take.production_id.to_string()),
+        customer_id: Set(take.customer_id.as_ref().map(|c| c.to_string())),
+        uses: Set(take.uses),
+        created_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+fn new_ticket(ticket: &PricedTicket) -> NewTicket {
+    let mut new = NewTicket::of_type(ticket.ticket_type.id.clone());
+    new.event_id = None;
+    new.seat_id = ticket.seat.as_ref().map(|s| s.id.clone());
+    if ticket.ticket_type.ga_area_id.is_none() {
+        new.ga_name = ticket.ga_name.clone();
+    }
+    new.price_minor = Some(ticket.price_minor);
+    new
+}
+
+fn checkout_order(
+    row: checkout_orders::Model,
+    codes: Vec<String>,
+    order: fullhouse_ticketing::model::orders::Order,
+) -> CheckoutOrder {
+    CheckoutOrder {
+        id: OrderId::from_db(row.id),
+        event_id: EventId::from_db(row.event_id),
+        channel: Channel::from_db(&row.channel),
+        status: CheckoutStatus::from_db(&row.status),
+        total_minor: row.total_minor,
+        currency: row.currency,
+        expires_at: row.expires_at,
+        payment_provider: row.payment_provider,
+        payment_reference: row.payment_reference,
+        test_payment: row.test_payment,
+        codes,
+        created_at: row.created_at,
+        paid_at: row.paid_at,
+        order,
+    }
+}
+
+fn sale_view_of(
+    event: Event,
+    pricing: &Pricing,
+    codes: Vec<CodeOutcome>,
+    channel: Channel,
+    payments: &dyn PaymentProvider,
+) -> SaleView {
+    let grants: Vec<(&String, &CodeGrant)> = pricing
+        .typed
+        .iter()
+        .filter_map(|t| t.grant.as_ref().map(|g| (&t.code, g)))
+        .filter(|(_, g)| g.remaining.is_none_or(|r| r > 0))
+        .collect();
+    let online = channel == Channel::Online;
+    let ticket_types = pricing
+        .stock
+        .ticket_types
+        .iter()
+        .filter_map(|t| {
+            let unlocked_by = grants
+                .iter()
+                .find(|(_, g)| {
+                    g.unlocks_ticket_types.contains(&t.id)
+                        || t.category.as_deref().is_some_and(|c| {
+                            g.unlocks_categories
+                                .iter()
+                                .any(|u| u.trim().eq_ignore_ascii_case(c.trim()))
+                        })
+                })
+                .map(|(code, _)| (*code).clone());
+            if online && is_locked(t) && unlocked_by.is_none() {
+                return None;
+            }
+            Some(OfferedType {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                category: t.category.clone(),
+                price_minor: t.price_minor,
+                currency: t.currency.clone(),
+                left: t.left(),
+                general_admission: t.ga_area_id.is_some(),
+                unlocked_by: if is_locked(t) { unlocked_by } else { None },
+            })
+        })
+        .collect();
+    let unlocked_seats: HashSet<_> = codes
+        .iter()
+        .filter(|c| matches!(c.status, CodeStatus::Applied | CodeStatus::Valid))
+        .filter_map(|c| c.grant.as_ref())
+        .flat_map(|g| g.unlocks_seats.iter().cloned())
+        .collect();
+    let seats = pricing
+        .stock
+        .seats
+        .iter()
+        .map(|s| {
+            let state = if s.sold {
+                SeatState::Sold
+            } else if unlocked_seats.contains(&s.id) {
+                SeatState::Unlocked
+            } else if online && is_held(s, &pricing.held) {
+                SeatState::Held
+            } else {
+                SeatState::Available
+            };
+            SeatOffer {
+                seat: SeatView {
+                    id: s.id.clone(),
+                    section_name: s.section_name.clone(),
+                    group_name: s.group_name.clone(),
+                    row_name: s.row_name.clone(),
+                    seat_label: s.seat_label.clone(),
+                    category: s.category.clone(),
+                },
+                state,
+            }
+        })
+        .collect();
+    let ga_areas = pricing
+        .stock
+        .ga_areas
+        .iter()
+        .map(|a| GaOffer {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            left: (a.capacity - a.sold).max(0),
+        })
+        .collect();
+    SaleView {
+        event,
+        ticket_types,
+        seats,
+        ga_areas,
+        codes,
+        test_payments: payments.is_test(),
+        payment_label: payments.label().to_string(),
+    }
+}

@@ -1,0 +1,169 @@
+//! Checkout's tables: the payment state of each order it sold, and the code uses each order
+//! took (so that cancelling or expiring gives back exactly those). Ticketing keeps the order and
+//! its tickets; these rows are keyed by the same order id.
+
+use fullhouse_core::schema::*;
+use sea_orm_migration::prelude::*;
+
+pub mod checkout_orders {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checkout_orders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub organization_id: String,
+        /// Ticketing's order id.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub event_id: String,
+        pub channel: String,
+        pub status: String,
+        pub total_minor: i64,
+        pub currency: String,
+        pub expires_at: Option<DateTimeUtc>,
+        pub payment_provider: String,
+        pub payment_reference: Option<String>,
+        pub test_payment: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub paid_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod checkout_code_uses {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checkout_code_uses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub organization_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub order_id: String,
+        /// The grant's key (opaque: the code rules' counter).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub grant_key: String,
+        pub code: Option<String>,
+        pub label: String,
+        pub event_id: String,
+        pub production_id: String,
+        pub customer_id: Option<String>,
+        pub uses: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod checkout_event_cursors {
+    use sea_orm::entity::prelude::*;
+
+    /// How far checkout has read the domain-event outbox, per consumer (not a tenant table: one
+    /// row per consumer for every organization).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "checkout_event_cursors")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub consumer: String,
+        pub last_seq: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub struct M0001Checkout;
+
+impl MigrationName for M0001Checkout {
+    fn name(&self) -> &str {
+        "checkout_0001_orders_and_code_uses"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Checkout {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let orders = tenant_table("checkout_orders")
+            .col(id_ref("event_id"))
+            .col(text("channel"))
+            .col(text("status"))
+            .col(int("total_minor"))
+            .col(text("currency"))
+            .col(timestamp_null("expires_at"))
+            .col(text("payment_provider"))
+            .col(text_null("payment_reference"))
+            .col(boolean("test_payment", false))
+            .col(timestamp("created_at"))
+            .col(timestamp("updated_at"))
+            .col(timestamp_null("paid_at"))
+            .to_owned();
+        let mut uses = Table::create();
+        uses.table(name("checkout_code_uses"))
+            .col(
+                ColumnDef::new(name("organization_id"))
+                    .string_len(40)
+                    .not_null(),
+            )
+            .col(id_ref("order_id"))
+            .col(ColumnDef::new(name("grant_key")).string_len(200).not_null())
+            .col(text_null("code"))
+            .col(text("label"))
+            .col(id_ref("event_id"))
+            .col(id_ref("production_id"))
+            .col(id_ref_null("customer_id"))
+            .col(int("uses"))
+            .col(timestamp("created_at"))
+            .primary_key(
+                Index::create()
+                    .col(name("organization_id"))
+                    .col(name("order_id"))
+                    .col(name("grant_key")),
+            );
+        create_all(
+            manager,
+            vec![orders, uses.to_owned()],
+            vec![
+                // The expiry sweep looks across organizations for holds that ran out.
+                index("checkout_orders", &["status", "expires_at"]),
+                index("checkout_orders", &["organization_id", "event_id"]),
+            ],
+        )
+        .await
+    }
+}
+
+pub struct M0002EventCursors;
+
+impl MigrationName for M0002EventCursors {
+    fn name(&self) -> &str {
+        "checkout_0002_event_cursors"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002EventCursors {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let mut cursors = Table::create();
+        cursors
+            .table(name("checkout_event_cursors"))
+            .col(
+                ColumnDef::new(name("consumer"))
+                    .string_len(80)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(int("last_seq"));
+        create_all(manager, vec![cursors.to_owned()], Vec::new()).await
+    }
+}
