@@ -18,9 +18,9 @@ use crate::model::{code_key, AudienceSource, MemberId, NewAudience};
 use crate::service::AudienceService;
 use crate::store::{self, MemberRow};
 
-type BenchResult<T> = Result<T, String>;
+pub type BenchResult<T> = Result<T, String>;
 
-fn fail(e: impl std::fmt::Debug) -> String {
+pub fn fail(e: impl std::fmt::Debug) -> String {
     format!("{e:?}")
 }
 
@@ -37,23 +37,61 @@ pub async fn run(codes: usize, dir: &Path, postgres_admin_url: Option<&str>) -> 
     let sqlite_url = format!("sqlite://{}", dir.join("bench.db").display());
     one_backend(&sqlite_url, &file, codes).await?;
     if let Some(admin) = postgres_admin_url {
-        let name = format!("fullhouse_bench_{}", std::process::id());
-        let admin_db = sea_orm::Database::connect(admin).await.map_err(fail)?;
-        admin_db
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .map_err(fail)?;
-        let url = match admin.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => return Err("the PostgreSQL URL needs a database part".into()),
-        };
-        let outcome = one_backend(&url, &file, codes).await;
-        let _ = admin_db
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
+        let database = ScratchPostgres::create(admin, "import").await?;
+        let outcome = one_backend(&database.url, &file, codes).await;
+        database.drop().await;
         outcome?;
     }
     Ok(())
+}
+
+/// A PostgreSQL database made for one benchmark run and dropped after it.
+pub struct ScratchPostgres {
+    admin: sea_orm::DatabaseConnection,
+    name: String,
+    pub url: String,
+}
+
+impl ScratchPostgres {
+    pub async fn create(admin_url: &str, purpose: &str) -> BenchResult<ScratchPostgres> {
+        let name = format!("fullhouse_bench_{purpose}_{}", std::process::id());
+        let admin = sea_orm::Database::connect(admin_url).await.map_err(fail)?;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .map_err(fail)?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .map_err(fail)?;
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => return Err("the PostgreSQL URL needs a database part".into()),
+        };
+        Ok(ScratchPostgres { admin, name, url })
+    }
+
+    pub async fn drop(self) {
+        let _ = self
+            .admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .await;
+    }
+}
+
+/// An organization for a benchmark.
+pub async fn bench_org(db: &Db, slug: &str) -> BenchResult<OrgId> {
+    Ok(TenancyService::new(db.clone())
+        .create_organization(NewOrganization {
+            name: "Bench".into(),
+            slug: format!("{slug}-{}", std::process::id()),
+            default_language: "en".into(),
+            timezone: "Europe/Copenhagen".into(),
+            currency: "DKK".into(),
+        })
+        .await
+        .map_err(fail)?
+        .id)
 }
 
 fn write_codes(path: &Path, codes: usize) -> std::io::Result<()> {
@@ -68,16 +106,7 @@ fn write_codes(path: &Path, codes: usize) -> std::io::Result<()> {
 async fn one_backend(url: &str, file: &Path, codes: usize) -> BenchResult<()> {
     let db = Db::connect(url).await.map_err(fail)?;
     db.migrate(store::migrations()).await.map_err(fail)?;
-    let org = TenancyService::new(db.clone())
-        .create_organization(NewOrganization {
-            name: "Audience bench".into(),
-            slug: format!("audience-bench-{}", std::process::id()),
-            default_language: "en".into(),
-            timezone: "Europe/Copenhagen".into(),
-            currency: "DKK".into(),
-        })
-        .await
-        .map_err(fail)?;
+    let org = bench_org(&db, "audience-bench").await?;
     let label = match db.backend() {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
@@ -90,7 +119,7 @@ async fn one_backend(url: &str, file: &Path, codes: usize) -> BenchResult<()> {
     });
     let (audience, rows) = import::import(
         &service,
-        &org.id,
+        &org,
         into,
         file.to_path_buf(),
         ReadChoices::default(),
@@ -108,7 +137,7 @@ async fn one_backend(url: &str, file: &Path, codes: usize) -> BenchResult<()> {
     let raw_rows = raw_rows(codes);
     let target = service
         .create_as(
-            &org.id,
+            &org,
             NewAudience {
                 name: "Raw load".into(),
                 ..NewAudience::default()
@@ -120,11 +149,11 @@ async fn one_backend(url: &str, file: &Path, codes: usize) -> BenchResult<()> {
     let started = Instant::now();
     let reference = match db.backend() {
         Backend::Sqlite => {
-            raw_sqlite_load(&db, &org.id, target.id.as_str(), &raw_rows).await?;
+            raw_sqlite_load(&db, &org, target.id.as_str(), &raw_rows).await?;
             "one multi-row-INSERT transaction"
         }
         Backend::Postgres => {
-            raw_copy(&db, &org.id, target.id.as_str(), &raw_rows).await?;
+            raw_copy(&db, &org, target.id.as_str(), &raw_rows).await?;
             "COPY"
         }
     };

@@ -3,6 +3,7 @@
 //! a loyalty discount without a code. They plug into checkout as its [`CodeRules`](fullhouse_checkout::CodeRules).
 
 pub mod api;
+pub mod bench;
 pub mod model;
 pub mod rules;
 pub mod service;

@@ -154,6 +154,16 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{member}");
     ids.insert("members", id_of(&member));
+    let (s, campaign) = app
+        .post(
+            "/api/v1/campaigns",
+            t,
+            json!({"name": "A's presale", "audience_ids": [audience_id], "event_ids": [event_id],
+                   "effects": {"discount": {"kind": "percent", "percent": 10.0}}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{campaign}");
+    ids.insert("campaigns", id_of(&campaign));
     let template = json!({"subject": SECRET_MARKER, "html": format!("<p>{SECRET_MARKER}</p>")});
     let (s, saved) = app
         .call(

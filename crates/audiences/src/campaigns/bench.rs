@@ -1,0 +1,234 @@
+//! `fullhouse bench redeem`: code-redeeming orders per second through the one checkout, on SQLite
+//! and PostgreSQL, beside the same number of orders without a code in the same run (what the
+//! code costs). Every order redeems a different code of a campaign, concurrently.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use fullhouse_checkout::model::{Cart, CartItem};
+use fullhouse_checkout::{Checkout, PlaceOrder};
+use fullhouse_core::{Backend, Db, OrgId};
+use fullhouse_ticketing::model::catalog::{NewEvent, NewProduction, NewTicketType};
+use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::model::venues::{GaAreaInput, NewVenue, SeatMapInput};
+use fullhouse_ticketing::service::{CatalogService, VenueService};
+use fullhouse_ticketing::{EventId, TicketTypeId};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::model::{DiscountRule, Effects, LimitScope, NewCampaign};
+use super::{CampaignRules, CampaignService};
+use crate::bench::{bench_org, fail, BenchResult, ScratchPostgres};
+use crate::model::{Generate, NewGeneratedAudience};
+use crate::store::audience_members as members;
+use crate::AudienceService;
+
+/// Orders placed at once.
+const CONCURRENCY: usize = 64;
+
+pub async fn run(orders: usize, dir: &std::path::Path, postgres_admin_url: Option<&str>) -> BenchResult<()> {
+    let sqlite_url = format!("sqlite://{}", dir.join("redeem.db").display());
+    one_backend(&sqlite_url, orders).await?;
+    if let Some(admin) = postgres_admin_url {
+        let database = ScratchPostgres::create(admin, "redeem").await?;
+        let outcome = one_backend(&database.url, orders).await;
+        database.drop().await;
+        outcome?;
+    }
+    Ok(())
+}
+
+async fn one_backend(url: &str, orders: usize) -> BenchResult<()> {
+    let db = Db::connect(url).await.map_err(fail)?;
+    db.migrate(crate::store::migrations()).await.map_err(fail)?;
+    let org = bench_org(&db, "redeem-bench").await?;
+    let label = match db.backend() {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    };
+    let (with_codes, without_codes) = stage(&db, &org, orders).await?;
+    let codes = campaign_codes(&db, &org, orders, &with_codes.0).await?;
+    let checkout = Checkout::new(db.clone()).with_code_rules(Arc::new(CampaignRules));
+
+    let (plain_placed, plain_seconds) = rush(&checkout, &org, &without_codes, None).await?;
+    let plain_rate = plain_placed as f64 / plain_seconds;
+    let (placed, seconds) = rush(&checkout, &org, &with_codes, Some(Arc::new(codes))).await?;
+    let rate = placed as f64 / seconds;
+    println!(
+        "{label}: {placed} code-redeeming orders (each a different code, 20 % off, {CONCURRENCY} at once) in {seconds:.2} s = {rate:.0} orders/s (target: ≥ 2,000/s on SQLite, ≥ 5,000/s on PostgreSQL)"
+    );
+    println!(
+        "{label}: reference, {plain_placed} orders without a code in the same run: {plain_rate:.0} orders/s; with code / without = {:.2}",
+        rate / plain_rate
+    );
+    Ok(())
+}
+
+/// Two events with a general-admission ticket type each; the first has a campaign.
+async fn stage(db: &Db, org: &OrgId, orders: usize) -> BenchResult<((EventId, TicketTypeId), (EventId, TicketTypeId))> {
+    let venue = VenueService::new(db.clone())
+        .create_venue(
+            org,
+            NewVenue {
+                name: "Arena".into(),
+                address_line: None,
+                postal_code: None,
+                city: None,
+                country: None,
+                latitude: None,
+                longitude: None,
+                timezone: None,
+            },
+        )
+        .await
+        .map_err(fail)?;
+    let capacity = i64::try_from(orders * 2 + 10).unwrap_or(i64::MAX);
+    let map = VenueService::new(db.clone())
+        .replace_seat_map(
+            org,
+            &venue.id,
+            SeatMapInput {
+                sections: vec![],
+                ga_areas: vec![GaAreaInput { id: None, name: "Floor".into(), capacity, category: None }],
+                seat_count: None,
+            },
+        )
+        .await
+        .map_err(fail)?;
+    let floor = map.ga_areas.first().map(|a| a.id.clone()).ok_or("no GA area")?;
+    let catalog = CatalogService::new(db.clone());
+    let production = catalog
+        .create_production(org, NewProduction { name: "Festival".into(), description: None, genre: None })
+        .await
+        .map_err(fail)?;
+    let mut events = Vec::new();
+    for day in [40, 41] {
+        let event = catalog
+            .create_event(
+                org,
+                NewEvent {
+                    production_id: production.id.clone(),
+                    venue_id: venue.id.clone(),
+                    name: None,
+                    starts_at: Utc::now() + Duration::days(day),
+                    ends_at: None,
+                    status: None,
+                    sales_start: None,
+                    sales_end: None,
+                },
+            )
+            .await
+            .map_err(fail)?;
+        let ticket_type = catalog
+            .create_ticket_type(
+                org,
+                &event.id,
+                NewTicketType {
+                    name: "Floor".into(),
+                    category: None,
+                    price_minor: 45_000,
+                    currency: None,
+                    capacity: Some(capacity),
+                    hidden: false,
+                    shop_id: None,
+                    ga_area_id: Some(floor.clone()),
+                    sales_start: None,
+                    sales_end: None,
+                },
+            )
+            .await
+            .map_err(fail)?;
+        events.push((event.id, ticket_type.id));
+    }
+    let second = events.pop().ok_or("no event")?;
+    let first = events.pop().ok_or("no event")?;
+    Ok((first, second))
+}
+
+/// `orders` codes of quantity 1 in a campaign on `event`; returns the codes.
+async fn campaign_codes(db: &Db, org: &OrgId, orders: usize, event: &EventId) -> BenchResult<Vec<String>> {
+    let audience = AudienceService::new(db.clone())
+        .generate(
+            org,
+            NewGeneratedAudience {
+                name: "Redeem bench".into(),
+                description: None,
+                generate: Generate::Codes { pattern: "R-XXXXXXXX".into(), count: orders as u64, quantity: 1 },
+            },
+        )
+        .await
+        .map_err(fail)?;
+    CampaignService::new(db.clone())
+        .create(
+            org,
+            NewCampaign {
+                name: "Presale".into(),
+                audience_ids: vec![audience.id.clone()],
+                event_ids: vec![event.clone()],
+                effects: Effects { discount: Some(DiscountRule::Percent { percent: 20.0 }), ..Effects::default() },
+                limit_scope: LimitScope::PerEvent,
+                ..NewCampaign::default()
+            },
+        )
+        .await
+        .map_err(fail)?;
+    members::Entity::find()
+        .select_only()
+        .column(members::Column::Code)
+        .filter(members::Column::OrganizationId.eq(org.as_str()))
+        .filter(members::Column::AudienceId.eq(audience.id.as_str()))
+        .into_tuple()
+        .all(db.reader())
+        .await
+        .map_err(fail)
+}
+
+/// Places one order per code (or `count` orders without codes) with [`CONCURRENCY`] at once;
+/// returns (orders placed, seconds).
+async fn rush(
+    checkout: &Checkout,
+    org: &OrgId,
+    (event, ticket_type): &(EventId, TicketTypeId),
+    codes: Option<Arc<Vec<String>>>,
+) -> BenchResult<(usize, f64)> {
+    let total = codes.as_ref().map_or(PLAIN_ORDERS, |c| c.len());
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..CONCURRENCY {
+        let (checkout, org, next, codes) = (checkout.clone(), org.clone(), next.clone(), codes.clone());
+        let (event, ticket_type) = (event.clone(), ticket_type.clone());
+        workers.push(tokio::spawn(async move {
+            let mut placed = 0usize;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    return Ok::<usize, String>(placed);
+                }
+                let code = codes.as_ref().and_then(|c| c.get(i).cloned());
+                let order = PlaceOrder {
+                    cart: Cart {
+                        event_id: event.clone(),
+                        items: vec![CartItem { ticket_type_id: ticket_type.clone(), quantity: Some(1), seats: vec![], ga_name: None }],
+                        codes: code.into_iter().collect(),
+                        customer_id: None,
+                    },
+                    channel: Channel::BoxOffice,
+                    buyer: None,
+                    paid_at_counter: true,
+                };
+                checkout.place(&org, order).await.map_err(fail)?;
+                placed += 1;
+            }
+        }));
+    }
+    let mut placed = 0;
+    for worker in workers {
+        placed += worker.await.map_err(fail)??;
+    }
+    Ok((placed, started.elapsed().as_secs_f64()))
+}
+
+/// Orders without a code in the reference run.
+const PLAIN_ORDERS: usize = 5_000;
