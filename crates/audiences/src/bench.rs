@@ -74,7 +74,10 @@ impl ScratchPostgres {
     pub async fn drop(self) {
         let _ = self
             .admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute_unprepared(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
             .await;
     }
 }
@@ -230,26 +233,15 @@ async fn raw_copy(db: &Db, org: &OrgId, audience: &str, rows: &[MemberRow]) -> B
     let pool = db.postgres_pool().ok_or("not PostgreSQL")?;
     let mut conn = pool.acquire().await.map_err(fail)?;
     let now = Utc::now().to_rfc3339();
-    let sql = format!(
-        "COPY audience_members ({}) FROM STDIN",
-        store::MEMBER_COLUMNS.join(", ")
-    );
-    let mut copy = conn.copy_in_raw(&sql).await.map_err(fail)?;
+    let mut copy = conn
+        .copy_in_raw(&store::copy_members_sql())
+        .await
+        .map_err(fail)?;
     let mut buffer = String::with_capacity(1 << 20);
-    let optional = |v: &Option<String>| v.clone().unwrap_or_else(|| "\\N".to_string());
     for chunk in rows.chunks(10_000) {
         buffer.clear();
         for row in chunk {
-            buffer.push_str(&format!(
-                "{org}\t{}\t{audience}\t{}\t{}\t{}\t{}\t{}\t{}\t{now}\t{now}\n",
-                row.id,
-                row.code,
-                row.code_key,
-                row.quantity,
-                optional(&row.category),
-                optional(&row.seat_label),
-                optional(&row.customer_id),
-            ));
+            store::copy_line(&mut buffer, org.as_str(), audience, row, &now);
         }
         copy.send(buffer.as_bytes()).await.map_err(fail)?;
     }

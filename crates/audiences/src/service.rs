@@ -12,8 +12,8 @@ use fullhouse_ticketing::service::references::{self, KnownNames};
 use fullhouse_ticketing::{CustomerId, EventId, VenueId};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::model::*;
@@ -588,7 +588,33 @@ pub(crate) fn event_ids_of(audience: &audiences::Model) -> Vec<EventId> {
         .collect()
 }
 
-/// Inserts the audience row after checking its name and ties; returns its id.
+/// The row a new audience becomes, after checking its name and its venue and events.
+pub(crate) async fn new_audience_row(
+    db: &Db,
+    org: &OrgId,
+    new: NewAudience,
+    source: AudienceSource,
+) -> Result<audiences::Model> {
+    let name = check_name(&new.name).map_err(|e| Error::invalid_fields(vec![e]))?;
+    if new.venue_id.is_some() || !new.event_ids.is_empty() {
+        references::known_names(db, org, new.venue_id.as_ref(), &new.event_ids).await?;
+    }
+    let now = Utc::now();
+    Ok(audiences::Model {
+        organization_id: org.to_string(),
+        id: AudienceId::generate().to_string(),
+        name_key: references::name_key(&name),
+        name,
+        description: optional_text(new.description.as_deref()),
+        venue_id: new.venue_id.map(|v| v.to_string()),
+        event_ids: serde_json::json!(new.event_ids),
+        source: source.as_str().to_string(),
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+/// Inserts a new audience's row on `txn`; returns its id.
 pub(crate) async fn insert_audience(
     txn: &impl ConnectionTrait,
     db: &Db,
@@ -596,31 +622,17 @@ pub(crate) async fn insert_audience(
     new: NewAudience,
     source: AudienceSource,
 ) -> Result<AudienceId> {
-    let name = check_name(&new.name).map_err(|e| Error::invalid_fields(vec![e]))?;
-    if new.venue_id.is_some() || !new.event_ids.is_empty() {
-        references::known_names(db, org, new.venue_id.as_ref(), &new.event_ids).await?;
-    }
-    let id = AudienceId::generate();
-    let now = Utc::now();
-    audiences::ActiveModel {
-        organization_id: Set(org.to_string()),
-        id: Set(id.to_string()),
-        name_key: Set(references::name_key(&name)),
-        name: Set(name),
-        description: Set(optional_text(new.description.as_deref())),
-        venue_id: Set(new.venue_id.map(|v| v.to_string())),
-        event_ids: Set(serde_json::json!(new.event_ids)),
-        source: Set(source.as_str().to_string()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(txn)
-    .await
-    .map_err(name_conflict)?;
+    let row = new_audience_row(db, org, new, source).await?;
+    let id = AudienceId::from_db(row.id.clone());
+    row.into_active_model()
+        .reset_all()
+        .insert(txn)
+        .await
+        .map_err(name_conflict)?;
     Ok(id)
 }
 
-fn name_conflict_error() -> Error {
+pub(crate) fn name_conflict_error() -> Error {
     Error::conflict(
         "name",
         "an audience with this name already exists; names are unique in an organization",

@@ -225,3 +225,73 @@ pub async fn insert_members(
     }
     Ok(())
 }
+
+/// One member as a line of PostgreSQL `COPY … FROM STDIN` text (tab-separated, `\N` for none,
+/// backslash, tab and line breaks escaped), in [`MEMBER_COLUMNS`] order.
+pub fn copy_line(out: &mut String, org: &str, audience: &str, row: &MemberRow, now: &str) {
+    fn field(out: &mut String, value: &str) {
+        for c in value.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c => out.push(c),
+            }
+        }
+    }
+    fn optional(out: &mut String, value: &Option<String>) {
+        match value {
+            Some(v) => field(out, v),
+            None => out.push_str("\\N"),
+        }
+    }
+    for value in [org, &row.id, audience, &row.code, &row.code_key] {
+        field(out, value);
+        out.push('\t');
+    }
+    out.push_str(&row.quantity.to_string());
+    out.push('\t');
+    for value in [&row.category, &row.seat_label, &row.customer_id] {
+        optional(out, value);
+        out.push('\t');
+    }
+    out.push_str(now);
+    out.push('\t');
+    out.push_str(now);
+    out.push('\n');
+}
+
+/// The `COPY` statement [`copy_line`] feeds.
+pub fn copy_members_sql() -> String {
+    format!(
+        "COPY audience_members ({}) FROM STDIN",
+        MEMBER_COLUMNS.join(", ")
+    )
+}
+
+/// Inserts a new audience's row on a raw PostgreSQL connection (the `COPY` fast path runs
+/// outside SeaORM's transactions).
+pub async fn insert_audience_pg(
+    conn: &mut sqlx::PgConnection,
+    row: &audiences::Model,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audiences (organization_id, id, name, name_key, description, venue_id, \
+         event_ids, source, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7::text::json, $8, $9, $10)",
+    )
+    .bind(&row.organization_id)
+    .bind(&row.id)
+    .bind(&row.name)
+    .bind(&row.name_key)
+    .bind(&row.description)
+    .bind(&row.venue_id)
+    .bind(row.event_ids.to_string())
+    .bind(&row.source)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

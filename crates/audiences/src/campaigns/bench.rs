@@ -1,6 +1,7 @@
 //! `fullhouse bench redeem`: code-redeeming orders per second through the one checkout, on SQLite
 //! and PostgreSQL, beside the same number of orders without a code in the same run (what the
-//! code costs). Every order redeems a different code of a campaign, concurrently.
+//! code costs). Every order redeems a different code of a presale campaign that runs over the
+//! season's [`EVENTS`] events, concurrently; orders go round the events as buyers' would.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -26,8 +27,14 @@ use crate::AudienceService;
 
 /// Orders placed at once.
 const CONCURRENCY: usize = 64;
+/// Events of the season the campaign runs over (the reference orders go to the same events).
+const EVENTS: usize = 20;
 
-pub async fn run(orders: usize, dir: &std::path::Path, postgres_admin_url: Option<&str>) -> BenchResult<()> {
+pub async fn run(
+    orders: usize,
+    dir: &std::path::Path,
+    postgres_admin_url: Option<&str>,
+) -> BenchResult<()> {
     let sqlite_url = format!("sqlite://{}", dir.join("redeem.db").display());
     one_backend(&sqlite_url, orders).await?;
     if let Some(admin) = postgres_admin_url {
@@ -47,16 +54,18 @@ async fn one_backend(url: &str, orders: usize) -> BenchResult<()> {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
     };
-    let (with_codes, without_codes) = stage(&db, &org, orders).await?;
-    let codes = campaign_codes(&db, &org, orders, &with_codes.0).await?;
+    let events = stage(&db, &org, orders).await?;
+    let event_ids: Vec<EventId> = events.iter().map(|(e, _)| e.clone()).collect();
+    let codes = campaign_codes(&db, &org, orders, &event_ids).await?;
     let checkout = Checkout::new(db.clone()).with_code_rules(Arc::new(CampaignRules));
 
-    let (plain_placed, plain_seconds) = rush(&checkout, &org, &without_codes, None).await?;
+    let events = Arc::new(events);
+    let (plain_placed, plain_seconds) = rush(&checkout, &org, &events, None).await?;
     let plain_rate = plain_placed as f64 / plain_seconds;
-    let (placed, seconds) = rush(&checkout, &org, &with_codes, Some(Arc::new(codes))).await?;
+    let (placed, seconds) = rush(&checkout, &org, &events, Some(Arc::new(codes))).await?;
     let rate = placed as f64 / seconds;
     println!(
-        "{label}: {placed} code-redeeming orders (each a different code, 20 % off, {CONCURRENCY} at once) in {seconds:.2} s = {rate:.0} orders/s (target: ≥ 2,000/s on SQLite, ≥ 5,000/s on PostgreSQL)"
+        "{label}: {placed} code-redeeming orders (each a different code, 20 % off, over {EVENTS} events, {CONCURRENCY} at once) in {seconds:.2} s = {rate:.0} orders/s (target: ≥ 2,000/s on SQLite, ≥ 5,000/s on PostgreSQL)"
     );
     println!(
         "{label}: reference, {plain_placed} orders without a code in the same run: {plain_rate:.0} orders/s; with code / without = {:.2}",
@@ -65,8 +74,8 @@ async fn one_backend(url: &str, orders: usize) -> BenchResult<()> {
     Ok(())
 }
 
-/// Two events with a general-admission ticket type each; the first has a campaign.
-async fn stage(db: &Db, org: &OrgId, orders: usize) -> BenchResult<((EventId, TicketTypeId), (EventId, TicketTypeId))> {
+/// [`EVENTS`] events with a general-admission ticket type each.
+async fn stage(db: &Db, org: &OrgId, orders: usize) -> BenchResult<Vec<(EventId, TicketTypeId)>> {
     let venue = VenueService::new(db.clone())
         .create_venue(
             org,
@@ -90,20 +99,36 @@ async fn stage(db: &Db, org: &OrgId, orders: usize) -> BenchResult<((EventId, Ti
             &venue.id,
             SeatMapInput {
                 sections: vec![],
-                ga_areas: vec![GaAreaInput { id: None, name: "Floor".into(), capacity, category: None }],
+                ga_areas: vec![GaAreaInput {
+                    id: None,
+                    name: "Floor".into(),
+                    capacity,
+                    category: None,
+                }],
                 seat_count: None,
             },
         )
         .await
         .map_err(fail)?;
-    let floor = map.ga_areas.first().map(|a| a.id.clone()).ok_or("no GA area")?;
+    let floor = map
+        .ga_areas
+        .first()
+        .map(|a| a.id.clone())
+        .ok_or("no GA area")?;
     let catalog = CatalogService::new(db.clone());
     let production = catalog
-        .create_production(org, NewProduction { name: "Festival".into(), description: None, genre: None })
+        .create_production(
+            org,
+            NewProduction {
+                name: "Festival".into(),
+                description: None,
+                genre: None,
+            },
+        )
         .await
         .map_err(fail)?;
     let mut events = Vec::new();
-    for day in [40, 41] {
+    for day in 0..EVENTS as i64 {
         let event = catalog
             .create_event(
                 org,
@@ -111,7 +136,7 @@ async fn stage(db: &Db, org: &OrgId, orders: usize) -> BenchResult<((EventId, Ti
                     production_id: production.id.clone(),
                     venue_id: venue.id.clone(),
                     name: None,
-                    starts_at: Utc::now() + Duration::days(day),
+                    starts_at: Utc::now() + Duration::days(40 + day),
                     ends_at: None,
                     status: None,
                     sales_start: None,
@@ -141,20 +166,27 @@ async fn stage(db: &Db, org: &OrgId, orders: usize) -> BenchResult<((EventId, Ti
             .map_err(fail)?;
         events.push((event.id, ticket_type.id));
     }
-    let second = events.pop().ok_or("no event")?;
-    let first = events.pop().ok_or("no event")?;
-    Ok((first, second))
+    Ok(events)
 }
 
-/// `orders` codes of quantity 1 in a campaign on `event`; returns the codes.
-async fn campaign_codes(db: &Db, org: &OrgId, orders: usize, event: &EventId) -> BenchResult<Vec<String>> {
+/// `orders` codes of quantity 1 in a campaign on `events`; returns the codes.
+async fn campaign_codes(
+    db: &Db,
+    org: &OrgId,
+    orders: usize,
+    events: &[EventId],
+) -> BenchResult<Vec<String>> {
     let audience = AudienceService::new(db.clone())
         .generate(
             org,
             NewGeneratedAudience {
                 name: "Redeem bench".into(),
                 description: None,
-                generate: Generate::Codes { pattern: "R-XXXXXXXX".into(), count: orders as u64, quantity: 1 },
+                generate: Generate::Codes {
+                    pattern: "R-XXXXXXXX".into(),
+                    count: orders as u64,
+                    quantity: 1,
+                },
             },
         )
         .await
@@ -165,8 +197,11 @@ async fn campaign_codes(db: &Db, org: &OrgId, orders: usize, event: &EventId) ->
             NewCampaign {
                 name: "Presale".into(),
                 audience_ids: vec![audience.id.clone()],
-                event_ids: vec![event.clone()],
-                effects: Effects { discount: Some(DiscountRule::Percent { percent: 20.0 }), ..Effects::default() },
+                event_ids: events.to_vec(),
+                effects: Effects {
+                    discount: Some(DiscountRule::Percent { percent: 20.0 }),
+                    ..Effects::default()
+                },
                 limit_scope: LimitScope::PerEvent,
                 ..NewCampaign::default()
             },
@@ -189,7 +224,7 @@ async fn campaign_codes(db: &Db, org: &OrgId, orders: usize, event: &EventId) ->
 async fn rush(
     checkout: &Checkout,
     org: &OrgId,
-    (event, ticket_type): &(EventId, TicketTypeId),
+    events: &Arc<Vec<(EventId, TicketTypeId)>>,
     codes: Option<Arc<Vec<String>>>,
 ) -> BenchResult<(usize, f64)> {
     let total = codes.as_ref().map_or(PLAIN_ORDERS, |c| c.len());
@@ -197,8 +232,9 @@ async fn rush(
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..CONCURRENCY {
-        let (checkout, org, next, codes) = (checkout.clone(), org.clone(), next.clone(), codes.clone());
-        let (event, ticket_type) = (event.clone(), ticket_type.clone());
+        let (checkout, org, next, codes) =
+            (checkout.clone(), org.clone(), next.clone(), codes.clone());
+        let events = events.clone();
         workers.push(tokio::spawn(async move {
             let mut placed = 0usize;
             loop {
@@ -207,10 +243,18 @@ async fn rush(
                     return Ok::<usize, String>(placed);
                 }
                 let code = codes.as_ref().and_then(|c| c.get(i).cloned());
+                let Some((event, ticket_type)) = events.get(i % events.len().max(1)) else {
+                    return Err("no event".to_string());
+                };
                 let order = PlaceOrder {
                     cart: Cart {
                         event_id: event.clone(),
-                        items: vec![CartItem { ticket_type_id: ticket_type.clone(), quantity: Some(1), seats: vec![], ga_name: None }],
+                        items: vec![CartItem {
+                            ticket_type_id: ticket_type.clone(),
+                            quantity: Some(1),
+                            seats: vec![],
+                            ga_name: None,
+                        }],
                         codes: code.into_iter().collect(),
                         customer_id: None,
                     },

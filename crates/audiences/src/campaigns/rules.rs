@@ -257,22 +257,20 @@ impl CodeRules for CampaignRules {
         let scope = scope_key(&campaign, &take.event_id);
         let backend = txn.get_database_backend();
         let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
-        txn.execute(statement(
-            backend,
-            "INSERT INTO campaign_code_uses (organization_id, campaign_id, member_id, scope_key, used) \
-             VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
-            vec![text(org.as_str()), text(campaign_id), text(member_id), text(&scope)],
-        ))
-        .await?;
-        // Uses are taken with one conditional UPDATE rather than read-then-write: two checkouts
-        // that read `used = 9` at once would both write 10 and sell the last use twice.
+        // Uses are taken with one conditional upsert rather than read-then-write: two checkouts
+        // that read `used = 9` at once would both write 10 and sell the last use twice. The
+        // counter row is created by the first use (when the quantity allows it), else raised
+        // only while `used + n <= quantity`; the row lock makes concurrent takes wait in turn.
         let taken = txn
             .execute(statement(
                 backend,
-                "UPDATE campaign_code_uses SET used = used + $1 \
-                 WHERE organization_id = $2 AND campaign_id = $3 AND member_id = $4 AND scope_key = $5 \
-                 AND used + $1 <= (SELECT quantity FROM audience_members \
-                                   WHERE organization_id = $2 AND id = $4)",
+                "INSERT INTO campaign_code_uses (organization_id, campaign_id, member_id, scope_key, used) \
+                 SELECT $2, $3, $4, $5, $1 FROM audience_members \
+                 WHERE organization_id = $2 AND id = $4 AND $1 <= quantity \
+                 ON CONFLICT (organization_id, campaign_id, member_id, scope_key) \
+                 DO UPDATE SET used = campaign_code_uses.used + excluded.used \
+                 WHERE campaign_code_uses.used + excluded.used <= (SELECT quantity FROM audience_members \
+                                                                 WHERE organization_id = $2 AND id = $4)",
                 vec![Value::BigInt(Some(take.uses)), text(org.as_str()), text(campaign_id), text(member_id), text(&scope)],
             ))
             .await?
