@@ -1,11 +1,12 @@
 //! The audiences JSON API under `/api/v1/audiences`.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fullhouse_core::error::{ErrorBody, Result};
-use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams};
+use fullhouse_core::http::{
+    attachment, created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams,
+};
 use fullhouse_core::jobs::{Job, JobService};
 use fullhouse_core::tabular::{ExportFormat, Preview};
 use fullhouse_core::uploads::{self, UploadId};
@@ -201,34 +202,10 @@ async fn export_audience(
 ) -> Result<Response> {
     caller.require(Permission::Read)?;
     let format = params.format.unwrap_or(ExportFormat::Csv);
-    let service = service(&state);
-    let audience = service.get(&caller.org, &id).await?;
-    let bytes = service.export(&caller.org, &id, format).await?;
-    let file_name: String = audience
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{file_name}.{}\"",
-                    format.extension()
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let (name, bytes) = service(&state)
+        .export_file(&caller.org, &id, format)
+        .await?;
+    Ok(attachment(&name, format.content_type(), bytes))
 }
 
 /// List an audience's members; `q` searches codes, categories and seats.

@@ -325,6 +325,18 @@ impl AudienceService {
         Ok(())
     }
 
+    /// The export as a download: its file name (the audience's name) and bytes.
+    pub async fn export_file(
+        &self,
+        org: &OrgId,
+        audience: &AudienceId,
+        format: ExportFormat,
+    ) -> Result<(String, Vec<u8>)> {
+        let name = self.get(org, audience).await?.name;
+        let bytes = self.export(org, audience, format).await?;
+        Ok((format!("{name}.{}", format.extension()), bytes))
+    }
+
     /// The audience as a CSV or XLSX file: Code, Quantity, Category, Seat, Customer.
     pub async fn export(
         &self,

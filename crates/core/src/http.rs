@@ -267,3 +267,37 @@ impl<T> Page<T> {
 pub fn created<T: Serialize>(body: T) -> Response {
     (StatusCode::CREATED, axum::Json(body)).into_response()
 }
+
+/// A file download: `Content-Disposition: attachment` with the name made safe for the header
+/// (an ASCII fallback, and the real name in RFC 5987 `filename*` so "Målgruppe.csv" survives).
+pub fn attachment(name: &str, content_type: &str, bytes: impl Into<axum::body::Body>) -> Response {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}");
+    let mut response = Response::new(bytes.into());
+    let headers = response.headers_mut();
+    if let Ok(value) = axum::http::HeaderValue::from_str(content_type) {
+        headers.insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, value);
+    }
+    response
+}

@@ -1,8 +1,7 @@
 //! The Jobs API: list, read, cancel, download result files.
 
 use axum::extract::State;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -72,13 +71,9 @@ async fn download_job_file(
 ) -> Result<Response> {
     caller.require(Permission::Read)?;
     let (file, bytes) = service(&state).file(&caller.org, &id, &name).await?;
-    let disposition = format!("attachment; filename=\"{}\"", file.name.replace('"', ""));
-    Ok((
-        [
-            (CONTENT_TYPE, file.content_type),
-            (CONTENT_DISPOSITION, disposition),
-        ],
+    Ok(crate::http::attachment(
+        &file.name,
+        &file.content_type,
         bytes,
-    )
-        .into_response())
+    ))
 }

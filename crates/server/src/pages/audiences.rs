@@ -6,7 +6,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -17,7 +16,7 @@ use fullhouse_audiences::model::{
     MEMBER_FIELDS,
 };
 use fullhouse_audiences::{Audience, AudienceId, AudienceService, Member, MemberId};
-use fullhouse_core::http::{AppState, PageParams};
+use fullhouse_core::http::{attachment, AppState, PageParams};
 use fullhouse_core::tabular::{ExportFormat, Format, HeaderRows, Preview};
 use fullhouse_core::uploads::{self, UploadId};
 use fullhouse_core::{Error, Permission};
@@ -397,40 +396,11 @@ async fn export(
     } else {
         ExportFormat::Csv
     };
-    let service = service(&state);
-    let audience = service
-        .get(&ui.caller.org, &id)
+    let (name, bytes) = service(&state)
+        .export_file(&ui.caller.org, &id, format)
         .await
         .map_err(|e| ui.error(e))?;
-    let bytes = service
-        .export(&ui.caller.org, &id, format)
-        .await
-        .map_err(|e| ui.error(e))?;
-    let file_name: String = audience
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{file_name}.{}\"",
-                    format.extension()
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(&name, format.content_type(), bytes))
 }
 
 #[derive(Template, WebTemplate)]
