@@ -349,4 +349,49 @@ both_backends! {
         assert!(message.contains("too few `X`"), "{message}");
         app.finish().await;
     }
+
+    async fn members_of_an_audience_tied_to_a_venue_need_its_seats_and_categories(app: TestApp) {
+        let org = app.new_org("tied").await;
+        let (status, venue) = app.post("/api/v1/venues", &org.token, json!({"name": "Aarhus Teater"})).await;
+        assert_eq!(status.as_u16(), 201, "{venue}");
+        let venue_id = venue["id"].as_str().unwrap_or_default();
+        let map = json!({"sections": [{"name": "Nord", "groups": [{"name": "Parket", "rows": [{"name": "1", "seats": [
+            {"label": "North-1", "category": "Loge"}, {"label": "North-2", "category": "Loge"}]}]}]}], "ga_areas": []});
+        let (status, body) = app.call(reqwest::Method::PUT, &format!("/api/v1/venues/{venue_id}/seat-map"), &org.token, Some(map)).await;
+        assert_eq!(status.as_u16(), 200, "{body}");
+        let (_, audience) = app
+            .post("/api/v1/audiences", &org.token, json!({"name": "Loge", "venue_id": venue_id}))
+            .await;
+        let path = format!("/api/v1/audiences/{}/members", audience["id"].as_str().unwrap_or_default());
+        let (status, _) = app
+            .post(&path, &org.token, json!({"code": "L-1", "quantity": 1, "seat_label": "north-1", "category": "LOGE"}))
+            .await;
+        assert_eq!(status.as_u16(), 201, "seat labels and categories match without case");
+        let (status, body) = app
+            .post(&path, &org.token, json!({"code": "L-2", "quantity": 1, "seat_label": "South-9", "category": "Balkon"}))
+            .await;
+        assert_error(status, &body, 422, "validation");
+        let fields: Vec<&str> = body["error"]["details"]["fields"]
+            .as_array()
+            .map(|f| f.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(fields, vec!["category", "seat"], "{body}");
+
+        // The same rules for every row of an upload.
+        let upload_id = upload(&app, &org, "loge.csv", b"Code;Quantity;Seat Label\nL-3;1;North-2\nL-4;1;Nowhere-1\n".to_vec()).await;
+        let (status, job) = app
+            .post(
+                "/api/v1/audiences/import",
+                &org.token,
+                json!({"upload_id": upload_id, "audience_id": audience["id"]}),
+            )
+            .await;
+        assert_eq!(status.as_u16(), 201, "{job}");
+        run_jobs(&app).await;
+        let (_, job) = app.get(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap_or_default()), &org.token).await;
+        assert_eq!(job["status"], "failed", "{job}");
+        let error = job["error"].as_str().unwrap_or_default();
+        assert!(error.contains("row 3, Seat Label `Nowhere-1`: `Nowhere-1` is not a seat label"), "{error}");
+        app.finish().await;
+    }
 }
