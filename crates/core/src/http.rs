@@ -38,6 +38,8 @@ pub struct Settings {
     pub public_url: String,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// The largest file `POST /uploads` takes, in bytes.
+    pub upload_limit_bytes: u64,
 }
 
 /// The state every handler receives.

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use crate::define_id;
 use crate::error::{ErrorBody, Result};
-use crate::http::{created, AppState, UPLOAD_BODY_LIMIT};
+use crate::http::{created, AppState};
 use crate::ids::OrgId;
 use crate::{Caller, Db, Error, Permission};
 
@@ -26,8 +26,8 @@ define_id!(
     UploadId, "upl", "upload"
 );
 
-/// The default upload limit: 200 MB.
-pub const DEFAULT_UPLOAD_LIMIT: u64 = 200 * 1024 * 1024;
+/// The default upload limit, in MB (`--upload-limit-mb`).
+pub const DEFAULT_UPLOAD_LIMIT_MB: u64 = 200;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Upload {
@@ -87,11 +87,10 @@ fn upload_from(row: uploads::Model) -> Upload {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    // The body limit leaves room for the form around the file; the file itself is held to
-    // DEFAULT_UPLOAD_LIMIT while it streams.
+    // No fixed body limit here: the file is held to the configured limit while it streams.
     OpenApiRouter::new()
         .routes(routes!(upload_file))
-        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+        .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -101,7 +100,7 @@ pub struct UploadQuery {
 }
 
 /// Upload a file to import: a multipart form with a `file` field, or the raw file as the body
-/// (`?name=` gives its name). At most 200 MB.
+/// (`?name=` gives its name). At most the server's upload limit (200 MB by default).
 #[utoipa::path(post, path = "/uploads", tag = "uploads", params(UploadQuery),
     request_body(content = String, content_type = "application/octet-stream"),
     responses((status = 201, body = Upload), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -208,21 +207,19 @@ where
             Ok(chunk) => chunk,
             Err(reason) => {
                 let _ = writer.abort().await;
-                return Err(if reason.contains("length limit") {
-                    Error::PayloadTooLarge(format!(
-                        "the file is larger than {DEFAULT_UPLOAD_LIMIT} bytes"
-                    ))
-                } else {
-                    Error::invalid("file", format!("the upload broke off: {reason}"))
-                });
+                return Err(Error::invalid(
+                    "file",
+                    format!("the upload broke off: {reason}"),
+                ));
             }
         };
         total += chunk.len() as u64;
-        if total > DEFAULT_UPLOAD_LIMIT {
+        let limit = state.settings.upload_limit_bytes;
+        if total > limit {
             let _ = writer.abort().await;
             return Err(Error::PayloadTooLarge(format!(
-                "the file is larger than {} MB",
-                DEFAULT_UPLOAD_LIMIT / 1024 / 1024
+                "the file is larger than the upload limit of {} MB",
+                limit / 1024 / 1024
             )));
         }
         writer.write(&chunk);

@@ -69,6 +69,9 @@ pub struct ServeArgs {
     /// variables give credentials, region and endpoint), or a directory. Default: <data-dir>/files.
     #[arg(long, env = "FULLHOUSE_FILES_URL")]
     pub files_url: Option<String>,
+    /// The largest file an organizer may upload for an import, in MB.
+    #[arg(long, env = "FULLHOUSE_UPLOAD_LIMIT_MB", default_value_t = fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB)]
+    pub upload_limit_mb: u64,
 
     /// Load the demo organization when the database is empty (first start).
     #[arg(long, env = "FULLHOUSE_DEMO", default_value_t = false)]
@@ -101,6 +104,7 @@ impl StorageArgs {
             job_workers: 0,
             job_lease_seconds: 30,
             files_url: None,
+            upload_limit_mb: fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB,
         }
     }
 }
@@ -152,6 +156,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         job_workers: args.job_workers,
         job_lease_seconds: args.job_lease_seconds,
         files_url: args.files_url.clone(),
+        upload_limit_mb: args.upload_limit_mb,
     };
     let db = crate::open_database(&config).await?;
     if args.demo

@@ -57,6 +57,8 @@ pub struct ServerConfig {
     /// Where job result files live: `s3://bucket/prefix`, or a directory; default
     /// `<data-dir>/files`.
     pub files_url: Option<String>,
+    /// The largest upload (spreadsheets to import), in MB.
+    pub upload_limit_mb: u64,
 }
 
 impl ServerConfig {
@@ -102,6 +104,7 @@ pub fn app_state(db: Db, config: &ServerConfig, bound: SocketAddr) -> anyhow::Re
             data_dir: config.data_dir.clone(),
             public_url,
             secure_cookies: config.secure_cookies,
+            upload_limit_bytes: config.upload_limit_mb.saturating_mul(1024 * 1024),
         }),
     })
 }

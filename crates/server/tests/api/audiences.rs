@@ -395,3 +395,48 @@ both_backends! {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_upload_over_the_configured_limit_is_refused_and_nothing_is_kept() {
+    let app = TestApp::spawn_configured(fullhouse_core::Backend::Sqlite, |config| {
+        config.upload_limit_mb = 1
+    })
+    .await
+    .expect("app");
+    let org = app.new_org("limit").await;
+    let big = vec![b'x'; 1024 * 1024 + 1];
+    let (status, body) = app
+        .upload("/api/v1/uploads?name=big.csv", &org.token, "text/csv", big)
+        .await;
+    let message = assert_error(status, &body, 413, "payload_too_large");
+    assert!(message.contains("1 MB"), "{message}");
+    fn files_below(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            files_below(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    let uploads = app
+        .server
+        .state
+        .settings
+        .data_dir
+        .join("files")
+        .join("uploads");
+    assert_eq!(
+        files_below(&uploads),
+        0,
+        "a refused upload leaves no file behind"
+    );
+    app.finish().await;
+}

@@ -32,9 +32,17 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_configured(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with `configure` changing the server's configuration first.
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServerConfig),
+    ) -> Option<TestApp> {
         let db = TestDb::new(backend, fullhouse_server::migrations()).await?;
         let data_dir = tempfile::tempdir().expect("temp dir").keep();
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             data_dir,
             database_url: Some(db.url.clone()),
@@ -43,7 +51,9 @@ impl TestApp {
             job_workers: 0,
             job_lease_seconds: 30,
             files_url: None,
+            upload_limit_mb: fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB,
         };
+        configure(&mut config);
         let server = fullhouse_server::start(&config, db.db.clone())
             .await
             .expect("server starts");
@@ -211,6 +221,7 @@ impl TestApp {
             job_workers: workers,
             job_lease_seconds: 30,
             files_url: None,
+            upload_limit_mb: fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB,
         };
         let server = fullhouse_server::start(&config, db.db.clone())
             .await
