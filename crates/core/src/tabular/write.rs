@@ -42,7 +42,7 @@ pub struct TableWriter {
 }
 
 enum Sink {
-    Csv(csv::Writer<std::io::BufWriter<tempfile::NamedTempFile>>),
+    Csv(Box<csv::Writer<std::io::BufWriter<tempfile::NamedTempFile>>>),
     Xlsx {
         workbook: Box<rust_xlsxwriter::Workbook>,
         columns: u16,
@@ -65,7 +65,7 @@ impl TableWriter {
                     .delimiter(delimiter)
                     .flexible(true)
                     .from_writer(file);
-                Sink::Csv(writer)
+                Sink::Csv(Box::new(writer))
             }
             ExportFormat::Xlsx => {
                 let mut workbook = Box::new(rust_xlsxwriter::Workbook::new());
