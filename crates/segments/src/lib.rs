@@ -2,6 +2,7 @@
 //! segment index with its filters, the reference SQL that checks it, and the JSON API.
 
 pub mod api;
+pub mod bench;
 pub mod index;
 pub mod migrations;
 pub mod model;

@@ -33,6 +33,7 @@ pub async fn build(db: &Db, org: &OrgId) -> Result<OrgIndex> {
             break;
         }
     }
+    index.optimize();
     Ok(index)
 }
 

@@ -81,21 +81,10 @@ pub fn matches(filter: &Filter, cx: &Context<'_>, universe: &RoaringBitmap) -> R
             };
             let cos0 = lat0.to_radians().cos();
             let limit = max_km * max_km;
-            let mut out = RoaringBitmap::new();
-            for n in universe {
-                let i = n as usize;
-                let (Some(&lat), Some(&lon)) = (index.latitude.get(i), index.longitude.get(i))
-                else {
-                    continue;
-                };
-                if !lat.is_nan()
+            scan(universe, &index.coordinates, |(lat, lon)| {
+                !lat.is_nan()
                     && distance_squared(lat0, lon0, cos0, f64::from(lat), f64::from(lon)) <= limit
-                {
-                    // The universe is sorted, so appending never fails.
-                    let _ = out.try_push(n);
-                }
-            }
-            out
+            })
         }
     }
 }
@@ -124,20 +113,38 @@ fn keyed(
     }
 }
 
-/// The numbers of `universe` whose value in `column` passes `keep`. The universe is sorted, so
-/// the column is read front to back and the result is built by appending.
+/// The numbers of `universe` whose value in `column` passes `keep`. A small universe is walked
+/// number by number; a large one is answered by testing the whole column front to back into a
+/// dense bitset (a loop the compiler vectorizes) that becomes roaring bitmap containers directly.
 fn scan<T: Copy>(
     universe: &RoaringBitmap,
     column: &[T],
     keep: impl Fn(T) -> bool,
 ) -> RoaringBitmap {
-    let mut out = RoaringBitmap::new();
-    for n in universe {
-        if let Some(&value) = column.get(n as usize) {
-            if keep(value) {
-                let _ = out.try_push(n);
+    if universe.len().saturating_mul(SPARSE_FACTOR) < column.len() as u64 {
+        let mut out = RoaringBitmap::new();
+        for n in universe {
+            if let Some(&value) = column.get(n as usize) {
+                if keep(value) {
+                    // The universe is sorted, so appending never fails.
+                    let _ = out.try_push(n);
+                }
             }
         }
+        return out;
     }
+    let mut bytes = vec![0u8; column.len().div_ceil(8)];
+    for (chunk, byte) in column.chunks(8).zip(bytes.iter_mut()) {
+        let mut bits = 0u8;
+        for (k, &value) in chunk.iter().enumerate() {
+            bits |= u8::from(keep(value)) << k;
+        }
+        *byte = bits;
+    }
+    let mut out = RoaringBitmap::from_lsb0_bytes(0, &bytes);
+    out &= universe;
     out
 }
+
+/// Below one customer in this many, walking the universe beats scanning the column.
+const SPARSE_FACTOR: u64 = 16;

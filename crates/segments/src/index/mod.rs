@@ -212,8 +212,8 @@ pub struct OrgIndex {
     revenue: Vec<u32>,
     last_purchase: Vec<u16>,
     impulse: Vec<i16>,
-    latitude: Vec<f32>,
-    longitude: Vec<f32>,
+    /// Latitude and longitude; NaN when unknown.
+    coordinates: Vec<(f32, f32)>,
     female: RoaringBitmap,
     male: RoaringBitmap,
     online: RoaringBitmap,
@@ -227,7 +227,13 @@ pub struct OrgIndex {
     /// Bumped by every change, so cached segment bases know when they are stale.
     generation: u64,
     base_cache: Mutex<Option<CachedBase>>,
+    /// Each filter's customers (over every customer, not one segment), by filter and day, until
+    /// the index changes: moving one slider recomputes one filter, not ten.
+    filter_cache: Mutex<HashMap<String, (u64, Arc<RoaringBitmap>)>>,
 }
+
+/// Filters kept per index; a dashboard session uses a dozen at a time.
+const FILTER_CACHE_SIZE: usize = 256;
 
 struct CachedBase {
     key: String,
@@ -290,8 +296,7 @@ impl OrgIndex {
         self.revenue.push(0);
         self.last_purchase.push(NO_PURCHASE);
         self.impulse.push(NO_IMPULSE);
-        self.latitude.push(f32::NAN);
-        self.longitude.push(f32::NAN);
+        self.coordinates.push((f32::NAN, f32::NAN));
         self.set(n, &record);
         self.generation += 1;
         n
@@ -362,11 +367,8 @@ impl OrgIndex {
         if let Some(slot) = self.impulse.get_mut(i) {
             *slot = NO_IMPULSE;
         }
-        if let Some(slot) = self.latitude.get_mut(i) {
-            *slot = f32::NAN;
-        }
-        if let Some(slot) = self.longitude.get_mut(i) {
-            *slot = f32::NAN;
+        if let Some(slot) = self.coordinates.get_mut(i) {
+            *slot = (f32::NAN, f32::NAN);
         }
     }
 
@@ -396,11 +398,8 @@ impl OrgIndex {
         if let Some(slot) = self.impulse.get_mut(i) {
             *slot = encode_impulse(sales.impulse_days);
         }
-        if let Some((lat, lon)) = record.coordinates {
-            if let (Some(a), Some(b)) = (self.latitude.get_mut(i), self.longitude.get_mut(i)) {
-                *a = lat;
-                *b = lon;
-            }
+        if let (Some(coordinates), Some(slot)) = (record.coordinates, self.coordinates.get_mut(i)) {
+            *slot = coordinates;
         }
         match record.gender {
             Some(InferredGender::Female) => {
@@ -501,14 +500,10 @@ impl OrgIndex {
         let started = Instant::now();
         let base = self.segment_base(&query.definition, query.today);
         let base = self.apply_view_for(&base, &query.view_for)?;
-        let context = filters::Context {
-            index: self,
-            today: query.today,
-        };
         let matched: Vec<RoaringBitmap> = query
             .filters
             .iter()
-            .map(|f| filters::matches(f, &context, &base))
+            .map(|f| &base & &*self.filter_bitmap(f, query.today))
             .collect();
         let counts = query
             .filters
@@ -531,6 +526,52 @@ impl OrgIndex {
             },
             first,
         ))
+    }
+
+    /// The customers `filter` lets through today, from the cache when the index has not changed.
+    pub fn filter_bitmap(&self, filter: &Filter, today: NaiveDate) -> Arc<RoaringBitmap> {
+        let key = format!(
+            "{today}|{}",
+            serde_json::to_string(filter).unwrap_or_default()
+        );
+        if let Ok(cache) = self.filter_cache.lock() {
+            if let Some((generation, bitmap)) = cache.get(&key) {
+                if *generation == self.generation {
+                    return bitmap.clone();
+                }
+            }
+        }
+        let context = filters::Context { index: self, today };
+        let bitmap = Arc::new(filters::matches(filter, &context, &self.alive));
+        if let Ok(mut cache) = self.filter_cache.lock() {
+            if cache.len() >= FILTER_CACHE_SIZE {
+                let generation = self.generation;
+                cache.retain(|_, (g, _)| *g == generation);
+                if cache.len() >= FILTER_CACHE_SIZE {
+                    cache.clear();
+                }
+            }
+            cache.insert(key, (self.generation, bitmap.clone()));
+        }
+        bitmap
+    }
+
+    /// Forgets every cached filter and segment (the bench's cold runs).
+    pub fn clear_caches(&self) {
+        if let Ok(mut cache) = self.filter_cache.lock() {
+            cache.clear();
+        }
+        if let Ok(mut cache) = self.base_cache.lock() {
+            *cache = None;
+        }
+    }
+
+    /// Compacts the bitmaps (run containers where they are smaller); after a bulk build.
+    pub fn optimize(&mut self) {
+        for bitmap in self.bitmaps_mut() {
+            bitmap.optimize();
+        }
+        self.alive.optimize();
     }
 
     /// "View for production / event": leaves out the holders of any ticket of it.

@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use fullhouse_core::error::is_unique_violation;
 use fullhouse_core::http::{Page, PageParams};
 use fullhouse_core::tenancy::model::validate_email;
@@ -35,6 +35,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::fetch_page;
+use super::sale_facts::{EventStock, StockRows};
 use crate::model::catalog::EventStatus;
 use crate::model::customers::CUSTOMER_CHANGED;
 use crate::model::ids::*;
@@ -559,6 +560,77 @@ pub async fn book_in_transaction(
         .ok_or_else(|| PlaceError::Rejected(Error::internal("a planned order went missing")))
 }
 
+/// An order checked inside the caller's transaction and not yet written: its id is known, so
+/// the caller can write what refers to it before [`write_booking`] takes the counters.
+pub struct Booking {
+    plans: Vec<PlannedOrder>,
+    /// The order as a later read returns it (tickets with their seat and area names).
+    order: Order,
+}
+
+impl Booking {
+    pub fn order_id(&self) -> &OrderId {
+        &self.order.id
+    }
+}
+
+/// Checks one order like [`book_in_transaction`] without writing anything: the first half of a
+/// booking whose caller writes its own rows before the hot counters are locked. `stock`, read
+/// earlier in the same transaction, spares reading the event's ticket types and areas again.
+pub async fn plan_booking(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    new: &NewOrder,
+    source: OrderSource,
+    stock: Option<&EventStock>,
+) -> Result<Booking, PlaceError> {
+    let known = stock.map(|s| &s.rows);
+    let facts = Facts::load_knowing(txn, org, &[(0, new)], known)
+        .await
+        .map_err(Failure::from)?;
+    let plans = plan_with(&facts, &[(0, new)], source)?;
+    let Some(placed) = plans.first() else {
+        return Err(PlaceError::Rejected(Error::internal(
+            "a planned order went missing",
+        )));
+    };
+    let order = planned_order(placed, &facts);
+    Ok(Booking { plans, order })
+}
+
+/// Writes a planned booking (order, tickets, `order.placed`, capacity last) and returns the
+/// order as a later read returns it, without reading it back.
+pub async fn write_booking(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    booking: Booking,
+) -> Result<Order, PlaceError> {
+    book(txn, org, &booking.plans).await?;
+    Ok(booking.order)
+}
+
+/// The order a plan writes, as [`load_order`] would read it: times are kept to the microsecond
+/// (see `plan_order`), tickets sorted by id, seats and areas named from the planning facts.
+fn planned_order(plan: &PlannedOrder, facts: &Facts) -> Order {
+    let mut rows: Vec<tickets::Model> = plan.tickets.iter().map(|t| t.row.clone()).collect();
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    let seats: HashMap<String, venue_seats::Model> = facts
+        .seats_by_id
+        .values()
+        .chain(facts.seats_by_name.values())
+        .filter(|s| {
+            rows.iter()
+                .any(|t| t.seat_id.as_deref() == Some(s.id.as_str()))
+        })
+        .map(|s| (s.id.clone(), s.clone()))
+        .collect();
+    let tickets = rows
+        .into_iter()
+        .map(|t| ticket_from(t, &seats, &facts.ga_by_id))
+        .collect();
+    order_from(plan.order.clone(), tickets)
+}
+
 /// What cancelling inside a transaction did.
 #[derive(Debug)]
 pub enum Cancelled {
@@ -803,6 +875,17 @@ impl Facts {
         org: &OrgId,
         items: &[(usize, &NewOrder)],
     ) -> Result<Facts> {
+        Self::load_knowing(txn, org, items, None).await
+    }
+
+    /// Like [`Facts::load`], taking the event's rows from `known` (read earlier in the same
+    /// transaction) instead of reading them again, when they cover the request.
+    async fn load_knowing(
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        items: &[(usize, &NewOrder)],
+        known: Option<&StockRows>,
+    ) -> Result<Facts> {
         let new_tickets = || items.iter().flat_map(|(_, order)| order.tickets.iter());
         let mut facts = Facts::default();
 
@@ -820,31 +903,53 @@ impl Facts {
             .collect();
 
         let type_ids = distinct(new_tickets().map(|t| t.ticket_type_id.to_string()));
-        let base = ticket_types::Entity::find()
-            .filter(ticket_types::Column::OrganizationId.eq(org.as_str()));
-        facts.ticket_types = find_in(txn, base, ticket_types::Column::Id, &type_ids)
-            .await?
-            .into_iter()
-            .map(|t| (t.id.clone(), t))
-            .collect();
-
-        let event_ids = distinct(
-            facts
+        let given_events = || new_tickets().filter_map(|t| t.event_id.as_ref());
+        // What the caller read of the event in this transaction already serves when it holds
+        // every ticket type and event the request names.
+        let known = known.filter(|rows| {
+            type_ids
+                .iter()
+                .all(|id| rows.ticket_types.iter().any(|t| &t.id == id))
+                && given_events().all(|e| e.as_str() == rows.event.id)
+        });
+        if let Some(rows) = known {
+            facts.ticket_types = rows
                 .ticket_types
-                .values()
-                .map(|t| t.event_id.clone())
-                .chain(new_tickets().filter_map(|t| t.event_id.as_ref().map(|e| e.to_string()))),
-        );
-        let base = events::Entity::find().filter(events::Column::OrganizationId.eq(org.as_str()));
-        facts.events = find_in(txn, base, events::Column::Id, &event_ids)
-            .await?
-            .into_iter()
-            .map(|e| (e.id.clone(), e))
-            .collect();
-        let venue_ids = distinct(facts.events.values().map(|e| e.venue_id.clone()));
-
-        facts.load_seats(txn, org, items, &venue_ids).await?;
-        facts.load_ga_areas(txn, org, &venue_ids).await?;
+                .iter()
+                .filter(|t| type_ids.contains(&t.id))
+                .map(|t| (t.id.clone(), t.clone()))
+                .collect();
+            facts.events = HashMap::from([(rows.event.id.clone(), rows.event.clone())]);
+            let venue_ids = vec![rows.event.venue_id.clone()];
+            facts.load_seats(txn, org, items, &venue_ids).await?;
+            facts.add_ga_areas(rows.ga_areas.iter().cloned());
+        } else {
+            let base = ticket_types::Entity::find()
+                .filter(ticket_types::Column::OrganizationId.eq(org.as_str()));
+            facts.ticket_types = find_in(txn, base, ticket_types::Column::Id, &type_ids)
+                .await?
+                .into_iter()
+                .map(|t| (t.id.clone(), t))
+                .collect();
+            let event_ids = distinct(
+                facts
+                    .ticket_types
+                    .values()
+                    .map(|t| t.event_id.clone())
+                    .chain(given_events().map(|e| e.to_string())),
+            );
+            let base =
+                events::Entity::find().filter(events::Column::OrganizationId.eq(org.as_str()));
+            facts.events = find_in(txn, base, events::Column::Id, &event_ids)
+                .await?
+                .into_iter()
+                .map(|e| (e.id.clone(), e))
+                .collect();
+            let venue_ids = distinct(facts.events.values().map(|e| e.venue_id.clone()));
+            facts.load_seats(txn, org, items, &venue_ids).await?;
+            facts.load_ga_areas(txn, org, &venue_ids).await?;
+        }
+        let event_ids = distinct(facts.events.keys().cloned());
 
         let barcodes = distinct(
             new_tickets()
@@ -906,14 +1011,19 @@ impl Facts {
     ) -> Result<()> {
         let base = venue_ga_areas::Entity::find()
             .filter(venue_ga_areas::Column::OrganizationId.eq(org.as_str()));
-        for area in find_in(txn, base, venue_ga_areas::Column::VenueId, venue_ids).await? {
+        let areas = find_in(txn, base, venue_ga_areas::Column::VenueId, venue_ids).await?;
+        self.add_ga_areas(areas.into_iter());
+        Ok(())
+    }
+
+    fn add_ga_areas(&mut self, areas: impl Iterator<Item = venue_ga_areas::Model>) {
+        for area in areas {
             self.ga_by_name.insert(
                 (area.venue_id.clone(), area.name.trim().to_lowercase()),
                 area.clone(),
             );
             self.ga_by_id.insert(area.id.clone(), area);
         }
-        Ok(())
     }
 
     /// The seats already sold for the events of the request, among the seats it names.
@@ -987,6 +1097,15 @@ async fn plan(
     source: OrderSource,
 ) -> Result<Vec<PlannedOrder>, Failure> {
     let facts = Facts::load(txn, org, items).await?;
+    plan_with(&facts, items, source)
+}
+
+/// Checks every order of `items` against facts already loaded; all problems, or all plans.
+fn plan_with(
+    facts: &Facts,
+    items: &[(usize, &NewOrder)],
+    source: OrderSource,
+) -> Result<Vec<PlannedOrder>, Failure> {
     let mut problems = Vec::new();
     let mut plans = Vec::new();
     for (index, new) in items {
@@ -994,7 +1113,7 @@ async fn plan(
             order: *index,
             problems: &mut problems,
         };
-        if let Some(planned) = plan_order(*index, new, source, &facts, &mut report) {
+        if let Some(planned) = plan_order(*index, new, source, facts, &mut report) {
             plans.push(planned);
         }
     }
@@ -1014,7 +1133,9 @@ fn plan_order(
     report: &mut Report<'_>,
 ) -> Option<PlannedOrder> {
     let problems_before = report.problems.len();
-    let now = Utc::now();
+    // To the microsecond, as PostgreSQL keeps it: what is written is then exactly what a later
+    // read returns, on both backends, so a booking can answer without reading its order back.
+    let now = to_micros(Utc::now());
     let external_id = match new.external_id.as_deref().map(external_id) {
         None => None,
         Some(Ok(value)) => Some(value),
@@ -1023,7 +1144,7 @@ fn plan_order(
             None
         }
     };
-    let created_at = new.created_at.unwrap_or(now);
+    let created_at = new.created_at.map_or(now, to_micros);
     if created_at > now + Duration::minutes(CLOCK_SKEW_MINUTES) {
         report.invalid(None, "created_at", "is in the future");
     }
@@ -1110,6 +1231,12 @@ fn plan_order(
         },
         tickets: planned,
     })
+}
+
+/// A time cut to whole microseconds (PostgreSQL's precision).
+fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.with_nanosecond(at.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(at)
 }
 
 /// A ticket of a request, resolved to the rows it refers to.
@@ -1634,8 +1761,9 @@ async fn sold_out_reason(
     })
 }
 
-/// Creates the area's counter for the event if needed, then takes `count` places with one
-/// conditional update: true when they were taken.
+/// Takes `count` places of the area for the event with one conditional upsert (the counter is
+/// created by the first sale): true when they were taken. One statement on the hot row, which
+/// every order of the event updates and which stays locked until commit.
 async fn take_ga_area(
     txn: &DatabaseTransaction,
     org: &OrgId,
@@ -1645,29 +1773,26 @@ async fn take_ga_area(
     capacity: i64,
 ) -> Result<bool> {
     use event_ga_sales::Column;
+    if count > capacity {
+        return Ok(false);
+    }
     let counter = event_ga_sales::ActiveModel {
         organization_id: Set(org.to_string()),
         event_id: Set(event_id.to_string()),
         ga_area_id: Set(area_id.to_string()),
-        sold: Set(0),
+        sold: Set(count),
     };
-    event_ga_sales::Entity::insert(counter)
+    let sold = || Expr::col((event_ga_sales::Entity, Column::Sold));
+    let taken = event_ga_sales::Entity::insert(counter)
         .on_conflict(
             OnConflict::columns([Column::OrganizationId, Column::EventId, Column::GaAreaId])
-                .do_nothing()
+                .value(Column::Sold, sold().add(count))
+                .action_and_where(Expr::expr(sold().add(count)).lte(capacity))
                 .to_owned(),
         )
         .exec_without_returning(txn)
         .await?;
-    let result = event_ga_sales::Entity::update_many()
-        .col_expr(Column::Sold, Expr::col(Column::Sold).add(count))
-        .filter(Column::OrganizationId.eq(org.as_str()))
-        .filter(Column::EventId.eq(event_id))
-        .filter(Column::GaAreaId.eq(area_id))
-        .filter(Expr::expr(Expr::col(Column::Sold).add(count)).lte(capacity))
-        .exec(txn)
-        .await?;
-    Ok(result.rows_affected == 1)
+    Ok(taken == 1)
 }
 
 /// Marks an order's valid tickets cancelled and returns them (as they were).

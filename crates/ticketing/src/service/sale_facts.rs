@@ -40,6 +40,16 @@ pub struct EventStock {
     /// Every seat of the venue, in the venue's order.
     pub seats: Vec<StockSeat>,
     pub ga_areas: Vec<StockGaArea>,
+    /// The rows this was read from, for placing an order in the same transaction.
+    pub(crate) rows: StockRows,
+}
+
+/// The event's rows as read, so that booking in the same transaction need not read them again.
+#[derive(Debug, Clone)]
+pub(crate) struct StockRows {
+    pub(crate) event: events::Model,
+    pub(crate) ticket_types: Vec<ticket_types::Model>,
+    pub(crate) ga_areas: Vec<venue_ga_areas::Model>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,22 +154,33 @@ pub async fn event_stock_scoped(
                 .add(venue_seats::Column::SeatLabel.is_in(labels.iter().take(MAX_SCOPED).cloned())),
         );
     }
-    let seats = seat_select
-        .order_by_asc(venue_seats::Column::SortOrder)
-        .order_by_asc(venue_seats::Column::Id)
-        .all(conn)
-        .await?;
+    // A cart without seats (general admission) names no seat: nothing to read.
+    let no_seats_named =
+        matches!(scope, SeatScope::Only { ids, labels } if ids.is_empty() && labels.is_empty());
+    let seats = if no_seats_named {
+        Vec::new()
+    } else {
+        seat_select
+            .order_by_asc(venue_seats::Column::SortOrder)
+            .order_by_asc(venue_seats::Column::Id)
+            .all(conn)
+            .await?
+    };
     if matches!(scope, SeatScope::Only { .. }) {
         sold_select = sold_select.filter(
             tickets::Column::SeatId.is_in(seats.iter().take(MAX_SCOPED).map(|s| s.id.clone())),
         );
     }
-    let sold_seats: HashSet<String> = sold_select
-        .all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|t| t.seat_id)
-        .collect();
+    let sold_seats: HashSet<String> = if seats.is_empty() {
+        HashSet::new()
+    } else {
+        sold_select
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter_map(|t| t.seat_id)
+            .collect()
+    };
     let areas = venue_ga_areas::Entity::find()
         .filter(venue_ga_areas::Column::OrganizationId.eq(org.as_str()))
         .filter(venue_ga_areas::Column::VenueId.eq(found.venue_id.as_str()))
@@ -174,7 +195,13 @@ pub async fn event_stock_scoped(
         .into_iter()
         .map(|row| (row.ga_area_id, row.sold))
         .collect();
+    let rows = StockRows {
+        event: found.clone(),
+        ticket_types: types.clone(),
+        ga_areas: areas.clone(),
+    };
     Ok(EventStock {
+        rows,
         event_id: EventId::from_db(found.id),
         production_id: ProductionId::from_db(found.production_id),
         venue_id: VenueId::from_db(found.venue_id),
