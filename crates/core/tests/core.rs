@@ -84,13 +84,28 @@ impl JobHandler for Counter {
     }
 }
 
-/// Fails every attempt.
+/// Fails every attempt, the way a passing outage does (worth retrying).
 struct AlwaysFails;
 
 #[async_trait::async_trait]
 impl JobHandler for AlwaysFails {
     async fn run(&self, _ctx: &JobContext) -> Result<()> {
-        Err(Error::invalid("row 2", "the SMTP server said no"))
+        Err(Error::Conflict {
+            message: "the SMTP server said no".into(),
+            field: None,
+        })
+    }
+}
+
+/// Refuses its input: retrying cannot make bad rows good.
+struct RefusesInput;
+
+#[async_trait::async_trait]
+impl JobHandler for RefusesInput {
+    async fn run(&self, _ctx: &JobContext) -> Result<()> {
+        Err(Error::invalid_fields(vec![
+            fullhouse_core::FieldError::at_row(2, "Quantity", "must be 1 or more"),
+        ]))
     }
 }
 
@@ -152,6 +167,18 @@ both_backends! {
         let job = fx.service().get(&fx.org, &id).await.expect("job");
         assert_eq!((job.status, job.attempts), (JobStatus::Failed, 3));
         assert!(job.finished_at.is_some());
+        fx.test_db.finish().await;
+    }
+
+    async fn a_job_that_refuses_its_input_fails_at_once_without_retries(fx: Fixture) {
+        let mut registry = JobRegistry::new();
+        registry.register("refuses", RefusesInput);
+        let id = fx.enqueue("refuses", serde_json::json!({})).await;
+        let worker = fx.worker(registry);
+        assert_eq!(worker.run_until_idle().await.expect("one attempt"), 1);
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Failed, 1));
+        assert!(job.error.as_deref().unwrap_or_default().contains("row 2, Quantity"), "{:?}", job.error);
         fx.test_db.finish().await;
     }
 
