@@ -9,7 +9,7 @@ use fullhouse_core::{events as outbox, Db, Error, OrgId, Result};
 use fullhouse_ticketing::model::catalog::Event;
 use fullhouse_ticketing::model::orders::{Channel, NewOrder, NewTicket, OrderSource};
 use fullhouse_ticketing::service::orders::{
-    book_in_transaction, cancel_in_transaction, order_in_transaction, PlaceError,
+    cancel_in_transaction, order_in_transaction, plan_booking, write_booking, PlaceError,
 };
 use fullhouse_ticketing::service::sale_facts::{
     customer_exists, event_stock_scoped, find_or_create_buyer, Buyer, EventStock, SeatScope,
@@ -366,10 +366,14 @@ impl Checkout {
         } else {
             Vec::new()
         };
-        let held = self
-            .codes
-            .held_seats(txn, org, &stock.event_id, &stock.production_id)
-            .await?;
+        // Held seats only matter for the seats read: a general-admission cart reads none.
+        let held = if stock.seats.is_empty() {
+            Vec::new()
+        } else {
+            self.codes
+                .held_seats(txn, org, &stock.event_id, &stock.production_id)
+                .await?
+        };
         Ok(Pricing {
             stock,
             typed,
@@ -460,19 +464,24 @@ impl Checkout {
             created_at: None,
             tickets: priced.tickets.iter().map(new_ticket).collect(),
         };
-        let order_id =
-            match book_in_transaction(&txn, org, &new_order, OrderSource::Fullhouse).await {
-                Ok(id) => id,
-                Err(PlaceError::LostRace(err)) => {
-                    tracing::debug!(error = %err, "seat race");
-                    txn.rollback().await?;
-                    return Err(Attempt::Race);
-                }
-                Err(PlaceError::Rejected(err)) => return Err(Attempt::Rejected(err)),
-            };
-        // From here to the commit, this transaction holds the ticket types' and areas' counter
-        // rows, which every order for them updates: only the few writes that must commit with
-        // the order happen in between, the code counters last. The order is read back after.
+        let booking = match plan_booking(
+            &txn,
+            org,
+            &new_order,
+            OrderSource::Fullhouse,
+            Some(&pricing.stock),
+        )
+        .await
+        {
+            Ok(booking) => booking,
+            Err(err) => return Err(lost_or_rejected(txn, err).await?),
+        };
+        let order_id = booking.order_id().clone();
+        // The rows only this order writes come first, the code counters next (a row per member,
+        // shared only by orders with the same code), and the order with its tickets and the
+        // ticket types' and areas' counters last: those rows every order of the event updates,
+        // so they stay locked only from there to the commit. `release` gives back in the same
+        // order (code counters, then places), so the two never deadlock.
         let now = self.clock.now();
         let row = self.checkout_row(org, request, &pricing, &priced, &order_id, now);
         checkout_orders::Entity::insert(checkout_orders::ActiveModel::from(row.clone()))
@@ -513,11 +522,12 @@ impl Checkout {
                 )));
             }
         }
+        let order = match write_booking(&txn, org, booking).await {
+            Ok(order) => order,
+            Err(err) => return Err(lost_or_rejected(txn, err).await?),
+        };
         txn.commit().await?;
         let used_codes = takes.iter().filter_map(|(_, t)| t.code.clone()).collect();
-        let order = OrderService::new(self.db.clone())
-            .order(org, &order_id)
-            .await?;
         Ok(checkout_order(row, used_codes, order))
     }
 
@@ -722,7 +732,7 @@ impl Checkout {
         if update.exec(txn).await?.rows_affected == 0 {
             return Ok(false);
         }
-        cancel_in_transaction(txn, org, id).await?;
+        // Code counters before places, in the order `try_place` takes them: never a deadlock.
         let uses = checkout_code_uses::Entity::find()
             .filter(checkout_code_uses::Column::OrganizationId.eq(org.as_str()))
             .filter(checkout_code_uses::Column::OrderId.eq(id.as_str()))
@@ -741,6 +751,7 @@ impl Checkout {
             };
             self.codes.give_back_uses(txn, org, &take).await?;
         }
+        cancel_in_transaction(txn, org, id).await?;
         Ok(true)
     }
 
@@ -975,6 +986,18 @@ async fn record_use(
     .exec_without_returning(txn)
     .await?;
     Ok(())
+}
+
+/// A lost seat race rolls back (the order is placed again); anything else is the answer.
+async fn lost_or_rejected(txn: DatabaseTransaction, err: PlaceError) -> Result<Attempt> {
+    match err {
+        PlaceError::LostRace(err) => {
+            tracing::debug!(error = %err, "seat race");
+            txn.rollback().await?;
+            Ok(Attempt::Race)
+        }
+        PlaceError::Rejected(err) => Ok(Attempt::Rejected(err)),
+    }
 }
 
 fn new_ticket(ticket: &PricedTicket) -> NewTicket {
