@@ -230,6 +230,79 @@ impl Stage {
 both_backends! {
     setup = stage;
 
+    async fn loyalty_applies_by_itself_to_member_customers_the_seller_names(stage: Stage) {
+        let customers = fullhouse_ticketing::service::CustomerService::new(stage.db.db.clone());
+        let member = customers
+            .create(&stage.org, fullhouse_ticketing::model::customers::NewCustomer {
+                email: Some("loyal@example.dk".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("customer");
+        let stranger = customers
+            .create(&stage.org, fullhouse_ticketing::model::customers::NewCustomer {
+                email: Some("new@example.dk".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("customer");
+        let audiences = AudienceService::new(stage.db.db.clone());
+        let audience = audiences
+            .create(&stage.org, NewAudience { name: "Last season".into(), ..NewAudience::default() })
+            .await
+            .expect("audience");
+        audiences
+            .add_member(&stage.org, &audience.id, NewMember {
+                code: member.id.to_string(),
+                quantity: 100,
+                customer: Some("LOYAL@example.dk".into()),
+                ..NewMember::default()
+            })
+            .await
+            .expect("member");
+        CampaignService::new(stage.db.db.clone())
+            .create(&stage.org, NewCampaign {
+                name: "Loyalty".into(),
+                audience_ids: vec![audience.id],
+                event_ids: stage.events.iter().map(|(e, _)| e.clone()).collect(),
+                effects: Effects {
+                    discount: Some(DiscountRule::Percent { percent: 25.0 }),
+                    loyalty: true,
+                    ..Effects::default()
+                },
+                ..NewCampaign::default()
+            })
+            .await
+            .expect("campaign");
+        let at_the_counter = |customer: &fullhouse_ticketing::CustomerId| {
+            let mut order = stage.order(0, "");
+            order.cart.codes.clear();
+            order.cart.customer_id = Some(customer.clone());
+            order
+        };
+        let member_order = stage.checkout.place(&stage.org, at_the_counter(&member.id)).await.expect("member order");
+        assert_eq!(member_order.total_minor, 15_000, "25 % off 200.00 without a code");
+        let stranger_order = stage.checkout.place(&stage.org, at_the_counter(&stranger.id)).await.expect("order");
+        assert_eq!(stranger_order.total_minor, 20_000, "no loyalty for a customer who is not a member");
+        // A storefront buyer who types the member's email is not the member for loyalty.
+        let mut online = stage.order(2, "");
+        online.cart.codes.clear();
+        online.channel = Channel::Online;
+        online.paid_at_counter = false;
+        online.buyer = Some(fullhouse_ticketing::service::sale_facts::Buyer {
+            email: "loyal@example.dk".into(),
+            first_name: None,
+            last_name: None,
+            phone: None,
+        });
+        let online_order = stage.checkout.place(&stage.org, online).await.expect("online order");
+        assert_eq!(online_order.total_minor, 20_000, "an email typed in the shop proves nothing");
+        // Typing the member's customer number as a code does nothing: loyalty has no code.
+        let typed = stage.checkout.place(&stage.org, stage.order(1, member.id.as_str())).await;
+        assert!(typed.is_err() || typed.is_ok_and(|o| o.total_minor == 20_000));
+        stage.db.finish().await;
+    }
+
     async fn a_code_of_quantity_10_shared_across_3_events_sells_exactly_10_of_1000_concurrent_checkouts(stage: Stage) {
         let campaign = stage.code("VIP-ALL", 10, LimitScope::AcrossEvents).await;
         assert_eq!(stage.rush(1_000, "vip-all").await, 10);

@@ -141,8 +141,8 @@ pub trait CodeRules: Send + Sync + 'static {
         code: &str,
     ) -> Result<Option<CodeGrant>>;
 
-    /// Grants that apply without a code (loyalty for members). Called only when
-    /// `context.customer_id` is set.
+    /// Grants that apply without a code (loyalty for members). Called only when the seller
+    /// named the customer (box office, API): a storefront buyer's typed email is no proof.
     async fn automatic(
         &self,
         txn: &DatabaseTransaction,

@@ -150,6 +150,10 @@ struct PricingFor<'a> {
     cart: &'a Cart,
     codes: &'a [String],
     customer: Option<CustomerId>,
+    /// The customer was named by the seller (box office, API), not only by an email a buyer
+    /// typed. Loyalty needs no code, so it applies only then: otherwise typing a member's email
+    /// would be enough to get the member's price.
+    identified: bool,
     channel: Channel,
     scope: SeatScope,
 }
@@ -251,6 +255,7 @@ impl Checkout {
                     cart,
                     codes: &codes,
                     customer: cart.customer_id.clone(),
+                    identified: cart.customer_id.is_some(),
                     channel,
                     scope: SeatScope::All,
                 },
@@ -314,6 +319,7 @@ impl Checkout {
                     cart: &cart,
                     codes: &codes,
                     customer: None,
+                    identified: false,
                     channel,
                     scope: SeatScope::All,
                 },
@@ -342,6 +348,7 @@ impl Checkout {
             cart,
             codes,
             customer,
+            identified,
             channel,
             scope,
         } = sale;
@@ -361,7 +368,7 @@ impl Checkout {
                 grant,
             });
         }
-        let automatic = if context.customer_id.is_some() {
+        let automatic = if identified && context.customer_id.is_some() {
             self.codes.automatic(txn, org, &context).await?
         } else {
             Vec::new()
@@ -435,6 +442,7 @@ impl Checkout {
                     cart,
                     codes,
                     customer: customer.clone(),
+                    identified: cart.customer_id.is_some(),
                     channel: request.channel,
                     scope: cart_seats(cart),
                 },
