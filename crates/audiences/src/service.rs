@@ -65,7 +65,8 @@ impl AudienceService {
 
     pub async fn get(&self, org: &OrgId, id: &AudienceId) -> Result<Audience> {
         let row = find_audience(self.db.reader(), org, id).await?;
-        let (count, total) = member_totals(self.db.reader(), org, id.as_str()).await?;
+        let totals = member_totals(self.db.reader(), org, vec![row.id.clone()]).await?;
+        let (count, total) = totals.get(&row.id).copied().unwrap_or((0, 0));
         audience_from(row, count, total)
     }
 
@@ -91,9 +92,11 @@ impl AudienceService {
             .all(self.db.reader())
             .await?;
         let page = Page::from_rows(rows, limit, |a| a.id.clone());
+        let ids = page.items.iter().map(|a| a.id.clone()).collect();
+        let totals = member_totals(self.db.reader(), org, ids).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for row in page.items {
-            let (count, total) = member_totals(self.db.reader(), org, &row.id).await?;
+            let (count, total) = totals.get(&row.id).copied().unwrap_or((0, 0));
             items.push(audience_from(row, count, total)?);
         }
         Ok(Page {
@@ -705,33 +708,38 @@ async fn touch(conn: &impl ConnectionTrait, org: &OrgId, audience: &AudienceId) 
     Ok(())
 }
 
-/// (members, sum of quantities) of one audience.
+/// (members, sum of quantities) of each of `audiences`, in one grouped query; an audience without
+/// members is absent.
 async fn member_totals(
     conn: &impl ConnectionTrait,
     org: &OrgId,
-    audience: &str,
-) -> Result<(i64, i64)> {
-    let base = members::Entity::find()
-        .filter(members::Column::OrganizationId.eq(org.as_str()))
-        .filter(members::Column::AudienceId.eq(audience));
-    let count = base.clone().count(conn).await?;
-    let total: Option<Option<i64>> = base
+    audiences: Vec<String>,
+) -> Result<std::collections::HashMap<String, (i64, i64)>> {
+    let rows: Vec<(String, i64, Option<i64>)> = members::Entity::find()
         .select_only()
+        .column(members::Column::AudienceId)
         .column_as(
-            Expr::expr(Func::coalesce([
-                Expr::col(members::Column::Quantity).sum(),
-                Expr::val(0i64).into(),
-            ]))
-            .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            Expr::col(members::Column::Id)
+                .count()
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            "members",
+        )
+        .column_as(
+            Expr::col(members::Column::Quantity)
+                .sum()
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
             "total",
         )
+        .filter(members::Column::OrganizationId.eq(org.as_str()))
+        .filter(members::Column::AudienceId.is_in(audiences))
+        .group_by(members::Column::AudienceId)
         .into_tuple()
-        .one(conn)
+        .all(conn)
         .await?;
-    Ok((
-        i64::try_from(count).unwrap_or(i64::MAX),
-        total.flatten().unwrap_or(0),
-    ))
+    Ok(rows
+        .into_iter()
+        .map(|(audience, count, total)| (audience, (count, total.unwrap_or(0))))
+        .collect())
 }
 
 fn audience_from(
