@@ -16,10 +16,17 @@
 //! | [`CodeRules::held_seats`] | once per quote, placement and storefront seat map | same as `lookup` |
 //! | [`CodeRules::take_uses`] | once per grant the order uses, after the order and its tickets are written, before commit | the placing write transaction |
 //! | [`CodeRules::give_back_uses`] | once per grant an order used, when that order is cancelled or its payment hold expires | the cancelling / expiring write transaction |
+//! | [`CodeRules::lookup_many`] | once per group of orders placed together (see `service::Checkout::place`) | the group's write transaction |
+//! | [`CodeRules::take_counters`] | once per group: every take of its orders, sorted by key | the group's write transaction |
+//! | [`CodeRules::untake`] | for a take of `take_counters` whose order is refused later in the group | the group's write transaction |
+//! | [`CodeRules::record_takes`] | once per group: the takes of the orders that are kept | the group's write transaction |
 //!
 //! Checkout guarantees that `give_back_uses` is called at most once per successful `take_uses`
 //! (the order's status changes with a conditional update in the same transaction), with the very
 //! same [`UseTake`].
+//!
+//! In a group, `take_counters` must be exact in the same way, one conditional update per take;
+//! `take_uses` of one order is `take_counters` then `record_takes`.
 //!
 //! `take_uses` must be exact under any concurrency on both backends: ONE conditional update,
 //! `UPDATE … SET used = used + $n WHERE <counter> AND used + $n <= quantity`, returning whether a
@@ -177,6 +184,55 @@ pub trait CodeRules: Send + Sync + 'static {
         org: &OrgId,
         take: &UseTake,
     ) -> Result<()>;
+
+    // Orders placed together (see `batch`): the same contract, in fewer statements. The
+    // defaults are the one-order methods in a loop, so an implementation only overrides them to
+    // go faster.
+
+    /// [`CodeRules::lookup`] for several (context, code) pairs; one answer per pair, in order.
+    async fn lookup_many(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        wanted: &[(CodeContext, String)],
+    ) -> Result<Vec<Option<CodeGrant>>> {
+        let mut found = Vec::with_capacity(wanted.len());
+        for (context, code) in wanted {
+            found.push(self.lookup(txn, org, context, code).await?);
+        }
+        Ok(found)
+    }
+
+    /// Takes the uses of several takes, each with its own conditional update, in order; one
+    /// answer per take. What is taken here is either kept by [`CodeRules::record_takes`] or
+    /// handed back by [`CodeRules::untake`] before the transaction commits.
+    async fn take_counters(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        takes: &[UseTake],
+    ) -> Result<Vec<bool>> {
+        let mut taken = Vec::with_capacity(takes.len());
+        for take in takes {
+            taken.push(self.take_uses(txn, org, take).await?);
+        }
+        Ok(taken)
+    }
+
+    /// Records the takes whose orders are kept (redemptions, for reports).
+    async fn record_takes(
+        &self,
+        _txn: &DatabaseTransaction,
+        _org: &OrgId,
+        _takes: &[UseTake],
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    /// Hands back a take of [`CodeRules::take_counters`] whose order is not kept after all.
+    async fn untake(&self, txn: &DatabaseTransaction, org: &OrgId, take: &UseTake) -> Result<()> {
+        self.give_back_uses(txn, org, take).await
+    }
 }
 
 /// The rules when no campaigns are installed: every code is unknown, nothing is held back.

@@ -3,7 +3,7 @@
 //! index and jobs read them in `seq` order.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use crate::error::Result;
 use crate::ids::OrgId;
@@ -17,15 +17,52 @@ pub async fn record(
     subject_id: &str,
     payload: serde_json::Value,
 ) -> Result<()> {
-    domain_events::ActiveModel {
-        seq: sea_orm::NotSet,
-        organization_id: Set(org.to_string()),
-        kind: Set(kind.to_string()),
-        subject_id: Set(subject_id.to_string()),
-        payload: Set(payload),
-        created_at: Set(Utc::now()),
+    record_many(
+        txn,
+        org,
+        vec![NewEvent {
+            kind,
+            subject_id: subject_id.to_string(),
+            payload,
+        }],
+    )
+    .await
+}
+
+/// One event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'k> {
+    pub kind: &'k str,
+    pub subject_id: String,
+    pub payload: serde_json::Value,
+}
+
+/// Events appended together (orders placed as a group), in order, with one multi-row insert
+/// per chunk; nothing is read back.
+pub async fn record_many(
+    txn: &impl ConnectionTrait,
+    org: &OrgId,
+    events: Vec<NewEvent<'_>>,
+) -> Result<()> {
+    let now = Utc::now();
+    let rows: Vec<domain_events::ActiveModel> = events
+        .into_iter()
+        .map(|event| domain_events::ActiveModel {
+            seq: sea_orm::NotSet,
+            organization_id: Set(org.to_string()),
+            kind: Set(event.kind.to_string()),
+            subject_id: Set(event.subject_id),
+            payload: Set(event.payload),
+            created_at: Set(now),
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        domain_events::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await?;
     }
-    .insert(txn)
-    .await?;
     Ok(())
 }
+
+/// Rows per insert: far below either backend's limit on bound parameters.
+const INSERT_CHUNK: usize = 1_000;

@@ -22,7 +22,36 @@ use crate::store::audience_members as members;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CampaignRules;
 
-/// Campaigns running for this event now (active, inside their window).
+/// The organization's active campaigns, by id.
+async fn active(txn: &DatabaseTransaction, org: &OrgId) -> Result<Vec<Campaign>> {
+    let rows = campaigns::Entity::find()
+        .filter(campaigns::Column::OrganizationId.eq(org.as_str()))
+        .filter(campaigns::Column::Status.eq(CampaignStatus::Active.as_str()))
+        .all(txn)
+        .await?;
+    let mut found = rows
+        .into_iter()
+        .map(campaign_from)
+        .collect::<Result<Vec<_>>>()?;
+    found.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
+    Ok(found)
+}
+
+/// Whether an active campaign runs for this event now (any time when `now` is `None`).
+fn runs_for(
+    campaign: &Campaign,
+    event: &EventId,
+    production: &ProductionId,
+    now: Option<chrono::DateTime<Utc>>,
+) -> bool {
+    let applies =
+        campaign.event_ids.contains(event) || campaign.production_ids.contains(production);
+    let started = now.is_none_or(|now| campaign.valid_from.is_none_or(|from| from <= now));
+    let not_over = now.is_none_or(|now| campaign.valid_until.is_none_or(|until| now < until));
+    applies && started && not_over
+}
+
+/// Campaigns running for this event now (active, inside their window), by id.
 async fn running(
     txn: &DatabaseTransaction,
     org: &OrgId,
@@ -30,24 +59,11 @@ async fn running(
     production: &ProductionId,
     now: Option<chrono::DateTime<Utc>>,
 ) -> Result<Vec<Campaign>> {
-    let rows = campaigns::Entity::find()
-        .filter(campaigns::Column::OrganizationId.eq(org.as_str()))
-        .filter(campaigns::Column::Status.eq(CampaignStatus::Active.as_str()))
-        .all(txn)
-        .await?;
-    let mut found = Vec::new();
-    for row in rows {
-        let campaign = campaign_from(row)?;
-        let applies =
-            campaign.event_ids.contains(event) || campaign.production_ids.contains(production);
-        let started = now.is_none_or(|now| campaign.valid_from.is_none_or(|from| from <= now));
-        let not_over = now.is_none_or(|now| campaign.valid_until.is_none_or(|until| now < until));
-        if applies && started && not_over {
-            found.push(campaign);
-        }
-    }
-    found.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
-    Ok(found)
+    Ok(active(txn, org)
+        .await?
+        .into_iter()
+        .filter(|c| runs_for(c, event, production, now))
+        .collect())
 }
 
 fn audience_keys(campaign: &Campaign) -> Vec<String> {
@@ -93,8 +109,13 @@ async fn grant(
 ) -> Result<CodeGrant> {
     let scope = scope_key(campaign, event);
     let taken = used(txn, org, campaign, &member.id, &scope).await?;
+    Ok(grant_of(campaign, member, taken, typed))
+}
+
+/// What a member's code (or membership) grants in a campaign, with `taken` uses already gone.
+fn grant_of(campaign: &Campaign, member: members::Model, taken: i64, typed: bool) -> CodeGrant {
     let effects = &campaign.effects;
-    Ok(CodeGrant {
+    CodeGrant {
         key: format!("{}:{}", campaign.id, member.id),
         code: typed.then(|| member.code.clone()),
         label: campaign.public_label.clone(),
@@ -118,7 +139,7 @@ async fn grant(
         max_tickets_per_order: campaign.max_tickets_per_order,
         remaining: Some((member.quantity - taken).max(0)),
         counting: campaign.counting.to_checkout(),
-    })
+    }
 }
 
 /// `$1`-style SQL for PostgreSQL, `?1`-style for SQLite (both bind by position).
@@ -144,41 +165,125 @@ impl CodeRules for CampaignRules {
         context: &CodeContext,
         code: &str,
     ) -> Result<Option<CodeGrant>> {
-        let key = code_key(code);
-        if key.is_empty() {
-            return Ok(None);
+        let wanted = [(context.clone(), code.to_string())];
+        Ok(self
+            .lookup_many(txn, org, &wanted)
+            .await?
+            .into_iter()
+            .next()
+            .flatten())
+    }
+
+    /// Three statements whatever the number of codes: the active campaigns, the members with
+    /// one of the codes in their audiences, and those members' counters.
+    async fn lookup_many(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        wanted: &[(CodeContext, String)],
+    ) -> Result<Vec<Option<CodeGrant>>> {
+        let keys: Vec<String> = wanted.iter().map(|(_, code)| code_key(code)).collect();
+        if keys.iter().all(String::is_empty) {
+            return Ok(wanted.iter().map(|_| None).collect());
         }
-        for campaign in running(
-            txn,
-            org,
-            &context.event_id,
-            &context.production_id,
-            Some(context.now),
-        )
-        .await?
-        {
-            // A loyalty campaign's members are customers, not codes: typing one does nothing.
-            if campaign.effects.loyalty {
-                continue;
+        let campaigns = active(txn, org).await?;
+        // A loyalty campaign's members are customers, not codes: typing one does nothing.
+        let candidates: Vec<Vec<&Campaign>> = wanted
+            .iter()
+            .map(|(context, _)| {
+                campaigns
+                    .iter()
+                    .filter(|c| !c.effects.loyalty)
+                    .filter(|c| {
+                        runs_for(
+                            c,
+                            &context.event_id,
+                            &context.production_id,
+                            Some(context.now),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let audiences: Vec<String> = candidates
+            .iter()
+            .flatten()
+            .flat_map(|c| audience_keys(c))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut distinct_keys: Vec<String> =
+            keys.iter().filter(|k| !k.is_empty()).cloned().collect();
+        distinct_keys.sort();
+        distinct_keys.dedup();
+        let mut found: Vec<members::Model> = Vec::new();
+        if !audiences.is_empty() {
+            for chunk in distinct_keys.chunks(IN_CHUNK) {
+                found.extend(
+                    members::Entity::find()
+                        .filter(members::Column::OrganizationId.eq(org.as_str()))
+                        .filter(members::Column::AudienceId.is_in(audiences.iter().cloned()))
+                        .filter(members::Column::CodeKey.is_in(chunk.iter().cloned()))
+                        .all(txn)
+                        .await?,
+                );
             }
-            let member = members::Entity::find()
-                .filter(members::Column::OrganizationId.eq(org.as_str()))
-                .filter(members::Column::AudienceId.is_in(audience_keys(&campaign)))
-                .filter(members::Column::CodeKey.eq(key.as_str()))
-                .one(txn)
-                .await?;
-            let Some(member) = member else { continue };
-            // A code "for a specific user" works only for that customer.
-            if let Some(owner) = &member.customer_id {
-                if context.customer_id.as_ref().map(|c| c.as_str()) != Some(owner.as_str()) {
-                    continue;
-                }
-            }
-            return grant(txn, org, &campaign, member, &context.event_id, true)
-                .await
-                .map(Some);
         }
-        Ok(None)
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        // For each request: the first campaign (by id) with a member holding the code that this
+        // customer may use (a code "for a specific user" works only for that customer).
+        let chosen: Vec<Option<(&Campaign, &members::Model)>> = wanted
+            .iter()
+            .zip(&keys)
+            .zip(&candidates)
+            .map(|(((context, _), key), campaigns)| {
+                campaigns.iter().find_map(|campaign| {
+                    let member = found.iter().find(|m| {
+                        &m.code_key == key
+                            && campaign
+                                .audience_ids
+                                .iter()
+                                .any(|a| a.as_str() == m.audience_id)
+                    })?;
+                    let owner_ok = member.customer_id.as_ref().is_none_or(|owner| {
+                        context.customer_id.as_ref().map(|c| c.as_str()) == Some(owner.as_str())
+                    });
+                    owner_ok.then_some((*campaign, member))
+                })
+            })
+            .collect();
+        let member_ids: Vec<String> = chosen
+            .iter()
+            .flatten()
+            .map(|(_, m)| m.id.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut counters: std::collections::HashMap<(String, String, String), i64> =
+            std::collections::HashMap::new();
+        for chunk in member_ids.chunks(IN_CHUNK) {
+            for row in uses::Entity::find()
+                .filter(uses::Column::OrganizationId.eq(org.as_str()))
+                .filter(uses::Column::MemberId.is_in(chunk.iter().cloned()))
+                .all(txn)
+                .await?
+            {
+                counters.insert((row.campaign_id, row.member_id, row.scope_key), row.used);
+            }
+        }
+        Ok(wanted
+            .iter()
+            .zip(chosen)
+            .map(|((context, _), chosen)| {
+                let (campaign, member) = chosen?;
+                let scope = scope_key(campaign, &context.event_id);
+                let taken = counters
+                    .get(&(campaign.id.to_string(), member.id.clone(), scope))
+                    .copied()
+                    .unwrap_or(0);
+                Some(grant_of(campaign, member.clone(), taken, true))
+            })
+            .collect())
     }
 
     async fn automatic(
@@ -250,61 +355,161 @@ impl CodeRules for CampaignRules {
         org: &OrgId,
         take: &UseTake,
     ) -> Result<bool> {
-        let (campaign_id, member_id) = split_key(&take.key)?;
-        let campaign = campaign_from(
-            super::service::find(txn, org, &CampaignId::from_db(campaign_id.to_string())).await?,
-        )?;
-        let scope = scope_key(&campaign, &take.event_id);
-        let backend = txn.get_database_backend();
-        let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
-        // Uses are taken with one conditional upsert rather than read-then-write: two checkouts
-        // that read `used = 9` at once would both write 10 and sell the last use twice. The
-        // counter row is created by the first use (when the quantity allows it), else raised
-        // only while `used + n <= quantity`; the row lock makes concurrent takes wait in turn.
-        let taken = txn
-            .execute(statement(
-                backend,
-                "INSERT INTO campaign_code_uses (organization_id, campaign_id, member_id, scope_key, used) \
-                 SELECT $2, $3, $4, $5, $1 FROM audience_members \
-                 WHERE organization_id = $2 AND id = $4 AND $1 <= quantity \
-                 ON CONFLICT (organization_id, campaign_id, member_id, scope_key) \
-                 DO UPDATE SET used = campaign_code_uses.used + excluded.used \
-                 WHERE campaign_code_uses.used + excluded.used <= (SELECT quantity FROM audience_members \
-                                                                 WHERE organization_id = $2 AND id = $4)",
-                vec![Value::BigInt(Some(take.uses)), text(org.as_str()), text(campaign_id), text(member_id), text(&scope)],
-            ))
-            .await?
-            .rows_affected()
-            == 1;
-        if !taken {
-            return Ok(false);
+        let takes = std::slice::from_ref(take);
+        let taken = self.take_counters(txn, org, takes).await?.first() == Some(&true);
+        if taken {
+            self.record_takes(txn, org, takes).await?;
         }
-        let code = match &take.code {
-            Some(code) => code.clone(),
-            None => members::Entity::find()
+        Ok(taken)
+    }
+
+    /// One read of the campaigns, then the takes as conditional upserts: first every counter
+    /// once, raised by all its takes together; a counter without room for all of them then
+    /// goes take by take, in order (each statement raises a counter at most once).
+    async fn take_counters(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        takes: &[UseTake],
+    ) -> Result<Vec<bool>> {
+        let campaigns = campaigns_of(txn, org, takes).await?;
+        let mut counters = Vec::with_capacity(takes.len());
+        for take in takes {
+            let (campaign_id, member_id) = split_key(&take.key)?;
+            let campaign = campaigns
+                .iter()
+                .find(|c| c.id.as_str() == campaign_id)
+                .ok_or(Error::NotFound("campaign"))?;
+            counters.push(CounterTake {
+                campaign_id: campaign_id.to_string(),
+                member_id: member_id.to_string(),
+                scope: scope_key(campaign, &take.event_id),
+                uses: take.uses,
+            });
+        }
+        let mut by_counter: Vec<(CounterTake, Vec<usize>)> = Vec::new();
+        for (i, take) in counters.iter().enumerate() {
+            match by_counter
+                .iter_mut()
+                .find(|(c, _)| c.counter() == take.counter())
+            {
+                Some((together, takes)) => {
+                    together.uses += take.uses;
+                    takes.push(i);
+                }
+                None => by_counter.push((take.clone(), vec![i])),
+            }
+        }
+        let together: Vec<&CounterTake> = by_counter.iter().map(|(c, _)| c).collect();
+        let raised = raise_in_chunks(txn, org, &together).await?;
+        let mut answers = vec![false; takes.len()];
+        let mut pending = Vec::new();
+        for (counter, indices) in &by_counter {
+            if raised.contains(&counter.counter()) {
+                for i in indices {
+                    if let Some(answer) = answers.get_mut(*i) {
+                        *answer = true;
+                    }
+                }
+            } else if indices.len() > 1 {
+                pending.extend(indices.iter().copied());
+            }
+        }
+        pending.sort_unstable();
+        while !pending.is_empty() {
+            let mut seen = std::collections::HashSet::new();
+            let (round, later): (Vec<usize>, Vec<usize>) = pending
+                .into_iter()
+                .partition(|i| counters.get(*i).is_some_and(|c| seen.insert(c.counter())));
+            let batch: Vec<&CounterTake> = round.iter().filter_map(|i| counters.get(*i)).collect();
+            let raised = raise_in_chunks(txn, org, &batch).await?;
+            for i in round {
+                if let (Some(answer), Some(counter)) = (answers.get_mut(i), counters.get(i)) {
+                    *answer = raised.contains(&counter.counter());
+                }
+            }
+            pending = later;
+        }
+        Ok(answers)
+    }
+
+    /// The redemptions of the kept takes, in one multi-row insert (for the report).
+    async fn record_takes(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        takes: &[UseTake],
+    ) -> Result<()> {
+        if takes.is_empty() {
+            return Ok(());
+        }
+        let campaigns = campaigns_of(txn, org, takes).await?;
+        // Loyalty takes carry no typed code: the report shows the member's.
+        let codeless: Vec<String> = takes
+            .iter()
+            .filter(|t| t.code.is_none())
+            .filter_map(|t| split_key(&t.key).ok().map(|(_, m)| m.to_string()))
+            .collect();
+        let mut member_codes = std::collections::HashMap::new();
+        for chunk in codeless.chunks(IN_CHUNK) {
+            for member in members::Entity::find()
                 .filter(members::Column::OrganizationId.eq(org.as_str()))
-                .filter(members::Column::Id.eq(member_id))
-                .one(txn)
+                .filter(members::Column::Id.is_in(chunk.iter().cloned()))
+                .all(txn)
                 .await?
-                .map(|m| m.code)
-                .unwrap_or_default(),
-        };
-        redemptions::Entity::insert(redemptions::ActiveModel {
-            organization_id: sea_orm::Set(org.to_string()),
-            id: sea_orm::Set(format!("red_{}", ulid::Ulid::new())),
-            campaign_id: sea_orm::Set(campaign_id.to_string()),
-            member_id: sea_orm::Set(member_id.to_string()),
-            code: sea_orm::Set(code),
-            order_id: sea_orm::Set(take.order_id.to_string()),
-            event_id: sea_orm::Set(take.event_id.to_string()),
-            scope_key: sea_orm::Set(scope),
-            uses: sea_orm::Set(take.uses),
-            created_at: sea_orm::Set(Utc::now()),
-            returned_at: sea_orm::Set(None),
-        })
-        .exec_without_returning(txn)
-        .await?;
-        Ok(true)
+            {
+                member_codes.insert(member.id, member.code);
+            }
+        }
+        let now = Utc::now();
+        let mut rows = Vec::with_capacity(takes.len());
+        for take in takes {
+            let (campaign_id, member_id) = split_key(&take.key)?;
+            let campaign = campaigns
+                .iter()
+                .find(|c| c.id.as_str() == campaign_id)
+                .ok_or(Error::NotFound("campaign"))?;
+            let code = match &take.code {
+                Some(code) => code.clone(),
+                None => member_codes.get(member_id).cloned().unwrap_or_default(),
+            };
+            rows.push(redemptions::ActiveModel {
+                organization_id: sea_orm::Set(org.to_string()),
+                id: sea_orm::Set(format!("red_{}", ulid::Ulid::new())),
+                campaign_id: sea_orm::Set(campaign_id.to_string()),
+                member_id: sea_orm::Set(member_id.to_string()),
+                code: sea_orm::Set(code),
+                order_id: sea_orm::Set(take.order_id.to_string()),
+                event_id: sea_orm::Set(take.event_id.to_string()),
+                scope_key: sea_orm::Set(scope_key(campaign, &take.event_id)),
+                uses: sea_orm::Set(take.uses),
+                created_at: sea_orm::Set(now),
+                returned_at: sea_orm::Set(None),
+            });
+        }
+        for chunk in rows.chunks(IN_CHUNK) {
+            redemptions::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Lowers the counter a take raised (its order was refused later in its group; nothing
+    /// was recorded for it).
+    async fn untake(&self, txn: &DatabaseTransaction, org: &OrgId, take: &UseTake) -> Result<()> {
+        let (campaign_id, member_id) = split_key(&take.key)?;
+        let campaigns = campaigns_of(txn, org, std::slice::from_ref(take)).await?;
+        let campaign = campaigns.first().ok_or(Error::NotFound("campaign"))?;
+        lower_counter(
+            txn,
+            org,
+            campaign_id,
+            member_id,
+            &scope_key(campaign, &take.event_id),
+            take.uses,
+        )
+        .await
     }
 
     async fn give_back_uses(
@@ -322,21 +527,15 @@ impl CodeRules for CampaignRules {
             .filter(redemptions::Column::ReturnedAt.is_null())
             .all(txn)
             .await?;
-        let backend = txn.get_database_backend();
-        let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
         for redemption in standing {
-            txn.execute(statement(
-                backend,
-                "UPDATE campaign_code_uses SET used = used - $1 \
-                 WHERE organization_id = $2 AND campaign_id = $3 AND member_id = $4 AND scope_key = $5 AND used >= $1",
-                vec![
-                    Value::BigInt(Some(redemption.uses)),
-                    text(org.as_str()),
-                    text(campaign_id),
-                    text(member_id),
-                    text(&redemption.scope_key),
-                ],
-            ))
+            lower_counter(
+                txn,
+                org,
+                campaign_id,
+                member_id,
+                &redemption.scope_key,
+                redemption.uses,
+            )
             .await?;
             redemptions::Entity::update_many()
                 .col_expr(
@@ -350,4 +549,153 @@ impl CodeRules for CampaignRules {
         }
         Ok(())
     }
+}
+
+/// Rows per `IN (…)` list or multi-row insert: far below either backend's parameter limit.
+const IN_CHUNK: usize = 500;
+
+/// The campaigns the takes draw on (whatever their status now: a take stands once made).
+async fn campaigns_of(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    takes: &[UseTake],
+) -> Result<Vec<Campaign>> {
+    let ids: Vec<String> = takes
+        .iter()
+        .filter_map(|t| split_key(&t.key).ok().map(|(c, _)| c.to_string()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut found = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        for row in campaigns::Entity::find()
+            .filter(campaigns::Column::OrganizationId.eq(org.as_str()))
+            .filter(campaigns::Column::Id.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?
+        {
+            found.push(campaign_from(row)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Gives `uses` back to a counter (never below zero).
+async fn lower_counter(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    campaign_id: &str,
+    member_id: &str,
+    scope: &str,
+    uses: i64,
+) -> Result<()> {
+    let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
+    txn.execute(statement(
+        txn.get_database_backend(),
+        "UPDATE campaign_code_uses SET used = used - $1 \
+         WHERE organization_id = $2 AND campaign_id = $3 AND member_id = $4 AND scope_key = $5 AND used >= $1",
+        vec![
+            Value::BigInt(Some(uses)),
+            text(org.as_str()),
+            text(campaign_id),
+            text(member_id),
+            text(scope),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// One take as the counter it raises.
+#[derive(Clone)]
+struct CounterTake {
+    campaign_id: String,
+    member_id: String,
+    scope: String,
+    uses: i64,
+}
+
+impl CounterTake {
+    fn counter(&self) -> (String, String, String) {
+        (
+            self.campaign_id.clone(),
+            self.member_id.clone(),
+            self.scope.clone(),
+        )
+    }
+}
+
+async fn raise_in_chunks(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    takes: &[&CounterTake],
+) -> Result<std::collections::HashSet<(String, String, String)>> {
+    let mut raised = std::collections::HashSet::new();
+    for chunk in takes.chunks(IN_CHUNK) {
+        raised.extend(raise_counters(txn, org, chunk).await?);
+    }
+    Ok(raised)
+}
+
+/// Raises each counter by its take's uses where the member's quantity allows it, with ONE
+/// conditional upsert for all (the counters must be distinct); returns the counters raised.
+///
+/// Uses are never taken read-then-write: two checkouts that read `used = 9` at once would both
+/// write 10 and sell the last use twice. A counter row is created by its first use (when the
+/// quantity allows it), else raised only while `used + n <= quantity`; the row lock makes
+/// concurrent takes of one counter wait in turn, and each sees the other's result.
+async fn raise_counters(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    takes: &[&CounterTake],
+) -> Result<std::collections::HashSet<(String, String, String)>> {
+    if takes.is_empty() {
+        return Ok(Default::default());
+    }
+    let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
+    let mut values = vec![text(org.as_str())];
+    let mut rows = Vec::with_capacity(takes.len());
+    for take in takes {
+        let n = values.len();
+        rows.push(format!(
+            "(CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS BIGINT))",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4
+        ));
+        values.extend([
+            text(&take.campaign_id),
+            text(&take.member_id),
+            text(&take.scope),
+            Value::BigInt(Some(take.uses)),
+        ]);
+    }
+    // `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
+    let sql = format!(
+        "WITH wanted (campaign_id, member_id, scope_key, uses) AS (VALUES {}) \
+         INSERT INTO campaign_code_uses (organization_id, campaign_id, member_id, scope_key, used) \
+         SELECT $1, wanted.campaign_id, wanted.member_id, wanted.scope_key, wanted.uses \
+         FROM wanted JOIN audience_members AS m \
+           ON m.organization_id = $1 AND m.id = wanted.member_id AND wanted.uses <= m.quantity \
+         WHERE true \
+         ON CONFLICT (organization_id, campaign_id, member_id, scope_key) \
+         DO UPDATE SET used = campaign_code_uses.used + excluded.used \
+         WHERE campaign_code_uses.used + excluded.used <= (SELECT quantity FROM audience_members \
+                                                         WHERE organization_id = $1 AND id = excluded.member_id) \
+         RETURNING campaign_id, member_id, scope_key",
+        rows.join(", ")
+    );
+    let mut raised = std::collections::HashSet::new();
+    for row in txn
+        .query_all(statement(txn.get_database_backend(), &sql, values))
+        .await?
+    {
+        raised.insert((
+            row.try_get::<String>("", "campaign_id")?,
+            row.try_get::<String>("", "member_id")?,
+            row.try_get::<String>("", "scope_key")?,
+        ));
+    }
+    Ok(raised)
 }

@@ -19,6 +19,8 @@
 //! existing order. (On SQLite writes are serialized by the single write connection, so the checks
 //! inside the transaction already see everything.)
 
+mod grouped;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 
@@ -33,6 +35,8 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, Select, Set,
 };
 use serde_json::json;
+
+pub use grouped::{plan_group, take_group_capacity, write_group};
 
 use super::fetch_page;
 use super::sale_facts::{EventStock, StockRows};
@@ -584,8 +588,8 @@ pub async fn plan_booking(
     source: OrderSource,
     stock: Option<&EventStock>,
 ) -> Result<Booking, PlaceError> {
-    let known = stock.map(|s| &s.rows);
-    let facts = Facts::load_knowing(txn, org, &[(0, new)], known)
+    let known: Vec<&StockRows> = stock.map(|s| &s.rows).into_iter().collect();
+    let facts = Facts::load_knowing(txn, org, &[(0, new)], &known)
         .await
         .map_err(Failure::from)?;
     let plans = plan_with(&facts, &[(0, new)], source)?;
@@ -875,16 +879,16 @@ impl Facts {
         org: &OrgId,
         items: &[(usize, &NewOrder)],
     ) -> Result<Facts> {
-        Self::load_knowing(txn, org, items, None).await
+        Self::load_knowing(txn, org, items, &[]).await
     }
 
-    /// Like [`Facts::load`], taking the event's rows from `known` (read earlier in the same
+    /// Like [`Facts::load`], taking the events' rows from `known` (read earlier in the same
     /// transaction) instead of reading them again, when they cover the request.
     async fn load_knowing(
         txn: &DatabaseTransaction,
         org: &OrgId,
         items: &[(usize, &NewOrder)],
-        known: Option<&StockRows>,
+        known: &[&StockRows],
     ) -> Result<Facts> {
         let new_tickets = || items.iter().flat_map(|(_, order)| order.tickets.iter());
         let mut facts = Facts::default();
@@ -904,25 +908,29 @@ impl Facts {
 
         let type_ids = distinct(new_tickets().map(|t| t.ticket_type_id.to_string()));
         let given_events = || new_tickets().filter_map(|t| t.event_id.as_ref());
-        // What the caller read of the event in this transaction already serves when it holds
+        // What the caller read of the events in this transaction already serves when it holds
         // every ticket type and event the request names.
-        let known = known.filter(|rows| {
-            type_ids
+        let covered = !known.is_empty()
+            && type_ids.iter().all(|id| {
+                known
+                    .iter()
+                    .any(|rows| rows.ticket_types.iter().any(|t| &t.id == id))
+            })
+            && given_events().all(|e| known.iter().any(|rows| e.as_str() == rows.event.id));
+        if covered {
+            facts.ticket_types = known
                 .iter()
-                .all(|id| rows.ticket_types.iter().any(|t| &t.id == id))
-                && given_events().all(|e| e.as_str() == rows.event.id)
-        });
-        if let Some(rows) = known {
-            facts.ticket_types = rows
-                .ticket_types
-                .iter()
+                .flat_map(|rows| rows.ticket_types.iter())
                 .filter(|t| type_ids.contains(&t.id))
                 .map(|t| (t.id.clone(), t.clone()))
                 .collect();
-            facts.events = HashMap::from([(rows.event.id.clone(), rows.event.clone())]);
-            let venue_ids = vec![rows.event.venue_id.clone()];
+            facts.events = known
+                .iter()
+                .map(|rows| (rows.event.id.clone(), rows.event.clone()))
+                .collect();
+            let venue_ids = distinct(known.iter().map(|rows| rows.event.venue_id.clone()));
             facts.load_seats(txn, org, items, &venue_ids).await?;
-            facts.add_ga_areas(rows.ga_areas.iter().cloned());
+            facts.add_ga_areas(known.iter().flat_map(|rows| rows.ga_areas.iter().cloned()));
         } else {
             let base = ticket_types::Entity::find()
                 .filter(ticket_types::Column::OrganizationId.eq(org.as_str()));

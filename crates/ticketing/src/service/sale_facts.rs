@@ -126,113 +126,254 @@ pub async fn event_stock_scoped(
     event: &EventId,
     scope: &SeatScope,
 ) -> Result<EventStock> {
-    let found = events::Entity::find_by_id((org.to_string(), event.to_string()))
-        .one(conn)
+    event_stocks(conn, org, &[(event.clone(), scope.clone())])
         .await?
-        .ok_or(Error::NotFound("event"))?;
-    let types = ticket_types::Entity::find()
+        .remove(event.as_str())
+        .ok_or(Error::NotFound("event"))
+}
+
+/// The stock of several events at once, each with the seats of its scope, keyed by event id; an
+/// event that does not exist is left out. A fixed handful of statements whatever the number of
+/// events, so that checkout can price a group of orders placed together with one read.
+pub async fn event_stocks(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    wanted: &[(EventId, SeatScope)],
+) -> Result<HashMap<String, EventStock>> {
+    let event_ids: Vec<String> = wanted
+        .iter()
+        .map(|(e, _)| e.to_string())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if event_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = events::Entity::find()
+        .filter(events::Column::OrganizationId.eq(org.as_str()))
+        .filter(events::Column::Id.is_in(event_ids.iter().cloned()))
+        .all(conn)
+        .await?;
+    if found.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found_ids: Vec<String> = found.iter().map(|e| e.id.clone()).collect();
+    let venue_ids: Vec<String> = found
+        .iter()
+        .map(|e| e.venue_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut types_by_event: HashMap<String, Vec<ticket_types::Model>> = HashMap::new();
+    for t in ticket_types::Entity::find()
         .filter(ticket_types::Column::OrganizationId.eq(org.as_str()))
-        .filter(ticket_types::Column::EventId.eq(event.as_str()))
+        .filter(ticket_types::Column::EventId.is_in(found_ids.iter().cloned()))
         .order_by_asc(ticket_types::Column::Id)
         .all(conn)
-        .await?;
-    let mut seat_select = venue_seats::Entity::find()
-        .filter(venue_seats::Column::OrganizationId.eq(org.as_str()))
-        .filter(venue_seats::Column::VenueId.eq(found.venue_id.as_str()));
-    let mut sold_select = tickets::Entity::find()
-        .filter(tickets::Column::OrganizationId.eq(org.as_str()))
-        .filter(tickets::Column::EventId.eq(event.as_str()))
-        .filter(tickets::Column::Status.eq(TicketStatus::Valid.as_str()))
-        .filter(tickets::Column::SeatId.is_not_null());
-    if let SeatScope::Only { ids, labels } = scope {
-        seat_select = seat_select.filter(
-            Condition::any()
-                .add(
-                    venue_seats::Column::Id
-                        .is_in(ids.iter().take(MAX_SCOPED).map(|i| i.to_string())),
-                )
-                .add(venue_seats::Column::SeatLabel.is_in(labels.iter().take(MAX_SCOPED).cloned())),
-        );
+        .await?
+    {
+        types_by_event
+            .entry(t.event_id.clone())
+            .or_default()
+            .push(t);
     }
-    // A cart without seats (general admission) names no seat: nothing to read.
-    let no_seats_named =
-        matches!(scope, SeatScope::Only { ids, labels } if ids.is_empty() && labels.is_empty());
-    let seats = if no_seats_named {
-        Vec::new()
-    } else {
-        seat_select
-            .order_by_asc(venue_seats::Column::SortOrder)
-            .order_by_asc(venue_seats::Column::Id)
-            .all(conn)
-            .await?
-    };
-    if matches!(scope, SeatScope::Only { .. }) {
-        sold_select = sold_select.filter(
-            tickets::Column::SeatId.is_in(seats.iter().take(MAX_SCOPED).map(|s| s.id.clone())),
-        );
-    }
-    let sold_seats: HashSet<String> = if seats.is_empty() {
-        HashSet::new()
-    } else {
-        sold_select
-            .all(conn)
-            .await?
-            .into_iter()
-            .filter_map(|t| t.seat_id)
-            .collect()
-    };
-    let areas = venue_ga_areas::Entity::find()
+    let venue_of: HashMap<&str, &str> = found
+        .iter()
+        .map(|e| (e.id.as_str(), e.venue_id.as_str()))
+        .collect();
+    let scopes: Vec<(&str, &str, &SeatScope)> = wanted
+        .iter()
+        .filter_map(|(e, scope)| {
+            venue_of
+                .get_key_value(e.as_str())
+                .map(|(event, venue)| (*event, *venue, scope))
+        })
+        .collect();
+    let seats = read_seats(conn, org, &scopes).await?;
+    let sold_seats = read_sold_seats(conn, org, &found_ids, &seats).await?;
+    let mut areas_by_venue: HashMap<String, Vec<venue_ga_areas::Model>> = HashMap::new();
+    for area in venue_ga_areas::Entity::find()
         .filter(venue_ga_areas::Column::OrganizationId.eq(org.as_str()))
-        .filter(venue_ga_areas::Column::VenueId.eq(found.venue_id.as_str()))
+        .filter(venue_ga_areas::Column::VenueId.is_in(venue_ids.iter().cloned()))
         .order_by_asc(venue_ga_areas::Column::Name)
         .all(conn)
-        .await?;
-    let area_sold: HashMap<String, i64> = event_ga_sales::Entity::find()
+        .await?
+    {
+        areas_by_venue
+            .entry(area.venue_id.clone())
+            .or_default()
+            .push(area);
+    }
+    let area_sold: HashMap<(String, String), i64> = event_ga_sales::Entity::find()
         .filter(event_ga_sales::Column::OrganizationId.eq(org.as_str()))
-        .filter(event_ga_sales::Column::EventId.eq(event.as_str()))
+        .filter(event_ga_sales::Column::EventId.is_in(found_ids.iter().cloned()))
         .all(conn)
         .await?
         .into_iter()
-        .map(|row| (row.ga_area_id, row.sold))
+        .map(|row| ((row.event_id, row.ga_area_id), row.sold))
         .collect();
-    let rows = StockRows {
-        event: found.clone(),
-        ticket_types: types.clone(),
-        ga_areas: areas.clone(),
-    };
-    Ok(EventStock {
-        rows,
-        event_id: EventId::from_db(found.id),
-        production_id: ProductionId::from_db(found.production_id),
-        venue_id: VenueId::from_db(found.venue_id),
-        status: found.status,
-        starts_at: found.starts_at,
-        sales_start: found.sales_start,
-        sales_end: found.sales_end,
-        ticket_types: types.into_iter().map(stock_type).collect(),
-        seats: seats
-            .into_iter()
+    let mut stocks = HashMap::new();
+    for event in found {
+        let scope = wanted
+            .iter()
+            .find(|(e, _)| e.as_str() == event.id)
+            .map(|(_, s)| s);
+        let event_seats: Vec<StockSeat> = seats
+            .iter()
+            .filter(|s| s.venue_id == event.venue_id && scope.is_some_and(|sc| sc.names(s)))
             .map(|s| StockSeat {
-                sold: sold_seats.contains(&s.id),
-                id: SeatId::from_db(s.id),
-                section_name: s.section_name,
-                group_name: s.group_name,
-                row_name: s.row_name,
-                seat_label: s.seat_label,
-                category: s.category,
+                sold: sold_seats.contains(&(event.id.clone(), s.id.clone())),
+                id: SeatId::from_db(s.id.clone()),
+                section_name: s.section_name.clone(),
+                group_name: s.group_name.clone(),
+                row_name: s.row_name.clone(),
+                seat_label: s.seat_label.clone(),
+                category: s.category.clone(),
             })
-            .collect(),
-        ga_areas: areas
-            .into_iter()
+            .collect();
+        let types = types_by_event.remove(&event.id).unwrap_or_default();
+        let areas = areas_by_venue
+            .get(&event.venue_id)
+            .cloned()
+            .unwrap_or_default();
+        let ga_areas = areas
+            .iter()
             .map(|a| StockGaArea {
-                sold: area_sold.get(&a.id).copied().unwrap_or(0),
-                id: GaAreaId::from_db(a.id),
-                name: a.name,
+                sold: area_sold
+                    .get(&(event.id.clone(), a.id.clone()))
+                    .copied()
+                    .unwrap_or(0),
+                id: GaAreaId::from_db(a.id.clone()),
+                name: a.name.clone(),
                 capacity: a.capacity,
-                category: a.category,
+                category: a.category.clone(),
             })
-            .collect(),
-    })
+            .collect();
+        let rows = StockRows {
+            event: event.clone(),
+            ticket_types: types.clone(),
+            ga_areas: areas,
+        };
+        stocks.insert(
+            event.id.clone(),
+            EventStock {
+                rows,
+                event_id: EventId::from_db(event.id),
+                production_id: ProductionId::from_db(event.production_id),
+                venue_id: VenueId::from_db(event.venue_id),
+                status: event.status,
+                starts_at: event.starts_at,
+                sales_start: event.sales_start,
+                sales_end: event.sales_end,
+                ticket_types: types.into_iter().map(stock_type).collect(),
+                seats: event_seats,
+                ga_areas,
+            },
+        );
+    }
+    Ok(stocks)
+}
+
+impl SeatScope {
+    /// Whether the scope takes in this seat.
+    fn names(&self, seat: &venue_seats::Model) -> bool {
+        match self {
+            SeatScope::All => true,
+            SeatScope::Only { ids, labels } => {
+                ids.iter().any(|id| id.as_str() == seat.id)
+                    || labels.iter().any(|label| *label == seat.seat_label)
+            }
+        }
+    }
+
+    fn names_none(&self) -> bool {
+        matches!(self, SeatScope::Only { ids, labels } if ids.is_empty() && labels.is_empty())
+    }
+}
+
+/// The seats the scopes name, in the venues' order: every seat of a venue an `All` scope reads,
+/// and the named seats of the others (a cart without seats names none: nothing is read).
+async fn read_seats(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    scopes: &[(&str, &str, &SeatScope)],
+) -> Result<Vec<venue_seats::Model>> {
+    let mut whole_venues = HashSet::new();
+    let mut named_venues = HashSet::new();
+    let (mut ids, mut labels) = (HashSet::new(), HashSet::new());
+    for (_, venue, scope) in scopes {
+        match scope {
+            SeatScope::All => {
+                whole_venues.insert(venue.to_string());
+            }
+            SeatScope::Only { .. } if scope.names_none() => {}
+            SeatScope::Only {
+                ids: seat_ids,
+                labels: seat_labels,
+            } => {
+                named_venues.insert(venue.to_string());
+                ids.extend(seat_ids.iter().take(MAX_SCOPED).map(|i| i.to_string()));
+                labels.extend(seat_labels.iter().take(MAX_SCOPED).cloned());
+            }
+        }
+    }
+    let base = || {
+        venue_seats::Entity::find()
+            .filter(venue_seats::Column::OrganizationId.eq(org.as_str()))
+            .order_by_asc(venue_seats::Column::SortOrder)
+            .order_by_asc(venue_seats::Column::Id)
+    };
+    let mut seats = Vec::new();
+    if !whole_venues.is_empty() {
+        seats = base()
+            .filter(venue_seats::Column::VenueId.is_in(whole_venues.iter().cloned()))
+            .all(conn)
+            .await?;
+    }
+    named_venues.retain(|v| !whole_venues.contains(v));
+    if !named_venues.is_empty() {
+        seats.extend(
+            base()
+                .filter(venue_seats::Column::VenueId.is_in(named_venues))
+                .filter(
+                    Condition::any()
+                        .add(venue_seats::Column::Id.is_in(ids))
+                        .add(venue_seats::Column::SeatLabel.is_in(labels)),
+                )
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(seats)
+}
+
+/// `(event, seat)` of the valid tickets holding one of `seats` at one of `events`.
+async fn read_sold_seats(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    events: &[String],
+    seats: &[venue_seats::Model],
+) -> Result<HashSet<(String, String)>> {
+    if seats.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut sold = HashSet::new();
+    // A whole venue can be thousands of seats: then every sold seat of the events is read
+    // rather than naming each seat.
+    let mut select = tickets::Entity::find()
+        .filter(tickets::Column::OrganizationId.eq(org.as_str()))
+        .filter(tickets::Column::EventId.is_in(events.iter().cloned()))
+        .filter(tickets::Column::Status.eq(TicketStatus::Valid.as_str()))
+        .filter(tickets::Column::SeatId.is_not_null());
+    if seats.len() <= MAX_SCOPED {
+        select = select.filter(tickets::Column::SeatId.is_in(seats.iter().map(|s| s.id.clone())));
+    }
+    for ticket in select.all(conn).await? {
+        if let Some(seat) = ticket.seat_id {
+            sold.insert((ticket.event_id, seat));
+        }
+    }
+    Ok(sold)
 }
 
 fn stock_type(m: ticket_types::Model) -> StockTicketType {
@@ -283,19 +424,42 @@ pub async fn find_or_create_buyer(
     org: &OrgId,
     buyer: &Buyer,
 ) -> Result<CustomerId> {
+    match find_buyer(txn, org, buyer).await? {
+        Some(found) => Ok(found),
+        None => create_buyer(txn, org, buyer).await,
+    }
+}
+
+/// Checks what a buyer typed and finds the customer with that email (case-insensitively);
+/// `None` when there is none yet.
+pub async fn find_buyer(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    buyer: &Buyer,
+) -> Result<Option<CustomerId>> {
+    let email = validate_email("buyer.email", &buyer.email)?;
+    optional_text("buyer.first_name", buyer.first_name.clone(), 200)?;
+    optional_text("buyer.last_name", buyer.last_name.clone(), 200)?;
+    optional_text("buyer.phone", buyer.phone.clone(), 50)?;
+    Ok(customers::Entity::find()
+        .filter(customers::Column::OrganizationId.eq(org.as_str()))
+        .filter(Expr::expr(Func::lower(Expr::col(customers::Column::Email))).eq(email.as_str()))
+        .order_by_asc(customers::Column::Id)
+        .one(conn)
+        .await?
+        .map(|found| CustomerId::from_db(found.id)))
+}
+
+/// Creates the customer of a buyer [`find_buyer`] did not find (with its `customer.changed`).
+pub async fn create_buyer(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    buyer: &Buyer,
+) -> Result<CustomerId> {
     let email = validate_email("buyer.email", &buyer.email)?;
     let first_name = optional_text("buyer.first_name", buyer.first_name.clone(), 200)?;
     let last_name = optional_text("buyer.last_name", buyer.last_name.clone(), 200)?;
     let phone = optional_text("buyer.phone", buyer.phone.clone(), 50)?;
-    let existing = customers::Entity::find()
-        .filter(customers::Column::OrganizationId.eq(org.as_str()))
-        .filter(Expr::expr(Func::lower(Expr::col(customers::Column::Email))).eq(email.as_str()))
-        .order_by_asc(customers::Column::Id)
-        .one(txn)
-        .await?;
-    if let Some(found) = existing {
-        return Ok(CustomerId::from_db(found.id));
-    }
     let now = Utc::now();
     let id = CustomerId::generate();
     customers::Entity::insert(customers::ActiveModel {

@@ -1,0 +1,564 @@
+//! Orders placed together. [`Checkout::place`] puts each order on a queue; one task takes
+//! whatever is waiting and places it as a group, in one write transaction, while the next
+//! orders queue up behind it. A group shares its statements — one read of every event's stock,
+//! one lookup of every code, one conditional update per capacity counter with room for all,
+//! one multi-row insert per table — and so costs a few statements per order instead of twenty.
+//! On SQLite, where every write waits for the one write connection, that is the throughput.
+//!
+//! Each order still gets its own answer, as if placed alone: the same checks, the same
+//! messages, code uses taken with one conditional update each, capacity by conditional
+//! updates. What a group cannot settle exactly is left to the one-order path
+//! ([`Checkout::place_alone`]), which stays the reference:
+//! - an order naming a seat an earlier order of the group named is placed alone after the
+//!   group commits (it then sees whether that order kept the seat);
+//! - a group that fails as a whole (a database error, a seat or barcode a concurrent writer took
+//!   first) is rolled back, and each of its orders is placed alone.
+
+use std::collections::{HashMap, HashSet};
+
+use fullhouse_core::{Error, OrgId, Result};
+use fullhouse_ticketing::model::orders::{NewOrder, OrderSource};
+use fullhouse_ticketing::service::orders::{
+    plan_group, take_group_capacity, write_group, Booking, PlaceError,
+};
+use fullhouse_ticketing::service::sale_facts::{
+    create_buyer, customer_exists, event_stocks, find_buyer, EventStock, SeatScope,
+};
+use fullhouse_ticketing::{CustomerId, EventId, SeatId};
+use sea_orm::{DatabaseTransaction, EntityTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{cart_seats, checkout_order, code_use_row, new_ticket, Checkout, PlaceOrder, Pricing};
+use crate::codes::{CodeContext, CodeGrant, UseTake};
+use crate::model::*;
+use crate::store::{checkout_code_uses, checkout_orders};
+
+/// An order waiting on the queue, with where its answer goes.
+pub(super) struct Job {
+    pub(super) org: OrgId,
+    pub(super) request: PlaceOrder,
+    pub(super) codes: Vec<String>,
+    pub(super) reply: oneshot::Sender<Result<CheckoutOrder>>,
+}
+
+/// The most orders taken off the queue at once.
+const MAX_GROUP: usize = 256;
+/// Rows per multi-row insert (far below either backend's parameter limit).
+const INSERT_CHUNK: usize = 500;
+
+/// The queue's consumer: places what is waiting, a group per organization, until every
+/// [`Checkout`] sharing the queue is gone.
+pub(super) async fn run(worker: Checkout, mut queue: mpsc::UnboundedReceiver<Job>) {
+    let mut jobs = Vec::new();
+    while queue.recv_many(&mut jobs, MAX_GROUP).await > 0 {
+        for (org, group) in by_organization(std::mem::take(&mut jobs)) {
+            worker.place_group(&org, group).await;
+        }
+    }
+}
+
+fn by_organization(jobs: Vec<Job>) -> Vec<(OrgId, Vec<Job>)> {
+    let mut groups: Vec<(OrgId, Vec<Job>)> = Vec::new();
+    for job in jobs {
+        match groups.iter_mut().find(|(org, _)| *org == job.org) {
+            Some((_, group)) => group.push(job),
+            None => groups.push((job.org.clone(), vec![job])),
+        }
+    }
+    groups
+}
+
+/// An order of the group that passed pricing and planning.
+struct Candidate<'j> {
+    job: usize,
+    /// The customer to create if the order is kept: a storefront buyer seen for the first time.
+    new_buyer: Option<&'j fullhouse_ticketing::service::sale_facts::Buyer>,
+    booking: Booking,
+    row: checkout_orders::Model,
+    /// The order's takes, in its own order, with the grant's label and the field it answers on.
+    takes: Vec<(UseTake, String, String)>,
+    refused: Option<Error>,
+}
+
+impl Checkout {
+    /// Places a group and answers each order. A group of one is placed alone.
+    pub(super) async fn place_group(&self, org: &OrgId, jobs: Vec<Job>) {
+        let mut answers: Vec<Option<Result<CheckoutOrder>>> = jobs.iter().map(|_| None).collect();
+        if jobs.len() > 1 {
+            match self.try_group(org, &jobs).await {
+                Ok(settled) => answers = settled,
+                Err(err) => tracing::debug!(
+                    error = %err,
+                    orders = jobs.len(),
+                    "a group of orders failed as a whole; placing each alone"
+                ),
+            }
+        }
+        for (job, answer) in jobs.into_iter().zip(answers) {
+            let answer = match answer {
+                Some(answer) => answer,
+                None => self.place_alone(org, &job.request, &job.codes).await,
+            };
+            // The caller may have given up waiting; its order stands either way.
+            let _ = job.reply.send(answer);
+        }
+    }
+
+    /// Places a group in one transaction. `Ok` holds an answer per order, or `None` for an
+    /// order left to the one-order path; `Err` means nothing was written.
+    async fn try_group(
+        &self,
+        org: &OrgId,
+        jobs: &[Job],
+    ) -> Result<Vec<Option<Result<CheckoutOrder>>>> {
+        let txn = self.db.begin_write().await?;
+        let now = self.clock.now();
+        let mut answers: Vec<Option<Result<CheckoutOrder>>> = jobs.iter().map(|_| None).collect();
+        let customers = self.group_customers(&txn, org, jobs, &mut answers).await?;
+        let stocks = event_stocks(&txn, org, &merged_scopes(jobs)).await?;
+        let grants = self
+            .group_grants(&txn, org, jobs, &stocks, &customers, &mut answers)
+            .await?;
+
+        // Price every order against the stock read at the start of the group.
+        let mut priced_orders = Vec::new();
+        let mut named_seats: HashSet<(EventId, SeatId)> = HashSet::new();
+        let mut held: HashMap<String, Vec<String>> = HashMap::new();
+        for (i, (job, typed)) in jobs.iter().zip(grants).enumerate() {
+            if answers.get(i).is_some_and(Option::is_some) {
+                continue;
+            }
+            let cart = &job.request.cart;
+            let Some(stock) = stocks.get(cart.event_id.as_str()) else {
+                set(&mut answers, i, Err(Error::NotFound("event")));
+                continue;
+            };
+            let seats = seat_ids_named(cart, stock);
+            if seats.iter().any(|seat| named_seats.contains(seat)) {
+                continue; // Left to the one-order path, after the group.
+            }
+            named_seats.extend(seats);
+            let customer = customers.get(i).cloned().flatten();
+            let context = context_of(stock, customer.clone(), job.request.channel, now);
+            let automatic = if cart.customer_id.is_some() && customer.is_some() {
+                self.codes.automatic(&txn, org, &context).await?
+            } else {
+                Vec::new()
+            };
+            let held_here = if stock.seats.is_empty() {
+                Vec::new()
+            } else {
+                match held.get(stock.event_id.as_str()) {
+                    Some(labels) => labels.clone(),
+                    None => {
+                        let labels = self
+                            .codes
+                            .held_seats(&txn, org, &stock.event_id, &stock.production_id)
+                            .await?;
+                        held.insert(stock.event_id.to_string(), labels.clone());
+                        labels
+                    }
+                }
+            };
+            let pricing = Pricing {
+                stock: stock.clone(),
+                typed,
+                automatic,
+                held: held_here,
+                context,
+            };
+            match self.priced_order(job, &pricing, customer) {
+                Ok((priced, new_order)) => priced_orders.push((i, pricing, priced, new_order)),
+                Err(err) => set(&mut answers, i, Err(err)),
+            }
+        }
+
+        // Plan them all with one read of what they refer to.
+        let new_orders: Vec<&NewOrder> = priced_orders.iter().map(|(.., n)| n).collect();
+        let stock_list: Vec<&EventStock> = stocks.values().collect();
+        let plans = plan_group(&txn, org, &new_orders, &stock_list, OrderSource::Fullhouse).await?;
+        let mut candidates = Vec::new();
+        for ((i, pricing, priced, _), plan) in priced_orders.iter().zip(plans) {
+            let Some(job) = jobs.get(*i) else { continue };
+            let booking = match plan {
+                Ok(booking) => booking,
+                Err(PlaceError::Rejected(err)) => {
+                    set(&mut answers, *i, Err(err));
+                    continue;
+                }
+                Err(PlaceError::LostRace(err)) => return Err(err.into()),
+            };
+            let order_id = booking.order_id().clone();
+            let row = self.checkout_row(org, &job.request, pricing, priced, &order_id, now);
+            let customer = customers.get(*i).cloned().flatten();
+            candidates.push(Candidate {
+                job: *i,
+                new_buyer: match (&job.request.cart.customer_id, &customer) {
+                    (None, None) => job.request.buyer.as_ref(),
+                    _ => None,
+                },
+                takes: takes_of(pricing, priced, &order_id, customer),
+                booking,
+                row,
+                refused: None,
+            });
+        }
+
+        self.take_group_uses(&txn, org, &mut candidates).await?;
+        let live: Vec<&Booking> = candidates
+            .iter()
+            .filter(|c| c.refused.is_none())
+            .map(|c| &c.booking)
+            .collect();
+        let refusals = take_group_capacity(&txn, org, &live).await?;
+        let mut refusals = refusals.into_iter();
+        for candidate in candidates.iter_mut().filter(|c| c.refused.is_none()) {
+            if let Some(Some(err)) = refusals.next() {
+                for (take, ..) in &candidate.takes {
+                    self.codes.untake(&txn, org, take).await?;
+                }
+                candidate.refused = Some(err);
+            }
+        }
+
+        let (kept, refused): (Vec<Candidate>, Vec<Candidate>) =
+            candidates.into_iter().partition(|c| c.refused.is_none());
+        for candidate in refused {
+            if let Some(err) = candidate.refused {
+                set(&mut answers, candidate.job, Err(err));
+            }
+        }
+        let kept = self.write_kept(&txn, org, kept, now).await?;
+        txn.commit().await?;
+        for (job, order) in kept {
+            set(&mut answers, job, Ok(order));
+        }
+        Ok(answers)
+    }
+
+    /// The customer of each order as pricing sees it: the one the seller named (checked), or
+    /// the buyer's existing customer. A buyer seen for the first time is created only if the
+    /// order is kept, so a refused order leaves no customer behind.
+    async fn group_customers(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        jobs: &[Job],
+        answers: &mut [Option<Result<CheckoutOrder>>],
+    ) -> Result<Vec<Option<CustomerId>>> {
+        let mut customers = Vec::with_capacity(jobs.len());
+        for (i, job) in jobs.iter().enumerate() {
+            let customer = match (&job.request.cart.customer_id, &job.request.buyer) {
+                (Some(id), _) => {
+                    if customer_exists(txn, org, id).await? {
+                        Some(id.clone())
+                    } else {
+                        set(
+                            answers,
+                            i,
+                            Err(Error::invalid(
+                                "customer_id",
+                                format!("no customer {id} in this organization"),
+                            )),
+                        );
+                        None
+                    }
+                }
+                (None, Some(buyer)) => match find_buyer(txn, org, buyer).await {
+                    Ok(found) => found,
+                    Err(err @ Error::Validation { .. }) => {
+                        set(answers, i, Err(err));
+                        None
+                    }
+                    Err(err) => return Err(err),
+                },
+                (None, None) => None,
+            };
+            customers.push(customer);
+        }
+        Ok(customers)
+    }
+
+    /// Every typed code of the group looked up at once; per order, its codes in order.
+    async fn group_grants(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        jobs: &[Job],
+        stocks: &HashMap<String, EventStock>,
+        customers: &[Option<CustomerId>],
+        answers: &mut [Option<Result<CheckoutOrder>>],
+    ) -> Result<Vec<Vec<TypedCode>>> {
+        let now = self.clock.now();
+        let mut wanted = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            if answers.get(i).is_some_and(Option::is_some) {
+                continue;
+            }
+            let Some(stock) = stocks.get(job.request.cart.event_id.as_str()) else {
+                continue;
+            };
+            let customer = customers.get(i).cloned().flatten();
+            let context = context_of(stock, customer, job.request.channel, now);
+            for code in &job.codes {
+                wanted.push((i, (context.clone(), code.clone())));
+            }
+        }
+        let pairs: Vec<(CodeContext, String)> = wanted.iter().map(|(_, p)| p.clone()).collect();
+        let found: Vec<Option<CodeGrant>> = self.codes.lookup_many(txn, org, &pairs).await?;
+        let mut typed: Vec<Vec<TypedCode>> = jobs.iter().map(|_| Vec::new()).collect();
+        for ((i, (_, code)), grant) in wanted.into_iter().zip(found) {
+            if let Some(list) = typed.get_mut(i) {
+                list.push(TypedCode { code, grant });
+            }
+        }
+        Ok(typed)
+    }
+
+    /// Prices one order of the group as `try_place` prices one alone.
+    fn priced_order(
+        &self,
+        job: &Job,
+        pricing: &Pricing,
+        customer: Option<CustomerId>,
+    ) -> Result<(Priced, NewOrder)> {
+        if pricing.stock.status != "scheduled" {
+            return Err(Error::invalid(
+                "event_id",
+                format!("the event is {}, not on sale", pricing.stock.status),
+            ));
+        }
+        let cart = &job.request.cart;
+        let priced = price(&pricing.input(cart, job.request.channel));
+        if !priced.problems.is_empty() {
+            return Err(Error::invalid_fields(priced.problems));
+        }
+        if let Some(first) = priced.conflicts.first() {
+            return Err(Error::conflict(first.field.clone(), first.reason.clone()));
+        }
+        let new_order = NewOrder {
+            customer_id: customer,
+            channel: job.request.channel,
+            external_id: None,
+            created_at: None,
+            tickets: priced.tickets.iter().map(new_ticket).collect(),
+        };
+        Ok((priced, new_order))
+    }
+
+    /// Takes every code use of the group, sorted by counter (the lock order of single orders);
+    /// an order with a use it cannot take is refused and hands back what it took.
+    async fn take_group_uses(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        candidates: &mut [Candidate<'_>],
+    ) -> Result<()> {
+        let mut order: Vec<(usize, usize)> = candidates
+            .iter()
+            .enumerate()
+            .flat_map(|(c, cand)| (0..cand.takes.len()).map(move |t| (c, t)))
+            .collect();
+        order.sort_by(|a, b| take_key(candidates, *a).cmp(take_key(candidates, *b)));
+        let takes: Vec<UseTake> = order
+            .iter()
+            .filter_map(|(c, t)| candidates.get(*c)?.takes.get(*t).map(|(u, ..)| u.clone()))
+            .collect();
+        let taken = self.codes.take_counters(txn, org, &takes).await?;
+        let mut failed: HashSet<(usize, usize)> = HashSet::new();
+        for (position, ok) in order.iter().zip(&taken) {
+            if !ok {
+                failed.insert(*position);
+            }
+        }
+        for (c, candidate) in candidates.iter_mut().enumerate() {
+            let first_failed = (0..candidate.takes.len()).find(|t| failed.contains(&(c, *t)));
+            let Some(t) = first_failed else { continue };
+            for (other, (take, ..)) in candidate.takes.iter().enumerate() {
+                if !failed.contains(&(c, other)) {
+                    self.codes.untake(txn, org, take).await?;
+                }
+            }
+            if let Some((take, label, field)) = candidate.takes.get(t) {
+                let code = take.code.clone().unwrap_or(label.clone());
+                candidate.refused = Some(Error::conflict(
+                    field.clone(),
+                    format!("code {code} has no uses left for this order"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the kept orders: new buyers as customers, checkout's rows, the code uses, and
+    /// ticketing's orders and tickets; returns (job, order) for each.
+    async fn write_kept(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        mut kept: Vec<Candidate<'_>>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(usize, CheckoutOrder)>> {
+        let mut created: HashMap<String, CustomerId> = HashMap::new();
+        for candidate in &mut kept {
+            let Some(buyer) = candidate.new_buyer else {
+                continue;
+            };
+            let email = buyer.email.trim().to_lowercase();
+            let id = match created.get(&email) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = create_buyer(txn, org, buyer).await?;
+                    created.insert(email, id.clone());
+                    id
+                }
+            };
+            candidate.booking.set_customer(&id);
+            for (take, ..) in &mut candidate.takes {
+                take.customer_id = Some(id.clone());
+            }
+        }
+        let rows: Vec<checkout_orders::ActiveModel> = kept
+            .iter()
+            .map(|c| checkout_orders::ActiveModel::from(c.row.clone()))
+            .collect();
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            checkout_orders::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        let uses: Vec<checkout_code_uses::ActiveModel> = kept
+            .iter()
+            .flat_map(|c| c.takes.iter())
+            .map(|(take, label, _)| code_use_row(org, take, label, now))
+            .collect();
+        for chunk in uses.chunks(INSERT_CHUNK) {
+            checkout_code_uses::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+        let takes: Vec<UseTake> = kept
+            .iter()
+            .flat_map(|c| c.takes.iter().map(|(take, ..)| take.clone()))
+            .collect();
+        self.codes.record_takes(txn, org, &takes).await?;
+        let mut bookings = Vec::with_capacity(kept.len());
+        let mut rest = Vec::with_capacity(kept.len());
+        for candidate in kept {
+            let used_codes: Vec<String> = candidate
+                .takes
+                .iter()
+                .filter_map(|(take, ..)| take.code.clone())
+                .collect();
+            bookings.push(candidate.booking);
+            rest.push((candidate.job, candidate.row, used_codes));
+        }
+        let orders = write_group(txn, org, bookings)
+            .await
+            .map_err(PlaceError::into_error)?;
+        Ok(rest
+            .into_iter()
+            .zip(orders)
+            .map(|((job, row, codes), order)| (job, checkout_order(row, codes, order)))
+            .collect())
+    }
+}
+
+fn set(answers: &mut [Option<Result<CheckoutOrder>>], i: usize, answer: Result<CheckoutOrder>) {
+    if let Some(slot) = answers.get_mut(i) {
+        *slot = Some(answer);
+    }
+}
+
+fn take_key<'c>(candidates: &'c [Candidate<'_>], (c, t): (usize, usize)) -> &'c str {
+    candidates
+        .get(c)
+        .and_then(|cand| cand.takes.get(t))
+        .map_or("", |(take, ..)| take.key.as_str())
+}
+
+fn context_of(
+    stock: &EventStock,
+    customer: Option<CustomerId>,
+    channel: fullhouse_ticketing::model::orders::Channel,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CodeContext {
+    CodeContext {
+        event_id: stock.event_id.clone(),
+        production_id: stock.production_id.clone(),
+        customer_id: customer,
+        channel,
+        now,
+    }
+}
+
+/// The takes of one order: the uses of each grant it applies, as `try_place` takes them.
+fn takes_of(
+    pricing: &Pricing,
+    priced: &Priced,
+    order_id: &fullhouse_ticketing::OrderId,
+    customer: Option<CustomerId>,
+) -> Vec<(UseTake, String, String)> {
+    priced
+        .uses_per_grant()
+        .into_iter()
+        .filter_map(|(g, uses)| {
+            let usable = priced.grants.get(g)?;
+            let field = usable
+                .typed
+                .map_or("customer_id".to_string(), |i| format!("codes[{i}]"));
+            Some((
+                UseTake {
+                    key: usable.grant.key.clone(),
+                    code: usable.grant.code.clone(),
+                    order_id: order_id.clone(),
+                    event_id: pricing.stock.event_id.clone(),
+                    production_id: pricing.stock.production_id.clone(),
+                    customer_id: customer.clone(),
+                    uses,
+                },
+                usable.grant.label.clone(),
+                field,
+            ))
+        })
+        .collect()
+}
+
+/// One seat scope per event: every seat any order of the group names there.
+fn merged_scopes(jobs: &[Job]) -> Vec<(EventId, SeatScope)> {
+    let mut merged: Vec<(EventId, SeatScope)> = Vec::new();
+    for job in jobs {
+        let cart = &job.request.cart;
+        let SeatScope::Only { ids, labels } = cart_seats(cart) else {
+            continue;
+        };
+        match merged.iter_mut().find(|(e, _)| *e == cart.event_id) {
+            Some((
+                _,
+                SeatScope::Only {
+                    ids: all,
+                    labels: names,
+                },
+            )) => {
+                all.extend(ids);
+                names.extend(labels);
+            }
+            Some((_, SeatScope::All)) => {}
+            None => merged.push((cart.event_id.clone(), SeatScope::Only { ids, labels })),
+        }
+    }
+    merged
+}
+
+/// The seats of the event a cart names, by id or by label.
+fn seat_ids_named(cart: &Cart, stock: &EventStock) -> Vec<(EventId, SeatId)> {
+    let SeatScope::Only { ids, labels } = cart_seats(cart) else {
+        return Vec::new();
+    };
+    stock
+        .seats
+        .iter()
+        .filter(|s| ids.contains(&s.id) || labels.contains(&s.seat_label))
+        .map(|s| (stock.event_id.clone(), s.id.clone()))
+        .collect()
+}

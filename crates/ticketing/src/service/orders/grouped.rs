@@ -1,0 +1,308 @@
+//! Orders placed together: checkout gathers the orders that arrive while it is writing and
+//! places them in one transaction (see `fullhouse_checkout::service::Checkout::place`). Each
+//! order keeps its own answer — one refused order never takes the others down — while the
+//! statements are shared: one read for every event of the group, one conditional update per
+//! capacity counter when it has room for the whole group, one multi-row insert per table.
+//!
+//! The guards stay those of one order: capacity by conditional updates, seats by the unique
+//! index (a seat raced away by another writer fails the group's insert: the caller places each
+//! order again on its own).
+
+use std::collections::BTreeMap;
+
+use fullhouse_core::{events as outbox, Error, OrgId, Result};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter};
+
+use super::{
+    demand_per, event_ga_sales, order_payload, plan_with, planned_order, race_or_error,
+    single_order_error, sold_out_reason, take_ga_area, take_ticket_type, Booking, Facts, Failure,
+    PlaceError, Problem, ProblemKind, INSERT_CHUNK,
+};
+use crate::model::ids::CustomerId;
+use crate::model::orders::{NewOrder, Order, OrderSource};
+use crate::service::sale_facts::{EventStock, StockRows};
+use crate::store::{orders, ticket_types, tickets};
+
+/// Plans each order of a group on its own (as [`super::plan_booking`] does one), with the
+/// facts of the whole group read once; `stocks` are the events' stock read earlier in the
+/// same transaction. One answer per order, in order.
+pub async fn plan_group(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    orders: &[&NewOrder],
+    stocks: &[&EventStock],
+    source: OrderSource,
+) -> Result<Vec<Result<Booking, PlaceError>>> {
+    let items: Vec<(usize, &NewOrder)> = orders.iter().copied().enumerate().collect();
+    let known: Vec<&StockRows> = stocks.iter().map(|s| &s.rows).collect();
+    let facts = Facts::load_knowing(txn, org, &items, &known)
+        .await
+        .map_err(|e| match Failure::from(e) {
+            Failure::Other(err) => err,
+            _ => Error::internal("reading the facts of a group of orders"),
+        })?;
+    Ok(items
+        .iter()
+        .map(|item| plan_one(&facts, *item, source))
+        .collect())
+}
+
+fn plan_one(
+    facts: &Facts,
+    item: (usize, &NewOrder),
+    source: OrderSource,
+) -> Result<Booking, PlaceError> {
+    let plans = plan_with(facts, &[item], source)?;
+    let Some(placed) = plans.first() else {
+        return Err(PlaceError::Rejected(Error::internal(
+            "a planned order went missing",
+        )));
+    };
+    let order = planned_order(placed, facts);
+    Ok(Booking { plans, order })
+}
+
+impl Booking {
+    /// Names the customer of an order planned without one: a storefront buyer created only
+    /// once the order is sure to be kept.
+    pub fn set_customer(&mut self, customer: &CustomerId) {
+        for plan in &mut self.plans {
+            plan.order.customer_id = Some(customer.to_string());
+        }
+        self.order.customer_id = Some(customer.clone());
+    }
+}
+
+/// A capacity counter: a ticket type, or a general-admission area at an event.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Counter {
+    TicketType(String),
+    GaArea { event: String, area: String },
+}
+
+/// What one booking takes from one counter.
+struct Need {
+    count: i64,
+    /// The first ticket taking from the counter (where a refusal points).
+    ticket: usize,
+    /// The area's capacity.
+    capacity: i64,
+}
+
+fn needs_of(booking: &Booking) -> BTreeMap<Counter, Need> {
+    let mut needs = BTreeMap::new();
+    for (type_id, demand) in demand_per(&booking.plans, |t| Some(t.row.ticket_type_id.clone())) {
+        needs.insert(
+            Counter::TicketType(type_id),
+            Need {
+                count: demand.count,
+                ticket: demand.ticket,
+                capacity: 0,
+            },
+        );
+    }
+    let areas = demand_per(&booking.plans, |t| {
+        t.row
+            .ga_area_id
+            .clone()
+            .map(|area| (t.row.event_id.clone(), area))
+    });
+    for ((event, area), demand) in areas {
+        needs.insert(
+            Counter::GaArea { event, area },
+            Need {
+                count: demand.count,
+                ticket: demand.ticket,
+                capacity: demand.capacity.unwrap_or(0),
+            },
+        );
+    }
+    needs
+}
+
+/// Takes the places of a group's bookings, counter by counter in key order (ticket types, then
+/// areas: the order one booking takes them in, so groups and single orders never deadlock).
+/// A counter with room for every booking that needs it is taken with ONE conditional update
+/// for all of them; otherwise each booking tries its own, in order. A booking refused by one
+/// counter gets back what it took from the others. One answer per booking: `None` when its
+/// places are taken, the 409 of a single order otherwise.
+pub async fn take_group_capacity(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    bookings: &[&Booking],
+) -> Result<Vec<Option<Error>>> {
+    let needs: Vec<BTreeMap<Counter, Need>> = bookings.iter().map(|b| needs_of(b)).collect();
+    let mut counters: Vec<&Counter> = needs.iter().flat_map(|n| n.keys()).collect();
+    counters.sort();
+    counters.dedup();
+    let mut refused: Vec<Option<Error>> = bookings.iter().map(|_| None).collect();
+    let mut taken: Vec<Vec<(&Counter, i64)>> = bookings.iter().map(|_| Vec::new()).collect();
+    for counter in counters {
+        let wanting: Vec<(usize, &Need)> = needs
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| refused.get(*b).is_some_and(Option::is_none))
+            .filter_map(|(b, n)| n.get(counter).map(|need| (b, need)))
+            .collect();
+        let Some(capacity) = wanting.first().map(|(_, need)| need.capacity) else {
+            continue;
+        };
+        let total: i64 = wanting.iter().map(|(_, need)| need.count).sum();
+        if take(txn, org, counter, total, capacity).await? {
+            for (b, need) in &wanting {
+                if let Some(list) = taken.get_mut(*b) {
+                    list.push((counter, need.count));
+                }
+            }
+            continue;
+        }
+        for (b, need) in wanting {
+            if take(txn, org, counter, need.count, capacity).await? {
+                if let Some(list) = taken.get_mut(b) {
+                    list.push((counter, need.count));
+                }
+            } else if let Some(slot) = refused.get_mut(b) {
+                *slot = Some(refusal(txn, org, counter, need).await?);
+            }
+        }
+    }
+    for (b, answer) in refused.iter().enumerate() {
+        if answer.is_none() {
+            continue;
+        }
+        for (counter, count) in taken.get(b).into_iter().flatten() {
+            give_back(txn, org, counter, *count).await?;
+        }
+    }
+    Ok(refused)
+}
+
+async fn take(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    counter: &Counter,
+    count: i64,
+    capacity: i64,
+) -> Result<bool> {
+    match counter {
+        Counter::TicketType(id) => take_ticket_type(txn, org, id, count).await,
+        Counter::GaArea { event, area } => {
+            take_ga_area(txn, org, event, area, count, capacity).await
+        }
+    }
+}
+
+/// The 409 one order gets for a full counter (the same words as a single order's).
+async fn refusal(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    counter: &Counter,
+    need: &Need,
+) -> Result<Error> {
+    let (field, reason) = match counter {
+        Counter::TicketType(id) => (
+            "ticket_type_id",
+            sold_out_reason(txn, org, id, need.count).await?,
+        ),
+        Counter::GaArea { .. } => (
+            "ga_name",
+            format!(
+                "the general-admission area is full for this event: {} needed, capacity {}",
+                need.count, need.capacity
+            ),
+        ),
+    };
+    Ok(single_order_error(Failure::Problems(vec![Problem {
+        order: 0,
+        ticket: Some(need.ticket),
+        field,
+        reason,
+        kind: ProblemKind::Conflict,
+    }])))
+}
+
+/// Hands back places taken for a booking that was refused by another counter.
+async fn give_back(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    counter: &Counter,
+    count: i64,
+) -> Result<()> {
+    match counter {
+        Counter::TicketType(id) => {
+            use ticket_types::Column;
+            ticket_types::Entity::update_many()
+                .col_expr(Column::Sold, Expr::col(Column::Sold).sub(count))
+                .filter(Column::OrganizationId.eq(org.as_str()))
+                .filter(Column::Id.eq(id.as_str()))
+                .exec(txn)
+                .await?;
+        }
+        Counter::GaArea { event, area } => {
+            use event_ga_sales::Column;
+            event_ga_sales::Entity::update_many()
+                .col_expr(Column::Sold, Expr::col(Column::Sold).sub(count))
+                .filter(Column::OrganizationId.eq(org.as_str()))
+                .filter(Column::EventId.eq(event.as_str()))
+                .filter(Column::GaAreaId.eq(area.as_str()))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the bookings of a group whose places [`take_group_capacity`] took: orders, tickets
+/// (in seat order, as single orders insert them) and their `order.placed` events, a multi-row
+/// insert per table. Returns each order as a later read returns it. A unique violation (a seat
+/// or barcode a concurrent writer took) is [`PlaceError::LostRace`] for the whole group.
+pub async fn write_group(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    bookings: Vec<Booking>,
+) -> Result<Vec<Order>, PlaceError> {
+    let order_rows: Vec<orders::ActiveModel> = bookings
+        .iter()
+        .flat_map(|b| b.plans.iter())
+        .map(|p| p.order.clone().into_active_model())
+        .collect();
+    for chunk in order_rows.chunks(INSERT_CHUNK) {
+        orders::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await
+            .map_err(|e| PlaceError::from(race_or_error(e)))?;
+    }
+    let mut ticket_rows: Vec<&tickets::Model> = bookings
+        .iter()
+        .flat_map(|b| b.plans.iter())
+        .flat_map(|p| p.tickets.iter().map(|t| &t.row))
+        .collect();
+    ticket_rows.sort_by(|a, b| (&a.event_id, &a.seat_id).cmp(&(&b.event_id, &b.seat_id)));
+    let ticket_rows: Vec<tickets::ActiveModel> = ticket_rows
+        .into_iter()
+        .map(|t| t.clone().into_active_model())
+        .collect();
+    for chunk in ticket_rows.chunks(INSERT_CHUNK) {
+        tickets::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(txn)
+            .await
+            .map_err(|e| PlaceError::from(race_or_error(e)))?;
+    }
+    let placed: Vec<outbox::NewEvent> = bookings
+        .iter()
+        .flat_map(|b| b.plans.iter())
+        .map(|plan| {
+            let rows: Vec<tickets::Model> = plan.tickets.iter().map(|t| t.row.clone()).collect();
+            outbox::NewEvent {
+                kind: "order.placed",
+                subject_id: plan.order.id.clone(),
+                payload: order_payload(&plan.order, &rows),
+            }
+        })
+        .collect();
+    outbox::record_many(txn, org, placed)
+        .await
+        .map_err(PlaceError::Rejected)?;
+    Ok(bookings.into_iter().map(|b| b.order).collect())
+}
