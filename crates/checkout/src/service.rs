@@ -433,7 +433,7 @@ impl Checkout {
             let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
             let mut worker = self.clone();
             worker.queue = Arc::default();
-            tokio::spawn(grouped::run(worker, receiver));
+            grouped::start(worker, receiver);
             sender
         })
     }

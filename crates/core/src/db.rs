@@ -21,6 +21,17 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::error::{Error, Result};
 
+/// Hand-written SQL for either backend: written with `$1`-style placeholders (PostgreSQL's),
+/// turned into `?1`-style for SQLite (both bind by position, and a number may repeat). For the
+/// few statements the query builder cannot say, such as set-wise conditional upserts.
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    let sql = match backend {
+        DbBackend::Postgres => sql.to_string(),
+        _ => sql.replace('$', "?"),
+    };
+    sea_orm::Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -4,12 +4,13 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use fullhouse_checkout::codes::{CodeContext, CodeGrant, CodeRules, Discount, UseTake};
+use fullhouse_core::db::statement;
 use fullhouse_core::ids::OrgId;
 use fullhouse_core::{Error, Result};
 use fullhouse_ticketing::{EventId, ProductionId};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, Statement, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Value,
 };
 
 use super::model::*;
@@ -142,15 +143,6 @@ fn grant_of(campaign: &Campaign, member: members::Model, taken: i64, typed: bool
     }
 }
 
-/// `$1`-style SQL for PostgreSQL, `?1`-style for SQLite (both bind by position).
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = match backend {
-        DbBackend::Postgres => sql.to_string(),
-        _ => sql.replace('$', "?"),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
 fn split_key(key: &str) -> Result<(&str, &str)> {
     key.split_once(':')
         .ok_or_else(|| Error::internal(format!("a code grant key without a campaign: {key}")))
@@ -252,19 +244,35 @@ impl CodeRules for CampaignRules {
                 })
             })
             .collect();
-        let member_ids: Vec<String> = chosen
+        // Each counter by its whole key, so that the primary key serves every one of them.
+        let keys: Vec<(String, String, String)> = wanted
             .iter()
-            .flatten()
-            .map(|(_, m)| m.id.clone())
+            .zip(&chosen)
+            .filter_map(|((context, _), chosen)| {
+                let (campaign, member) = chosen.as_ref()?;
+                Some((
+                    campaign.id.to_string(),
+                    member.id.clone(),
+                    scope_key(campaign, &context.event_id),
+                ))
+            })
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let mut counters: std::collections::HashMap<(String, String, String), i64> =
-            std::collections::HashMap::new();
-        for chunk in member_ids.chunks(IN_CHUNK) {
+        let mut counters = std::collections::HashMap::new();
+        for chunk in keys.chunks(IN_CHUNK) {
+            let mut condition = Condition::any();
+            for (campaign, member, scope) in chunk {
+                condition = condition.add(
+                    Condition::all()
+                        .add(uses::Column::CampaignId.eq(campaign.as_str()))
+                        .add(uses::Column::MemberId.eq(member.as_str()))
+                        .add(uses::Column::ScopeKey.eq(scope.as_str())),
+                );
+            }
             for row in uses::Entity::find()
                 .filter(uses::Column::OrganizationId.eq(org.as_str()))
-                .filter(uses::Column::MemberId.is_in(chunk.iter().cloned()))
+                .filter(condition)
                 .all(txn)
                 .await?
             {

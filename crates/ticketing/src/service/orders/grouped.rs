@@ -8,11 +8,15 @@
 //! index (a seat raced away by another writer fails the group's insert: the caller places each
 //! order again on its own).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
+use fullhouse_core::db::statement;
 use fullhouse_core::{events as outbox, Error, OrgId, Result};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Value,
+};
 
 use super::{
     demand_per, event_ga_sales, order_payload, plan_with, planned_order, race_or_error,
@@ -75,7 +79,7 @@ impl Booking {
 }
 
 /// A capacity counter: a ticket type, or a general-admission area at an event.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Counter {
     TicketType(String),
     GaArea { event: String, area: String },
@@ -138,18 +142,27 @@ pub async fn take_group_capacity(
     counters.dedup();
     let mut refused: Vec<Option<Error>> = bookings.iter().map(|_| None).collect();
     let mut taken: Vec<Vec<(&Counter, i64)>> = bookings.iter().map(|_| Vec::new()).collect();
+    // First every counter at once, each raised by what the whole group needs of it.
+    let totals: Vec<(&Counter, i64)> = counters
+        .iter()
+        .map(|counter| {
+            let total = needs
+                .iter()
+                .filter_map(|n| n.get(*counter))
+                .map(|n| n.count)
+                .sum();
+            (*counter, total)
+        })
+        .collect();
+    let raised = raise_all(txn, org, &totals).await?;
+    // Then, counter by counter, the bookings of a counter without room for all, one by one.
     for counter in counters {
         let wanting: Vec<(usize, &Need)> = needs
             .iter()
             .enumerate()
-            .filter(|(b, _)| refused.get(*b).is_some_and(Option::is_none))
             .filter_map(|(b, n)| n.get(counter).map(|need| (b, need)))
             .collect();
-        let Some(capacity) = wanting.first().map(|(_, need)| need.capacity) else {
-            continue;
-        };
-        let total: i64 = wanting.iter().map(|(_, need)| need.count).sum();
-        if take(txn, org, counter, total, capacity).await? {
+        if raised.contains(counter) {
             for (b, need) in &wanting {
                 if let Some(list) = taken.get_mut(*b) {
                     list.push((counter, need.count));
@@ -158,7 +171,10 @@ pub async fn take_group_capacity(
             continue;
         }
         for (b, need) in wanting {
-            if take(txn, org, counter, need.count, capacity).await? {
+            if refused.get(b).is_some_and(Option::is_some) {
+                continue;
+            }
+            if take(txn, org, counter, need.count, need.capacity).await? {
                 if let Some(list) = taken.get_mut(b) {
                     list.push((counter, need.count));
                 }
@@ -177,6 +193,153 @@ pub async fn take_group_capacity(
     }
     Ok(refused)
 }
+
+/// Raises every counter by its total, where it has room for it: one statement for the ticket
+/// types and one for the areas, each a conditional update per row exactly like a single
+/// order's; returns the counters raised.
+async fn raise_all(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    totals: &[(&Counter, i64)],
+) -> Result<HashSet<Counter>> {
+    let backend = txn.get_database_backend();
+    let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
+    let mut raised = HashSet::new();
+    let types: Vec<(&String, i64)> = totals
+        .iter()
+        .filter_map(|(c, n)| match c {
+            Counter::TicketType(id) => Some((id, *n)),
+            Counter::GaArea { .. } => None,
+        })
+        .collect();
+    lock_in_order(txn, org, totals).await?;
+    for chunk in types.chunks(SET_CHUNK) {
+        let mut values = vec![text(org.as_str())];
+        let mut rows = Vec::new();
+        for (id, n) in chunk {
+            let k = values.len();
+            rows.push(format!(
+                "(CAST(${} AS TEXT), CAST(${} AS BIGINT))",
+                k + 1,
+                k + 2
+            ));
+            values.extend([text(id), Value::BigInt(Some(*n))]);
+        }
+        let sql = format!(
+            "WITH wanted (type_id, n) AS (VALUES {}) \
+             UPDATE ticket_types SET sold = ticket_types.sold + wanted.n FROM wanted \
+             WHERE ticket_types.organization_id = $1 AND ticket_types.id = wanted.type_id \
+               AND (ticket_types.capacity IS NULL OR ticket_types.sold + wanted.n <= ticket_types.capacity) \
+             RETURNING id",
+            rows.join(", ")
+        );
+        for row in txn.query_all(statement(backend, &sql, values)).await? {
+            raised.insert(Counter::TicketType(row.try_get::<String>("", "id")?));
+        }
+    }
+    let areas: Vec<(&String, &String, i64)> = totals
+        .iter()
+        .filter_map(|(c, n)| match c {
+            Counter::GaArea { event, area } => Some((event, area, *n)),
+            Counter::TicketType(_) => None,
+        })
+        .collect();
+    for chunk in areas.chunks(SET_CHUNK) {
+        let mut values = vec![text(org.as_str())];
+        let mut rows = Vec::new();
+        for (event, area, n) in chunk {
+            let k = values.len();
+            rows.push(format!(
+                "(CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS BIGINT))",
+                k + 1,
+                k + 2,
+                k + 3
+            ));
+            values.extend([text(event), text(area), Value::BigInt(Some(*n))]);
+        }
+        // The counter row is created by the first sale; `WHERE true` keeps SQLite from reading
+        // `ON CONFLICT` as a join constraint.
+        let sql = format!(
+            "WITH wanted (event_id, ga_area_id, n) AS (VALUES {}) \
+             INSERT INTO event_ga_sales (organization_id, event_id, ga_area_id, sold) \
+             SELECT $1, wanted.event_id, wanted.ga_area_id, wanted.n \
+             FROM wanted JOIN venue_ga_areas AS area \
+               ON area.organization_id = $1 AND area.id = wanted.ga_area_id AND wanted.n <= area.capacity \
+             WHERE true \
+             ON CONFLICT (organization_id, event_id, ga_area_id) \
+             DO UPDATE SET sold = event_ga_sales.sold + excluded.sold \
+             WHERE event_ga_sales.sold + excluded.sold <= (SELECT capacity FROM venue_ga_areas \
+                                                           WHERE organization_id = $1 AND id = excluded.ga_area_id) \
+             RETURNING event_id, ga_area_id",
+            rows.join(", ")
+        );
+        for row in txn.query_all(statement(backend, &sql, values)).await? {
+            raised.insert(Counter::GaArea {
+                event: row.try_get::<String>("", "event_id")?,
+                area: row.try_get::<String>("", "ga_area_id")?,
+            });
+        }
+    }
+    Ok(raised)
+}
+
+/// On PostgreSQL, locks the counter rows that exist in key order before a set statement
+/// raises them in whatever order it meets them: concurrent groups then queue for the rows
+/// instead of deadlocking. (SQLite has one writer at a time: nothing to order.)
+async fn lock_in_order(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    totals: &[(&Counter, i64)],
+) -> Result<()> {
+    if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let type_ids: Vec<String> = totals
+        .iter()
+        .filter_map(|(c, _)| match c {
+            Counter::TicketType(id) => Some(id.clone()),
+            Counter::GaArea { .. } => None,
+        })
+        .collect();
+    for chunk in type_ids.chunks(SET_CHUNK) {
+        ticket_types::Entity::find()
+            .select_only()
+            .column(ticket_types::Column::Id)
+            .filter(ticket_types::Column::OrganizationId.eq(org.as_str()))
+            .filter(ticket_types::Column::Id.is_in(chunk.iter().cloned()))
+            .order_by_asc(ticket_types::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<String>()
+            .all(txn)
+            .await?;
+    }
+    let events: Vec<String> = totals
+        .iter()
+        .filter_map(|(c, _)| match c {
+            Counter::GaArea { event, .. } => Some(event.clone()),
+            Counter::TicketType(_) => None,
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in events.chunks(SET_CHUNK) {
+        event_ga_sales::Entity::find()
+            .select_only()
+            .column(event_ga_sales::Column::EventId)
+            .filter(event_ga_sales::Column::OrganizationId.eq(org.as_str()))
+            .filter(event_ga_sales::Column::EventId.is_in(chunk.iter().cloned()))
+            .order_by_asc(event_ga_sales::Column::EventId)
+            .order_by_asc(event_ga_sales::Column::GaAreaId)
+            .lock_exclusive()
+            .into_tuple::<String>()
+            .all(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Counters per set statement (three parameters each: far below either backend's limit).
+const SET_CHUNK: usize = 500;
 
 async fn take(
     txn: &DatabaseTransaction,
