@@ -105,6 +105,60 @@ both_backends! {
         f.finish().await;
     }
 
+    /// Orders that arrive together are placed as a group (one transaction), each with its own
+    /// answer: the refused ones leave nothing behind, not even their buyer as a customer.
+    async fn orders_placed_as_a_group_each_get_their_own_answer_and_refused_ones_leave_no_customer(f: Fixture) {
+        let s = &f.stage;
+        // 300 buyers for the 100 places of the floor; two orders per email.
+        let buyers = (0..300).map(|i| {
+            let mut order = online(&s.event, vec![ga_item(&s.standing, 1)], &[]);
+            if let Some(buyer) = order.buyer.as_mut() {
+                buyer.email = format!("group-buyer-{}@example.dk", i / 2);
+            }
+            let checkout = f.checkout.clone();
+            let org = f.org.clone();
+            async move { (i / 2, checkout.place(&org, order).await) }
+        });
+        let results = join_all(buyers).await;
+        let placed: Vec<_> = results.iter().filter_map(|(email, r)| r.as_ref().ok().map(|o| (*email, o))).collect();
+        assert_eq!(placed.len(), 100, "exactly the floor's capacity");
+        for (_, result) in &results {
+            if let Err(err) = result {
+                assert!(matches!(err, Error::Conflict { .. }), "a refused order gets a conflict, not {err:?}");
+            }
+        }
+        // One customer per buyer email among the kept orders, none for the refused ones.
+        let mut customer_of_email = std::collections::HashMap::new();
+        for (email, order) in &placed {
+            let customer = order.order.customer_id.clone().expect("a storefront order names its buyer");
+            let known = customer_of_email.entry(*email).or_insert_with(|| customer.clone());
+            assert_eq!(*known, customer, "two orders of one email share one customer");
+        }
+        let created = domain_events::Entity::find()
+            .filter(domain_events::Column::OrganizationId.eq(f.org.as_str()))
+            .filter(domain_events::Column::Kind.eq("customer.changed"))
+            .all(f.db.reader())
+            .await
+            .expect("events");
+        assert_eq!(created.len(), customer_of_email.len(), "a customer only for buyers whose order was kept");
+        assert_eq!(events_of_kind(&f, "order.placed").await, 100);
+        // They were placed in groups: the orders of one group share their outbox timestamp.
+        let placed_at: HashSet<_> = domain_events::Entity::find()
+            .filter(domain_events::Column::OrganizationId.eq(f.org.as_str()))
+            .filter(domain_events::Column::Kind.eq("order.placed"))
+            .all(f.db.reader())
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.created_at)
+            .collect();
+        assert!(placed_at.len() < 100, "some orders were placed together ({} groups for 100 orders)", placed_at.len());
+        let stock = event_stock(f.db.reader(), &f.org, &s.event).await.expect("stock");
+        let floor = stock.ticket_types.iter().find(|t| t.id == s.standing).expect("floor type");
+        assert_eq!(floor.sold, 100);
+        f.finish().await;
+    }
+
     async fn a_code_is_never_used_more_than_its_quantity_across_events(f: Fixture) {
         let s = &f.stage;
         f.add_code("TEN", None, 10, CodeExtra { percent_bp: Some(5_000), ..Default::default() }).await;
