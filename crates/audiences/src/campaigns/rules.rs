@@ -9,8 +9,7 @@ use fullhouse_core::ids::OrgId;
 use fullhouse_core::{Error, Result};
 use fullhouse_ticketing::{EventId, ProductionId};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Value,
 };
 
 use super::model::*;
@@ -110,14 +109,22 @@ async fn grant(
 ) -> Result<CodeGrant> {
     let scope = scope_key(campaign, event);
     let taken = used(txn, org, campaign, &member.id, &scope).await?;
-    Ok(grant_of(campaign, member, taken, typed))
+    Ok(grant_of(campaign, member, &scope, taken, typed))
 }
 
-/// What a member's code (or membership) grants in a campaign, with `taken` uses already gone.
-fn grant_of(campaign: &Campaign, member: members::Model, taken: i64, typed: bool) -> CodeGrant {
+/// What a member's code (or membership) grants in a campaign, with `taken` uses of the
+/// counter `scope` already gone. The key names the counter (campaign, member, scope), so that
+/// taking and recording uses need not read the campaign again.
+fn grant_of(
+    campaign: &Campaign,
+    member: members::Model,
+    scope: &str,
+    taken: i64,
+    typed: bool,
+) -> CodeGrant {
     let effects = &campaign.effects;
     CodeGrant {
-        key: format!("{}:{}", campaign.id, member.id),
+        key: format!("{}:{}:{scope}", campaign.id, member.id),
         code: typed.then(|| member.code.clone()),
         label: campaign.public_label.clone(),
         unlocks_ticket_types: effects.unlock_ticket_types.clone(),
@@ -143,9 +150,39 @@ fn grant_of(campaign: &Campaign, member: members::Model, taken: i64, typed: bool
     }
 }
 
+/// The campaign and member of a grant key (`campaign:member:scope`; orders placed before the
+/// scope joined the key have `campaign:member`, which cancelling them still reads).
 fn split_key(key: &str) -> Result<(&str, &str)> {
-    key.split_once(':')
-        .ok_or_else(|| Error::internal(format!("a code grant key without a campaign: {key}")))
+    let mut parts = key.splitn(3, ':');
+    match (parts.next(), parts.next()) {
+        (Some(campaign), Some(member)) => Ok((campaign, member)),
+        _ => Err(Error::internal(format!(
+            "a code grant key without a campaign: {key}"
+        ))),
+    }
+}
+
+/// The counters `takes` raise, named by their keys (`campaign:member:scope`, as
+/// [`grant_of`] makes them for every grant it hands checkout).
+fn counters_of(takes: &[UseTake]) -> Result<Vec<CounterTake>> {
+    takes
+        .iter()
+        .map(|take| {
+            let mut parts = take.key.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(campaign), Some(member), Some(scope)) => Ok(CounterTake {
+                    campaign_id: campaign.to_string(),
+                    member_id: member.to_string(),
+                    scope: scope.to_string(),
+                    uses: take.uses,
+                }),
+                _ => Err(Error::internal(format!(
+                    "a code grant key without its counter: {}",
+                    take.key
+                ))),
+            }
+        })
+        .collect()
 }
 
 #[async_trait]
@@ -261,23 +298,7 @@ impl CodeRules for CampaignRules {
             .collect();
         let mut counters = std::collections::HashMap::new();
         for chunk in keys.chunks(IN_CHUNK) {
-            let mut condition = Condition::any();
-            for (campaign, member, scope) in chunk {
-                condition = condition.add(
-                    Condition::all()
-                        .add(uses::Column::CampaignId.eq(campaign.as_str()))
-                        .add(uses::Column::MemberId.eq(member.as_str()))
-                        .add(uses::Column::ScopeKey.eq(scope.as_str())),
-                );
-            }
-            for row in uses::Entity::find()
-                .filter(uses::Column::OrganizationId.eq(org.as_str()))
-                .filter(condition)
-                .all(txn)
-                .await?
-            {
-                counters.insert((row.campaign_id, row.member_id, row.scope_key), row.used);
-            }
+            counters.extend(read_counters(txn, org, chunk).await?);
         }
         Ok(wanted
             .iter()
@@ -286,10 +307,10 @@ impl CodeRules for CampaignRules {
                 let (campaign, member) = chosen?;
                 let scope = scope_key(campaign, &context.event_id);
                 let taken = counters
-                    .get(&(campaign.id.to_string(), member.id.clone(), scope))
+                    .get(&(campaign.id.to_string(), member.id.clone(), scope.clone()))
                     .copied()
                     .unwrap_or(0);
-                Some(grant_of(campaign, member.clone(), taken, true))
+                Some(grant_of(campaign, member.clone(), &scope, taken, true))
             })
             .collect())
     }
@@ -380,32 +401,22 @@ impl CodeRules for CampaignRules {
         org: &OrgId,
         takes: &[UseTake],
     ) -> Result<Vec<bool>> {
-        let campaigns = campaigns_of(txn, org, takes).await?;
-        let mut counters = Vec::with_capacity(takes.len());
-        for take in takes {
-            let (campaign_id, member_id) = split_key(&take.key)?;
-            let campaign = campaigns
-                .iter()
-                .find(|c| c.id.as_str() == campaign_id)
-                .ok_or(Error::NotFound("campaign"))?;
-            counters.push(CounterTake {
-                campaign_id: campaign_id.to_string(),
-                member_id: member_id.to_string(),
-                scope: scope_key(campaign, &take.event_id),
-                uses: take.uses,
-            });
-        }
+        let counters = counters_of(takes)?;
         let mut by_counter: Vec<(CounterTake, Vec<usize>)> = Vec::new();
+        let mut position: std::collections::HashMap<(String, String, String), usize> =
+            std::collections::HashMap::new();
         for (i, take) in counters.iter().enumerate() {
-            match by_counter
-                .iter_mut()
-                .find(|(c, _)| c.counter() == take.counter())
-            {
-                Some((together, takes)) => {
-                    together.uses += take.uses;
-                    takes.push(i);
+            match position.get(&take.counter()) {
+                Some(&p) => {
+                    if let Some((together, takes)) = by_counter.get_mut(p) {
+                        together.uses += take.uses;
+                        takes.push(i);
+                    }
                 }
-                None => by_counter.push((take.clone(), vec![i])),
+                None => {
+                    position.insert(take.counter(), by_counter.len());
+                    by_counter.push((take.clone(), vec![i]));
+                }
             }
         }
         let together: Vec<&CounterTake> = by_counter.iter().map(|(c, _)| c).collect();
@@ -451,7 +462,7 @@ impl CodeRules for CampaignRules {
         if takes.is_empty() {
             return Ok(());
         }
-        let campaigns = campaigns_of(txn, org, takes).await?;
+        let counters = counters_of(takes)?;
         // Loyalty takes carry no typed code: the report shows the member's.
         let codeless: Vec<String> = takes
             .iter()
@@ -471,25 +482,23 @@ impl CodeRules for CampaignRules {
         }
         let now = Utc::now();
         let mut rows = Vec::with_capacity(takes.len());
-        for take in takes {
-            let (campaign_id, member_id) = split_key(&take.key)?;
-            let campaign = campaigns
-                .iter()
-                .find(|c| c.id.as_str() == campaign_id)
-                .ok_or(Error::NotFound("campaign"))?;
+        for (take, counter) in takes.iter().zip(counters) {
             let code = match &take.code {
                 Some(code) => code.clone(),
-                None => member_codes.get(member_id).cloned().unwrap_or_default(),
+                None => member_codes
+                    .get(&counter.member_id)
+                    .cloned()
+                    .unwrap_or_default(),
             };
             rows.push(redemptions::ActiveModel {
                 organization_id: sea_orm::Set(org.to_string()),
                 id: sea_orm::Set(format!("red_{}", ulid::Ulid::new())),
-                campaign_id: sea_orm::Set(campaign_id.to_string()),
-                member_id: sea_orm::Set(member_id.to_string()),
+                campaign_id: sea_orm::Set(counter.campaign_id),
+                member_id: sea_orm::Set(counter.member_id),
                 code: sea_orm::Set(code),
                 order_id: sea_orm::Set(take.order_id.to_string()),
                 event_id: sea_orm::Set(take.event_id.to_string()),
-                scope_key: sea_orm::Set(scope_key(campaign, &take.event_id)),
+                scope_key: sea_orm::Set(counter.scope),
                 uses: sea_orm::Set(take.uses),
                 created_at: sea_orm::Set(now),
                 returned_at: sea_orm::Set(None),
@@ -506,18 +515,18 @@ impl CodeRules for CampaignRules {
     /// Lowers the counter a take raised (its order was refused later in its group; nothing
     /// was recorded for it).
     async fn untake(&self, txn: &DatabaseTransaction, org: &OrgId, take: &UseTake) -> Result<()> {
-        let (campaign_id, member_id) = split_key(&take.key)?;
-        let campaigns = campaigns_of(txn, org, std::slice::from_ref(take)).await?;
-        let campaign = campaigns.first().ok_or(Error::NotFound("campaign"))?;
-        lower_counter(
-            txn,
-            org,
-            campaign_id,
-            member_id,
-            &scope_key(campaign, &take.event_id),
-            take.uses,
-        )
-        .await
+        for counter in counters_of(std::slice::from_ref(take))? {
+            lower_counter(
+                txn,
+                org,
+                &counter.campaign_id,
+                &counter.member_id,
+                &counter.scope,
+                counter.uses,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn give_back_uses(
@@ -561,32 +570,6 @@ impl CodeRules for CampaignRules {
 
 /// Rows per `IN (…)` list or multi-row insert: far below either backend's parameter limit.
 const IN_CHUNK: usize = 500;
-
-/// The campaigns the takes draw on (whatever their status now: a take stands once made).
-async fn campaigns_of(
-    txn: &DatabaseTransaction,
-    org: &OrgId,
-    takes: &[UseTake],
-) -> Result<Vec<Campaign>> {
-    let ids: Vec<String> = takes
-        .iter()
-        .filter_map(|t| split_key(&t.key).ok().map(|(c, _)| c.to_string()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut found = Vec::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        for row in campaigns::Entity::find()
-            .filter(campaigns::Column::OrganizationId.eq(org.as_str()))
-            .filter(campaigns::Column::Id.is_in(chunk.iter().cloned()))
-            .all(txn)
-            .await?
-        {
-            found.push(campaign_from(row)?);
-        }
-    }
-    Ok(found)
-}
 
 /// Gives `uses` back to a counter (never below zero).
 async fn lower_counter(
@@ -679,14 +662,14 @@ async fn raise_counters(
             Value::BigInt(Some(take.uses)),
         ]);
     }
-    // `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
+    // `CROSS JOIN` makes SQLite look each member up by its key (the wanted rows outside); the
+    // `WHERE` keeps it from reading `ON CONFLICT` as a join constraint.
     let sql = format!(
         "WITH wanted (campaign_id, member_id, scope_key, uses) AS (VALUES {}) \
          INSERT INTO campaign_code_uses (organization_id, campaign_id, member_id, scope_key, used) \
          SELECT $1, wanted.campaign_id, wanted.member_id, wanted.scope_key, wanted.uses \
-         FROM wanted JOIN audience_members AS m \
-           ON m.organization_id = $1 AND m.id = wanted.member_id AND wanted.uses <= m.quantity \
-         WHERE true \
+         FROM wanted CROSS JOIN audience_members AS m \
+         WHERE m.organization_id = $1 AND m.id = wanted.member_id AND wanted.uses <= m.quantity \
          ON CONFLICT (organization_id, campaign_id, member_id, scope_key) \
          DO UPDATE SET used = campaign_code_uses.used + excluded.used \
          WHERE campaign_code_uses.used + excluded.used <= (SELECT quantity FROM audience_members \
@@ -706,4 +689,53 @@ async fn raise_counters(
         ));
     }
     Ok(raised)
+}
+
+/// The counters with these keys (campaign, member, scope) that exist, with their uses: a join
+/// of the keys with the counters' primary key, so that each is one index lookup on either
+/// backend whatever the planner knows of the table.
+async fn read_counters(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    keys: &[(String, String, String)],
+) -> Result<Vec<((String, String, String), i64)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
+    let mut values = vec![text(org.as_str())];
+    let mut rows = Vec::with_capacity(keys.len());
+    for (campaign, member, scope) in keys {
+        let n = values.len();
+        rows.push(format!(
+            "(CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT))",
+            n + 1,
+            n + 2,
+            n + 3
+        ));
+        values.extend([text(campaign), text(member), text(scope)]);
+    }
+    let sql = format!(
+        "WITH wanted (campaign_id, member_id, scope_key) AS (VALUES {}) \
+         SELECT u.campaign_id, u.member_id, u.scope_key, u.used \
+         FROM wanted CROSS JOIN campaign_code_uses AS u \
+         WHERE u.organization_id = $1 AND u.campaign_id = wanted.campaign_id \
+           AND u.member_id = wanted.member_id AND u.scope_key = wanted.scope_key",
+        rows.join(", ")
+    );
+    let mut found = Vec::new();
+    for row in txn
+        .query_all(statement(txn.get_database_backend(), &sql, values))
+        .await?
+    {
+        found.push((
+            (
+                row.try_get::<String>("", "campaign_id")?,
+                row.try_get::<String>("", "member_id")?,
+                row.try_get::<String>("", "scope_key")?,
+            ),
+            row.try_get::<i64>("", "used")?,
+        ));
+    }
+    Ok(found)
 }

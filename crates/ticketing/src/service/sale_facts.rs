@@ -280,8 +280,7 @@ impl SeatScope {
         match self {
             SeatScope::All => true,
             SeatScope::Only { ids, labels } => {
-                ids.iter().any(|id| id.as_str() == seat.id)
-                    || labels.iter().any(|label| *label == seat.seat_label)
+                ids.iter().any(|id| id.as_str() == seat.id) || labels.contains(&seat.seat_label)
             }
         }
     }

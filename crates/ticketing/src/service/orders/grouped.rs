@@ -257,15 +257,14 @@ async fn raise_all(
             ));
             values.extend([text(event), text(area), Value::BigInt(Some(*n))]);
         }
-        // The counter row is created by the first sale; `WHERE true` keeps SQLite from reading
-        // `ON CONFLICT` as a join constraint.
+        // The counter row is created by the first sale. `CROSS JOIN` makes SQLite look each area
+        // up by its key; the `WHERE` keeps it from reading `ON CONFLICT` as a join constraint.
         let sql = format!(
             "WITH wanted (event_id, ga_area_id, n) AS (VALUES {}) \
              INSERT INTO event_ga_sales (organization_id, event_id, ga_area_id, sold) \
              SELECT $1, wanted.event_id, wanted.ga_area_id, wanted.n \
-             FROM wanted JOIN venue_ga_areas AS area \
-               ON area.organization_id = $1 AND area.id = wanted.ga_area_id AND wanted.n <= area.capacity \
-             WHERE true \
+             FROM wanted CROSS JOIN venue_ga_areas AS area \
+             WHERE area.organization_id = $1 AND area.id = wanted.ga_area_id AND wanted.n <= area.capacity \
              ON CONFLICT (organization_id, event_id, ga_area_id) \
              DO UPDATE SET sold = event_ga_sales.sold + excluded.sold \
              WHERE event_ga_sales.sold + excluded.sold <= (SELECT capacity FROM venue_ga_areas \
