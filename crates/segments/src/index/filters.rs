@@ -1,12 +1,74 @@
-//! Each dashboard filter as a bitmap within the segment: categorical facts are one bitmap
-//! operation; numeric facts scan their column over the segment's customers only. Date-relative
-//! filters read `today` at query time, so nothing ages overnight.
+//! Each dashboard filter, compiled against the index for one query: categorical facts become a
+//! bitmap to intersect with; numeric facts become a test over a column that can fill a word of
+//! 64 customers at a time (a loop the compiler vectorizes) or answer for one customer. Date-
+//! relative filters read `today` at query time, so nothing ages overnight.
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 
-use super::{decode_birth, decode_purchase, OrgIndex, NO_IMPULSE};
+use super::columns::{Around, DistanceCut, SmallCounts, COUNT_OVERFLOW};
+use super::{OrgIndex, BIRTH_EPOCH, NO_BIRTH, NO_IMPULSE};
 use crate::model::*;
+
+/// A filter as one query evaluates it.
+pub enum Compiled<'a> {
+    /// Lets every customer through.
+    All,
+    /// Lets nobody through (the distance from a venue the index does not know).
+    Nothing,
+    /// The customers in the bitmap.
+    Keep(Cow<'a, RoaringBitmap>),
+    /// The customers not in the bitmap.
+    Drop(&'a RoaringBitmap),
+    Numeric(Numeric<'a>),
+}
+
+/// A test over a column. Every variant answers exactly: where a column is narrower than the
+/// fact, the values it cannot tell apart are looked up in full.
+pub enum Numeric<'a> {
+    /// Known birth codes in `lo..=lo + width`, or unknown.
+    Birth {
+        column: &'a [u16],
+        lo: u16,
+        width: u16,
+    },
+    /// Only customers of unknown birth (the age range holds no birth date the column can hold).
+    BirthUnknown { column: &'a [u16] },
+    Count {
+        column: &'a SmallCounts,
+        wanted: u32,
+        mode: CountMode,
+    },
+    Revenue {
+        column: &'a [u32],
+        wanted: u64,
+        mode: CountMode,
+    },
+    /// Impulse days at most `max` (the "none" code is above any `max`).
+    Impulse { column: &'a [i16], max: i16 },
+    /// Last purchase codes in `lo..=lo + width` (code 0, never bought, is below any day).
+    Purchase {
+        column: &'a [u16],
+        lo: u16,
+        width: u16,
+    },
+    /// Within `limit` km² of a venue that has a distance column.
+    Distance {
+        codes: &'a [u16],
+        cut: DistanceCut,
+        coordinates: &'a [(f32, f32)],
+        around: Around,
+        limit: f64,
+    },
+    /// Within `limit` km² of a venue without a distance column: every coordinate is tested.
+    DistanceExact {
+        coordinates: &'a [(f32, f32)],
+        around: Around,
+        limit: f64,
+    },
+}
 
 /// What a filter is evaluated against.
 pub struct Context<'a> {
@@ -14,137 +76,420 @@ pub struct Context<'a> {
     pub today: NaiveDate,
 }
 
-/// The customers of `universe` that `filter` lets through.
-pub fn matches(filter: &Filter, cx: &Context<'_>, universe: &RoaringBitmap) -> RoaringBitmap {
+/// Compiles `filter` for one query.
+pub fn compile<'a>(filter: &Filter, cx: &Context<'a>) -> Compiled<'a> {
     let index = cx.index;
     match filter {
         Filter::Age {
             min: None,
             max: None,
-        } => universe.clone(),
+        } => Compiled::All,
         Filter::Age { min, max } => {
             let (earliest, latest) = birth_range(*min, *max, cx.today);
-            let (earliest, latest) = (day_number(earliest), day_number(latest));
-            scan(universe, &index.birth, |b| match decode_birth(b) {
-                None => true,
-                Some(day) => earliest <= day && day <= latest,
+            // Code c holds the day c - 1 + epoch.
+            let code = |day: NaiveDate| i64::from(day_number(day)) - i64::from(BIRTH_EPOCH) + 1;
+            let lo = code(earliest).max(1);
+            let hi = code(latest).min(i64::from(u16::MAX));
+            let column = &index.birth;
+            if lo > hi {
+                return Compiled::Numeric(Numeric::BirthUnknown { column });
+            }
+            Compiled::Numeric(Numeric::Birth {
+                column,
+                lo: lo as u16,
+                width: (hi - lo) as u16,
             })
         }
         Filter::Gender { gender } => match gender {
-            GenderChoice::Women => universe & &index.female,
-            GenderChoice::Men => universe & &index.male,
-            GenderChoice::Both => universe & (&index.female | &index.male),
-            GenderChoice::All => universe.clone(),
+            GenderChoice::Women => Compiled::Keep(Cow::Borrowed(&index.female)),
+            GenderChoice::Men => Compiled::Keep(Cow::Borrowed(&index.male)),
+            GenderChoice::Both => Compiled::Keep(Cow::Owned(&index.female | &index.male)),
+            GenderChoice::All => Compiled::All,
         },
-        Filter::Impulsive { max_days } => {
-            let max = i64::from(*max_days);
-            scan(universe, &index.impulse, |d| {
-                d != NO_IMPULSE && i64::from(d) <= max
-            })
-        }
+        Filter::Impulsive { max_days } => Compiled::Numeric(Numeric::Impulse {
+            column: &index.impulse,
+            max: i16::try_from(*max_days)
+                .unwrap_or(i16::MAX)
+                .min(NO_IMPULSE - 1),
+        }),
         Filter::Channel { channel } => match channel {
-            ChannelChoice::Online => universe & &index.online,
-            ChannelChoice::BoxOffice => universe & &index.box_office,
-            ChannelChoice::Both => universe & (&index.online & &index.box_office),
-            ChannelChoice::All => universe.clone(),
+            ChannelChoice::Online => Compiled::Keep(Cow::Borrowed(&index.online)),
+            ChannelChoice::BoxOffice => Compiled::Keep(Cow::Borrowed(&index.box_office)),
+            ChannelChoice::Both => Compiled::Keep(Cow::Owned(&index.online & &index.box_office)),
+            ChannelChoice::All => Compiled::All,
         },
-        Filter::Subscriber { subscriber: true } => universe & &index.subscriber,
-        Filter::Subscriber { subscriber: false } => universe - &index.subscriber,
-        Filter::Tickets { count, mode } => count_filter(universe, &index.tickets, *count, *mode),
-        Filter::Events { count, mode } => count_filter(universe, &index.events, *count, *mode),
-        Filter::Orders { count, mode } => count_filter(universe, &index.orders, *count, *mode),
-        Filter::Revenue { minor, mode } => {
-            let (wanted, mode) = (*minor, *mode);
-            scan(universe, &index.revenue, |r| {
-                mode.accepts(u64::from(r), wanted)
-            })
-        }
+        Filter::Subscriber { subscriber: true } => Compiled::Keep(Cow::Borrowed(&index.subscriber)),
+        Filter::Subscriber { subscriber: false } => Compiled::Drop(&index.subscriber),
+        Filter::Tickets { count, mode } => count_filter(&index.tickets, *count, *mode),
+        Filter::Events { count, mode } => count_filter(&index.events, *count, *mode),
+        Filter::Orders { count, mode } => count_filter(&index.orders, *count, *mode),
+        Filter::Revenue { minor, mode } => Compiled::Numeric(Numeric::Revenue {
+            column: &index.revenue,
+            wanted: *minor,
+            mode: *mode,
+        }),
         Filter::LatestPurchase { days, mode } => {
             let edge = i64::from(day_number(cx.today)) - i64::from(*days);
-            let mode = *mode;
-            scan(universe, &index.last_purchase, |p| {
-                let last = decode_purchase(p).map(i64::from);
-                match mode {
-                    RecencyMode::Within => last.is_some_and(|d| d >= edge),
-                    RecencyMode::Exactly => last == Some(edge),
-                    RecencyMode::NotWithin => last.is_none_or(|d| d < edge),
-                }
-            })
-        }
-        Filter::Permission { permission, mode } => {
-            keyed(universe, index.permissions.get(permission), *mode)
-        }
-        Filter::Tag { tag, mode } => keyed(universe, index.tags.get(tag), *mode),
-        Filter::Distance { venue_id, max_km } => {
-            let Some(&(lat0, lon0)) = index.catalog.venues.get(venue_id.as_str()) else {
-                return RoaringBitmap::new();
+            // Code p holds the day p - 1.
+            let edge = edge + 1;
+            let (lo, hi) = match mode {
+                RecencyMode::Within => (edge.max(1), i64::from(u16::MAX)),
+                RecencyMode::Exactly => (edge.max(1), edge),
+                // Never bought (code 0) or before the edge.
+                RecencyMode::NotWithin => (0, (edge - 1).max(0)),
             };
-            let cos0 = lat0.to_radians().cos();
-            let limit = max_km * max_km;
-            scan(universe, &index.coordinates, |(lat, lon)| {
-                !lat.is_nan()
-                    && distance_squared(lat0, lon0, cos0, f64::from(lat), f64::from(lon)) <= limit
+            let hi = hi.min(i64::from(u16::MAX));
+            if lo > hi {
+                return Compiled::Nothing;
+            }
+            Compiled::Numeric(Numeric::Purchase {
+                column: &index.last_purchase,
+                lo: lo as u16,
+                width: (hi - lo) as u16,
             })
+        }
+        Filter::Permission { permission, mode } => keyed(index.permissions.get(permission), *mode),
+        Filter::Tag { tag, mode } => keyed(index.tags.get(tag), *mode),
+        Filter::Distance { venue_id, max_km } => {
+            let Some(&at) = index.catalog.venues.get(venue_id.as_str()) else {
+                return Compiled::Nothing;
+            };
+            let around = Around::new(at);
+            let limit = max_km * max_km;
+            let coordinates = &index.coordinates;
+            match index.venue_distances.get(venue_id.as_str()) {
+                // A column computed for where the venue is now (the catalog may have moved it
+                // since, until the index takes the new catalog).
+                Some(column) if column.at == at && column.codes.len() == coordinates.len() => {
+                    Compiled::Numeric(Numeric::Distance {
+                        codes: &column.codes,
+                        cut: DistanceCut::new(limit),
+                        coordinates,
+                        around,
+                        limit,
+                    })
+                }
+                _ => Compiled::Numeric(Numeric::DistanceExact {
+                    coordinates,
+                    around,
+                    limit,
+                }),
+            }
         }
     }
 }
 
-fn count_filter(
-    universe: &RoaringBitmap,
-    column: &[u16],
-    count: u32,
-    mode: CountMode,
-) -> RoaringBitmap {
-    scan(universe, column, |v| {
-        mode.accepts(u64::from(v), u64::from(count))
+fn count_filter(column: &SmallCounts, wanted: u32, mode: CountMode) -> Compiled<'_> {
+    if wanted == 0 && mode == CountMode::AtLeast {
+        return Compiled::All;
+    }
+    Compiled::Numeric(Numeric::Count {
+        column,
+        wanted,
+        mode,
     })
 }
 
-fn keyed(
-    universe: &RoaringBitmap,
-    bitmap: Option<&RoaringBitmap>,
-    mode: Inclusion,
-) -> RoaringBitmap {
+fn keyed(bitmap: Option<&RoaringBitmap>, mode: Inclusion) -> Compiled<'_> {
     match (mode, bitmap) {
-        (Inclusion::Include, Some(b)) => universe & b,
-        (Inclusion::Include, None) => RoaringBitmap::new(),
-        (Inclusion::Exclude, Some(b)) => universe - b,
-        (Inclusion::Exclude, None) => universe.clone(),
+        (Inclusion::Include, Some(b)) => Compiled::Keep(Cow::Borrowed(b)),
+        (Inclusion::Include, None) => Compiled::Nothing,
+        (Inclusion::Exclude, Some(b)) => Compiled::Drop(b),
+        (Inclusion::Exclude, None) => Compiled::All,
     }
 }
 
-/// The numbers of `universe` whose value in `column` passes `keep`. A small universe is walked
-/// number by number; a large one is answered by testing the whole column front to back into a
-/// dense bitset (a loop the compiler vectorizes) that becomes roaring bitmap containers directly.
-fn scan<T: Copy>(
-    universe: &RoaringBitmap,
-    column: &[T],
-    keep: impl Fn(T) -> bool,
-) -> RoaringBitmap {
-    if universe.len().saturating_mul(SPARSE_FACTOR) < column.len() as u64 {
-        let mut out = RoaringBitmap::new();
-        for n in universe {
-            if let Some(&value) = column.get(n as usize) {
-                if keep(value) {
-                    // The universe is sorted, so appending never fails.
-                    let _ = out.try_push(n);
+impl Numeric<'_> {
+    /// Does customer `n` pass?
+    pub fn test(&self, n: u32) -> bool {
+        let i = n as usize;
+        match self {
+            Numeric::Birth { column, lo, width } => {
+                column.get(i).is_some_and(|&b| birth_passes(b, *lo, *width))
+            }
+            Numeric::BirthUnknown { column } => column.get(i) == Some(&NO_BIRTH),
+            Numeric::Count {
+                column,
+                wanted,
+                mode,
+            } => i < column.codes.len() && mode.accepts(column.get(n).into(), (*wanted).into()),
+            Numeric::Revenue {
+                column,
+                wanted,
+                mode,
+            } => column
+                .get(i)
+                .is_some_and(|&r| mode.accepts(r.into(), *wanted)),
+            Numeric::Impulse { column, max } => column.get(i).is_some_and(|d| d <= max),
+            Numeric::Purchase { column, lo, width } => column
+                .get(i)
+                .is_some_and(|&p| p.wrapping_sub(*lo) <= *width),
+            Numeric::Distance {
+                coordinates,
+                around,
+                limit,
+                ..
+            }
+            | Numeric::DistanceExact {
+                coordinates,
+                around,
+                limit,
+            } => coordinates
+                .get(i)
+                .is_some_and(|&c| around.within(c, *limit)),
+        }
+    }
+
+    /// Fills `out[j]` with the mask of word `first_word + j` (customers 64·w to 64·w + 63),
+    /// exact where `base` (the same words of the segment) has bits; bits outside `base` may be
+    /// anything, callers mask them off.
+    pub fn fill(&self, first_word: usize, base: &[u64], out: &mut [u64]) {
+        match self {
+            Numeric::Birth { column, lo, width } => {
+                let (lo, width) = (*lo, *width);
+                fill_column(column, first_word, out, |b| birth_passes(b, lo, width));
+            }
+            Numeric::BirthUnknown { column } => {
+                fill_column(column, first_word, out, |b| b == NO_BIRTH);
+            }
+            Numeric::Count {
+                column,
+                wanted,
+                mode,
+            } => {
+                let codes = column.codes.as_slice();
+                match (u8::try_from(*wanted), mode) {
+                    (Ok(k), CountMode::AtLeast) if k < COUNT_OVERFLOW => {
+                        fill_column(codes, first_word, out, |c| c >= k);
+                    }
+                    (Ok(k), CountMode::Exactly) if k < COUNT_OVERFLOW => {
+                        fill_column(codes, first_word, out, |c| c == k);
+                    }
+                    // Only overflowing counts can pass: test those exactly.
+                    _ => {
+                        fill_column(codes, first_word, out, |c| c == COUNT_OVERFLOW);
+                        for (j, (word, b)) in out.iter_mut().zip(base).enumerate() {
+                            *word = exact_bits(first_word + j, *word & b, |n| self.test(n));
+                        }
+                    }
                 }
             }
+            Numeric::Revenue {
+                column,
+                wanted,
+                mode,
+            } => {
+                let wanted = *wanted;
+                match (u32::try_from(wanted), mode) {
+                    (Ok(w), CountMode::AtLeast) => fill_column(column, first_word, out, |r| r >= w),
+                    (Ok(w), CountMode::Exactly) => fill_column(column, first_word, out, |r| r == w),
+                    (Err(_), _) => out.fill(0),
+                }
+            }
+            Numeric::Impulse { column, max } => {
+                let max = *max;
+                fill_column(column, first_word, out, |d| d <= max);
+            }
+            Numeric::Purchase { column, lo, width } => {
+                let (lo, width) = (*lo, *width);
+                fill_column(column, first_word, out, |p| p.wrapping_sub(lo) <= width);
+            }
+            Numeric::Distance {
+                codes,
+                cut,
+                coordinates,
+                around,
+                limit,
+            } => {
+                let DistanceCut {
+                    inside_below,
+                    outside_from,
+                } = *cut;
+                // One pass: each word's codes surely inside as its bits, and whether any code
+                // is one the circle's edge runs through (a few words in a thousand); only then
+                // are that word's candidates gathered and tested exactly.
+                let sure = |c: u16| c < inside_below;
+                let edge = |c: u16| (c >= inside_below) & (c < outside_from);
+                let start = first_word.saturating_mul(64).min(codes.len());
+                let end = start
+                    .saturating_add(out.len().saturating_mul(64))
+                    .min(codes.len());
+                let (chunks, rest) = codes.get(start..end).unwrap_or(&[]).as_chunks::<64>();
+                let mut words = out.iter_mut().zip(base).enumerate();
+                for (chunk, (j, (word, b))) in chunks.iter().zip(words.by_ref()) {
+                    let (inside, any_edge) = mask64_flagged(chunk, sure, edge);
+                    *word = inside;
+                    if any_edge && *b != 0 {
+                        let w = first_word + j;
+                        let candidates = mask64(chunk, edge) & b;
+                        *word |= exact_bits(w, candidates, |n| {
+                            coordinates
+                                .get(n as usize)
+                                .is_some_and(|&c| around.within(c, *limit))
+                        });
+                    }
+                }
+                if let Some((j, (word, b))) = words.next() {
+                    let w = first_word + j;
+                    *word = tail_mask(rest, sure)
+                        | exact_bits(w, tail_mask(rest, edge) & b, |n| {
+                            coordinates
+                                .get(n as usize)
+                                .is_some_and(|&c| around.within(c, *limit))
+                        });
+                }
+                for (_, (word, _)) in words {
+                    *word = 0;
+                }
+            }
+            Numeric::DistanceExact {
+                coordinates,
+                around,
+                limit,
+            } => {
+                let limit = *limit;
+                fill_column(coordinates, first_word, out, |c| around.within(c, limit));
+            }
         }
-        return out;
     }
-    let mut bytes = vec![0u8; column.len().div_ceil(8)];
-    for (chunk, byte) in column.chunks(8).zip(bytes.iter_mut()) {
-        let mut bits = 0u8;
-        for (k, &value) in chunk.iter().enumerate() {
-            bits |= u8::from(keep(value)) << k;
-        }
-        *byte = bits;
-    }
-    let mut out = RoaringBitmap::from_lsb0_bytes(0, &bytes);
-    out &= universe;
-    out
 }
 
-/// Below one customer in this many, walking the universe beats scanning the column.
-const SPARSE_FACTOR: u64 = 16;
+// Tests combine with `&` and `|`, not `&&` and `||`: no branch, so the column loops stay vector
+// compares.
+
+fn birth_passes(code: u16, lo: u16, width: u16) -> bool {
+    (code == NO_BIRTH) | (code.wrapping_sub(lo) <= width)
+}
+
+/// The candidates of word `w` that pass the exact test.
+fn exact_bits(w: usize, mut candidates: u64, exact: impl Fn(u32) -> bool) -> u64 {
+    let mut passed = 0;
+    while candidates != 0 {
+        let bit = candidates.trailing_zeros();
+        candidates &= candidates - 1;
+        let n = u32::try_from(w * 64 + bit as usize).unwrap_or(u32::MAX);
+        if exact(n) {
+            passed |= 1 << bit;
+        }
+    }
+    passed
+}
+
+/// Fills `out` with the masks of the words from `first_word` on.
+fn fill_column<T: Copy>(
+    column: &[T],
+    first_word: usize,
+    out: &mut [u64],
+    keep: impl Fn(T) -> bool,
+) {
+    let start = first_word.saturating_mul(64).min(column.len());
+    let end = start
+        .saturating_add(out.len().saturating_mul(64))
+        .min(column.len());
+    let values = column.get(start..end).unwrap_or(&[]);
+    let (chunks, rest) = values.as_chunks::<64>();
+    let mut words = out.iter_mut();
+    // Chunks first: `zip` asks its first iterator first, so no word is taken without a chunk.
+    for (chunk, word) in chunks.iter().zip(words.by_ref()) {
+        *word = mask64(chunk, &keep);
+    }
+    if let Some(word) = words.next() {
+        *word = tail_mask(rest, &keep);
+    }
+    for word in words {
+        *word = 0;
+    }
+}
+
+fn tail_mask<T: Copy>(values: &[T], keep: impl Fn(T) -> bool) -> u64 {
+    values
+        .iter()
+        .take(64)
+        .enumerate()
+        .fold(0, |mask, (k, &v)| mask | (u64::from(keep(v)) << k))
+}
+
+/// The 64 tests of one word as its bits. The tests go to bytes first (a loop the compiler turns
+/// into vector compares), then each eight bytes' high bits gather into one byte with a multiply:
+/// byte j's bit 7 lands on bit 56 + j, and no two products share a bit, so nothing carries.
+#[inline(always)]
+pub fn mask64<T: Copy>(values: &[T; 64], keep: impl Fn(T) -> bool) -> u64 {
+    let mut high = [0u8; 64];
+    for (h, &v) in high.iter_mut().zip(values) {
+        *h = u8::from(keep(v)) << 7;
+    }
+    let (groups, _) = high.as_chunks::<8>();
+    groups.iter().enumerate().fold(0, |mask, (j, group)| {
+        let bits = u64::from_le_bytes(*group).wrapping_mul(0x0002_0408_1020_4081) >> 56;
+        mask | (bits << (8 * j))
+    })
+}
+
+/// [`mask64`] of `keep`, and whether `flag` holds for any of the values, from the same bytes:
+/// bit 7 of each byte is `keep`, bit 0 is `flag`.
+#[inline(always)]
+fn mask64_flagged<T: Copy>(
+    values: &[T; 64],
+    keep: impl Fn(T) -> bool,
+    flag: impl Fn(T) -> bool,
+) -> (u64, bool) {
+    let mut bytes = [0u8; 64];
+    for (h, &v) in bytes.iter_mut().zip(values) {
+        *h = (u8::from(keep(v)) << 7) | u8::from(flag(v));
+    }
+    let (groups, _) = bytes.as_chunks::<8>();
+    groups
+        .iter()
+        .enumerate()
+        .fold((0, false), |(mask, any), (j, group)| {
+            let g = u64::from_le_bytes(*group);
+            let bits = (g & 0x8080_8080_8080_8080).wrapping_mul(0x0002_0408_1020_4081) >> 56;
+            (
+                mask | (bits << (8 * j)),
+                any | (g & 0x0101_0101_0101_0101 != 0),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask64_sets_bit_k_for_value_k() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..1000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let values: [u8; 64] = std::array::from_fn(|k| u8::from(state >> k & 1 == 1));
+            assert_eq!(mask64(&values, |v| v == 1), state);
+        }
+    }
+
+    #[test]
+    fn mask64_flagged_reports_the_flag_of_any_value() {
+        let values: [u16; 64] = std::array::from_fn(|k| k as u16);
+        assert_eq!(
+            mask64_flagged(&values, |v| v < 3, |v| v == 63),
+            (0b111, true)
+        );
+        assert_eq!(
+            mask64_flagged(&values, |v| v >= 62, |v| v > 63),
+            (0b11 << 62, false)
+        );
+    }
+
+    #[test]
+    fn a_short_column_fills_its_last_word_in_part_and_the_rest_with_nothing() {
+        let column: Vec<u16> = (0..100).collect();
+        let mut out = [u64::MAX; 3];
+        fill_column(&column, 0, &mut out, |v| v % 2 == 0);
+        assert_eq!(out[0], 0x5555_5555_5555_5555);
+        assert_eq!(out[1], 0x5_5555_5555);
+        assert_eq!(out[2], 0);
+        let mut out = [u64::MAX; 2];
+        fill_column(&column, 1, &mut out, |v| v >= 98);
+        assert_eq!(out, [0b11 << 34, 0]);
+    }
+}

@@ -1,14 +1,19 @@
 //! The segment index of one organization (DESIGN §2.3): customers get dense `u32` numbers;
 //! categorical facts are roaring bitmaps over those numbers, numeric facts are compact columns
-//! scanned within the segment. A count is a handful of bitmap operations and scans, never SQL.
+//! scanned within the segment ([`eval`]). A count is a handful of bitmap operations and one
+//! fused scan, never SQL.
 //!
 //! The index is built from the database ([`build`]) and kept fresh by replacing the rows of
 //! customers that domain events name ([`OrgIndex::replace`]); the [`Registry`] holds one per
 //! organization.
 
 pub mod build;
+pub mod columns;
+pub mod eval;
 pub mod filters;
 pub mod registry;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,6 +25,8 @@ use fullhouse_ticketing::service::facts::CatalogFacts;
 use roaring::{MultiOps, RoaringBitmap};
 
 use crate::model::{self, *};
+use columns::{Around, SmallCounts, VenueDistances, MAX_VENUE_COLUMNS};
+use eval::Base;
 
 pub use registry::Registry;
 
@@ -71,7 +78,7 @@ pub struct TicketTypeEntry {
 
 /// The organization's venues, events and ticket types, numbered. Numbers never change once
 /// given, so holder bitmaps stay valid when the catalog is read again.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub events: Vec<EventEntry>,
     pub event_numbers: HashMap<String, u32>,
@@ -171,10 +178,6 @@ fn encode_birth(day: Option<NaiveDate>) -> u16 {
     }
 }
 
-fn decode_birth(value: u16) -> Option<i32> {
-    (value != NO_BIRTH).then(|| i32::from(value) - 1 + BIRTH_EPOCH)
-}
-
 fn encode_purchase(day: Option<i32>) -> u16 {
     match day {
         None => NO_PURCHASE,
@@ -182,19 +185,11 @@ fn encode_purchase(day: Option<i32>) -> u16 {
     }
 }
 
-fn decode_purchase(value: u16) -> Option<i32> {
-    (value != NO_PURCHASE).then(|| i32::from(value) - 1)
-}
-
 fn encode_impulse(days: Option<i32>) -> i16 {
     match days {
         None => NO_IMPULSE,
         Some(days) => days.clamp(-32_767, 32_766) as i16,
     }
-}
-
-fn saturate16(value: u32) -> u16 {
-    u16::try_from(value).unwrap_or(u16::MAX)
 }
 
 /// The index of one organization.
@@ -206,14 +201,16 @@ pub struct OrgIndex {
     /// Every current customer (erased customers leave it; their numbers are not reused).
     alive: RoaringBitmap,
     birth: Vec<u16>,
-    tickets: Vec<u16>,
-    events: Vec<u16>,
-    orders: Vec<u16>,
+    tickets: SmallCounts,
+    events: SmallCounts,
+    orders: SmallCounts,
     revenue: Vec<u32>,
     last_purchase: Vec<u16>,
     impulse: Vec<i16>,
     /// Latitude and longitude; NaN when unknown.
     coordinates: Vec<(f32, f32)>,
+    /// Distance codes from the catalog's venues (the first [`MAX_VENUE_COLUMNS`] by id).
+    venue_distances: HashMap<String, VenueDistances>,
     female: RoaringBitmap,
     male: RoaringBitmap,
     online: RoaringBitmap,
@@ -226,19 +223,18 @@ pub struct OrgIndex {
     pub catalog: Catalog,
     /// Bumped by every change, so cached segment bases know when they are stale.
     generation: u64,
-    base_cache: Mutex<Option<CachedBase>>,
-    /// Each filter's customers (over every customer, not one segment), by filter and day, until
-    /// the index changes: moving one slider recomputes one filter, not ten.
-    filter_cache: Mutex<HashMap<String, (u64, Arc<RoaringBitmap>)>>,
+    /// The segments asked for lately, newest first: a dashboard asks for the same segment
+    /// with every filter change.
+    base_cache: Mutex<Vec<Arc<CachedBase>>>,
 }
 
-/// Filters kept per index; a dashboard session uses a dozen at a time.
-const FILTER_CACHE_SIZE: usize = 256;
+/// Segments kept per index: one per open dashboard, about.
+const BASE_CACHE_SIZE: usize = 8;
 
 struct CachedBase {
     key: String,
     generation: u64,
-    base: Arc<RoaringBitmap>,
+    base: Base,
 }
 
 /// A count request, resolved.
@@ -267,10 +263,36 @@ impl OrgIndex {
         self.alive.is_empty()
     }
 
-    /// Takes a catalog read again (numbers kept), and forgets cached segment bases.
+    /// Takes a catalog read again (numbers kept); forgets cached segment bases when it differs.
     pub fn set_catalog(&mut self, catalog: Catalog) {
+        if catalog == self.catalog {
+            return;
+        }
         self.catalog = catalog;
+        self.sync_venues();
         self.generation += 1;
+    }
+
+    /// Gives the catalog's venues (the first [`MAX_VENUE_COLUMNS`] by id) distance columns
+    /// for where they are now, and drops the columns of venues gone or moved.
+    pub fn sync_venues(&mut self) {
+        let mut wanted: Vec<(&String, &(f64, f64))> = self.catalog.venues.iter().collect();
+        wanted.sort_by(|a, b| a.0.cmp(b.0));
+        wanted.truncate(MAX_VENUE_COLUMNS);
+        self.venue_distances.retain(|id, column| {
+            wanted
+                .iter()
+                .any(|(venue, &at)| *venue == id && at == column.at)
+        });
+        for (venue, &at) in wanted {
+            if self.venue_distances.contains_key(venue) {
+                continue;
+            }
+            let around = Around::new(at);
+            let codes = self.coordinates.iter().map(|&c| around.code(c)).collect();
+            self.venue_distances
+                .insert(venue.clone(), VenueDistances { at, codes });
+        }
     }
 
     pub fn generation(&self) -> u64 {
@@ -290,13 +312,16 @@ impl OrgIndex {
         self.ids.push(record.id);
         self.numbers.insert(record.id, n);
         self.birth.push(NO_BIRTH);
-        self.tickets.push(0);
-        self.events.push(0);
-        self.orders.push(0);
+        self.tickets.push();
+        self.events.push();
+        self.orders.push();
         self.revenue.push(0);
         self.last_purchase.push(NO_PURCHASE);
         self.impulse.push(NO_IMPULSE);
         self.coordinates.push((f32::NAN, f32::NAN));
+        for column in self.venue_distances.values_mut() {
+            column.codes.push(columns::DISTANCE_UNKNOWN);
+        }
         self.set(n, &record);
         self.generation += 1;
         n
@@ -357,18 +382,29 @@ impl OrgIndex {
             }
         };
         clear(&mut self.birth, NO_BIRTH);
-        clear(&mut self.tickets, 0);
-        clear(&mut self.events, 0);
-        clear(&mut self.orders, 0);
         clear(&mut self.last_purchase, NO_PURCHASE);
+        self.tickets.set(n, 0);
+        self.events.set(n, 0);
+        self.orders.set(n, 0);
         if let Some(slot) = self.revenue.get_mut(i) {
             *slot = 0;
         }
         if let Some(slot) = self.impulse.get_mut(i) {
             *slot = NO_IMPULSE;
         }
+        self.set_coordinates(n, (f32::NAN, f32::NAN));
+    }
+
+    /// Sets a customer's coordinates and their distance codes.
+    fn set_coordinates(&mut self, n: u32, coordinates: (f32, f32)) {
+        let i = n as usize;
         if let Some(slot) = self.coordinates.get_mut(i) {
-            *slot = (f32::NAN, f32::NAN);
+            *slot = coordinates;
+        }
+        for column in self.venue_distances.values_mut() {
+            if let Some(slot) = column.codes.get_mut(i) {
+                *slot = Around::new(column.at).code(coordinates);
+            }
         }
     }
 
@@ -380,15 +416,9 @@ impl OrgIndex {
         if let Some(slot) = self.birth.get_mut(i) {
             *slot = encode_birth(record.birth_date);
         }
-        if let Some(slot) = self.tickets.get_mut(i) {
-            *slot = saturate16(sales.tickets);
-        }
-        if let Some(slot) = self.events.get_mut(i) {
-            *slot = saturate16(sales.events);
-        }
-        if let Some(slot) = self.orders.get_mut(i) {
-            *slot = saturate16(sales.orders);
-        }
+        self.tickets.set(n, sales.tickets);
+        self.events.set(n, sales.events);
+        self.orders.set(n, sales.orders);
         if let Some(slot) = self.revenue.get_mut(i) {
             *slot = u32::try_from(sales.revenue_minor.max(0)).unwrap_or(u32::MAX);
         }
@@ -398,8 +428,8 @@ impl OrgIndex {
         if let Some(slot) = self.impulse.get_mut(i) {
             *slot = encode_impulse(sales.impulse_days);
         }
-        if let (Some(coordinates), Some(slot)) = (record.coordinates, self.coordinates.get_mut(i)) {
-            *slot = coordinates;
+        if let Some(coordinates) = record.coordinates {
+            self.set_coordinates(n, coordinates);
         }
         match record.gender {
             Some(InferredGender::Female) => {
@@ -450,34 +480,41 @@ impl OrgIndex {
             .union()
     }
 
-    /// The segment's customers today: holders in the window, less the excluded holders.
-    /// Cached per definition and day until the index changes, since a dashboard session asks
-    /// for the same segment with every filter change.
-    pub fn segment_base(
-        &self,
-        definition: &SegmentDefinition,
-        today: NaiveDate,
-    ) -> Arc<RoaringBitmap> {
+    /// The segment's customers today after "view for": holders in the window, less the
+    /// excluded holders, less the holders of the production or event viewed for. Cached per
+    /// definition, "view for" and day until the index changes, since a dashboard asks for the
+    /// same segment with every filter change.
+    fn segment_base(&self, query: &SegmentQuery) -> Result<Arc<CachedBase>> {
         let key = format!(
-            "{today}|{}",
-            serde_json::to_string(definition).unwrap_or_default()
+            "{}|{}|{}",
+            query.today,
+            serde_json::to_string(&query.definition).unwrap_or_default(),
+            serde_json::to_string(&query.view_for).unwrap_or_default()
         );
-        if let Ok(cache) = self.base_cache.lock() {
-            if let Some(cached) = cache.as_ref() {
-                if cached.key == key && cached.generation == self.generation {
-                    return cached.base.clone();
-                }
+        if let Ok(mut cache) = self.base_cache.lock() {
+            if let Some(at) = cache
+                .iter()
+                .position(|c| c.key == key && c.generation == self.generation)
+            {
+                let hit = cache.remove(at);
+                cache.insert(0, hit.clone());
+                return Ok(hit);
             }
         }
-        let base = Arc::new(self.compute_base(definition, today));
+        let mut bitmap = self.compute_base(&query.definition, query.today);
+        self.apply_view_for(&mut bitmap, &query.view_for)?;
+        let cached = Arc::new(CachedBase {
+            key,
+            generation: self.generation,
+            base: Base::new(bitmap, self.ids.len()),
+        });
         if let Ok(mut cache) = self.base_cache.lock() {
-            *cache = Some(CachedBase {
-                key,
-                generation: self.generation,
-                base: base.clone(),
-            });
+            let generation = self.generation;
+            cache.retain(|c| c.generation == generation);
+            cache.insert(0, cached.clone());
+            cache.truncate(BASE_CACHE_SIZE);
         }
-        base
+        Ok(cached)
     }
 
     fn compute_base(&self, definition: &SegmentDefinition, today: NaiveDate) -> RoaringBitmap {
@@ -498,89 +535,58 @@ impl OrgIndex {
     /// the first matching customers.
     pub fn answer(&self, query: &SegmentQuery) -> Result<(SegmentCounts, Vec<u32>)> {
         let started = Instant::now();
-        let base = self.segment_base(&query.definition, query.today);
-        let base = self.apply_view_for(&base, &query.view_for)?;
-        let matched: Vec<RoaringBitmap> = query
+        let cached = self.segment_base(query)?;
+        let base = &cached.base;
+        let context = filters::Context {
+            index: self,
+            today: query.today,
+        };
+        let compiled: Vec<filters::Compiled<'_>> = query
             .filters
             .iter()
-            .map(|f| &base & &*self.filter_bitmap(f, query.today))
+            .map(|f| filters::compile(f, &context))
             .collect();
+        let counted = eval::count(base, &compiled, self.ids.len());
         let counts = query
             .filters
             .iter()
-            .zip(&matched)
-            .map(|(f, m)| FilterCount {
+            .zip(counted.filters)
+            .map(|(f, count)| FilterCount {
                 kind: f.kind().to_string(),
-                count: m.len(),
+                count,
             })
             .collect();
-        let total = intersect_cheapest_first(&base, &matched);
-        let first = total.iter().take(FIRST_CUSTOMERS).collect();
         Ok((
             SegmentCounts {
-                segment: base.len(),
-                total: total.len(),
+                segment: base.bitmap.len(),
+                total: counted.total,
                 filters: counts,
                 customers: Vec::new(),
                 micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             },
-            first,
+            counted.first,
         ))
     }
 
-    /// The customers `filter` lets through today, from the cache when the index has not changed.
-    pub fn filter_bitmap(&self, filter: &Filter, today: NaiveDate) -> Arc<RoaringBitmap> {
-        let key = format!(
-            "{today}|{}",
-            serde_json::to_string(filter).unwrap_or_default()
-        );
-        if let Ok(cache) = self.filter_cache.lock() {
-            if let Some((generation, bitmap)) = cache.get(&key) {
-                if *generation == self.generation {
-                    return bitmap.clone();
-                }
-            }
-        }
-        let context = filters::Context { index: self, today };
-        let bitmap = Arc::new(filters::matches(filter, &context, &self.alive));
-        if let Ok(mut cache) = self.filter_cache.lock() {
-            if cache.len() >= FILTER_CACHE_SIZE {
-                let generation = self.generation;
-                cache.retain(|_, (g, _)| *g == generation);
-                if cache.len() >= FILTER_CACHE_SIZE {
-                    cache.clear();
-                }
-            }
-            cache.insert(key, (self.generation, bitmap.clone()));
-        }
-        bitmap
-    }
-
-    /// Forgets every cached filter and segment (the bench's cold runs).
+    /// Forgets every cached segment (the bench's cold runs).
     pub fn clear_caches(&self) {
-        if let Ok(mut cache) = self.filter_cache.lock() {
+        if let Ok(mut cache) = self.base_cache.lock() {
             cache.clear();
         }
-        if let Ok(mut cache) = self.base_cache.lock() {
-            *cache = None;
-        }
     }
 
-    /// Compacts the bitmaps (run containers where they are smaller); after a bulk build.
+    /// Compacts the bitmaps (run containers where they are smaller) and gives the venues their
+    /// distance columns; after a bulk build.
     pub fn optimize(&mut self) {
         for bitmap in self.bitmaps_mut() {
             bitmap.optimize();
         }
         self.alive.optimize();
+        self.sync_venues();
     }
 
     /// "View for production / event": leaves out the holders of any ticket of it.
-    fn apply_view_for(
-        &self,
-        base: &Arc<RoaringBitmap>,
-        view_for: &ViewFor,
-    ) -> Result<RoaringBitmap> {
-        let mut base = RoaringBitmap::clone(base);
+    fn apply_view_for(&self, base: &mut RoaringBitmap, view_for: &ViewFor) -> Result<()> {
         if let Some(production) = &view_for.production_id {
             if !self
                 .catalog
@@ -593,15 +599,15 @@ impl OrgIndex {
                     "no event of this production is known",
                 ));
             }
-            base -= self.holders_where(|_, e| e.facts.production_id == production.as_str());
+            *base -= self.holders_where(|_, e| e.facts.production_id == production.as_str());
         }
         if let Some(event) = &view_for.event_id {
             if !self.catalog.event_numbers.contains_key(event.as_str()) {
                 return Err(Error::invalid("event_id", "no such event"));
             }
-            base -= self.holders_where(|_, e| e.facts.id == event.as_str());
+            *base -= self.holders_where(|_, e| e.facts.id == event.as_str());
         }
-        Ok(base)
+        Ok(())
     }
 
     /// Bytes the index would take serialized: bitmaps plus columns (ids included); the id
@@ -624,28 +630,16 @@ impl OrgIndex {
         let n = self.ids.len();
         let columns = n
             * (std::mem::size_of::<u128>()
-                + 2 * 5 // birth, tickets, events, orders, last purchase
+                + 2 * 2 // birth, last purchase
                 + 4 // revenue
                 + 2 // impulse
                 + 8); // coordinates
-        bitmaps + columns
+        let counts = self.tickets.size() + self.events.size() + self.orders.size();
+        let distances: usize = self
+            .venue_distances
+            .values()
+            .map(|v| std::mem::size_of_val(v.codes.as_slice()))
+            .sum();
+        bitmaps + columns + counts + distances
     }
-}
-
-/// The customers in `base` that every filter lets through, smallest bitmap first; stops as soon
-/// as nothing is left.
-fn intersect_cheapest_first(base: &RoaringBitmap, matched: &[RoaringBitmap]) -> RoaringBitmap {
-    let mut order: Vec<&RoaringBitmap> = matched.iter().collect();
-    order.sort_by_key(|m| m.len());
-    let mut result = match order.first() {
-        Some(first) => (*first).clone(),
-        None => return base.clone(),
-    };
-    for bitmap in order.iter().skip(1) {
-        if result.is_empty() {
-            break;
-        }
-        result &= *bitmap;
-    }
-    result
 }
