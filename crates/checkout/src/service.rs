@@ -500,30 +500,7 @@ impl Checkout {
                 },
             )
             .await?;
-        if pricing.stock.status != "scheduled" {
-            return Err(Attempt::Rejected(Error::invalid(
-                "event_id",
-                format!("the event is {}, not on sale", pricing.stock.status),
-            )));
-        }
-        let input = pricing.input(cart, request.channel);
-        let priced = price(&input);
-        if !priced.problems.is_empty() {
-            return Err(Attempt::Rejected(Error::invalid_fields(priced.problems)));
-        }
-        if let Some(first) = priced.conflicts.first() {
-            return Err(Attempt::Rejected(Error::conflict(
-                first.field.clone(),
-                first.reason.clone(),
-            )));
-        }
-        let new_order = NewOrder {
-            customer_id: customer.clone(),
-            channel: request.channel,
-            external_id: None,
-            created_at: None,
-            tickets: priced.tickets.iter().map(new_ticket).collect(),
-        };
+        let (priced, new_order) = priced_order(request, &pricing, customer.clone())?;
         let booking = match plan_booking(
             &txn,
             org,
@@ -547,39 +524,15 @@ impl Checkout {
         checkout_orders::Entity::insert(checkout_orders::ActiveModel::from(row.clone()))
             .exec_without_returning(&txn)
             .await?;
-        let mut takes = Vec::new();
-        for (g, uses) in priced.uses_per_grant() {
-            let Some(usable) = priced.grants.get(g) else {
-                continue;
-            };
-            let take = UseTake {
-                key: usable.grant.key.clone(),
-                code: usable.grant.code.clone(),
-                order_id: order_id.clone(),
-                event_id: pricing.stock.event_id.clone(),
-                production_id: pricing.stock.production_id.clone(),
-                customer_id: customer.clone(),
-                uses,
-            };
-            record_use(&txn, org, &take, &usable.grant.label, now).await?;
-            takes.push((usable, take));
+        let takes = takes_of(&pricing, &priced, &order_id, customer);
+        for (take, label, _) in &takes {
+            record_use(&txn, org, take, label, now).await?;
         }
-        for (usable, take) in &takes {
+        for (take, label, field) in &takes {
             // Uses are taken by the rules' ONE conditional update, inside this transaction: if
             // the quantity would be exceeded, nothing of this order is kept.
             if !self.codes.take_uses(&txn, org, take).await? {
-                let field = usable
-                    .typed
-                    .map_or("customer_id".to_string(), |i| format!("codes[{i}]"));
-                let code = usable
-                    .grant
-                    .code
-                    .clone()
-                    .unwrap_or(usable.grant.label.clone());
-                return Err(Attempt::Rejected(Error::conflict(
-                    field,
-                    format!("code {code} has no uses left for this order"),
-                )));
+                return Err(Attempt::Rejected(no_uses_left(take, label, field)));
             }
         }
         let order = match write_booking(&txn, org, booking).await {
@@ -587,7 +540,7 @@ impl Checkout {
             Err(err) => return Err(lost_or_rejected(txn, err).await?),
         };
         txn.commit().await?;
-        let used_codes = takes.iter().filter_map(|(_, t)| t.code.clone()).collect();
+        let used_codes = takes.iter().filter_map(|(t, ..)| t.code.clone()).collect();
         Ok(checkout_order(row, used_codes, order))
     }
 
@@ -999,6 +952,78 @@ impl Checkout {
         let order = order_in_transaction(txn, org, id).await?;
         Ok(checkout_order(row, codes, order))
     }
+}
+
+/// Prices one order (alone or in a group): refused when the event is not on sale or the cart is
+/// wrong (422) or its places or uses are gone (409); else the prices and the order to book.
+fn priced_order(
+    request: &PlaceOrder,
+    pricing: &Pricing,
+    customer: Option<CustomerId>,
+) -> Result<(Priced, NewOrder)> {
+    if pricing.stock.status != "scheduled" {
+        return Err(Error::invalid(
+            "event_id",
+            format!("the event is {}, not on sale", pricing.stock.status),
+        ));
+    }
+    let priced = price(&pricing.input(&request.cart, request.channel));
+    if !priced.problems.is_empty() {
+        return Err(Error::invalid_fields(priced.problems));
+    }
+    if let Some(first) = priced.conflicts.first() {
+        return Err(Error::conflict(first.field.clone(), first.reason.clone()));
+    }
+    let new_order = NewOrder {
+        customer_id: customer,
+        channel: request.channel,
+        external_id: None,
+        created_at: None,
+        tickets: priced.tickets.iter().map(new_ticket).collect(),
+    };
+    Ok((priced, new_order))
+}
+
+/// The uses an order takes of each grant it applies, with the grant's label and the field a
+/// refusal points at (`codes[i]`, or `customer_id` for a grant without a code).
+fn takes_of(
+    pricing: &Pricing,
+    priced: &Priced,
+    order_id: &OrderId,
+    customer: Option<CustomerId>,
+) -> Vec<(UseTake, String, String)> {
+    priced
+        .uses_per_grant()
+        .into_iter()
+        .filter_map(|(g, uses)| {
+            let usable = priced.grants.get(g)?;
+            let field = usable
+                .typed
+                .map_or("customer_id".to_string(), |i| format!("codes[{i}]"));
+            Some((
+                UseTake {
+                    key: usable.grant.key.clone(),
+                    code: usable.grant.code.clone(),
+                    order_id: order_id.clone(),
+                    event_id: pricing.stock.event_id.clone(),
+                    production_id: pricing.stock.production_id.clone(),
+                    customer_id: customer.clone(),
+                    uses,
+                },
+                usable.grant.label.clone(),
+                field,
+            ))
+        })
+        .collect()
+}
+
+/// The 409 of a take the code's quantity has no room for.
+fn no_uses_left(take: &UseTake, label: &str, field: &str) -> Error {
+    let code = take.code.clone().unwrap_or(label.to_string());
+    Error::conflict(
+        field,
+        format!("code {code} has no uses left for this order"),
+    )
 }
 
 /// The seats a cart names, by id and by label.

@@ -28,7 +28,10 @@ use fullhouse_ticketing::{CustomerId, EventId, SeatId};
 use sea_orm::{DatabaseTransaction, EntityTrait};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{cart_seats, checkout_order, code_use_row, new_ticket, Checkout, PlaceOrder, Pricing};
+use super::{
+    cart_seats, checkout_order, code_use_row, no_uses_left, priced_order, takes_of, Checkout,
+    PlaceOrder, Pricing,
+};
 use crate::codes::{CodeContext, CodeGrant, UseTake};
 use crate::model::*;
 use crate::store::{checkout_code_uses, checkout_orders};
@@ -181,7 +184,7 @@ impl Checkout {
                 held: held_here,
                 context,
             };
-            match self.priced_order(job, &pricing, customer) {
+            match priced_order(&job.request, &pricing, customer) {
                 Ok((priced, new_order)) => priced_orders.push((i, pricing, priced, new_order)),
                 Err(err) => set(&mut answers, i, Err(err)),
             }
@@ -329,37 +332,6 @@ impl Checkout {
         Ok(typed)
     }
 
-    /// Prices one order of the group as `try_place` prices one alone.
-    fn priced_order(
-        &self,
-        job: &Job,
-        pricing: &Pricing,
-        customer: Option<CustomerId>,
-    ) -> Result<(Priced, NewOrder)> {
-        if pricing.stock.status != "scheduled" {
-            return Err(Error::invalid(
-                "event_id",
-                format!("the event is {}, not on sale", pricing.stock.status),
-            ));
-        }
-        let cart = &job.request.cart;
-        let priced = price(&pricing.input(cart, job.request.channel));
-        if !priced.problems.is_empty() {
-            return Err(Error::invalid_fields(priced.problems));
-        }
-        if let Some(first) = priced.conflicts.first() {
-            return Err(Error::conflict(first.field.clone(), first.reason.clone()));
-        }
-        let new_order = NewOrder {
-            customer_id: customer,
-            channel: job.request.channel,
-            external_id: None,
-            created_at: None,
-            tickets: priced.tickets.iter().map(new_ticket).collect(),
-        };
-        Ok((priced, new_order))
-    }
-
     /// Takes every code use of the group, sorted by counter (the lock order of single orders);
     /// an order with a use it cannot take is refused and hands back what it took.
     async fn take_group_uses(
@@ -394,11 +366,7 @@ impl Checkout {
                 }
             }
             if let Some((take, label, field)) = candidate.takes.get(t) {
-                let code = take.code.clone().unwrap_or(label.clone());
-                candidate.refused = Some(Error::conflict(
-                    field.clone(),
-                    format!("code {code} has no uses left for this order"),
-                ));
+                candidate.refused = Some(no_uses_left(take, label, field));
             }
         }
         Ok(())
@@ -504,38 +472,6 @@ fn context_of(
         channel,
         now,
     }
-}
-
-/// The takes of one order: the uses of each grant it applies, as `try_place` takes them.
-fn takes_of(
-    pricing: &Pricing,
-    priced: &Priced,
-    order_id: &fullhouse_ticketing::OrderId,
-    customer: Option<CustomerId>,
-) -> Vec<(UseTake, String, String)> {
-    priced
-        .uses_per_grant()
-        .into_iter()
-        .filter_map(|(g, uses)| {
-            let usable = priced.grants.get(g)?;
-            let field = usable
-                .typed
-                .map_or("customer_id".to_string(), |i| format!("codes[{i}]"));
-            Some((
-                UseTake {
-                    key: usable.grant.key.clone(),
-                    code: usable.grant.code.clone(),
-                    order_id: order_id.clone(),
-                    event_id: pricing.stock.event_id.clone(),
-                    production_id: pricing.stock.production_id.clone(),
-                    customer_id: customer.clone(),
-                    uses,
-                },
-                usable.grant.label.clone(),
-                field,
-            ))
-        })
-        .collect()
 }
 
 /// One seat scope per event: every seat any order of the group names there.

@@ -1604,6 +1604,19 @@ async fn book(
     org: &OrgId,
     plans: &[PlannedOrder],
 ) -> Result<(), Failure> {
+    insert_plans(txn, org, &plans.iter().collect::<Vec<_>>()).await?;
+    take_capacity(txn, org, plans).await?;
+    Ok(())
+}
+
+/// Writes planned orders: their orders, tickets and `order.placed` events, a multi-row insert
+/// per table. Tickets go in seat order, so that two transactions wanting the same seats lock
+/// them in the same order and never deadlock.
+async fn insert_plans(
+    txn: &DatabaseTransaction,
+    org: &OrgId,
+    plans: &[&PlannedOrder],
+) -> Result<(), Failure> {
     let order_rows: Vec<orders::ActiveModel> = plans
         .iter()
         .map(|p| p.order.clone().into_active_model())
@@ -1614,8 +1627,6 @@ async fn book(
             .await
             .map_err(race_or_error)?;
     }
-    // Inserted in seat order, so that two orders wanting the same seats lock them in the same
-    // order and never deadlock.
     let mut ticket_rows: Vec<&tickets::Model> = plans
         .iter()
         .flat_map(|p| p.tickets.iter().map(|t| &t.row))
@@ -1631,18 +1642,18 @@ async fn book(
             .await
             .map_err(race_or_error)?;
     }
-    for plan in plans {
-        let rows: Vec<tickets::Model> = plan.tickets.iter().map(|t| t.row.clone()).collect();
-        outbox::record(
-            txn,
-            org,
-            "order.placed",
-            &plan.order.id,
-            order_payload(&plan.order, &rows),
-        )
-        .await?;
-    }
-    take_capacity(txn, org, plans).await?;
+    let placed: Vec<outbox::NewEvent> = plans
+        .iter()
+        .map(|plan| {
+            let rows: Vec<tickets::Model> = plan.tickets.iter().map(|t| t.row.clone()).collect();
+            outbox::NewEvent {
+                kind: "order.placed",
+                subject_id: plan.order.id.clone(),
+                payload: order_payload(&plan.order, &rows),
+            }
+        })
+        .collect();
+    outbox::record_many(txn, org, placed).await?;
     Ok(())
 }
 

@@ -11,22 +11,22 @@
 use std::collections::{BTreeMap, HashSet};
 
 use fullhouse_core::db::statement;
-use fullhouse_core::{events as outbox, Error, OrgId, Result};
+use fullhouse_core::{Error, OrgId, Result};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Value,
 };
 
 use super::{
-    demand_per, event_ga_sales, order_payload, plan_with, planned_order, race_or_error,
-    single_order_error, sold_out_reason, take_ga_area, take_ticket_type, Booking, Facts, Failure,
-    PlaceError, Problem, ProblemKind, INSERT_CHUNK,
+    demand_per, event_ga_sales, insert_plans, plan_with, planned_order, single_order_error,
+    sold_out_reason, take_ga_area, take_ticket_type, Booking, Facts, Failure, PlaceError,
+    PlannedOrder, Problem, ProblemKind,
 };
 use crate::model::ids::CustomerId;
 use crate::model::orders::{NewOrder, Order, OrderSource};
 use crate::service::sale_facts::{EventStock, StockRows};
-use crate::store::{orders, ticket_types, tickets};
+use crate::store::ticket_types;
 
 /// Plans each order of a group on its own (as [`super::plan_booking`] does one), with the
 /// facts of the whole group read once; `stocks` are the events' stock read earlier in the
@@ -424,47 +424,7 @@ pub async fn write_group(
     org: &OrgId,
     bookings: Vec<Booking>,
 ) -> Result<Vec<Order>, PlaceError> {
-    let order_rows: Vec<orders::ActiveModel> = bookings
-        .iter()
-        .flat_map(|b| b.plans.iter())
-        .map(|p| p.order.clone().into_active_model())
-        .collect();
-    for chunk in order_rows.chunks(INSERT_CHUNK) {
-        orders::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await
-            .map_err(|e| PlaceError::from(race_or_error(e)))?;
-    }
-    let mut ticket_rows: Vec<&tickets::Model> = bookings
-        .iter()
-        .flat_map(|b| b.plans.iter())
-        .flat_map(|p| p.tickets.iter().map(|t| &t.row))
-        .collect();
-    ticket_rows.sort_by(|a, b| (&a.event_id, &a.seat_id).cmp(&(&b.event_id, &b.seat_id)));
-    let ticket_rows: Vec<tickets::ActiveModel> = ticket_rows
-        .into_iter()
-        .map(|t| t.clone().into_active_model())
-        .collect();
-    for chunk in ticket_rows.chunks(INSERT_CHUNK) {
-        tickets::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await
-            .map_err(|e| PlaceError::from(race_or_error(e)))?;
-    }
-    let placed: Vec<outbox::NewEvent> = bookings
-        .iter()
-        .flat_map(|b| b.plans.iter())
-        .map(|plan| {
-            let rows: Vec<tickets::Model> = plan.tickets.iter().map(|t| t.row.clone()).collect();
-            outbox::NewEvent {
-                kind: "order.placed",
-                subject_id: plan.order.id.clone(),
-                payload: order_payload(&plan.order, &rows),
-            }
-        })
-        .collect();
-    outbox::record_many(txn, org, placed)
-        .await
-        .map_err(PlaceError::Rejected)?;
+    let plans: Vec<&PlannedOrder> = bookings.iter().flat_map(|b| b.plans.iter()).collect();
+    insert_plans(txn, org, &plans).await?;
     Ok(bookings.into_iter().map(|b| b.order).collect())
 }
