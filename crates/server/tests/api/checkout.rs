@@ -410,6 +410,25 @@ mod in_browser {
                 .unwrap_or_default()
         }
 
+        /// The element's text once `ok` accepts it: a click that swaps or reloads the part
+        /// of the page it reads needs a moment.
+        async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+            let started = std::time::Instant::now();
+            let mut last = String::new();
+            while started.elapsed() < PATIENCE {
+                if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                    if let Ok(text) = element.text().await {
+                        if ok(&text) {
+                            return text;
+                        }
+                        last = text;
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            last
+        }
+
         async fn finish(self) {
             let _ = self.client.clone().close().await;
         }
@@ -500,7 +519,9 @@ mod in_browser {
         assert!(!before.contains("VIP"), "{before}");
         browser.type_into("#codes", "PATRON-7").await;
         browser.click("#apply-code").await;
-        let types = browser.text("#ticket-types").await;
+        let types = browser
+            .wait_text("#ticket-types", |t| t.contains("VIP"))
+            .await;
         assert!(
             types.contains("VIP"),
             "the code reveals the hidden category: {types}"
