@@ -1,6 +1,14 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system allocator: a checkout allocates thousands of small,
+/// short-lived values per group of orders (rows, parameters, strings), and glibc's malloc spent
+/// about a third of the process's CPU on them under `fullhouse bench redeem` (perf), with
+/// fragmentation work (`malloc_consolidate`, `unlink_chunk`) that mimalloc's per-thread free
+/// lists avoid.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

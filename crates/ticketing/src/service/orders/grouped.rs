@@ -415,16 +415,17 @@ async fn give_back(
     Ok(())
 }
 
-/// Writes the bookings of a group whose places [`take_group_capacity`] took: orders, tickets
-/// (in seat order, as single orders insert them) and their `order.placed` events, a multi-row
-/// insert per table. Returns each order as a later read returns it. A unique violation (a seat
+/// Writes the bookings of a group: orders, tickets (in seat order, as single orders insert them)
+/// and their `order.placed` events, a multi-row insert per table. Callers write before
+/// [`take_group_capacity`] locks the counters every order of a sale shares, so that those locks
+/// are held for the counters and the commit only. Returns each order as a later read returns it. A unique violation (a seat
 /// or barcode a concurrent writer took) is [`PlaceError::LostRace`] for the whole group.
 pub async fn write_group(
     txn: &DatabaseTransaction,
     org: &OrgId,
-    bookings: Vec<Booking>,
+    bookings: &[&Booking],
 ) -> Result<Vec<Order>, PlaceError> {
     let plans: Vec<&PlannedOrder> = bookings.iter().flat_map(|b| b.plans.iter()).collect();
     insert_plans(txn, org, &plans).await?;
-    Ok(bookings.into_iter().map(|b| b.order).collect())
+    Ok(bookings.iter().map(|b| b.order.clone()).collect())
 }
