@@ -64,10 +64,10 @@ impl ScratchPostgres {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .map_err(fail)?;
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
-            None => return Err("the PostgreSQL URL needs a database part".into()),
-        };
+        // The same server and options (`?sslmode=…`), another database.
+        let mut url = url::Url::parse(admin_url).map_err(fail)?;
+        url.set_path(&format!("/{name}"));
+        let url = url.to_string();
         Ok(ScratchPostgres { admin, name, url })
     }
 

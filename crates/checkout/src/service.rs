@@ -165,7 +165,8 @@ struct PricingFor<'a> {
 
 /// Everything a cart was priced with.
 struct Pricing {
-    stock: EventStock,
+    /// Shared: the orders of a group on one event price against the same read.
+    stock: Arc<EventStock>,
     typed: Vec<TypedCode>,
     automatic: Vec<CodeGrant>,
     held: Vec<String>,
@@ -393,7 +394,7 @@ impl Checkout {
                 .await?
         };
         Ok(Pricing {
-            stock,
+            stock: Arc::new(stock),
             typed,
             automatic,
             held,

@@ -3,7 +3,7 @@
 //! index and jobs read them in `seq` order.
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, Set};
 
 use crate::error::Result;
 use crate::ids::OrgId;
@@ -56,13 +56,6 @@ pub async fn record_many(
             created_at: Set(now),
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        domain_events::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await?;
-    }
+    crate::db::insert_rows(txn, rows).await?;
     Ok(())
 }
-
-/// Rows per insert: far below either backend's limit on bound parameters.
-const INSERT_CHUNK: usize = 1_000;

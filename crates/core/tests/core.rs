@@ -142,6 +142,39 @@ both_backends! {
         fx.test_db.finish().await;
     }
 
+    async fn rows_inserted_together_read_back_as_a_one_row_insert_stores_them(fx: Fixture) {
+        use chrono::TimeZone;
+        use fullhouse_core::tenancy::store::domain_events as rows;
+        use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set};
+        let db = &fx.test_db.db;
+        let at = chrono::Utc.timestamp_opt(1_795_000_000, 123_456_789).single().expect("time");
+        let row = |subject: &str, payload: serde_json::Value| rows::ActiveModel {
+            seq: sea_orm::NotSet,
+            organization_id: Set(fx.org.to_string()),
+            kind: Set("test.rows".into()),
+            subject_id: Set(subject.into()),
+            payload: Set(payload),
+            created_at: Set(at),
+        };
+        let payload = serde_json::json!({"name": "Æblegrød \"quoted\" \\ back", "n": 3, "none": null, "list": [1, {"deep": true}]});
+        // The one-row path (the query builder's own insert), then the same rows together.
+        row("alone", payload.clone()).insert(db.writer()).await.expect("one row");
+        let together: Vec<rows::ActiveModel> = (0..3).map(|i| row(&format!("together-{i}"), payload.clone())).collect();
+        fullhouse_core::db::insert_rows(db.writer(), together).await.expect("rows together");
+        let stored = rows::Entity::find().order_by_asc(rows::Column::Seq).all(db.reader()).await.expect("read");
+        let stored: Vec<&rows::Model> = stored.iter().filter(|r| r.kind == "test.rows").collect();
+        let subjects: Vec<&str> = stored.iter().map(|r| r.subject_id.as_str()).collect();
+        assert_eq!(subjects, ["alone", "together-0", "together-1", "together-2"], "in the order given");
+        let alone = stored.first().expect("the one-row insert");
+        for together in stored.iter().skip(1) {
+            assert_eq!((&together.payload, together.created_at), (&alone.payload, alone.created_at));
+            assert!(together.seq > alone.seq, "the sequence still numbers them");
+        }
+        assert_eq!(alone.payload, payload);
+        assert!((alone.created_at - at).num_microseconds().is_some_and(|us| us.abs() < 1));
+        fx.test_db.finish().await;
+    }
+
     async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists(fx: Fixture) {
         let txn = fx.test_db.db.begin_write().await.expect("txn");
         let id = jobs::enqueue(&txn, &fx.org, NewJob::new("count", "count", serde_json::json!({}))).await.expect("enqueue");

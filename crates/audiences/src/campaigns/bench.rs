@@ -26,27 +26,28 @@ use crate::store::audience_members as members;
 use crate::AudienceService;
 
 /// Orders placed at once.
-const CONCURRENCY: usize = 64;
 /// Events of the season the campaign runs over (the reference orders go to the same events).
 const EVENTS: usize = 20;
 
 pub async fn run(
     orders: usize,
+    in_flight: usize,
     dir: &std::path::Path,
     postgres_admin_url: Option<&str>,
 ) -> BenchResult<()> {
+    let in_flight = in_flight.max(1);
     let sqlite_url = format!("sqlite://{}", dir.join("redeem.db").display());
-    one_backend(&sqlite_url, orders).await?;
+    one_backend(&sqlite_url, orders, in_flight).await?;
     if let Some(admin) = postgres_admin_url {
         let database = ScratchPostgres::create(admin, "redeem").await?;
-        let outcome = one_backend(&database.url, orders).await;
+        let outcome = one_backend(&database.url, orders, in_flight).await;
         database.drop().await;
         outcome?;
     }
     Ok(())
 }
 
-async fn one_backend(url: &str, orders: usize) -> BenchResult<()> {
+async fn one_backend(url: &str, orders: usize, in_flight: usize) -> BenchResult<()> {
     let db = Db::connect(url).await.map_err(fail)?;
     db.migrate(crate::store::migrations()).await.map_err(fail)?;
     let org = bench_org(&db, "redeem-bench").await?;
@@ -66,12 +67,19 @@ async fn one_backend(url: &str, orders: usize) -> BenchResult<()> {
     let checkout = Checkout::new(db.clone()).with_code_rules(Arc::new(CampaignRules));
 
     let events = Arc::new(events);
-    let (plain_placed, plain_seconds) = rush(&checkout, &org, &events, None).await?;
-    let plain_rate = plain_placed as f64 / plain_seconds;
-    let (placed, seconds) = rush(&checkout, &org, &events, Some(Arc::new(codes))).await?;
+    let plain = rush(&checkout, &org, &events, None, in_flight).await?;
+    let plain_rate = plain.placed as f64 / plain.seconds;
+    let plain_placed = plain.placed;
+    let coded = rush(&checkout, &org, &events, Some(Arc::new(codes)), in_flight).await?;
+    let (placed, seconds) = (coded.placed, coded.seconds);
     let rate = placed as f64 / seconds;
     println!(
-        "{label}: {placed} code-redeeming orders (each a different code, 20 % off, over {EVENTS} events, {CONCURRENCY} at once) in {seconds:.2} s = {rate:.0} orders/s (target: ≥ 2,000/s on SQLite, ≥ 5,000/s on PostgreSQL)"
+        "{label}: {placed} code-redeeming orders (each a different code, 20 % off, over {EVENTS} events, {in_flight} in flight) in {seconds:.2} s = {rate:.0} orders/s (target: ≥ 2,000/s on SQLite, ≥ 5,000/s on PostgreSQL)"
+    );
+    println!(
+        "{label}: time from placing an order to its answer: p50 {:.1} ms, p99 {:.1} ms",
+        coded.latency_ms(0.50),
+        coded.latency_ms(0.99)
     );
     println!(
         "{label}: reference, {plain_placed} orders without a code in the same run: {plain_rate:.0} orders/s; with code / without = {:.2}",
@@ -225,28 +233,46 @@ async fn campaign_codes(
         .map_err(fail)
 }
 
-/// Places one order per code (or `count` orders without codes) with [`CONCURRENCY`] at once;
-/// returns (orders placed, seconds).
+/// What a rush measured.
+struct Rush {
+    placed: usize,
+    seconds: f64,
+    /// Every order's time to its answer, sorted.
+    latencies: Vec<std::time::Duration>,
+}
+
+impl Rush {
+    fn latency_ms(&self, quantile: f64) -> f64 {
+        let last = self.latencies.len().saturating_sub(1);
+        let at = ((last as f64) * quantile).round() as usize;
+        self.latencies
+            .get(at.min(last))
+            .map_or(0.0, |d| d.as_secs_f64() * 1_000.0)
+    }
+}
+
+/// Places one order per code (or [`PLAIN_ORDERS`] orders without codes), `in_flight` at once.
 async fn rush(
     checkout: &Checkout,
     org: &OrgId,
     events: &Arc<Vec<(EventId, TicketTypeId)>>,
     codes: Option<Arc<Vec<String>>>,
-) -> BenchResult<(usize, f64)> {
+    in_flight: usize,
+) -> BenchResult<Rush> {
     let total = codes.as_ref().map_or(PLAIN_ORDERS, |c| c.len());
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::new();
-    for _ in 0..CONCURRENCY {
+    for _ in 0..in_flight {
         let (checkout, org, next, codes) =
             (checkout.clone(), org.clone(), next.clone(), codes.clone());
         let events = events.clone();
         workers.push(tokio::spawn(async move {
-            let mut placed = 0usize;
+            let mut latencies = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= total {
-                    return Ok::<usize, String>(placed);
+                    return Ok::<_, String>(latencies);
                 }
                 let code = codes.as_ref().and_then(|c| c.get(i).cloned());
                 let Some((event, ticket_type)) = events.get(i % events.len().max(1)) else {
@@ -268,16 +294,23 @@ async fn rush(
                     buyer: None,
                     paid_at_counter: true,
                 };
+                let asked = Instant::now();
                 checkout.place(&org, order).await.map_err(fail)?;
-                placed += 1;
+                latencies.push(asked.elapsed());
             }
         }));
     }
-    let mut placed = 0;
+    let mut latencies = Vec::with_capacity(total);
     for worker in workers {
-        placed += worker.await.map_err(fail)??;
+        latencies.extend(worker.await.map_err(fail)??);
     }
-    Ok((placed, started.elapsed().as_secs_f64()))
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort();
+    Ok(Rush {
+        placed: latencies.len(),
+        seconds,
+        latencies,
+    })
 }
 
 /// Orders without a code in the reference run.

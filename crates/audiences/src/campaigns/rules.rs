@@ -504,11 +504,7 @@ impl CodeRules for CampaignRules {
                 returned_at: sea_orm::Set(None),
             });
         }
-        for chunk in rows.chunks(IN_CHUNK) {
-            redemptions::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
+        fullhouse_core::db::insert_rows(txn, rows).await?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use fullhouse_core::db::insert_rows;
 use fullhouse_core::{Error, OrgId, Result};
 use fullhouse_ticketing::model::orders::{NewOrder, OrderSource};
 use fullhouse_ticketing::service::orders::{
@@ -26,7 +27,7 @@ use fullhouse_ticketing::service::sale_facts::{
     create_buyer, customer_exists, event_stocks, find_buyer, EventStock, SeatScope,
 };
 use fullhouse_ticketing::{CustomerId, EventId, SeatId};
-use sea_orm::{DatabaseTransaction, EntityTrait, TransactionTrait};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
@@ -51,8 +52,6 @@ const MAX_GROUP: usize = 256;
 /// are placed alone: a second attempt normally succeeds (the refused are gone and the group
 /// still holds its code uses), unless other writers keep changing the counters.
 const CAPACITY_ATTEMPTS: usize = 3;
-/// Rows per multi-row insert (far below either backend's parameter limit).
-const INSERT_CHUNK: usize = 500;
 
 /// Starts the queue's consumers on the current runtime.
 ///
@@ -163,7 +162,12 @@ impl Checkout {
         let now = self.clock.now();
         let mut answers: Vec<Option<Result<CheckoutOrder>>> = jobs.iter().map(|_| None).collect();
         let customers = self.group_customers(&txn, org, jobs, &mut answers).await?;
-        let stocks = event_stocks(&txn, org, &merged_scopes(jobs)).await?;
+        let stocks: HashMap<String, Arc<EventStock>> =
+            event_stocks(&txn, org, &merged_scopes(jobs))
+                .await?
+                .into_iter()
+                .map(|(event, stock)| (event, Arc::new(stock)))
+                .collect();
         let grants = self
             .group_grants(&txn, org, jobs, &stocks, &customers, &mut answers)
             .await?;
@@ -209,7 +213,7 @@ impl Checkout {
                 }
             };
             let pricing = Pricing {
-                stock: stock.clone(),
+                stock: Arc::clone(stock),
                 typed,
                 automatic,
                 held: held_here,
@@ -223,7 +227,7 @@ impl Checkout {
 
         // Plan them all with one read of what they refer to.
         let new_orders: Vec<&NewOrder> = priced_orders.iter().map(|(.., n)| n).collect();
-        let stock_list: Vec<&EventStock> = stocks.values().collect();
+        let stock_list: Vec<&EventStock> = stocks.values().map(|s| s.as_ref()).collect();
         let plans = plan_group(&txn, org, &new_orders, &stock_list, OrderSource::Fullhouse).await?;
         let mut candidates = Vec::new();
         for ((i, pricing, priced, _), plan) in priced_orders.iter().zip(plans) {
@@ -344,7 +348,7 @@ impl Checkout {
         txn: &DatabaseTransaction,
         org: &OrgId,
         jobs: &[Job],
-        stocks: &HashMap<String, EventStock>,
+        stocks: &HashMap<String, Arc<EventStock>>,
         customers: &[Option<CustomerId>],
         answers: &mut [Option<Result<CheckoutOrder>>],
     ) -> Result<Vec<Vec<TypedCode>>> {
@@ -446,21 +450,13 @@ impl Checkout {
             .iter()
             .map(|c| checkout_orders::ActiveModel::from(c.row.clone()))
             .collect();
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            checkout_orders::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
+        insert_rows(txn, rows).await?;
         let uses: Vec<checkout_code_uses::ActiveModel> = kept
             .iter()
             .flat_map(|c| c.takes.iter())
             .map(|(take, label, _)| code_use_row(org, take, label, now))
             .collect();
-        for chunk in uses.chunks(INSERT_CHUNK) {
-            checkout_code_uses::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
+        insert_rows(txn, uses).await?;
         let takes: Vec<UseTake> = kept
             .iter()
             .flat_map(|c| c.takes.iter().map(|(take, ..)| take.clone()))

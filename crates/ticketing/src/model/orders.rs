@@ -421,7 +421,9 @@ pub fn supplied_barcode(value: &str) -> std::result::Result<String, String> {
 pub fn generate_barcode() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rngs::OsRng;
+    // The thread's CSPRNG (seeded from the OS, reseeded as it goes): as unguessable as asking the
+    // OS for every character, without a system call per character.
+    let mut rng = rand::thread_rng();
     (0..GENERATED_BARCODE_LENGTH)
         .map(|_| {
             let index = rng.gen_range(0..ALPHABET.len());

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
+use fullhouse_core::db::insert_rows;
 use fullhouse_core::error::is_unique_violation;
 use fullhouse_core::http::{Page, PageParams};
 use fullhouse_core::tenancy::model::validate_email;
@@ -74,8 +75,6 @@ pub mod event_ga_sales {
 const ATTEMPTS: usize = 3;
 /// Values per `IN (…)` list: far below SQLite's and PostgreSQL's parameter limits.
 const IN_CHUNK: usize = 500;
-/// Rows per multi-row `INSERT`.
-const INSERT_CHUNK: usize = 1_000;
 /// Purchase times a little ahead of our clock are another machine's clock, not the future.
 const CLOCK_SKEW_MINUTES: i64 = 5;
 
@@ -1621,12 +1620,7 @@ async fn insert_plans(
         .iter()
         .map(|p| p.order.clone().into_active_model())
         .collect();
-    for chunk in order_rows.chunks(INSERT_CHUNK) {
-        orders::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await
-            .map_err(race_or_error)?;
-    }
+    insert_rows(txn, order_rows).await.map_err(race_or_error)?;
     let mut ticket_rows: Vec<&tickets::Model> = plans
         .iter()
         .flat_map(|p| p.tickets.iter().map(|t| &t.row))
@@ -1636,12 +1630,7 @@ async fn insert_plans(
         .into_iter()
         .map(|t| t.clone().into_active_model())
         .collect();
-    for chunk in ticket_rows.chunks(INSERT_CHUNK) {
-        tickets::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(txn)
-            .await
-            .map_err(race_or_error)?;
-    }
+    insert_rows(txn, ticket_rows).await.map_err(race_or_error)?;
     let placed: Vec<outbox::NewEvent> = plans
         .iter()
         .map(|plan| {
