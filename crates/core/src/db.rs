@@ -32,6 +32,76 @@ pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> 
     sea_orm::Statement::from_sql_and_values(backend, sql, values)
 }
 
+/// The column types [`wanted_rows`] hands over.
+#[derive(Debug, Clone, Copy)]
+pub enum SqlType {
+    Text,
+    BigInt,
+}
+
+impl SqlType {
+    fn name(self) -> &'static str {
+        match self {
+            SqlType::Text => "TEXT",
+            SqlType::BigInt => "BIGINT",
+        }
+    }
+}
+
+/// Rows handed to a set-wise [`statement`] as a named relation, for `WITH {this} …`: a `VALUES`
+/// list on SQLite; on PostgreSQL `jsonb_to_recordset` over one JSON parameter, so that the
+/// statement's text is the same for any number of rows (prepared once per connection, and the
+/// server does not parse a new list of parameters for every group). The parameters are pushed
+/// onto `values`, numbered after those already there; a cell that is neither text nor integer
+/// is sent as `NULL`.
+pub fn wanted_rows(
+    backend: DbBackend,
+    name: &str,
+    columns: &[(&str, SqlType)],
+    rows: &[Vec<sea_orm::Value>],
+    values: &mut Vec<sea_orm::Value>,
+) -> String {
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    if backend == DbBackend::Postgres {
+        let array: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|row| {
+                let object: serde_json::Map<String, serde_json::Value> = names
+                    .iter()
+                    .zip(row)
+                    .map(|(n, v)| (n.to_string(), json_of(v).unwrap_or_default()))
+                    .collect();
+                serde_json::Value::Object(object)
+            })
+            .collect();
+        values.push(serde_json::Value::Array(array).into());
+        let typed: Vec<String> = columns
+            .iter()
+            .map(|(n, t)| format!("{n} {}", t.name()))
+            .collect();
+        return format!(
+            "{name} AS (SELECT {} FROM jsonb_to_recordset(${}) AS r ({}))",
+            names.join(", "),
+            values.len(),
+            typed.join(", ")
+        );
+    }
+    let mut tuples = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut cells = Vec::with_capacity(columns.len());
+        for ((_, kind), value) in columns.iter().zip(row) {
+            values.push(value.clone());
+            cells.push(format!("CAST(${} AS {})", values.len(), kind.name()));
+        }
+        tuples.push(format!("({})", cells.join(", ")));
+    }
+    format!(
+        "{name} ({}) AS (VALUES {})",
+        names.join(", "),
+        tuples.join(", ")
+    )
+}
+
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use fullhouse_checkout::codes::{CodeContext, CodeGrant, CodeRules, Discount, UseTake};
-use fullhouse_core::db::statement;
+use fullhouse_core::db::{statement, wanted_rows, SqlType};
 use fullhouse_core::ids::OrgId;
 use fullhouse_core::{Error, Result};
 use fullhouse_ticketing::{EventId, ProductionId};
@@ -641,27 +641,33 @@ async fn raise_counters(
     }
     let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
     let mut values = vec![text(org.as_str())];
-    let mut rows = Vec::with_capacity(takes.len());
-    for take in takes {
-        let n = values.len();
-        rows.push(format!(
-            "(CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS BIGINT))",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4
-        ));
-        values.extend([
-            text(&take.campaign_id),
-            text(&take.member_id),
-            text(&take.scope),
-            Value::BigInt(Some(take.uses)),
-        ]);
-    }
+    let rows: Vec<Vec<Value>> = takes
+        .iter()
+        .map(|take| {
+            vec![
+                text(&take.campaign_id),
+                text(&take.member_id),
+                text(&take.scope),
+                Value::BigInt(Some(take.uses)),
+            ]
+        })
+        .collect();
+    let wanted = wanted_rows(
+        txn.get_database_backend(),
+        "wanted",
+        &[
+            ("campaign_id", SqlType::Text),
+            ("member_id", SqlType::Text),
+            ("scope_key", SqlType::Text),
+            ("uses", SqlType::BigInt),
+        ],
+        &rows,
+        &mut values,
+    );
     // `CROSS JOIN` makes SQLite look each member up by its key (the wanted rows outside); the
     // `WHERE` keeps it from reading `ON CONFLICT` as a join constraint.
     let sql = format!(
-        "WITH wanted (campaign_id, member_id, scope_key, uses) AS (VALUES {}) \
+        "WITH {wanted} \
          INSERT INTO campaign_code_uses (organization_id, campaign_id, member_id, scope_key, used) \
          SELECT $1, wanted.campaign_id, wanted.member_id, wanted.scope_key, wanted.uses \
          FROM wanted CROSS JOIN audience_members AS m \
@@ -670,8 +676,7 @@ async fn raise_counters(
          DO UPDATE SET used = campaign_code_uses.used + excluded.used \
          WHERE campaign_code_uses.used + excluded.used <= (SELECT quantity FROM audience_members \
                                                          WHERE organization_id = $1 AND id = excluded.member_id) \
-         RETURNING campaign_id, member_id, scope_key",
-        rows.join(", ")
+         RETURNING campaign_id, member_id, scope_key"
     );
     let mut raised = std::collections::HashSet::new();
     for row in txn
@@ -700,24 +705,27 @@ async fn read_counters(
     }
     let text = |v: &str| Value::String(Some(Box::new(v.to_string())));
     let mut values = vec![text(org.as_str())];
-    let mut rows = Vec::with_capacity(keys.len());
-    for (campaign, member, scope) in keys {
-        let n = values.len();
-        rows.push(format!(
-            "(CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT))",
-            n + 1,
-            n + 2,
-            n + 3
-        ));
-        values.extend([text(campaign), text(member), text(scope)]);
-    }
+    let rows: Vec<Vec<Value>> = keys
+        .iter()
+        .map(|(campaign, member, scope)| vec![text(campaign), text(member), text(scope)])
+        .collect();
+    let wanted = wanted_rows(
+        txn.get_database_backend(),
+        "wanted",
+        &[
+            ("campaign_id", SqlType::Text),
+            ("member_id", SqlType::Text),
+            ("scope_key", SqlType::Text),
+        ],
+        &rows,
+        &mut values,
+    );
     let sql = format!(
-        "WITH wanted (campaign_id, member_id, scope_key) AS (VALUES {}) \
+        "WITH {wanted} \
          SELECT u.campaign_id, u.member_id, u.scope_key, u.used \
          FROM wanted CROSS JOIN campaign_code_uses AS u \
          WHERE u.organization_id = $1 AND u.campaign_id = wanted.campaign_id \
-           AND u.member_id = wanted.member_id AND u.scope_key = wanted.scope_key",
-        rows.join(", ")
+           AND u.member_id = wanted.member_id AND u.scope_key = wanted.scope_key"
     );
     let mut found = Vec::new();
     for row in txn

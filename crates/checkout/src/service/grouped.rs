@@ -53,47 +53,26 @@ const MAX_GROUP: usize = 256;
 /// still holds its code uses), unless other writers keep changing the counters.
 const CAPACITY_ATTEMPTS: usize = 3;
 
-/// Starts the queue's consumers on the current runtime.
+/// Starts the queue's consumer on the current runtime.
 ///
-/// On SQLite, one: every write transaction waits for the one write connection, so a second
-/// group could only wait behind the first. On PostgreSQL, two, as a pipeline: a consumer holds
-/// the queue while it gathers a group and does the group's first stage (reads, pricing,
-/// planning, code uses), and lets go of it as the group starts on the counters every group of a
-/// sale shares (capacity), its inserts and its commit. The other consumer then gathers the next
-/// group from what arrived meanwhile, and does its first stage while the database runs the
-/// first group's second — the Rust side's work and the database's overlap instead of taking
-/// turns. Free-for-all consumers measured slower (three: 2,300–2,400 orders/s against 3,000
-/// with one): each took a third of the waiting orders, and the groups queued on the same
-/// ticket-type rows anyway.
+/// One consumer, on either backend. SQLite writes one transaction at a time anyway. On
+/// PostgreSQL, concurrent groups measured slower every way they were tried
+/// (`fullhouse bench redeem`, 2 cores): three free-for-all consumers 2,300–2,400 orders/s against
+/// 3,000 with one; two pipelined ones (one gathering and preparing while the other writes and
+/// commits) 3,100–3,400 against 3,600–4,250. The machine is CPU-bound, and concurrent groups are
+/// smaller, so each order carries a larger share of a group's statements.
 pub(super) fn start(worker: Checkout, queue: mpsc::UnboundedReceiver<Job>) {
-    let consumers = match worker.db.backend() {
-        fullhouse_core::Backend::Sqlite => 1,
-        fullhouse_core::Backend::Postgres => 2,
-    };
-    let queue = Arc::new(tokio::sync::Mutex::new(queue));
-    for _ in 0..consumers {
-        tokio::spawn(run(worker.clone(), queue.clone()));
-    }
+    tokio::spawn(run(worker, queue));
 }
 
-/// The queue while one consumer gathers and prepares a group; dropped when that group moves
-/// on to the stage the next group may overlap.
-pub(super) type Gathering = Option<tokio::sync::OwnedMutexGuard<mpsc::UnboundedReceiver<Job>>>;
-
-/// A consumer: takes whatever is waiting and places it, a group per organization, until every
-/// [`Checkout`] sharing the queue is gone.
-async fn run(worker: Checkout, queue: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Job>>>) {
+/// The consumer: takes whatever is waiting and places it, a group per organization, until
+/// every [`Checkout`] sharing the queue is gone.
+async fn run(worker: Checkout, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut jobs = Vec::new();
-    loop {
-        let mut gathering = queue.clone().lock_owned().await;
-        if gathering.recv_many(&mut jobs, MAX_GROUP).await == 0 {
-            return;
-        }
-        let mut gathering: Gathering = Some(gathering);
+    while queue.recv_many(&mut jobs, MAX_GROUP).await > 0 {
         for (org, group) in by_organization(std::mem::take(&mut jobs)) {
-            worker.place_group(&org, group, &mut gathering).await;
+            worker.place_group(&org, group).await;
         }
-        drop(gathering);
         // Let the callers just answered run before the next group is taken: a caller with a
         // next order then joins it, rather than the next-but-one (group commit's usual delay,
         // here one turn of the scheduler).
@@ -126,10 +105,10 @@ struct Candidate<'j> {
 
 impl Checkout {
     /// Places a group and answers each order. A group of one is placed alone.
-    pub(super) async fn place_group(&self, org: &OrgId, jobs: Vec<Job>, gathering: &mut Gathering) {
+    pub(super) async fn place_group(&self, org: &OrgId, jobs: Vec<Job>) {
         let mut answers: Vec<Option<Result<CheckoutOrder>>> = jobs.iter().map(|_| None).collect();
         if jobs.len() > 1 {
-            match self.try_group(org, &jobs, gathering).await {
+            match self.try_group(org, &jobs).await {
                 Ok(settled) => answers = settled,
                 Err(err) => tracing::debug!(
                     error = %err,
@@ -138,8 +117,6 @@ impl Checkout {
                 ),
             }
         }
-        // What is left goes alone, while the next group gathers.
-        gathering.take();
         for (job, answer) in jobs.into_iter().zip(answers) {
             let answer = match answer {
                 Some(answer) => answer,
@@ -156,7 +133,6 @@ impl Checkout {
         &self,
         org: &OrgId,
         jobs: &[Job],
-        gathering: &mut Gathering,
     ) -> Result<Vec<Option<Result<CheckoutOrder>>>> {
         let txn = self.db.begin_write().await?;
         let now = self.clock.now();
@@ -257,9 +233,6 @@ impl Checkout {
         }
 
         self.take_group_uses(&txn, org, &mut candidates).await?;
-        // The rest ends on the rows every group of a sale shares: the next group may gather and
-        // prepare meanwhile (it waits for those rows only when it gets that far).
-        gathering.take();
         let (mut live, refused): (Vec<Candidate>, Vec<Candidate>) =
             candidates.into_iter().partition(|c| c.refused.is_none());
         answer_refused(&mut answers, refused);

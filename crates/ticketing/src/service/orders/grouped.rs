@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use fullhouse_core::db::statement;
+use fullhouse_core::db::{statement, wanted_rows, SqlType};
 use fullhouse_core::{Error, OrgId, Result};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -215,23 +215,23 @@ async fn raise_all(
     lock_in_order(txn, org, totals).await?;
     for chunk in types.chunks(SET_CHUNK) {
         let mut values = vec![text(org.as_str())];
-        let mut rows = Vec::new();
-        for (id, n) in chunk {
-            let k = values.len();
-            rows.push(format!(
-                "(CAST(${} AS TEXT), CAST(${} AS BIGINT))",
-                k + 1,
-                k + 2
-            ));
-            values.extend([text(id), Value::BigInt(Some(*n))]);
-        }
+        let rows: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|(id, n)| vec![text(id), Value::BigInt(Some(*n))])
+            .collect();
+        let wanted = wanted_rows(
+            backend,
+            "wanted",
+            &[("type_id", SqlType::Text), ("n", SqlType::BigInt)],
+            &rows,
+            &mut values,
+        );
         let sql = format!(
-            "WITH wanted (type_id, n) AS (VALUES {}) \
+            "WITH {wanted} \
              UPDATE ticket_types SET sold = ticket_types.sold + wanted.n FROM wanted \
              WHERE ticket_types.organization_id = $1 AND ticket_types.id = wanted.type_id \
                AND (ticket_types.capacity IS NULL OR ticket_types.sold + wanted.n <= ticket_types.capacity) \
-             RETURNING id",
-            rows.join(", ")
+             RETURNING id"
         );
         for row in txn.query_all(statement(backend, &sql, values)).await? {
             raised.insert(Counter::TicketType(row.try_get::<String>("", "id")?));
@@ -246,21 +246,25 @@ async fn raise_all(
         .collect();
     for chunk in areas.chunks(SET_CHUNK) {
         let mut values = vec![text(org.as_str())];
-        let mut rows = Vec::new();
-        for (event, area, n) in chunk {
-            let k = values.len();
-            rows.push(format!(
-                "(CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS BIGINT))",
-                k + 1,
-                k + 2,
-                k + 3
-            ));
-            values.extend([text(event), text(area), Value::BigInt(Some(*n))]);
-        }
+        let rows: Vec<Vec<Value>> = chunk
+            .iter()
+            .map(|(event, area, n)| vec![text(event), text(area), Value::BigInt(Some(*n))])
+            .collect();
+        let wanted = wanted_rows(
+            backend,
+            "wanted",
+            &[
+                ("event_id", SqlType::Text),
+                ("ga_area_id", SqlType::Text),
+                ("n", SqlType::BigInt),
+            ],
+            &rows,
+            &mut values,
+        );
         // The counter row is created by the first sale. `CROSS JOIN` makes SQLite look each area
         // up by its key; the `WHERE` keeps it from reading `ON CONFLICT` as a join constraint.
         let sql = format!(
-            "WITH wanted (event_id, ga_area_id, n) AS (VALUES {}) \
+            "WITH {wanted} \
              INSERT INTO event_ga_sales (organization_id, event_id, ga_area_id, sold) \
              SELECT $1, wanted.event_id, wanted.ga_area_id, wanted.n \
              FROM wanted CROSS JOIN venue_ga_areas AS area \
@@ -269,8 +273,7 @@ async fn raise_all(
              DO UPDATE SET sold = event_ga_sales.sold + excluded.sold \
              WHERE event_ga_sales.sold + excluded.sold <= (SELECT capacity FROM venue_ga_areas \
                                                            WHERE organization_id = $1 AND id = excluded.ga_area_id) \
-             RETURNING event_id, ga_area_id",
-            rows.join(", ")
+             RETURNING event_id, ga_area_id"
         );
         for row in txn.query_all(statement(backend, &sql, values)).await? {
             raised.insert(Counter::GaArea {
