@@ -54,6 +54,109 @@ impl SmallCounts {
     }
 }
 
+/// Minor units per revenue code: a code is a whole krone, euro or dollar.
+pub const REVENUE_CODE_UNIT: u64 = 100;
+/// Code of a revenue too large for the codes (65,535 or more whole units): look the value up in
+/// the overflow.
+pub const REVENUE_OVERFLOW: u16 = u16::MAX;
+
+/// Revenue per customer in two bytes: the whole currency units as the code, the minor units left
+/// over (0 to 99) in a byte beside it. The revenue slider moves in whole units, and for a whole
+/// value "at least" is a test of the code alone, so the scan reads two bytes per customer where a
+/// full value took four; a value with minor units left over (or "exactly") reads the leftover
+/// byte only in the words where some customer has the one code the value falls in. The few
+/// revenues past the codes are kept exactly beside them, as [`SmallCounts`] keeps its counts.
+#[derive(Debug, Clone, Default)]
+pub struct Revenues {
+    pub codes: Vec<u16>,
+    /// Minor units above the code's whole units; 0 for an overflowing revenue.
+    pub leftover: Vec<u8>,
+    /// Customer number → revenue in minor units, for revenues of code [`REVENUE_OVERFLOW`].
+    pub overflow: HashMap<u32, u64>,
+}
+
+impl Revenues {
+    pub fn push(&mut self) {
+        self.codes.push(0);
+        self.leftover.push(0);
+    }
+
+    pub fn set(&mut self, n: u32, minor: u64) {
+        let i = n as usize;
+        let (Some(code), Some(leftover)) = (self.codes.get_mut(i), self.leftover.get_mut(i)) else {
+            return;
+        };
+        match u16::try_from(minor / REVENUE_CODE_UNIT) {
+            Ok(whole) if whole < REVENUE_OVERFLOW => {
+                *code = whole;
+                // Below the unit, so it fits.
+                *leftover = (minor % REVENUE_CODE_UNIT) as u8;
+                self.overflow.remove(&n);
+            }
+            _ => {
+                *code = REVENUE_OVERFLOW;
+                *leftover = 0;
+                self.overflow.insert(n, minor);
+            }
+        }
+    }
+
+    /// The exact revenue of customer `n`, in minor units.
+    pub fn get(&self, n: u32) -> u64 {
+        let i = n as usize;
+        match (self.codes.get(i), self.leftover.get(i)) {
+            (Some(&REVENUE_OVERFLOW), _) => self.overflow.get(&n).copied().unwrap_or(0),
+            (Some(&code), Some(&leftover)) => {
+                u64::from(code) * REVENUE_CODE_UNIT + u64::from(leftover)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Bytes as the index counts them: three per customer, and number and value per overflow.
+    pub fn size(&self) -> usize {
+        self.codes.len() * 2 + self.leftover.len() + self.overflow.len() * 12
+    }
+}
+
+/// How a revenue filter reads [`Revenues`]: which codes pass for sure, which one code needs its
+/// leftover minor units tested, and how.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RevenueCut {
+    /// Codes from `from` on pass; nothing is left to test (a value in whole units).
+    CodesFrom { from: u16 },
+    /// Codes above `code` pass; customers of `code` pass when their leftover is at least
+    /// `leftover`.
+    AtLeastWithin { code: u16, leftover: u8 },
+    /// Customers of `code` whose leftover is exactly `leftover`.
+    ExactlyWithin { code: u16, leftover: u8 },
+    /// Past the codes: only the overflowing revenues are candidates, each tested exactly.
+    Overflow,
+}
+
+impl RevenueCut {
+    /// The cut for `wanted` minor units; `at_least` for "at least", else "exactly".
+    pub fn new(wanted: u64, at_least: bool) -> Self {
+        let whole = u16::try_from(wanted / REVENUE_CODE_UNIT).unwrap_or(REVENUE_OVERFLOW);
+        if whole == REVENUE_OVERFLOW {
+            return Self::Overflow;
+        }
+        // Below the unit, so it fits.
+        let leftover = (wanted % REVENUE_CODE_UNIT) as u8;
+        match (at_least, leftover) {
+            (true, 0) => Self::CodesFrom { from: whole },
+            (true, _) => Self::AtLeastWithin {
+                code: whole,
+                leftover,
+            },
+            (false, _) => Self::ExactlyWithin {
+                code: whole,
+                leftover,
+            },
+        }
+    }
+}
+
 /// Distance codes per customer from one venue: `floor(256 · √km)` (below [`DISTANCE_FAR`],
 /// which holds 65,000 km and more, so never a point on Earth), [`DISTANCE_UNKNOWN`] without
 /// coordinates. The square root spends the resolution where "lives near the theatre" sliders
@@ -173,6 +276,79 @@ mod tests {
         );
         counts.set(2, 3);
         assert_eq!((counts.get(2), counts.overflow.len()), (3, 1));
+    }
+
+    #[test]
+    fn a_revenue_is_kept_exactly_in_two_bytes_and_a_leftover_or_beside_them() {
+        let values = [
+            0,
+            99,
+            100,
+            6_553_399,
+            6_553_400,
+            6_553_499,
+            6_553_500,
+            5_000_000_000,
+            u64::MAX,
+        ];
+        let mut revenues = Revenues::default();
+        for (n, &value) in values.iter().enumerate() {
+            revenues.push();
+            revenues.set(n as u32, value);
+        }
+        assert_eq!(
+            revenues.codes,
+            vec![
+                0,
+                0,
+                1,
+                65_533,
+                65_534,
+                65_534,
+                REVENUE_OVERFLOW,
+                REVENUE_OVERFLOW,
+                REVENUE_OVERFLOW
+            ]
+        );
+        assert_eq!(revenues.leftover, vec![0, 99, 0, 99, 0, 99, 0, 0, 0]);
+        let read: Vec<u64> = (0..values.len() as u32).map(|n| revenues.get(n)).collect();
+        assert_eq!(read, values);
+        assert_eq!(revenues.overflow.len(), 3);
+        revenues.set(7, 250);
+        assert_eq!((revenues.get(7), revenues.overflow.len()), (250, 2));
+        assert_eq!(revenues.get(99), 0);
+    }
+
+    #[test]
+    fn a_revenue_cut_tests_leftovers_only_for_a_value_between_whole_units() {
+        assert_eq!(
+            RevenueCut::new(50_000, true),
+            RevenueCut::CodesFrom { from: 500 }
+        );
+        assert_eq!(
+            RevenueCut::new(50_001, true),
+            RevenueCut::AtLeastWithin {
+                code: 500,
+                leftover: 1
+            }
+        );
+        assert_eq!(
+            RevenueCut::new(50_000, false),
+            RevenueCut::ExactlyWithin {
+                code: 500,
+                leftover: 0
+            }
+        );
+        assert_eq!(
+            RevenueCut::new(6_553_499, true),
+            RevenueCut::AtLeastWithin {
+                code: 65_534,
+                leftover: 99
+            }
+        );
+        assert_eq!(RevenueCut::new(6_553_500, true), RevenueCut::Overflow);
+        assert_eq!(RevenueCut::new(6_553_500, false), RevenueCut::Overflow);
+        assert_eq!(RevenueCut::new(u64::MAX, true), RevenueCut::Overflow);
     }
 
     #[test]

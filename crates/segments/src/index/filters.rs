@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 
-use super::columns::{Around, DistanceCut, SmallCounts, COUNT_OVERFLOW};
+use super::columns::{
+    Around, DistanceCut, RevenueCut, Revenues, SmallCounts, COUNT_OVERFLOW, REVENUE_OVERFLOW,
+};
 use super::{OrgIndex, BIRTH_EPOCH, NO_BIRTH, NO_IMPULSE};
 use crate::model::*;
 
@@ -42,7 +44,8 @@ pub enum Numeric<'a> {
         mode: CountMode,
     },
     Revenue {
-        column: &'a [u32],
+        column: &'a Revenues,
+        cut: RevenueCut,
         wanted: u64,
         mode: CountMode,
     },
@@ -125,6 +128,7 @@ pub fn compile<'a>(filter: &Filter, cx: &Context<'a>) -> Compiled<'a> {
         Filter::Orders { count, mode } => count_filter(&index.orders, *count, *mode),
         Filter::Revenue { minor, mode } => Compiled::Numeric(Numeric::Revenue {
             column: &index.revenue,
+            cut: RevenueCut::new(*minor, *mode == CountMode::AtLeast),
             wanted: *minor,
             mode: *mode,
         }),
@@ -217,9 +221,8 @@ impl Numeric<'_> {
                 column,
                 wanted,
                 mode,
-            } => column
-                .get(i)
-                .is_some_and(|&r| mode.accepts(r.into(), *wanted)),
+                ..
+            } => i < column.codes.len() && mode.accepts(column.get(n), *wanted),
             Numeric::Impulse { column, max } => column.get(i).is_some_and(|d| d <= max),
             Numeric::Purchase { column, lo, width } => column
                 .get(i)
@@ -274,18 +277,34 @@ impl Numeric<'_> {
                     }
                 }
             }
-            Numeric::Revenue {
-                column,
-                wanted,
-                mode,
-            } => {
-                let wanted = *wanted;
-                match (u32::try_from(wanted), mode) {
-                    (Ok(w), CountMode::AtLeast) => fill_column(column, first_word, out, |r| r >= w),
-                    (Ok(w), CountMode::Exactly) => fill_column(column, first_word, out, |r| r == w),
-                    (Err(_), _) => out.fill(0),
+            Numeric::Revenue { column, cut, .. } => match *cut {
+                RevenueCut::CodesFrom { from } => {
+                    fill_column(&column.codes, first_word, out, |c| c >= from);
                 }
-            }
+                RevenueCut::AtLeastWithin { code, leftover } => {
+                    let cut = LeftoverCut {
+                        sure: |c: u16| c > code,
+                        code,
+                        leftover_passes: |l: u8| l >= leftover,
+                    };
+                    fill_with_leftover(column, &cut, first_word, base, out);
+                }
+                RevenueCut::ExactlyWithin { code, leftover } => {
+                    let cut = LeftoverCut {
+                        sure: |_: u16| false,
+                        code,
+                        leftover_passes: |l: u8| l == leftover,
+                    };
+                    fill_with_leftover(column, &cut, first_word, base, out);
+                }
+                // Only overflowing revenues can pass: test those exactly.
+                RevenueCut::Overflow => {
+                    fill_column(&column.codes, first_word, out, |c| c == REVENUE_OVERFLOW);
+                    for (j, (word, b)) in out.iter_mut().zip(base).enumerate() {
+                        *word = exact_bits(first_word + j, *word & b, |n| self.test(n));
+                    }
+                }
+            },
             Numeric::Impulse { column, max } => {
                 let max = *max;
                 fill_column(column, first_word, out, |d| d <= max);
@@ -317,6 +336,7 @@ impl Numeric<'_> {
                 let (chunks, rest) = codes.get(start..end).unwrap_or(&[]).as_chunks::<64>();
                 let mut words = out.iter_mut().zip(base).enumerate();
                 for (chunk, (j, (word, b))) in chunks.iter().zip(words.by_ref()) {
+                    prefetch_chunk(codes, (first_word + j) * 64 + PREFETCH_AHEAD);
                     let (inside, any_edge) = mask64_flagged(chunk, sure, edge);
                     *word = inside;
                     if any_edge && *b != 0 {
@@ -375,6 +395,51 @@ fn exact_bits(w: usize, mut candidates: u64, exact: impl Fn(u32) -> bool) -> u64
     passed
 }
 
+/// A revenue test that reads the leftover minor units of one code: codes `sure` passes pass,
+/// customers of `code` pass when `leftover_passes` their leftover.
+struct LeftoverCut<S, L> {
+    sure: S,
+    code: u16,
+    leftover_passes: L,
+}
+
+/// [`fill_column`] over the revenue codes, reading the leftover byte only for the words where
+/// some customer of the segment has the cut's code (the leftover of 64 customers is one cache
+/// line, read when needed).
+fn fill_with_leftover<S: Fn(u16) -> bool, L: Fn(u8) -> bool>(
+    column: &Revenues,
+    cut: &LeftoverCut<S, L>,
+    first_word: usize,
+    base: &[u64],
+    out: &mut [u64],
+) {
+    let in_code = |c: u16| c == cut.code;
+    let len = column.codes.len().min(column.leftover.len());
+    let start = first_word.saturating_mul(64).min(len);
+    let end = start.saturating_add(out.len().saturating_mul(64)).min(len);
+    let codes = column.codes.get(start..end).unwrap_or(&[]);
+    let leftovers = column.leftover.get(start..end).unwrap_or(&[]);
+    let (code_chunks, code_rest) = codes.as_chunks::<64>();
+    let (leftover_chunks, leftover_rest) = leftovers.as_chunks::<64>();
+    let mut words = out.iter_mut().zip(base);
+    for ((codes, leftovers), (word, b)) in
+        code_chunks.iter().zip(leftover_chunks).zip(words.by_ref())
+    {
+        let (sure, any_in_code) = mask64_flagged(codes, &cut.sure, in_code);
+        *word = sure;
+        if any_in_code && *b != 0 {
+            *word |= mask64(codes, in_code) & mask64(leftovers, &cut.leftover_passes);
+        }
+    }
+    if let Some((word, _)) = words.next() {
+        *word = tail_mask(code_rest, &cut.sure)
+            | (tail_mask(code_rest, in_code) & tail_mask(leftover_rest, &cut.leftover_passes));
+    }
+    for (word, _) in words {
+        *word = 0;
+    }
+}
+
 /// Fills `out` with the masks of the words from `first_word` on.
 fn fill_column<T: Copy>(
     column: &[T],
@@ -390,7 +455,8 @@ fn fill_column<T: Copy>(
     let (chunks, rest) = values.as_chunks::<64>();
     let mut words = out.iter_mut();
     // Chunks first: `zip` asks its first iterator first, so no word is taken without a chunk.
-    for (chunk, word) in chunks.iter().zip(words.by_ref()) {
+    for (k, (chunk, word)) in chunks.iter().zip(words.by_ref()).enumerate() {
+        prefetch_chunk(column, start + k * 64 + PREFETCH_AHEAD);
         *word = mask64(chunk, &keep);
     }
     if let Some(word) = words.next() {
@@ -399,6 +465,43 @@ fn fill_column<T: Copy>(
     for word in words {
         *word = 0;
     }
+}
+
+/// How far ahead of the scan its columns are asked for, in customers: far enough that a line
+/// asked for arrives before the scan reaches it (the scan is bound by memory at ten million
+/// customers; asking ahead took the headline query from about 10 ms to about 6), near enough
+/// that it is still in the first-level cache then.
+const PREFETCH_AHEAD: usize = 4_096;
+/// Bytes of a cache line.
+const CACHE_LINE: usize = 64;
+
+/// Asks for the cache lines of the 64 values of `column` from `first` on (those past the end
+/// are not asked for): as many lines as a value has bytes.
+#[inline(always)]
+fn prefetch_chunk<T>(column: &[T], first: usize) {
+    let size = std::mem::size_of::<T>();
+    let per_line = CACHE_LINE / size.clamp(1, CACHE_LINE);
+    for line in 0..size {
+        prefetch(column, first + line * per_line);
+    }
+}
+
+/// Asks for the cache line of `column[i]`, if there is one, without waiting for it.
+#[inline(always)]
+fn prefetch<T>(column: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(value) = column.get(i) {
+        // SAFETY: SSE (which has the prefetch) is part of every x86-64 processor, and a
+        // prefetch only hints the cache: it reads nothing the program sees and cannot fault.
+        // The address is of a value in the slice besides.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                std::ptr::from_ref(value).cast(),
+            );
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (column, i);
 }
 
 fn tail_mask<T: Copy>(values: &[T], keep: impl Fn(T) -> bool) -> u64 {
@@ -478,6 +581,46 @@ mod tests {
             mask64_flagged(&values, |v| v >= 62, |v| v > 63),
             (0b11 << 62, false)
         );
+    }
+
+    #[test]
+    fn a_revenue_fill_agrees_with_the_exact_revenue_of_every_customer() {
+        let around = |minor: u64| [minor.saturating_sub(1), minor, minor.saturating_add(1)];
+        let edges = [
+            0,
+            100,
+            50_000,
+            6_553_400,
+            6_553_499,
+            6_553_500,
+            5_000_000_000,
+        ];
+        let values: Vec<u64> = edges.iter().flat_map(|&e| around(e)).collect();
+        let mut revenues = Revenues::default();
+        // A column of five words and a part: the tail is filled too.
+        let customers = 64 * 5 + 17;
+        for n in 0..customers {
+            revenues.push();
+            revenues.set(n, values[(n as usize * 7) % values.len()]);
+        }
+        let base = [u64::MAX; 6];
+        for wanted in values.iter().copied().chain([u64::MAX]) {
+            for mode in [CountMode::AtLeast, CountMode::Exactly] {
+                let test = Numeric::Revenue {
+                    column: &revenues,
+                    cut: RevenueCut::new(wanted, mode == CountMode::AtLeast),
+                    wanted,
+                    mode,
+                };
+                let mut out = [0u64; 6];
+                test.fill(0, &base, &mut out);
+                for n in 0..customers {
+                    let bit = out[n as usize / 64] >> (n % 64) & 1 == 1;
+                    let exact = mode.accepts(revenues.get(n), wanted);
+                    assert_eq!((bit, test.test(n)), (exact, exact), "{n} {wanted} {mode:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use fullhouse_ticketing::service::facts::CatalogFacts;
 use roaring::{MultiOps, RoaringBitmap};
 
 use crate::model::{self, *};
-use columns::{Around, SmallCounts, VenueDistances, MAX_VENUE_COLUMNS};
+use columns::{Around, Revenues, SmallCounts, VenueDistances, MAX_VENUE_COLUMNS};
 use eval::Base;
 
 pub use registry::Registry;
@@ -204,7 +204,7 @@ pub struct OrgIndex {
     tickets: SmallCounts,
     events: SmallCounts,
     orders: SmallCounts,
-    revenue: Vec<u32>,
+    revenue: Revenues,
     last_purchase: Vec<u16>,
     impulse: Vec<i16>,
     /// Latitude and longitude; NaN when unknown.
@@ -315,7 +315,7 @@ impl OrgIndex {
         self.tickets.push();
         self.events.push();
         self.orders.push();
-        self.revenue.push(0);
+        self.revenue.push();
         self.last_purchase.push(NO_PURCHASE);
         self.impulse.push(NO_IMPULSE);
         self.coordinates.push((f32::NAN, f32::NAN));
@@ -386,9 +386,7 @@ impl OrgIndex {
         self.tickets.set(n, 0);
         self.events.set(n, 0);
         self.orders.set(n, 0);
-        if let Some(slot) = self.revenue.get_mut(i) {
-            *slot = 0;
-        }
+        self.revenue.set(n, 0);
         if let Some(slot) = self.impulse.get_mut(i) {
             *slot = NO_IMPULSE;
         }
@@ -419,9 +417,9 @@ impl OrgIndex {
         self.tickets.set(n, sales.tickets);
         self.events.set(n, sales.events);
         self.orders.set(n, sales.orders);
-        if let Some(slot) = self.revenue.get_mut(i) {
-            *slot = u32::try_from(sales.revenue_minor.max(0)).unwrap_or(u32::MAX);
-        }
+        // Prices are never negative, so neither is their sum; were one, it counts as none.
+        self.revenue
+            .set(n, u64::try_from(sales.revenue_minor).unwrap_or(0));
         if let Some(slot) = self.last_purchase.get_mut(i) {
             *slot = encode_purchase(sales.last_day);
         }
@@ -631,10 +629,10 @@ impl OrgIndex {
         let columns = n
             * (std::mem::size_of::<u128>()
                 + 2 * 2 // birth, last purchase
-                + 4 // revenue
                 + 2 // impulse
                 + 8); // coordinates
-        let counts = self.tickets.size() + self.events.size() + self.orders.size();
+        let counts =
+            self.tickets.size() + self.events.size() + self.orders.size() + self.revenue.size();
         let distances: usize = self
             .venue_distances
             .values()

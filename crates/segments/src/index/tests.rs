@@ -102,7 +102,7 @@ fn record(id: u128, rng: &mut SmallRng) -> CustomerRecord {
             tickets: small(rng),
             events: small(rng),
             orders: small(rng),
-            revenue_minor: rng.gen_range(0..30) * 10_000 + rng.gen_range(0..3),
+            revenue_minor: revenue(rng),
             last_day: rng.gen_bool(0.9).then(|| model::day_number(day(rng, 1000))),
             impulse_days: rng.gen_bool(0.9).then(|| rng.gen_range(-5..400)),
             online: rng.gen_bool(0.6),
@@ -110,6 +110,33 @@ fn record(id: u128, rng: &mut SmallRng) -> CustomerRecord {
         },
         holdings,
     }
+}
+
+/// Revenues of whole units and a few minor units more, and some about and past the last code:
+/// every branch of the two-byte revenue codes.
+fn revenue(rng: &mut SmallRng) -> i64 {
+    match rng.gen_range(0..100) {
+        0..=1 => LAST_REVENUE_CODE + rng.gen_range(-150..150),
+        2 => PAST_U32 + rng.gen_range(0..3),
+        3..=7 => rng.gen_range(0..400_000),
+        _ => rng.gen_range(0..30) * 10_000 + rng.gen_range(0..3),
+    }
+}
+
+/// Minor units where the two-byte codes end (code 65,534 is the last whole value).
+const LAST_REVENUE_CODE: i64 = 6_553_500;
+/// More minor units than four bytes hold.
+const PAST_U32: i64 = 5_000_000_000;
+
+/// A revenue a filter asks for, on and beside the values [`revenue`] gives.
+fn wanted_revenue(rng: &mut SmallRng) -> u64 {
+    let minor = match rng.gen_range(0..10) {
+        0 => LAST_REVENUE_CODE + rng.gen_range(-150..150),
+        1 => PAST_U32 + rng.gen_range(-1..3),
+        2..=4 => rng.gen_range(0..30) * 10_000 + rng.gen_range(0..3),
+        _ => rng.gen_range(0..30) * 10_000,
+    };
+    u64::try_from(minor).unwrap_or(0)
 }
 
 fn filter(rng: &mut SmallRng) -> Filter {
@@ -183,7 +210,7 @@ fn filter_of(kind: u32, rng: &mut SmallRng) -> Filter {
             mode: mode(rng),
         },
         8 => Filter::Revenue {
-            minor: rng.gen_range(0..30) * 10_000,
+            minor: wanted_revenue(rng),
             mode: mode(rng),
         },
         9 => Filter::LatestPurchase {

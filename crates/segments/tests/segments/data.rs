@@ -257,7 +257,13 @@ pub async fn generate(db: &Db, org: OrgId, seed: u64, today: NaiveDate) -> World
                     customer_id: Set(Some(id.to_string())),
                     seat_id: Set(None),
                     ga_area_id: Set(None),
-                    price_minor: Set(rng.gen_range(0..5) * 10_000),
+                    // Whole kroner mostly; some with øre, so revenues end between whole units.
+                    price_minor: Set(rng.gen_range(0..5) * 10_000
+                        + if rng.gen_bool(0.2) {
+                            rng.gen_range(1..100)
+                        } else {
+                            0
+                        }),
                     currency: Set("DKK".into()),
                     barcode: Set(ticket.to_string()),
                     delivery_type: Set("VIRTUAL".into()),
@@ -398,7 +404,12 @@ fn filter(rng: &mut StdRng, world: &World) -> Filter {
             mode: mode(rng),
         },
         8 => Filter::Revenue {
-            minor: rng.gen_range(0..10) * 10_000,
+            minor: rng.gen_range(0..10) * 10_000
+                + if rng.gen_bool(0.4) {
+                    rng.gen_range(0..100)
+                } else {
+                    0
+                },
             mode: mode(rng),
         },
         9 => Filter::LatestPurchase {
