@@ -1,7 +1,8 @@
 //! Counting a segment and its filters in one pass.
 //!
-//! The numeric filters run fused over the segment in blocks of 4,096 customers: each fills the
-//! block's mask words from its column, and every word is ANDed with the segment's word, counted
+//! The numeric filters run fused over the segment in blocks of 32,768 customers: each fills the
+//! block's mask words from its column (asking for its lines a little ahead, see
+//! [`super::filters`]), and every word is ANDed with the segment's word, counted
 //! (the filter's count) and ANDed into the running total, so each column is read once, front to
 //! back, and no bitmap is built per filter. Spans of the customers run on two threads.
 //! The categorical filters are bitmaps already: their counts are intersection sizes, and they

@@ -334,33 +334,28 @@ impl Numeric<'_> {
                     .saturating_add(out.len().saturating_mul(64))
                     .min(codes.len());
                 let (chunks, rest) = codes.get(start..end).unwrap_or(&[]).as_chunks::<64>();
-                let mut words = out.iter_mut().zip(base).enumerate();
-                for (chunk, (j, (word, b))) in chunks.iter().zip(words.by_ref()) {
-                    prefetch_chunk(codes, (first_word + j) * 64 + PREFETCH_AHEAD);
+                let exact = |n: u32| {
+                    coordinates
+                        .get(n as usize)
+                        .is_some_and(|&c| around.within(c, *limit))
+                };
+                let (whole, after) = split_whole_words(out, chunks.len());
+                let words = whole.iter_mut().zip(base);
+                for (j, (chunk, (word, b))) in chunks.iter().zip(words).enumerate() {
+                    let w = first_word + j;
+                    prefetch_chunk(codes, w * 64 + PREFETCH_AHEAD);
                     let (inside, any_edge) = mask64_flagged(chunk, sure, edge);
                     *word = inside;
                     if any_edge && *b != 0 {
-                        let w = first_word + j;
-                        let candidates = mask64(chunk, edge) & b;
-                        *word |= exact_bits(w, candidates, |n| {
-                            coordinates
-                                .get(n as usize)
-                                .is_some_and(|&c| around.within(c, *limit))
-                        });
+                        *word |= exact_bits(w, mask64(chunk, edge) & b, exact);
                     }
                 }
-                if let Some((j, (word, b))) = words.next() {
-                    let w = first_word + j;
-                    *word = tail_mask(rest, sure)
-                        | exact_bits(w, tail_mask(rest, edge) & b, |n| {
-                            coordinates
-                                .get(n as usize)
-                                .is_some_and(|&c| around.within(c, *limit))
-                        });
-                }
-                for (_, (word, _)) in words {
-                    *word = 0;
-                }
+                let tail_word = first_word + chunks.len();
+                let tail_base = base.get(chunks.len()).copied().unwrap_or(0);
+                finish_words(after, || {
+                    tail_mask(rest, sure)
+                        | exact_bits(tail_word, tail_mask(rest, edge) & tail_base, exact)
+                });
             }
             Numeric::DistanceExact {
                 coordinates,
@@ -421,23 +416,21 @@ fn fill_with_leftover<S: Fn(u16) -> bool, L: Fn(u8) -> bool>(
     let leftovers = column.leftover.get(start..end).unwrap_or(&[]);
     let (code_chunks, code_rest) = codes.as_chunks::<64>();
     let (leftover_chunks, leftover_rest) = leftovers.as_chunks::<64>();
-    let mut words = out.iter_mut().zip(base);
-    for ((codes, leftovers), (word, b)) in
-        code_chunks.iter().zip(leftover_chunks).zip(words.by_ref())
-    {
+    let (whole, after) = split_whole_words(out, code_chunks.len().min(leftover_chunks.len()));
+    let chunks = code_chunks.iter().zip(leftover_chunks);
+    for (k, ((codes, leftovers), (word, b))) in chunks.zip(whole.iter_mut().zip(base)).enumerate() {
+        prefetch_chunk(&column.codes, start + k * 64 + PREFETCH_AHEAD);
         let (sure, any_in_code) = mask64_flagged(codes, &cut.sure, in_code);
         *word = sure;
         if any_in_code && *b != 0 {
             *word |= mask64(codes, in_code) & mask64(leftovers, &cut.leftover_passes);
         }
     }
-    if let Some((word, _)) = words.next() {
-        *word = tail_mask(code_rest, &cut.sure)
-            | (tail_mask(code_rest, in_code) & tail_mask(leftover_rest, &cut.leftover_passes));
-    }
-    for (word, _) in words {
-        *word = 0;
-    }
+    // The tail's leftovers are read whatever the segment holds there: one word's worth.
+    finish_words(after, || {
+        tail_mask(code_rest, &cut.sure)
+            | (tail_mask(code_rest, in_code) & tail_mask(leftover_rest, &cut.leftover_passes))
+    });
 }
 
 /// Fills `out` with the masks of the words from `first_word` on.
@@ -453,17 +446,27 @@ fn fill_column<T: Copy>(
         .min(column.len());
     let values = column.get(start..end).unwrap_or(&[]);
     let (chunks, rest) = values.as_chunks::<64>();
-    let mut words = out.iter_mut();
-    // Chunks first: `zip` asks its first iterator first, so no word is taken without a chunk.
-    for (k, (chunk, word)) in chunks.iter().zip(words.by_ref()).enumerate() {
+    let (whole, after) = split_whole_words(out, chunks.len());
+    for (k, (chunk, word)) in chunks.iter().zip(whole).enumerate() {
         prefetch_chunk(column, start + k * 64 + PREFETCH_AHEAD);
         *word = mask64(chunk, &keep);
     }
-    if let Some(word) = words.next() {
-        *word = tail_mask(rest, &keep);
-    }
-    for word in words {
-        *word = 0;
+    finish_words(after, || tail_mask(rest, &keep));
+}
+
+/// `out` split after the words that have a whole chunk of 64 values (`chunks` of them at most).
+/// The loops over whole words then zip two slices, which the compiler turns into one counted
+/// loop, where a shared iterator taken `by_ref` kept a check per word.
+fn split_whole_words(out: &mut [u64], chunks: usize) -> (&mut [u64], &mut [u64]) {
+    out.split_at_mut(chunks.min(out.len()))
+}
+
+/// The words after the whole ones: the first has the column's last values (`tail` computes its
+/// mask), the others are past the column's end.
+fn finish_words(after: &mut [u64], tail: impl FnOnce() -> u64) {
+    if let Some((first, beyond)) = after.split_first_mut() {
+        *first = tail();
+        beyond.fill(0);
     }
 }
 
