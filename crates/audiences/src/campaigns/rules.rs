@@ -593,6 +593,13 @@ async fn lower_counter(
     Ok(())
 }
 
+/// A counter's key as the set-wise statements hand it over: campaign, member, scope.
+const COUNTER_KEY: [(&str, SqlType); 3] = [
+    ("campaign_id", SqlType::Text),
+    ("member_id", SqlType::Text),
+    ("scope_key", SqlType::Text),
+];
+
 /// One take as the counter it raises.
 #[derive(Clone)]
 struct CounterTake {
@@ -655,12 +662,7 @@ async fn raise_counters(
     let wanted = wanted_rows(
         txn.get_database_backend(),
         "wanted",
-        &[
-            ("campaign_id", SqlType::Text),
-            ("member_id", SqlType::Text),
-            ("scope_key", SqlType::Text),
-            ("uses", SqlType::BigInt),
-        ],
+        &[COUNTER_KEY.as_slice(), &[("uses", SqlType::BigInt)]].concat(),
         &rows,
         &mut values,
     );
@@ -717,11 +719,7 @@ async fn read_counters(
     let wanted = wanted_rows(
         txn.get_database_backend(),
         "wanted",
-        &[
-            ("campaign_id", SqlType::Text),
-            ("member_id", SqlType::Text),
-            ("scope_key", SqlType::Text),
-        ],
+        &COUNTER_KEY,
         &rows,
         &mut values,
     );
