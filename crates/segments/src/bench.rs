@@ -39,6 +39,13 @@ pub struct BenchOptions {
     /// Also build the index again from PostgreSQL through the server's own path, and check it
     /// answers the same.
     pub rebuild_from_database: bool,
+    /// Leave the loaded database behind (its name is printed) for a later `reuse_database`.
+    pub keep_database: bool,
+    /// Time against a database an earlier run with the same `customers` kept, instead of
+    /// loading a new one: a 10,000,000-customer load takes most of an hour.
+    pub reuse_database: Option<String>,
+    /// Print PostgreSQL's plan for the reference query.
+    pub explain: bool,
 }
 
 type BenchResult<T> = Result<T, String>;
@@ -83,7 +90,8 @@ fn ulid_id(prefix: &str, ms: u64, n: u128) -> String {
     format!("{prefix}_{}", ulid::Ulid::from_parts(ms, n))
 }
 
-fn world(today: NaiveDate, rng: &mut SmallRng) -> World {
+fn world(now: DateTime<Utc>, rng: &mut SmallRng) -> World {
+    let today = now.date_naive();
     let ms = 1_700_000_000_000;
     let venue_ids = (0..VENUES)
         .map(|i| {
@@ -101,7 +109,7 @@ fn world(today: NaiveDate, rng: &mut SmallRng) -> World {
         .collect();
     let mut w = World {
         today,
-        now: Utc::now(),
+        now,
         venue_ids,
         production_ids,
         event_ids: Vec::new(),
@@ -462,21 +470,24 @@ fn ms(d: Duration) -> String {
 pub async fn run(options: BenchOptions) -> BenchResult<()> {
     let n = options.customers;
     let mut rng = SmallRng::seed_from_u64(0x5E6_2026);
-    let today = Utc::now().date_naive();
-    let w = world(today, &mut rng);
+    let postgres = match (&options.postgres_admin_url, &options.reuse_database) {
+        (Some(url), Some(name)) => Some(PgBench::reuse(url, name, n).await?),
+        (Some(url), None) => Some(PgBench::create(url).await?),
+        (None, _) => None,
+    };
+    // The data is dated from the organization's creation, so that a reused database and the
+    // index generated again agree on every day.
+    let now = postgres.as_ref().map_or_else(Utc::now, |pg| pg.created_at);
+    let w = world(now, &mut rng);
     println!(
         "segments bench: {n} customers, {EVENTS} events, {} ticket types",
         w.type_ids.len()
     );
-
-    let postgres = match &options.postgres_admin_url {
-        Some(url) => Some(PgBench::create(url).await?),
-        None => None,
-    };
     let org = match &postgres {
         Some(pg) => pg.org.to_string(),
         None => "org_bench".to_string(),
     };
+    let loading = postgres.as_ref().filter(|pg| !pg.reused);
 
     // Generate, and build the index as the customers arrive; the PostgreSQL rows go to COPY.
     let mut index = OrgIndex::new(w.catalog());
@@ -484,7 +495,7 @@ pub async fn run(options: BenchOptions) -> BenchResult<()> {
     let mut copy_time = Duration::ZERO;
     let mut tickets = 0u64;
     let mut buffers = CopyBuffers::default();
-    let mut copier = match &postgres {
+    let mut copier = match loading {
         Some(pg) => Some(pg.copier().await?),
         None => None,
     };
@@ -516,14 +527,20 @@ pub async fn run(options: BenchOptions) -> BenchResult<()> {
         index_time.as_secs_f64(),
         n as f64 / index_time.as_secs_f64().max(1e-9)
     );
-    if let (Some(pg), Some(copier)) = (&postgres, copier.take()) {
+    if let (Some(pg), Some(copier)) = (loading, copier.take()) {
         let t = Instant::now();
         copier.finish().await?;
         pg.finish_load(&w).await?;
         copy_time += t.elapsed();
         println!(
-            "postgresql build (COPY with indexes, catalog, ANALYZE): {:.1} s",
+            "postgresql build (COPY with indexes, catalog, VACUUM ANALYZE, CHECKPOINT): {:.1} s",
             copy_time.as_secs_f64()
+        );
+    }
+    if let Some(pg) = postgres.as_ref().filter(|pg| pg.reused) {
+        println!(
+            "postgresql: reusing database {} as an earlier run loaded it ({n} customers)",
+            pg.name
         );
     }
 
@@ -602,6 +619,15 @@ pub async fn run(options: BenchOptions) -> BenchResult<()> {
     );
 
     if let Some(pg) = &postgres {
+        if options.explain {
+            println!("postgresql plan of the reference SQL:");
+            for line in reference::plan(&pg.db, &pg.org, &query)
+                .await
+                .map_err(fail)?
+            {
+                println!("  {line}");
+            }
+        }
         let mut sql_times = Vec::new();
         let mut expected = None;
         for _ in 0..3 {
@@ -620,7 +646,10 @@ pub async fn run(options: BenchOptions) -> BenchResult<()> {
                 && e.filters == first.filters.iter().map(|f| f.count).collect::<Vec<_>>()
         });
         println!(
-            "postgresql reference SQL, same segment (median of 3): {}  (answers equal: {same})",
+            "postgresql reference SQL, same segment (median of 3; {}): {}  (answers equal: {same})",
+            REFERENCE_SETTINGS
+                .map(|(k, v)| format!("{k} {v}"))
+                .join(", "),
             ms(sql_p50)
         );
         println!(
@@ -653,10 +682,25 @@ pub async fn run(options: BenchOptions) -> BenchResult<()> {
                 again.total == first.total && again.segment == first.segment
             );
         }
-        pg.drop_database().await;
+        if options.keep_database || pg.reused {
+            println!(
+                "kept database {} (for --reuse-database; drop it with DROP DATABASE {} WITH (FORCE))",
+                pg.name, pg.name
+            );
+        } else {
+            pg.drop_database().await;
+        }
     }
     Ok(())
 }
+
+/// The memory each sort or hash of the reference query may use on the bench database, and the
+/// most temporary disk one server process may fill. With PostgreSQL's default 4 MB, the
+/// reference's joins and its sort by customer spill more than 30 GB to disk at 10,000,000
+/// customers (it filled this machine's disk); a server sized for such queries gives them
+/// memory. 1 GB is generous to the SQL side, so the ratio errs low; the disk cap makes a query
+/// that would still fill the disk fail with PostgreSQL's own message instead.
+const REFERENCE_SETTINGS: [(&str, &str); 2] = [("work_mem", "1GB"), ("temp_file_limit", "12GB")];
 
 /// A fresh PostgreSQL database for one run.
 struct PgBench {
@@ -664,6 +708,9 @@ struct PgBench {
     name: String,
     db: Db,
     org: OrgId,
+    created_at: DateTime<Utc>,
+    /// Loaded by an earlier run: nothing to copy, nothing to drop.
+    reused: bool,
 }
 
 struct Copier {
@@ -684,6 +731,7 @@ impl PgBench {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .map_err(fail)?;
+        configure(&admin, &name).await?;
         let url = with_database(admin_url, &name);
         let db = Db::connect(&url).await.map_err(fail)?;
         db.migrate(crate::migrations()).await.map_err(fail)?;
@@ -696,13 +744,61 @@ impl PgBench {
                 currency: "DKK".into(),
             })
             .await
-            .map_err(fail)?
-            .id;
+            .map_err(fail)?;
         Ok(Self {
             admin,
             name,
             db,
-            org,
+            org: org.id,
+            created_at: org.created_at,
+            reused: false,
+        })
+    }
+
+    /// A database an earlier run kept; it must hold the bench organization with `customers`
+    /// customers, or the index generated now would not be the same data.
+    async fn reuse(admin_url: &str, name: &str, customers: usize) -> BenchResult<Self> {
+        // The name goes into `ALTER DATABASE`; the bench's own names are all of this kind.
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "--reuse-database takes a database name of letters, digits and underscores, not `{name}`"
+            ));
+        }
+        let admin = Db::connect(admin_url).await.map_err(fail)?;
+        configure(&admin, name).await?;
+        let db = Db::connect(&with_database(admin_url, name))
+            .await
+            .map_err(|e| format!("cannot open database {name}: {e:?}"))?;
+        let org = TenancyService::new(db.clone())
+            .organization_by_slug("bench")
+            .await
+            .map_err(fail)?
+            .ok_or_else(|| format!("database {name} holds no bench organization"))?;
+        let row = db
+            .reader()
+            .query_one(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT COUNT(*) AS n FROM customers WHERE organization_id = $1",
+                [org.id.to_string().into()],
+            ))
+            .await
+            .map_err(fail)?;
+        let held: i64 = match row {
+            Some(row) => row.try_get("", "n").map_err(fail)?,
+            None => 0,
+        };
+        if usize::try_from(held).ok() != Some(customers) {
+            return Err(format!(
+                "database {name} holds {held} customers, not {customers}: run with --customers {held}"
+            ));
+        }
+        Ok(Self {
+            admin,
+            name: name.to_string(),
+            db,
+            org: org.id,
+            created_at: org.created_at,
+            reused: true,
         })
     }
 
@@ -745,11 +841,16 @@ impl PgBench {
             .execute_unprepared(&sql)
             .await
             .map_err(fail)?;
-        self.db
-            .writer()
-            .execute_unprepared("ANALYZE")
-            .await
-            .map_err(fail)?;
+        // A settled database, as a production one is between loads: statistics for the
+        // planner, the visibility map for index-only scans, and the load's dirty pages written
+        // out, so neither autovacuum nor the checkpointer competes with the timed queries.
+        for sql in ["VACUUM ANALYZE", "CHECKPOINT"] {
+            self.db
+                .writer()
+                .execute_unprepared(sql)
+                .await
+                .map_err(fail)?;
+        }
         Ok(())
     }
 
@@ -764,6 +865,18 @@ impl PgBench {
             ))
             .await;
     }
+}
+
+/// Gives the bench database [`REFERENCE_SETTINGS`] (for the sessions opened after this).
+async fn configure(admin: &Db, name: &str) -> BenchResult<()> {
+    for (setting, value) in REFERENCE_SETTINGS {
+        admin
+            .writer()
+            .execute_unprepared(&format!("ALTER DATABASE {name} SET {setting} = '{value}'"))
+            .await
+            .map_err(|e| format!("cannot set {setting} on database {name}: {e:?}"))?;
+    }
+    Ok(())
 }
 
 impl Copier {

@@ -12,7 +12,7 @@ use fullhouse_ticketing::store::venues;
 use sea_orm::sea_query::{
     Alias, Cond, Expr, Func, IntoCondition, Query, SelectStatement, SimpleExpr,
 };
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 
 use crate::index::SegmentQuery;
 use crate::model::*;
@@ -39,15 +39,8 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
 
 /// Runs the reference query for `query` in `org`.
 pub async fn counts(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<ReferenceCounts> {
-    let mut conditions = Vec::new();
-    for filter in &query.filters {
-        conditions.push(condition(db, org, filter, query.today).await?);
-    }
-    let select = statement(db.backend(), org, query, &conditions);
-    let conn = db.reader();
-    let row = conn
-        .query_one(conn.get_database_backend().build(&select))
-        .await?;
+    let (select, filters) = built(db, org, query).await?;
+    let row = db.reader().query_one(select).await?;
     let read = |name: &str| -> Result<u64> {
         let value: Option<i64> = match &row {
             Some(row) => row.try_get("", name)?,
@@ -58,10 +51,40 @@ pub async fn counts(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<Refere
     Ok(ReferenceCounts {
         segment: read("segment")?,
         total: read("total")?,
-        filters: (0..conditions.len())
+        filters: (0..filters)
             .map(|i| read(&format!("f{i}")))
             .collect::<Result<_>>()?,
     })
+}
+
+/// The reference query of `query` for the reader's backend, and how many filter counts it
+/// answers (`f0`, `f1`, …).
+async fn built(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<(Statement, usize)> {
+    let mut conditions = Vec::new();
+    for filter in &query.filters {
+        conditions.push(condition(db, org, filter, query.today).await?);
+    }
+    let select = statement(db.backend(), org, query, &conditions);
+    Ok((
+        db.reader().get_database_backend().build(&select),
+        conditions.len(),
+    ))
+}
+
+/// The database's plan for the reference query of `query` (`EXPLAIN`, one line per row), for
+/// the bench to print beside its timing.
+pub async fn plan(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<Vec<String>> {
+    let (mut explain, _) = built(db, org, query).await?;
+    explain.sql = format!("EXPLAIN {}", explain.sql);
+    let mut lines = Vec::new();
+    for row in db.reader().query_all(explain).await? {
+        // PostgreSQL answers one text column; SQLite four (id, parent, unused, detail).
+        let line = row
+            .try_get_by_index::<String>(0)
+            .or_else(|_| row.try_get_by_index::<String>(3))?;
+        lines.push(line);
+    }
+    Ok(lines)
 }
 
 fn count_if(condition: Cond) -> SimpleExpr {

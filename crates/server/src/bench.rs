@@ -46,6 +46,16 @@ pub struct SegmentsBench {
     /// Also build the index from PostgreSQL through the server's own path.
     #[arg(long)]
     pub rebuild_from_database: bool,
+    /// Leave the loaded PostgreSQL database behind (its name is printed) for `--reuse-database`.
+    #[arg(long)]
+    pub keep_database: bool,
+    /// Time against a database an earlier `--keep-database` run with the same `--customers`
+    /// left behind, instead of loading a new one.
+    #[arg(long, value_name = "NAME")]
+    pub reuse_database: Option<String>,
+    /// Print PostgreSQL's plan for the reference SQL.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +110,9 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
                 postgres_admin_url: Some(args.database_url).filter(|u| u != "none"),
                 runs: args.runs.max(1),
                 rebuild_from_database: args.rebuild_from_database,
+                keep_database: args.keep_database,
+                reuse_database: args.reuse_database,
+                explain: args.explain,
             })
             .await
             .map_err(|e| anyhow::anyhow!(e))

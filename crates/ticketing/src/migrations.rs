@@ -8,6 +8,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     let mut all = fullhouse_core::migrations::migrations();
     all.push(Box::new(M0001Ticketing));
     all.push(Box::new(M0002GaSales));
+    all.push(Box::new(M0003BuyerEmails));
     all
 }
 
@@ -245,5 +246,30 @@ impl MigrationTrait for M0002GaSales {
             .col(int_default("sold", 0))
             .to_owned();
         create_all(manager, vec![sales], Vec::new()).await
+    }
+}
+
+struct M0003BuyerEmails;
+
+impl MigrationName for M0003BuyerEmails {
+    fn name(&self) -> &str {
+        "ticketing_0003_buyer_emails"
+    }
+}
+
+/// Storefront buyers are matched to customers by email, case-insensitively (imports keep the
+/// case they were given): an index on `lower(email)` answers that without reading every
+/// customer of the organization. Both backends index expressions with the same text.
+#[async_trait::async_trait]
+impl MigrationTrait for M0003BuyerEmails {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ix_customers_organization_id_lower_email \
+                 ON customers (organization_id, lower(email))",
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -24,7 +24,8 @@ use fullhouse_ticketing::service::orders::{
     plan_group, take_group_capacity, write_group, Booking, PlaceError,
 };
 use fullhouse_ticketing::service::sale_facts::{
-    create_buyer, customer_exists, event_stocks, find_buyer, EventStock, SeatScope,
+    checked_buyer_email, create_buyer, customers_by_email, event_stocks, existing_customers,
+    EventStock, SeatScope,
 };
 use fullhouse_ticketing::{CustomerId, EventId, SeatId};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -272,9 +273,10 @@ impl Checkout {
         ))
     }
 
-    /// The customer of each order as pricing sees it: the one the seller named (checked), or
-    /// the buyer's existing customer. A buyer seen for the first time is created only if the
-    /// order is kept, so a refused order leaves no customer behind.
+    /// Each order's customer: the named one when it exists, else the storefront buyer's by
+    /// email (`None` when new: created with the order). Two statements for the whole group,
+    /// whatever its size; an order naming an unknown customer or typing a bad email gets its
+    /// own answer.
     async fn group_customers(
         &self,
         txn: &DatabaseTransaction,
@@ -282,32 +284,44 @@ impl Checkout {
         jobs: &[Job],
         answers: &mut [Option<Result<CheckoutOrder>>],
     ) -> Result<Vec<Option<CustomerId>>> {
-        let mut customers = Vec::with_capacity(jobs.len());
+        let named: Vec<&CustomerId> = jobs
+            .iter()
+            .filter_map(|job| job.request.cart.customer_id.as_ref())
+            .collect();
+        let existing = existing_customers(txn, org, &named).await?;
+        let mut emails: Vec<Option<String>> = Vec::with_capacity(jobs.len());
         for (i, job) in jobs.iter().enumerate() {
-            let customer = match (&job.request.cart.customer_id, &job.request.buyer) {
-                (Some(id), _) => {
-                    if customer_exists(txn, org, id).await? {
-                        Some(id.clone())
-                    } else {
-                        set(
-                            answers,
-                            i,
-                            Err(Error::invalid(
-                                "customer_id",
-                                format!("no customer {id} in this organization"),
-                            )),
-                        );
-                        None
-                    }
-                }
-                (None, Some(buyer)) => match find_buyer(txn, org, buyer).await {
-                    Ok(found) => found,
-                    Err(err @ Error::Validation { .. }) => {
+            let email = match (&job.request.cart.customer_id, &job.request.buyer) {
+                (None, Some(buyer)) => match checked_buyer_email(buyer) {
+                    Ok(email) => Some(email),
+                    Err(err) => {
                         set(answers, i, Err(err));
                         None
                     }
-                    Err(err) => return Err(err),
                 },
+                _ => None,
+            };
+            emails.push(email);
+        }
+        let wanted: Vec<&str> = emails.iter().flatten().map(String::as_str).collect();
+        let buyers = customers_by_email(txn, org, &wanted).await?;
+
+        let mut customers = Vec::with_capacity(jobs.len());
+        for (i, (job, email)) in jobs.iter().zip(&emails).enumerate() {
+            let customer = match (&job.request.cart.customer_id, email) {
+                (Some(id), _) if existing.contains(id) => Some(id.clone()),
+                (Some(id), _) => {
+                    set(
+                        answers,
+                        i,
+                        Err(Error::invalid(
+                            "customer_id",
+                            format!("no customer {id} in this organization"),
+                        )),
+                    );
+                    None
+                }
+                (None, Some(email)) => buyers.get(email).cloned(),
                 (None, None) => None,
             };
             customers.push(customer);

@@ -282,157 +282,16 @@ both_backends! {
 }
 
 /// The storefront and the box office in a real browser (Debian's headless Chromium through
-/// chromedriver, set up as `browser.rs` does; SQLite is enough, the API tests cover both
+/// chromedriver, see `chromium.rs`; SQLite is enough, the API tests cover both
 /// backends). Skips loudly without Chromium, except under `CI=true`.
 mod in_browser {
-    use std::net::TcpListener;
-    use std::os::unix::process::CommandExt;
-    use std::path::Path;
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    use fantoccini::{Client, ClientBuilder, Locator};
+    use fantoccini::Locator;
     use fullhouse_core::Backend;
     use serde_json::json;
 
     use super::show;
+    use crate::chromium::Browser;
     use crate::common::TestApp;
-
-    const CHROMIUM: &str = "/usr/bin/chromium";
-    const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-    const PATIENCE: Duration = Duration::from_secs(15);
-
-    /// Chromedriver (in its own process group) and a session; both stop on drop.
-    struct Browser {
-        client: Client,
-        driver: Child,
-        _profile: tempfile::TempDir,
-    }
-
-    impl Drop for Browser {
-        fn drop(&mut self) {
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.driver.id())])
-                .status();
-            let _ = self.driver.wait();
-        }
-    }
-
-    impl Browser {
-        async fn start() -> Option<Browser> {
-            if ![CHROMIUM, CHROMEDRIVER]
-                .iter()
-                .all(|p| Path::new(p).exists())
-            {
-                let message = "browser tests need chromium and chromium-driver";
-                assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "{message}");
-                eprintln!("SKIPPED: {message}");
-                return None;
-            }
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .expect("a free port");
-            let driver = Command::new(CHROMEDRIVER)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .expect("chromedriver starts");
-            let profile = tempfile::tempdir().expect("profile dir");
-            let browser = Browser {
-                client: {
-                    let started = Instant::now();
-                    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                        assert!(started.elapsed() < PATIENCE, "chromedriver did not listen");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                    let args = [
-                        "--headless=new".to_string(),
-                        "--no-sandbox".into(),
-                        "--disable-gpu".into(),
-                        "--disable-dev-shm-usage".into(),
-                        "--no-first-run".into(),
-                        "--window-size=1280,900".into(),
-                        format!("--user-data-dir={}", profile.path().display()),
-                    ];
-                    let mut capabilities = serde_json::Map::new();
-                    capabilities.insert(
-                        "goog:chromeOptions".into(),
-                        json!({"binary": CHROMIUM, "args": args}),
-                    );
-                    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                        .capabilities(capabilities)
-                        .connect(&format!("http://127.0.0.1:{port}"))
-                        .await
-                        .expect("a Chromium session")
-                },
-                driver,
-                _profile: profile,
-            };
-            Some(browser)
-        }
-
-        async fn click(&self, css: &str) {
-            self.client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-                .click()
-                .await
-                .expect("click");
-        }
-
-        async fn type_into(&self, css: &str, text: &str) {
-            let field = self
-                .client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
-            field.clear().await.expect("clear");
-            field.send_keys(text).await.expect("type");
-        }
-
-        async fn text(&self, css: &str) -> String {
-            self.client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-                .text()
-                .await
-                .unwrap_or_default()
-        }
-
-        /// The element's text once `ok` accepts it: a click that swaps or reloads the part
-        /// of the page it reads needs a moment.
-        async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
-            let started = std::time::Instant::now();
-            let mut last = String::new();
-            while started.elapsed() < PATIENCE {
-                if let Ok(element) = self.client.find(Locator::Css(css)).await {
-                    if let Ok(text) = element.text().await {
-                        if ok(&text) {
-                            return text;
-                        }
-                        last = text;
-                    }
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            last
-        }
-
-        async fn finish(self) {
-            let _ = self.client.clone().close().await;
-        }
-    }
 
     #[tokio::test]
     async fn a_buyer_clicks_a_seat_pays_with_the_test_provider_and_sees_the_confirmation() {

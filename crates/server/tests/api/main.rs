@@ -4,6 +4,7 @@ mod audiences;
 mod browser;
 mod catalog;
 mod checkout;
+mod chromium;
 mod common;
 mod customers;
 mod isolation;

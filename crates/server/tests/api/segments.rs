@@ -150,148 +150,17 @@ both_backends! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The dashboard in a real browser (the setup of `browser.rs`, trimmed to what this test needs).
+// The dashboard in a real browser (`chromium.rs`).
 // ---------------------------------------------------------------------------------------------
 
 mod dashboard {
-    use std::os::unix::process::CommandExt;
-    use std::path::Path;
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    use fantoccini::{Client, ClientBuilder, Locator};
+    use fantoccini::Locator;
     use fullhouse_core::Backend;
     use serde_json::json;
 
     use super::{created, id, stage};
+    use crate::chromium::{Browser, PATIENCE};
     use crate::common::TestApp;
-
-    const CHROMIUM: &str = "/usr/bin/chromium";
-    const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-    const PATIENCE: Duration = Duration::from_secs(15);
-
-    struct Browser {
-        client: Client,
-        driver: Child,
-        _profile: tempfile::TempDir,
-    }
-
-    impl Drop for Browser {
-        fn drop(&mut self) {
-            if let Ok(None) = self.driver.try_wait() {
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", self.driver.id())])
-                    .status();
-                let _ = self.driver.wait();
-            }
-        }
-    }
-
-    impl Browser {
-        async fn start() -> Option<Browser> {
-            let missing: Vec<_> = [CHROMIUM, CHROMEDRIVER]
-                .into_iter()
-                .filter(|p| !Path::new(p).exists())
-                .collect();
-            if !missing.is_empty() {
-                let message = format!("the segment dashboard's browser test needs {missing:?} (Debian chromium and chromium-driver)");
-                if std::env::var("CI").is_ok_and(|v| v == "true") {
-                    panic!("{message}");
-                }
-                eprintln!("SKIPPED: {message}");
-                return None;
-            }
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .expect("port");
-            let driver = Command::new(CHROMEDRIVER)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .expect("chromedriver starts");
-            let profile = tempfile::tempdir().expect("profile dir");
-            let started = Instant::now();
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(started.elapsed() < PATIENCE, "chromedriver did not listen");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            let args = [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--window-size=1280,900",
-                &format!("--user-data-dir={}", profile.path().display()),
-            ];
-            let mut capabilities = serde_json::Map::new();
-            capabilities.insert(
-                "goog:chromeOptions".into(),
-                json!({"binary": CHROMIUM, "args": args}),
-            );
-            let client =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                    .capabilities(capabilities)
-                    .connect(&format!("http://127.0.0.1:{port}"))
-                    .await
-                    .expect("a Chromium session");
-            Some(Browser {
-                client,
-                driver,
-                _profile: profile,
-            })
-        }
-
-        async fn click(&self, css: &str) {
-            self.client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-                .click()
-                .await
-                .expect("click");
-        }
-
-        async fn type_into(&self, css: &str, text: &str) {
-            let field = self
-                .client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
-            field.clear().await.expect("clear");
-            field.send_keys(text).await.expect("type");
-        }
-
-        async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
-            let started = Instant::now();
-            let mut last = String::new();
-            while started.elapsed() < PATIENCE {
-                if let Ok(element) = self.client.find(Locator::Css(css)).await {
-                    if let Ok(text) = element.text().await {
-                        if ok(&text) {
-                            return text;
-                        }
-                        last = text;
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            panic!("`{css}` never showed the expected text; last seen: {last:?}");
-        }
-
-        async fn finish(mut self) {
-            let _ = self.client.clone().close().await;
-            let _ = self.driver.kill();
-            let _ = self.driver.wait();
-        }
-    }
 
     #[tokio::test]
     async fn moving_the_age_slider_changes_the_count_live() {

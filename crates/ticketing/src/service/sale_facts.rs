@@ -7,12 +7,12 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use fullhouse_core::db::{statement, wanted_rows, SqlType};
 use fullhouse_core::tenancy::model::validate_email;
 use fullhouse_core::{events as outbox, Error, OrgId, Result};
-use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, Set, Value,
 };
 use serde_json::json;
 
@@ -429,6 +429,15 @@ pub async fn find_or_create_buyer(
     }
 }
 
+/// Checks what a buyer typed; the email as customers are matched on it (trimmed, lower case).
+pub fn checked_buyer_email(buyer: &Buyer) -> Result<String> {
+    let email = validate_email("buyer.email", &buyer.email)?;
+    optional_text("buyer.first_name", buyer.first_name.clone(), 200)?;
+    optional_text("buyer.last_name", buyer.last_name.clone(), 200)?;
+    optional_text("buyer.phone", buyer.phone.clone(), 50)?;
+    Ok(email)
+}
+
 /// Checks what a buyer typed and finds the customer with that email (case-insensitively);
 /// `None` when there is none yet.
 pub async fn find_buyer(
@@ -436,17 +445,93 @@ pub async fn find_buyer(
     org: &OrgId,
     buyer: &Buyer,
 ) -> Result<Option<CustomerId>> {
-    let email = validate_email("buyer.email", &buyer.email)?;
-    optional_text("buyer.first_name", buyer.first_name.clone(), 200)?;
-    optional_text("buyer.last_name", buyer.last_name.clone(), 200)?;
-    optional_text("buyer.phone", buyer.phone.clone(), 50)?;
-    Ok(customers::Entity::find()
-        .filter(customers::Column::OrganizationId.eq(org.as_str()))
-        .filter(Expr::expr(Func::lower(Expr::col(customers::Column::Email))).eq(email.as_str()))
-        .order_by_asc(customers::Column::Id)
-        .one(conn)
+    let email = checked_buyer_email(buyer)?;
+    Ok(customers_by_email(conn, org, &[email.as_str()])
         .await?
-        .map(|found| CustomerId::from_db(found.id)))
+        .remove(&email))
+}
+
+/// For each email (as [`checked_buyer_email`] gives it), the oldest customer of the
+/// organization with that email, case-insensitively; emails nobody has are left out. One
+/// statement for a whole checkout group; the `lower(email)` index answers each email.
+pub async fn customers_by_email(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    emails: &[&str],
+) -> Result<HashMap<String, CustomerId>> {
+    let rows: Vec<Vec<Value>> = emails.iter().map(|e| vec![text(e)]).collect();
+    let found = each_wanted(
+        conn,
+        org,
+        "email",
+        &rows,
+        "(SELECT c.id FROM customers AS c \
+          WHERE c.organization_id = $1 AND lower(c.email) = wanted.email \
+          ORDER BY c.id LIMIT 1)",
+    )
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|(email, id)| (email, CustomerId::from_db(id)))
+        .collect())
+}
+
+/// Of these ids, those naming a customer of the organization: one statement for a whole
+/// checkout group.
+pub async fn existing_customers(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    ids: &[&CustomerId],
+) -> Result<HashSet<CustomerId>> {
+    let rows: Vec<Vec<Value>> = ids.iter().map(|id| vec![text(id.as_str())]).collect();
+    let found = each_wanted(
+        conn,
+        org,
+        "id",
+        &rows,
+        "(SELECT c.id FROM customers AS c WHERE c.organization_id = $1 AND c.id = wanted.id)",
+    )
+    .await?;
+    Ok(found.into_values().map(CustomerId::from_db).collect())
+}
+
+/// Runs `lookup` (a scalar subquery over `wanted.{column}`, the organization in `$1`) for each
+/// wanted text and keeps the ones it found something for. The lookup is a correlated subquery
+/// by index rather than a join, so PostgreSQL does not hash a whole large customers table
+/// against its guess of 100 wanted rows.
+async fn each_wanted(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    column: &str,
+    rows: &[Vec<Value>],
+    lookup: &str,
+) -> Result<HashMap<String, String>> {
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = conn.get_database_backend();
+    let mut values = vec![text(org.as_str())];
+    let wanted = wanted_rows(
+        backend,
+        "wanted",
+        &[(column, SqlType::Text)],
+        rows,
+        &mut values,
+    );
+    let sql =
+        format!("WITH {wanted} SELECT wanted.{column} AS wanted, {lookup} AS found FROM wanted");
+    let mut found = HashMap::new();
+    for row in conn.query_all(statement(backend, &sql, values)).await? {
+        let key: String = row.try_get("", "wanted")?;
+        if let Some(id) = row.try_get::<Option<String>>("", "found")? {
+            found.insert(key, id);
+        }
+    }
+    Ok(found)
+}
+
+fn text(v: &str) -> Value {
+    Value::String(Some(Box::new(v.to_string())))
 }
 
 /// Creates the customer of a buyer [`find_buyer`] did not find (with its `customer.changed`).

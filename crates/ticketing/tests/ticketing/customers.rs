@@ -10,6 +10,9 @@ use fullhouse_core::{Error, OrgId, TokenId};
 use fullhouse_testkit::both_backends;
 use fullhouse_ticketing::import::customers::parse_customer_file;
 use fullhouse_ticketing::model::customers::*;
+use fullhouse_ticketing::service::sale_facts::{
+    customers_by_email, existing_customers, find_buyer, Buyer,
+};
 use fullhouse_ticketing::service::CustomerService;
 use fullhouse_ticketing::store::{customers, orders};
 use fullhouse_ticketing::{CustomerId, OrderId};
@@ -109,6 +112,43 @@ both_backends! {
         let fields = failing_fields(customers.update(&fx.org, &created.id, bad).await);
         let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(names, ["email", "language", "latitude"]);
+        fx.finish().await;
+    }
+
+    async fn buyers_are_found_by_email_in_any_case_oldest_first_and_only_in_their_organization(fx: Fixture) {
+        let customers = service(&fx);
+        let ann = customers.create(&fx.org, person("Ann", "Hansen", "ann@example.dk")).await.expect("ann");
+        // A later customer with the same address in another case, as an ingest may keep it.
+        let later = CustomerId::generate();
+        let now = Utc::now();
+        customers::ActiveModel {
+            organization_id: Set(fx.org.to_string()),
+            id: Set(later.to_string()),
+            email: Set(Some("ANN@Example.DK".into())),
+            subscriber: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(fx.db.writer())
+        .await
+        .expect("later ann");
+        let bo = customers.create(&fx.other_org, person("Bo", "Berg", "bo@example.dk")).await.expect("bo");
+        let conn = fx.db.writer();
+
+        let found = customers_by_email(conn, &fx.org, &["ann@example.dk", "bo@example.dk", "nobody@example.dk"]).await.expect("by email");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found.get("ann@example.dk"), Some(&ann.id), "the oldest of the two");
+        assert!(customers_by_email(conn, &fx.org, &[]).await.expect("none wanted").is_empty());
+
+        let typed = Buyer { email: "  Ann@EXAMPLE.dk ".into(), first_name: None, last_name: None, phone: None };
+        assert_eq!(find_buyer(conn, &fx.org, &typed).await.expect("find"), Some(ann.id.clone()));
+        let bad = Buyer { email: "ann at example".into(), ..typed };
+        assert_eq!(failing_fields(find_buyer(conn, &fx.org, &bad).await), [("buyer.email".to_string(), None)]);
+
+        let unknown = CustomerId::generate();
+        let existing = existing_customers(conn, &fx.org, &[&ann.id, &later, &bo.id, &unknown]).await.expect("existing");
+        assert_eq!(existing, [ann.id.clone(), later.clone()].into_iter().collect(), "bo is the other organization's");
         fx.finish().await;
     }
 

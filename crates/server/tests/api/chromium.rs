@@ -1,0 +1,209 @@
+//! One headless Chromium for every browser test: Debian's `chromium` driven through its
+//! `chromedriver` with fantoccini, each session with its own driver (in its own process group,
+//! stopped on drop even when a test fails) and a fresh profile.
+//!
+//! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` a test skips with a loud message,
+//! except under `CI=true`, where that is a failure (`scripts/test` installs both).
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::common::{TestApp, TestOrg};
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long any one thing may take to appear before a test fails.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A headless Chromium session with its own chromedriver and a fresh profile.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// `None` (after saying so loudly) when Chromium is not installed, outside CI.
+    pub async fn start() -> Option<Browser> {
+        let missing: Vec<_> = [CHROMIUM, CHROMEDRIVER]
+            .into_iter()
+            .filter(|p| !Path::new(p).exists())
+            .collect();
+        if !missing.is_empty() {
+            let message = format!(
+                "browser tests need {missing:?} (Debian packages chromium and chromium-driver; scripts/test installs them)"
+            );
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("{message}");
+            }
+            eprintln!("SKIPPED: {message}");
+            return None;
+        }
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group, so a failed test can stop the driver and its browser.
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut browser_guard = DriverGuard(Some(driver));
+        wait_for_port(port).await;
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,900",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": CHROMIUM, "args": args}),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session through chromedriver");
+        Some(Browser {
+            client,
+            driver: browser_guard.0.take().expect("driver"),
+            _profile: profile,
+        })
+    }
+
+    pub async fn goto(&self, app: &TestApp, path: &str) {
+        self.client.goto(&app.url(path)).await.expect("page loads");
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` on the page: {e}"))
+    }
+
+    /// The text of `css` once it is on the page.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap_or_default()
+    }
+
+    /// Waits until the text of `css` satisfies `ok`; returns it.
+    pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        let mut last = String::new();
+        while started.elapsed() < PATIENCE {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = element.text().await {
+                    if ok(&text) {
+                        return text;
+                    }
+                    last = text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("`{css}` never showed the expected text; last seen: {last:?}");
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    /// Logs in through the form and waits for the start page.
+    pub async fn log_in(&self, app: &TestApp, org: &TestOrg) {
+        self.goto(app, "/login").await;
+        self.type_into("#email", &org.admin_email).await;
+        self.type_into("#password", &org.admin_password).await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        self.find("nav.sidenav").await;
+    }
+
+    pub async fn lang_attribute(&self) -> String {
+        let value = self
+            .client
+            .execute("return document.documentElement.lang", vec![])
+            .await
+            .expect("script");
+        value.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Ends the session (chromedriver closes Chromium), then the driver.
+    pub async fn finish(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Stops chromedriver and everything it started when a test fails before `finish`.
+struct DriverGuard(Option<Child>);
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.take() {
+            kill_group(child);
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Ok(None) = self.driver.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+                .status();
+            let _ = self.driver.wait();
+        }
+    }
+}
+
+fn kill_group(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.wait();
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn wait_for_port(port: u16) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < PATIENCE,
+            "chromedriver did not listen on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
