@@ -257,6 +257,14 @@ impl<T> Page<T> {
         }
     }
 
+    /// A list short enough to answer whole, in the shape of every other list.
+    pub fn whole(items: Vec<T>) -> Self {
+        Page {
+            items,
+            next_cursor: None,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
             items: self.items.into_iter().map(f).collect(),

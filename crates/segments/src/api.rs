@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::{Extension, Json};
 use chrono::Utc;
 use fullhouse_core::error::ErrorBody;
-use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState};
+use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState, Page};
 use fullhouse_core::{Caller, Permission, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -45,21 +45,24 @@ struct ListQuery {
     removed: bool,
 }
 
-/// The organization's segments by name.
+/// The organization's segments by name, in one page (the list shape of every other endpoint;
+/// an organization keeps tens of segments, not thousands).
 #[utoipa::path(get, path = "/segments", tag = "segments", params(ListQuery),
-    responses((status = 200, body = Vec<Segment>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Page<Segment>), (status = 401, body = ErrorBody)))]
 async fn list_segments(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<Vec<Segment>>> {
+) -> Result<Json<Page<Segment>>> {
     caller.require(Permission::Read)?;
     let listing = if query.removed {
         Listing::Removed
     } else {
         Listing::Active
     };
-    Ok(Json(service(&state).list(&caller.org, listing).await?))
+    Ok(Json(Page::whole(
+        service(&state).list(&caller.org, listing).await?,
+    )))
 }
 
 /// Create a segment.
@@ -174,16 +177,18 @@ async fn count_definition(
     ))
 }
 
-/// The saved views of a segment.
+/// The saved views of a segment, in one page.
 #[utoipa::path(get, path = "/segments/{id}/views", tag = "segments", params(("id" = SegmentId, Path)),
-    responses((status = 200, body = Vec<SegmentView>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Page<SegmentView>), (status = 404, body = ErrorBody)))]
 async fn list_views(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<SegmentId>,
-) -> Result<Json<Vec<SegmentView>>> {
+) -> Result<Json<Page<SegmentView>>> {
     caller.require(Permission::Read)?;
-    Ok(Json(service(&state).views(&caller.org, &id).await?))
+    Ok(Json(Page::whole(
+        service(&state).views(&caller.org, &id).await?,
+    )))
 }
 
 /// Save a set of filters as a view of the segment.

@@ -125,6 +125,8 @@ both_backends! {
         assert_eq!(edited["description"], "All buyers of the last year");
 
         let view = created(&app, &org, &format!("{path}/views"), json!({"name": "Women", "filters": [{"kind": "gender", "gender": "women"}]})).await;
+        let (_, views) = app.get(&format!("{path}/views"), &org.token).await;
+        assert_eq!(views["items"][0]["name"], "Women", "{views}");
         let (status, counts) = app.post(&format!("{path}/views/{}/counts", id(&view)), &org.token, json!({})).await;
         assert_eq!(status, 200, "{counts}");
         assert_eq!(counts["filters"][0]["kind"], "gender");
@@ -132,7 +134,10 @@ both_backends! {
         let (status, removed) = app.delete(&path, &org.token).await;
         assert_eq!(status, 200, "{removed}");
         let (_, active) = app.get("/api/v1/segments", &org.token).await;
-        assert_eq!(active.as_array().map(Vec::len), Some(0), "{active}");
+        assert_eq!(active["items"].as_array().map(Vec::len), Some(0), "{active}");
+        assert!(active["next_cursor"].is_null(), "{active}");
+        let (_, removed_list) = app.get("/api/v1/segments?removed=true", &org.token).await;
+        assert_eq!(removed_list["items"][0]["id"], segment["id"], "{removed_list}");
         let (status, restored) = app.post(&format!("{path}/restore"), &org.token, json!({})).await;
         assert_eq!(status, 200, "{restored}");
         assert!(restored["removed_at"].is_null());
