@@ -75,14 +75,15 @@ async fn built(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<(Statement,
 /// the bench to print beside its timing.
 pub async fn plan(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<Vec<String>> {
     let (mut explain, _) = built(db, org, query).await?;
-    explain.sql = format!("EXPLAIN {}", explain.sql);
+    // PostgreSQL answers one text column; SQLite's query plan four (id, parent, unused, detail).
+    let (prefix, column) = match db.backend() {
+        Backend::Postgres => ("EXPLAIN", 0),
+        Backend::Sqlite => ("EXPLAIN QUERY PLAN", 3),
+    };
+    explain.sql = format!("{prefix} {}", explain.sql);
     let mut lines = Vec::new();
     for row in db.reader().query_all(explain).await? {
-        // PostgreSQL answers one text column; SQLite four (id, parent, unused, detail).
-        let line = row
-            .try_get_by_index::<String>(0)
-            .or_else(|_| row.try_get_by_index::<String>(3))?;
-        lines.push(line);
+        lines.push(row.try_get_by_index::<String>(column)?);
     }
     Ok(lines)
 }

@@ -285,7 +285,6 @@ both_backends! {
 /// chromedriver, see `chromium.rs`; SQLite is enough, the API tests cover both
 /// backends). Skips loudly without Chromium, except under `CI=true`.
 mod in_browser {
-    use fantoccini::Locator;
     use fullhouse_core::Backend;
     use serde_json::json;
 
@@ -302,10 +301,8 @@ mod in_browser {
         let org = app.new_org("royal").await;
         let show = show(&app, &org).await;
         browser
-            .client
-            .goto(&app.url(&format!("/shop/royal/events/{}", show.event)))
-            .await
-            .expect("page");
+            .goto(&app, &format!("/shop/royal/events/{}", show.event))
+            .await;
         assert!(browser.text("#test-banner").await.contains("TEST PAYMENTS"));
         let seat = format!("label.seat:has(input[value$='{}'])", show.seats[4]);
         browser.click(&seat).await;
@@ -319,15 +316,11 @@ mod in_browser {
 
         // The seat is sold now: the picker shows it so.
         browser
-            .client
-            .goto(&app.url(&format!("/shop/royal/events/{}", show.event)))
-            .await
-            .expect("page");
+            .goto(&app, &format!("/shop/royal/events/{}", show.event))
+            .await;
         let state = browser
-            .client
-            .find(Locator::Css(&seat))
+            .find(&seat)
             .await
-            .expect("seat")
             .attr("data-state")
             .await
             .expect("attr");
@@ -370,10 +363,8 @@ mod in_browser {
         let campaign_id = campaign["id"].as_str().unwrap_or_default().to_string();
 
         browser
-            .client
-            .goto(&app.url(&format!("/shop/royal/events/{}", show.event)))
-            .await
-            .expect("page");
+            .goto(&app, &format!("/shop/royal/events/{}", show.event))
+            .await;
         let before = browser.text("#ticket-types").await;
         assert!(!before.contains("VIP"), "{before}");
         browser.type_into("#codes", "PATRON-7").await;
@@ -411,22 +402,10 @@ mod in_browser {
         let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
         let org = app.new_org("royal").await;
         let show = show(&app, &org).await;
+        browser.log_in(&app, &org).await;
         browser
-            .client
-            .goto(&app.url("/login"))
-            .await
-            .expect("login page");
-        browser.type_into("#email", &org.admin_email).await;
-        browser.type_into("#password", &org.admin_password).await;
-        browser
-            .click("form[action='/login'] button[type=submit]")
+            .goto(&app, &format!("/box-office/{}", show.event))
             .await;
-        browser.text("nav.sidenav").await;
-        browser
-            .client
-            .goto(&app.url(&format!("/box-office/{}", show.event)))
-            .await
-            .expect("box office");
         let vip_seat = format!("label.seat:has(input[value$='{}'])", show.seats[44]);
         browser.click(&vip_seat).await;
         browser.click("#sell").await;

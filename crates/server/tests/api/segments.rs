@@ -159,12 +159,11 @@ both_backends! {
 // ---------------------------------------------------------------------------------------------
 
 mod dashboard {
-    use fantoccini::Locator;
     use fullhouse_core::Backend;
     use serde_json::json;
 
     use super::{created, id, stage};
-    use crate::chromium::{Browser, PATIENCE};
+    use crate::chromium::Browser;
     use crate::common::TestApp;
 
     #[tokio::test]
@@ -197,23 +196,7 @@ mod dashboard {
         }
         let segment = created(&app, &org, "/api/v1/segments", json!({"name": "Carmen"})).await;
 
-        browser
-            .client
-            .goto(&app.url("/login"))
-            .await
-            .expect("login page");
-        browser.type_into("#email", &org.admin_email).await;
-        browser.type_into("#password", &org.admin_password).await;
-        browser
-            .click("form[action='/login'] button[type=submit]")
-            .await;
-        browser
-            .client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css("nav.sidenav"))
-            .await
-            .expect("start page");
+        browser.log_in(&app, &org).await;
 
         // The navigation leads to the list, the list to the dashboard.
         browser.click("nav.sidenav a[href='/segments']").await;

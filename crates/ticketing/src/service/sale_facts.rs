@@ -398,12 +398,9 @@ pub async fn customer_exists(
     org: &OrgId,
     customer: &CustomerId,
 ) -> Result<bool> {
-    Ok(
-        customers::Entity::find_by_id((org.to_string(), customer.to_string()))
-            .one(conn)
-            .await?
-            .is_some(),
-    )
+    Ok(existing_customers(conn, org, &[customer])
+        .await?
+        .contains(customer))
 }
 
 /// A storefront buyer, as typed at checkout.
