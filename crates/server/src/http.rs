@@ -13,8 +13,11 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use fullhouse_core::auth::AccountThrottle;
 use fullhouse_core::error::Error;
 use fullhouse_core::http::{AppState, JSON_BODY_LIMIT};
+use fullhouse_core::tenancy::api::login_rate_limited;
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -160,21 +163,29 @@ async fn record_metrics(request: Request<Body>, next: Next) -> Response {
 /// Login attempts allowed per client address and minute before answers turn to 429.
 const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 
-/// Password guessing is slowed per client address. Each router has its own limiter, so test
-/// servers in one process do not share a budget.
+/// Password guessing is slowed twice: per client address here (every login request counts), and
+/// per account by the [`AccountThrottle`] this layer hands to the login handlers (failed logins
+/// of one email, from any address: guesses spread over many addresses stop too). Each router
+/// has its own limiters, so test servers in one process do not share a budget.
 #[derive(Clone)]
-struct LoginLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+struct LoginLimiter {
+    per_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_account: AccountThrottle,
+}
 
 impl LoginLimiter {
     fn new() -> Self {
         let per_minute = NonZeroU32::new(LOGIN_ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-        Self(Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
+        Self {
+            per_address: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            per_account: AccountThrottle::new(),
+        }
     }
 }
 
 async fn limit_login_attempts(
     State(limiter): State<LoginLimiter>,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
     let is_login = request.method() == axum::http::Method::POST
@@ -185,10 +196,12 @@ async fn limit_login_attempts(
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
         if let Some(ip) = client {
-            if limiter.0.check_key(&ip).is_err() {
-                return Error::RateLimited.into_response();
+            if let Err(not_until) = limiter.per_address.check_key(&ip) {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                return login_rate_limited("from your address", wait);
             }
         }
+        request.extensions_mut().insert(limiter.per_account.clone());
     }
     next.run(request).await
 }

@@ -1,9 +1,11 @@
 //! JSON routes for logging in, the organization, its users and its API tokens.
 
-use axum::http::header::SET_COOKIE;
+use std::time::Duration;
+
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +14,8 @@ use utoipa_axum::routes;
 
 use super::model::{ApiToken, Caller, Organization, Permission, Role, User};
 use super::service::{NewUser, OrganizationPatch, UserPatch};
-use crate::error::{Error, ErrorBody, Result};
+use crate::auth::AccountThrottle;
+use crate::error::{Error, ErrorBody, ErrorCode, ErrorObject, Result};
 use crate::http::{created, ApiJson, ApiPath, AppState, SESSION_COOKIE};
 use crate::ids::{TokenId, UserId};
 
@@ -58,22 +61,80 @@ pub fn session_cookie(state: &AppState, token: &str, max_age_seconds: i64) -> St
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}")
 }
 
+/// The answer to a login refused by a limit: 429 `rate_limited`, a message that says when to
+/// try again, and a `Retry-After` header (whole seconds, rounded up).
+pub fn login_rate_limited(what: &str, wait: Duration) -> Response {
+    let seconds = retry_after_seconds(wait);
+    let minutes = seconds.div_ceil(60);
+    let when = if seconds < 60 {
+        format!("{seconds} seconds")
+    } else if minutes == 1 {
+        "1 minute".to_string()
+    } else {
+        format!("{minutes} minutes")
+    };
+    metrics::counter!("fullhouse_errors_total", "code" => ErrorCode::RateLimited.as_str())
+        .increment(1);
+    let body = ErrorBody {
+        error: ErrorObject {
+            code: ErrorCode::RateLimited,
+            message: format!("too many failed logins {what}; try again in {when}"),
+            details: serde_json::json!({ "retry_after_seconds": seconds }),
+        },
+    };
+    (
+        ErrorCode::RateLimited.status(),
+        [(RETRY_AFTER, seconds.to_string())],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// Whole seconds until `wait` is over, at least one.
+pub fn retry_after_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 /// Log in with email and password: returns a session token and sets the session cookie.
+///
+/// Failed logins are limited per client address and per account (the email, across all
+/// addresses): past the limit the answer is 429 with `Retry-After`. A wrong password, an unknown
+/// email and a disabled account all get the same 401.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginRequest,
     security(()),
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, headers(("Retry-After" = u64, description = "seconds until the next attempt is allowed")))))]
 async fn login(
     state: axum::extract::State<AppState>,
+    throttle: Option<Extension<AccountThrottle>>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response> {
-    let session = state
+    let Some(Extension(throttle)) = throttle else {
+        return Err(Error::internal("the login throttle is not installed"));
+    };
+    let attempt = match throttle.begin(&request.email) {
+        Ok(attempt) => attempt,
+        Err(wait) => return Ok(login_rate_limited("for this account", wait)),
+    };
+    let session = match state
         .tenancy()
         .login(
             &request.email,
             &request.password,
             request.organization.as_deref(),
         )
-        .await?;
+        .await
+    {
+        Ok(session) => {
+            attempt.succeeded();
+            session
+        }
+        Err(err @ Error::Unauthorized(_)) => {
+            attempt.failed();
+            return Err(err);
+        }
+        Err(err) => return Err(err),
+    };
     let max_age = (session.expires_at - Utc::now()).num_seconds();
     let cookie = session_cookie(&state, &session.token, max_age);
     let body = LoginResponse {
@@ -204,9 +265,10 @@ async fn get_user(
     Ok(Json(state.tenancy().user(&caller.org, &id).await?))
 }
 
-/// Change a user's name, role, language or password, or disable them.
+/// Change a user's name, role, language or password, or disable them. Nobody changes a user of a
+/// role above their own, and the last enabled owner stays an owner (409).
 #[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = UserId, Path)), request_body = UserPatch,
-    responses((status = 200, body = User), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_user(
     state: axum::extract::State<AppState>,
     caller: Caller,
@@ -223,9 +285,10 @@ async fn update_user(
     ))
 }
 
-/// Remove a user and end their sessions.
+/// Remove a user, end their sessions and revoke the API tokens they made. Nobody deletes a user
+/// of a role above their own, and the last enabled owner cannot be deleted (409).
 #[utoipa::path(delete, path = "/users/{id}", tag = "users", params(("id" = UserId, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_user(
     state: axum::extract::State<AppState>,
     caller: Caller,

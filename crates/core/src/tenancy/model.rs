@@ -77,12 +77,41 @@ impl Role {
             })
     }
 
-    /// Only an owner may hand out the owner role; nobody may grant more than they hold.
+    /// Only an owner may hand out the owner role; nobody may grant more than they hold. The same
+    /// test says whose account a caller may manage: a user of a role the caller may grant (see
+    /// `TenancyService::update_user`, where the role rules are written down).
     pub fn may_grant(self, other: Role) -> bool {
         match self {
             Role::Owner => true,
             Role::Admin => other != Role::Owner,
             _ => false,
+        }
+    }
+
+    /// Height in the order of roles; marketer and box office share a step.
+    fn rank(self) -> u8 {
+        match self {
+            Role::Owner => 4,
+            Role::Admin => 3,
+            Role::Marketer | Role::BoxOffice => 2,
+            Role::Viewer => 1,
+        }
+    }
+
+    /// Whether this role holds everything `other` holds.
+    pub fn includes(self, other: Role) -> bool {
+        self == other || self.rank() > other.rank()
+    }
+
+    /// The lower of two roles: what an API token may do when the user who made it now holds
+    /// `ceiling`. Marketer and box office side by side meet at viewer.
+    pub fn capped_at(self, ceiling: Role) -> Role {
+        if ceiling.includes(self) {
+            self
+        } else if self.includes(ceiling) {
+            ceiling
+        } else {
+            Role::Viewer
         }
     }
 }
@@ -224,6 +253,18 @@ mod tests {
         assert!(!Role::Admin.may_grant(Role::Owner));
         assert!(Role::Owner.may_grant(Role::Owner));
         assert!(!Role::Marketer.may_grant(Role::Viewer));
+    }
+
+    #[test]
+    fn a_token_never_holds_more_than_its_creator() {
+        assert_eq!(Role::Admin.capped_at(Role::Owner), Role::Admin);
+        assert_eq!(Role::Owner.capped_at(Role::Admin), Role::Admin);
+        assert_eq!(Role::Admin.capped_at(Role::Viewer), Role::Viewer);
+        assert_eq!(Role::Marketer.capped_at(Role::BoxOffice), Role::Viewer);
+        assert_eq!(Role::Marketer.capped_at(Role::Admin), Role::Marketer);
+        for role in Role::ALL {
+            assert_eq!(role.capped_at(role), role);
+        }
     }
 
     #[test]

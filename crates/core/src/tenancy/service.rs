@@ -1,8 +1,10 @@
 //! Organizations, users, logins and API tokens: one transaction per operation.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -215,35 +217,68 @@ impl TenancyService {
             .and_then(user_from)
     }
 
+    /// Changes a user. The role rules live here, and `delete_user` and the token routes follow
+    /// them too (the API and the settings pages both come through these functions):
+    ///
+    /// - A user may change their own name, language and password.
+    /// - Any other change, and any change to another user, needs the `Administer` permission,
+    ///   and the caller's role must be one that may grant the user's current role
+    ///   ([`Role::may_grant`]): nobody renames, re-passwords, disables, re-enables, demotes or
+    ///   deletes a user of a higher role than their own; an admin never touches an owner.
+    /// - A new role must be one the caller may grant: nobody hands out more than they hold.
+    /// - The last enabled owner stays an owner: demoting, disabling or deleting them is a
+    ///   conflict. The organization's row is locked first, so two owners demoting each other at
+    ///   once cannot both succeed (on SQLite, writers already take turns).
+    /// - A new password or a disabled account ends the user's sessions. The API tokens a user
+    ///   made work only while that user exists and is enabled, and never with more than the
+    ///   user's current role (see [`TenancyService::authenticate`]); deleting a user revokes them.
     pub async fn update_user(
         &self,
         caller: &Caller,
         id: &UserId,
         patch: UserPatch,
     ) -> Result<User> {
-        let password_hash = match patch.password {
+        let password_hash = match &patch.password {
             Some(password) => {
-                auth::validate_password(&password)?;
-                Some(auth::hash_password(password).await?)
+                auth::validate_password(password)?;
+                Some(auth::hash_password(password.clone()).await?)
             }
             None => None,
         };
         let txn = self.db.begin_write().await?;
+        lock_organization(&txn, &caller.org).await?;
         let found = users::Entity::find_by_id((caller.org.to_string(), id.to_string()))
             .one(&txn)
             .await?
             .ok_or(Error::NotFound("user"))?;
         let current_role = Role::parse(&found.role)?;
+        let own_preferences =
+            caller.user.as_ref() == Some(id) && patch.role.is_none() && patch.disabled.is_none();
+        if !own_preferences {
+            caller.require(Permission::Administer)?;
+            if !caller.role.may_grant(current_role) {
+                return Err(Error::Forbidden(
+                    "your role may not change a user whose role is above your own",
+                ));
+            }
+        }
+        if let Some(role) = patch.role {
+            if !caller.role.may_grant(role) {
+                return Err(Error::Forbidden(
+                    "your role may not grant or change this role",
+                ));
+            }
+        }
+        let loses_owner =
+            patch.role.is_some_and(|r| r != Role::Owner) || patch.disabled == Some(true);
+        if current_role == Role::Owner && !found.disabled && loses_owner {
+            ensure_another_owner(&txn, &caller.org, id).await?;
+        }
         let mut active = found.into_active_model();
         if let Some(name) = patch.name {
             active.name = Set(required("name", &name)?);
         }
         if let Some(role) = patch.role {
-            if !caller.role.may_grant(role) || !caller.role.may_grant(current_role) {
-                return Err(Error::Forbidden(
-                    "your role may not grant or change this role",
-                ));
-            }
             active.role = Set(role.as_str().to_string());
         }
         if let Some(language) = patch.language {
@@ -269,21 +304,36 @@ impl TenancyService {
         user_from(saved)
     }
 
+    /// Deletes a user, ends their sessions and revokes the API tokens they made, under the role
+    /// rules of [`TenancyService::update_user`].
     pub async fn delete_user(&self, caller: &Caller, id: &UserId) -> Result<()> {
+        caller.require(Permission::Administer)?;
         if caller.user.as_ref() == Some(id) {
             return Err(Error::conflict("id", "you cannot delete your own user"));
         }
         let txn = self.db.begin_write().await?;
+        lock_organization(&txn, &caller.org).await?;
         let found = users::Entity::find_by_id((caller.org.to_string(), id.to_string()))
             .one(&txn)
             .await?
             .ok_or(Error::NotFound("user"))?;
-        if !caller.role.may_grant(Role::parse(&found.role)?) {
+        let role = Role::parse(&found.role)?;
+        if !caller.role.may_grant(role) {
             return Err(Error::Forbidden("your role may not delete this user"));
+        }
+        if role == Role::Owner && !found.disabled {
+            ensure_another_owner(&txn, &caller.org, id).await?;
         }
         sessions::Entity::delete_many()
             .filter(sessions::Column::OrganizationId.eq(caller.org.as_str()))
             .filter(sessions::Column::UserId.eq(id.as_str()))
+            .exec(&txn)
+            .await?;
+        api_tokens::Entity::update_many()
+            .col_expr(api_tokens::Column::RevokedAt, Expr::value(Some(Utc::now())))
+            .filter(api_tokens::Column::OrganizationId.eq(caller.org.as_str()))
+            .filter(api_tokens::Column::CreatedBy.eq(id.as_str()))
+            .filter(api_tokens::Column::RevokedAt.is_null())
             .exec(&txn)
             .await?;
         users::Entity::delete_by_id((caller.org.to_string(), id.to_string()))
@@ -301,25 +351,30 @@ impl TenancyService {
         password: &str,
         organization: Option<&str>,
     ) -> Result<LoginSession> {
+        // One answer for an unknown email, an unknown organization, a wrong password and a
+        // disabled account (even with its right password), after the same argon2 work: the
+        // answer and its timing do not tell which accounts exist or are disabled.
         const REJECTED: &str = "email or password is wrong";
         let email = email.trim().to_lowercase();
         let mut query = users::Entity::find().filter(users::Column::Email.eq(email.as_str()));
         if let Some(slug) = organization.filter(|s| !s.trim().is_empty()) {
-            let org = self
-                .organization_by_slug(slug.trim())
-                .await?
-                .ok_or(Error::Unauthorized(REJECTED))?;
+            let Some(org) = self.organization_by_slug(slug.trim()).await? else {
+                auth::verify_dummy_password(password.to_string()).await?;
+                return Err(Error::Unauthorized(REJECTED));
+            };
             query = query.filter(users::Column::OrganizationId.eq(org.id.as_str()));
         }
         let candidates = query.all(self.db.reader()).await?;
         if candidates.is_empty() {
-            // Same work as a real check, so timing does not tell which emails exist.
-            let _ = auth::verify_password(password.to_string(), auth::DUMMY_HASH.to_string()).await;
+            auth::verify_dummy_password(password.to_string()).await?;
             return Err(Error::Unauthorized(REJECTED));
         }
         let mut matching = Vec::new();
         for candidate in candidates {
-            if auth::verify_password(password.to_string(), candidate.password_hash.clone()).await? {
+            let verified =
+                auth::verify_password(password.to_string(), candidate.password_hash.clone())
+                    .await?;
+            if verified && !candidate.disabled {
                 matching.push(candidate);
             }
         }
@@ -331,9 +386,6 @@ impl TenancyService {
                 "this email has accounts in several organizations; give the organization's slug",
             )),
         };
-        if user.disabled {
-            return Err(Error::Unauthorized("this user is disabled"));
-        }
         let org = OrgId::from_db(user.organization_id.clone());
         let organization = self.organization(&org).await?;
         let token = auth::new_token(SESSION_PREFIX);
@@ -407,11 +459,23 @@ impl TenancyService {
                 .await?
                 .ok_or(Error::Unauthorized(INVALID))?;
             let org = OrgId::from_db(found.organization_id.clone());
+            let mut role = Role::parse(&found.role)?;
+            // A token lives only as long as the user who made it is there and enabled, and
+            // never holds more than that user's current role (tokens made before creators were
+            // recorded, `created_by` empty, keep their own role).
+            if let Some(creator) = &found.created_by {
+                let creator = users::Entity::find_by_id((org.to_string(), creator.clone()))
+                    .one(self.db.reader())
+                    .await?
+                    .filter(|u| !u.disabled)
+                    .ok_or(Error::Unauthorized(INVALID))?;
+                role = role.capped_at(Role::parse(&creator.role)?);
+            }
             let language = self.organization(&org).await?.default_language;
             Ok(Caller {
                 org,
                 user: None,
-                role: Role::parse(&found.role)?,
+                role,
                 language,
                 credential: Credential::ApiToken(TokenId::from_db(found.id)),
             })
@@ -434,6 +498,18 @@ impl TenancyService {
         }
         let name = required("name", name)?;
         let secret = auth::new_token(API_TOKEN_PREFIX);
+        let txn = self.db.begin_write().await?;
+        // A token made by a token belongs to the user behind that one, so it dies with them too.
+        let created_by = match (&caller.user, &caller.credential) {
+            (Some(user), _) => Some(user.to_string()),
+            (None, Credential::ApiToken(token)) => {
+                api_tokens::Entity::find_by_id((caller.org.to_string(), token.to_string()))
+                    .one(&txn)
+                    .await?
+                    .and_then(|t| t.created_by)
+            }
+            (None, _) => None,
+        };
         let model = api_tokens::ActiveModel {
             organization_id: Set(caller.org.to_string()),
             id: Set(TokenId::generate().into_string()),
@@ -441,12 +517,11 @@ impl TenancyService {
             token_hash: Set(auth::token_digest(&secret)),
             token_prefix: Set(secret.chars().take(API_TOKEN_PREFIX.len() + 6).collect()),
             role: Set(role.as_str().to_string()),
-            created_by: Set(caller.user.as_ref().map(|u| u.to_string())),
+            created_by: Set(created_by),
             created_at: Set(Utc::now()),
             last_used_at: Set(None),
             revoked_at: Set(None),
         };
-        let txn = self.db.begin_write().await?;
         let saved = model.insert(&txn).await?;
         record_audit(
             &txn,
@@ -479,6 +554,11 @@ impl TenancyService {
             .await?
             .filter(|t| t.revoked_at.is_none())
             .ok_or(Error::NotFound("API token"))?;
+        if !caller.role.may_grant(Role::parse(&found.role)?) {
+            return Err(Error::Forbidden(
+                "your role may not revoke a token whose role is above your own",
+            ));
+        }
         let mut active = found.into_active_model();
         active.revoked_at = Set(Some(Utc::now()));
         active.update(&txn).await?;
@@ -493,6 +573,35 @@ impl TenancyService {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Locks the organization's row until the transaction ends: changes that must see every owner
+/// (the last-owner rule) take turns. SQLite has no row locks and needs none (one writer at a time).
+async fn lock_organization(txn: &DatabaseTransaction, org: &OrgId) -> Result<()> {
+    organizations::Entity::find_by_id(org.as_str())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(Error::NotFound("organization"))?;
+    Ok(())
+}
+
+/// Refuses to take away the owner role of `user` when no other enabled owner would remain.
+async fn ensure_another_owner(txn: &DatabaseTransaction, org: &OrgId, user: &UserId) -> Result<()> {
+    let others = users::Entity::find()
+        .filter(users::Column::OrganizationId.eq(org.as_str()))
+        .filter(users::Column::Role.eq(Role::Owner.as_str()))
+        .filter(users::Column::Disabled.eq(false))
+        .filter(users::Column::Id.ne(user.as_str()))
+        .count(txn)
+        .await?;
+    if others == 0 {
+        return Err(Error::conflict(
+            "role",
+            "this is the organization's last enabled owner; make another user owner first",
+        ));
+    }
+    Ok(())
 }
 
 /// Appends to the audit log inside the caller's transaction: who exported, mailed or changed what.

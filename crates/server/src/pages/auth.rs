@@ -6,15 +6,16 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{Extension, Form, Router};
 use axum_extra::extract::CookieJar;
+use fullhouse_core::auth::AccountThrottle;
 use fullhouse_core::http::{AppState, PageParams, SESSION_COOKIE};
 use fullhouse_core::jobs::{Job, JobService};
-use fullhouse_core::tenancy::api::session_cookie;
+use fullhouse_core::tenancy::api::{retry_after_seconds, session_cookie};
 use fullhouse_core::tenancy::model::Credential;
 use fullhouse_core::tenancy::service::UserPatch;
 use fullhouse_core::{Caller, Error};
@@ -86,15 +87,25 @@ struct LoginPage {
 }
 
 fn login_page(lang: Lang, error: Option<String>, email: String, organization: String) -> Response {
-    let csrf_token = fullhouse_core::auth::new_token("");
-    let cookie = format!(
-        "{LOGIN_CSRF_COOKIE}={csrf_token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
-    );
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
     } else {
         StatusCode::OK
     };
+    login_page_with_status(status, lang, error, email, organization)
+}
+
+fn login_page_with_status(
+    status: StatusCode,
+    lang: Lang,
+    error: Option<String>,
+    email: String,
+    organization: String,
+) -> Response {
+    let csrf_token = fullhouse_core::auth::new_token("");
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={csrf_token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600"
+    );
     let page = LoginPage {
         lang,
         languages: LanguageChoice::all(lang),
@@ -127,8 +138,11 @@ struct LoginForm {
     organization: String,
 }
 
+/// The login form. Failed logins count against the account like the API's do (the same
+/// throttle), and a disabled account is refused with the same words as a wrong password.
 async fn login(
     State(state): State<AppState>,
+    throttle: Option<Extension<AccountThrottle>>,
     headers: HeaderMap,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
@@ -143,6 +157,27 @@ async fn login(
             form.organization,
         );
     }
+    let Some(Extension(throttle)) = throttle else {
+        let err = Error::internal("the login throttle is not installed");
+        return PageError::new(lang, err).into_response();
+    };
+    let attempt = match throttle.begin(&form.email) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let seconds = retry_after_seconds(wait);
+            let message = lang.t1("login-rate-limited", "minutes", seconds.div_ceil(60));
+            let mut page = login_page_with_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                lang,
+                Some(message),
+                form.email,
+                form.organization,
+            );
+            page.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+            return page;
+        }
+    };
     let organization = Some(form.organization.as_str()).filter(|s| !s.trim().is_empty());
     match state
         .tenancy()
@@ -150,6 +185,7 @@ async fn login(
         .await
     {
         Ok(session) => {
+            attempt.succeeded();
             let max_age = (session.expires_at - chrono::Utc::now()).num_seconds();
             let cookie = session_cookie(&state, &session.token, max_age);
             let mut headers = HeaderMap::new();
@@ -158,13 +194,14 @@ async fn login(
             }
             (headers, Redirect::to("/")).into_response()
         }
-        Err(Error::Unauthorized(reason)) => {
-            let key = if reason.contains("disabled") {
-                "login-disabled"
-            } else {
-                "login-failed"
-            };
-            login_page(lang, Some(lang.t(key)), form.email, form.organization)
+        Err(Error::Unauthorized(_)) => {
+            attempt.failed();
+            login_page(
+                lang,
+                Some(lang.t("login-failed")),
+                form.email,
+                form.organization,
+            )
         }
         Err(Error::Validation { .. }) => login_page(
             lang,

@@ -346,6 +346,9 @@ async fn change_user(
         Err(Error::Forbidden(_)) => {
             users_refused(&state, ui, StatusCode::FORBIDDEN, "error-role-not-allowed").await
         }
+        Err(Error::Conflict { .. }) => {
+            users_refused(&state, ui, StatusCode::CONFLICT, "users-last-owner").await
+        }
         Err(err) => Err(ui.error(err)),
     }
 }

@@ -12,5 +12,6 @@ mod mail;
 mod orders;
 mod platform;
 mod processes;
+mod roles;
 mod segments;
 mod venues;
