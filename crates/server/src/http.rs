@@ -198,7 +198,7 @@ async fn limit_login_attempts(
         if let Some(ip) = client {
             if let Err(not_until) = limiter.per_address.check_key(&ip) {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
-                return login_rate_limited("from your address", wait);
+                return login_rate_limited("too many login attempts from your address", wait);
             }
         }
         request.extensions_mut().insert(limiter.per_account.clone());

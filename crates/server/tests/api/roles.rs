@@ -318,6 +318,20 @@ both_backends! {
         app.finish().await;
     }
 
+    async fn the_per_address_limit_says_when_to_try_again(app: TestApp) {
+        let client = client_from(40);
+        for n in 0..10 {
+            let (status, _, body) = api_login(&app, &client, &format!("nobody{n}@example.com"), "guess guess guess").await;
+            assert_error(status, &body, 401, "unauthorized");
+        }
+        let (status, retry_after, body) = api_login(&app, &client, "someone@example.com", "guess guess guess").await;
+        let message = assert_error(status, &body, 429, "rate_limited");
+        assert!(message.contains("from your address; try again in"), "{message}");
+        let seconds: u64 = retry_after.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+        assert!((1..=6).contains(&seconds), "Retry-After {retry_after:?}");
+        app.finish().await;
+    }
+
     async fn the_login_form_is_limited_per_account_too(app: TestApp) {
         let org = app.new_org("formspread").await;
         for n in 2..12 {
