@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,7 +29,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// JSON bodies up to this size; upload routes raise their own limit with
 /// `.layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))`.
 pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
-/// The largest upload (CSV imports, bulk JSON).
+/// The largest bulk JSON batch (`/customers/bulk`, `/orders/bulk`, seat maps as JSON); files to
+/// import are held to the configured upload limit instead ([`UploadBody`]).
 pub const UPLOAD_BODY_LIMIT: usize = 256 * 1024 * 1024;
 
 /// Settings the HTTP layer needs at request time.
@@ -38,8 +41,10 @@ pub struct Settings {
     pub public_url: String,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// The largest file `POST /uploads` takes, in bytes.
+    /// The largest file `POST /uploads` and the CSV import routes take, in bytes.
     pub upload_limit_bytes: u64,
+    /// The bearer token `GET /metrics` asks for; without one, only loopback clients get metrics.
+    pub metrics_token: Option<String>,
 }
 
 /// The state every handler receives.
@@ -56,14 +61,95 @@ impl AppState {
     }
 }
 
-/// JSON body extractor whose rejections are [`Error`]s naming the field that failed.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
+/// JSON body extractor whose rejections are [`Error`]s naming the field that failed. The body
+/// must be a JSON object: serde would otherwise read an array as a struct's fields in order.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
-impl<T: Serialize> IntoResponse for ApiJson<T> {
-    fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(Error::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| Error::from(JsonRejection::from(rejection)))?;
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+        {
+            return Err(Error::MalformedBody(
+                "expected a JSON object as the body".into(),
+            ));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// `application/json` or any `application/*+json`, as axum's own `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A raw request body (a CSV file to import) held to the server's upload limit
+/// (`--upload-limit-mb`): a declared length over it is refused before anything is read, and the
+/// body is read only until it passes it. Its routes disable the 2 MB default with
+/// `.layer(DefaultBodyLimit::disable())`.
+#[derive(Debug, Clone)]
+pub struct UploadBody(pub Bytes);
+
+impl FromRequest<AppState> for UploadBody {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.settings.upload_limit_bytes;
+        let too_large = || {
+            Error::PayloadTooLarge(format!(
+                "the file is larger than the upload limit of {} MB ({limit} bytes)",
+                limit / 1024 / 1024
+            ))
+        };
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut chunks = request.into_body().into_data_stream();
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk
+                .map_err(|e| Error::MalformedBody(format!("the body could not be read: {e}")))?;
+            if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(UploadBody(body.freeze()))
     }
 }
 
