@@ -109,7 +109,9 @@ pub fn router_with_segments(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        // A page that needs a policy of its own (the mail preview) sets it; every other answer
+        // gets one here.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             content_security_policy,
         ))
@@ -122,6 +124,13 @@ pub fn router_with_segments(
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
+/// The Content-Security-Policy of the mail template editor, whose preview shows the mail's own
+/// HTML in a sandboxed `srcdoc` frame (which inherits the page's policy): mail HTML is styled
+/// inline and shows remote images, so styles may be inline and images come from anywhere on
+/// HTTPS. Scripts stay this site's only (and the frame's sandbox runs none).
+pub const MAIL_PREVIEW_PAGE_CSP: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// The Content-Security-Policy of every other answer (JSON, CSV, CSS, scripts): nothing may
 /// run or load from it, should a browser ever render one as a document.
 pub const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'";

@@ -141,6 +141,14 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
         // Processes that run background work also give back the seats of unpaid holds.
         let sweeper = checkout_service(&state.db);
         tokio::spawn(sweeper.run_expiry(CHECKOUT_EXPIRY_EVERY, shutdown.clone()));
+        // And delete uploads nobody needs any more.
+        tokio::spawn(fullhouse_core::uploads::run_sweeper(
+            state.db.clone(),
+            state.files.clone(),
+            fullhouse_core::uploads::SWEEP_EVERY,
+            fullhouse_core::uploads::RETENTION,
+            shutdown.clone(),
+        ));
         let worker = Worker::new(
             state.db.clone(),
             state.files.clone(),
