@@ -22,9 +22,9 @@ use utoipa_axum::routes;
 
 use crate::define_id;
 use crate::error::{ErrorBody, Result};
+use crate::files::FileStore;
 use crate::http::{created, AppState};
 use crate::ids::OrgId;
-use crate::files::FileStore;
 use crate::{Caller, Db, Error, Permission};
 
 define_id!(

@@ -284,11 +284,19 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 
 /// With `--secure-cookies`, every cookie any handler sets is marked `Secure`, so no cookie (the
 /// shop session, the login form's CSRF token, the language) can leak over plain HTTP.
-async fn secure_cookies(State(secure): State<bool>, request: Request<Body>, next: Next) -> Response {
+async fn secure_cookies(
+    State(secure): State<bool>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     if secure {
         let headers = response.headers_mut();
-        let cookies: Vec<HeaderValue> = headers.get_all(header::SET_COOKIE).iter().cloned().collect();
+        let cookies: Vec<HeaderValue> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
         if !cookies.is_empty() {
             headers.remove(header::SET_COOKIE);
             for cookie in cookies {

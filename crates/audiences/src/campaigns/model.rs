@@ -349,3 +349,41 @@ pub struct CampaignReport {
     /// Codes with at least one use, most used first.
     pub codes: Vec<CodeReport>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::NewCampaign;
+
+    fn campaign(changes: serde_json::Value) -> NewCampaign {
+        let mut body = serde_json::json!({
+            "name": "Presale",
+            "audience_ids": [crate::model::AudienceId::generate().to_string()],
+            "event_ids": [fullhouse_ticketing::EventId::generate().to_string()],
+            "effects": {"discount": {"kind": "percent", "percent": 10.0}}
+        });
+        if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+            body.extend(changes.clone());
+        }
+        serde_json::from_value(body).expect("a campaign")
+    }
+
+    fn fields(new: &NewCampaign) -> Vec<String> {
+        new.problems().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn a_long_name_or_label_and_dates_outside_1900_to_9999_are_field_errors() {
+        assert_eq!(
+            fields(&campaign(serde_json::json!({}))),
+            Vec::<String>::new()
+        );
+        let long = "x".repeat(1024 * 1024);
+        let new = campaign(serde_json::json!({"name": long, "public_label": long}));
+        assert_eq!(fields(&new), ["name", "public_label"]);
+        let new = campaign(serde_json::json!({
+            "valid_from": "0000-01-01T00:00:00Z",
+            "valid_until": "+10000-01-01T00:00:00Z"
+        }));
+        assert_eq!(fields(&new), ["valid_from", "valid_until"]);
+    }
+}

@@ -985,6 +985,7 @@ async fn no_page_breaks_the_content_security_policy() {
         "/settings/users",
         "/settings/api-tokens",
         "/settings/templates/campaign_link/en",
+        "/shop/browser-csp",
     ] {
         browser.goto(&app, path).await;
         browser.find("main").await;
@@ -1010,9 +1011,7 @@ async fn no_page_breaks_the_content_security_policy() {
         )
         .await
         .expect("script");
-    browser
-        .wait_text("#days-back-value", |t| t == "42")
-        .await;
+    browser.wait_text("#days-back-value", |t| t == "42").await;
     browser.finish().await;
     app.finish().await;
 }

@@ -80,7 +80,11 @@ async fn every_answer_carries_the_security_headers_and_pages_a_strict_csp() {
             .expect("sent");
         let headers = response.headers();
         assert_eq!(response.status().as_u16(), status, "{method} {path}");
-        assert_eq!(header(headers, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(
+            header(headers, "x-content-type-options"),
+            "nosniff",
+            "{path}"
+        );
         assert_eq!(header(headers, "x-frame-options"), "DENY", "{path}");
         assert_eq!(
             header(headers, "referrer-policy"),
@@ -112,9 +116,13 @@ fn no_template_has_inline_script_or_style() {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let inline_script = text
-                .match_indices("<script")
-                .any(|(at, _)| !text[at..].split('>').next().unwrap_or_default().contains("src="));
+            let inline_script = text.match_indices("<script").any(|(at, _)| {
+                !text[at..]
+                    .split('>')
+                    .next()
+                    .unwrap_or_default()
+                    .contains("src=")
+            });
             let handler = regex_like_handler(&text);
             if inline_script
                 || handler
@@ -127,7 +135,10 @@ fn no_template_has_inline_script_or_style() {
             }
         }
     }
-    assert!(offenders.is_empty(), "inline script or style in {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "inline script or style in {offenders:?}"
+    );
 }
 
 /// ` onclick=`, ` oninput=`…: an inline event handler attribute.
@@ -174,7 +185,10 @@ async fn the_language_picker_returns_only_to_a_path_on_this_site() {
         .await
         .expect("sent");
     assert_eq!(
-        response.headers().get(LOCATION).and_then(|v| v.to_str().ok()),
+        response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok()),
         Some("/customers?q=a")
     );
     app.finish().await;
@@ -218,7 +232,10 @@ async fn with_secure_cookies_every_cookie_the_server_sets_is_secure() {
     assert_eq!(response.status(), 200);
     set.extend(cookies(response.headers()));
     for name in ["fullhouse_login_csrf=", "fh_shop=", "fullhouse_session="] {
-        assert!(set.iter().any(|c| c.starts_with(name)), "no {name} in {set:?}");
+        assert!(
+            set.iter().any(|c| c.starts_with(name)),
+            "no {name} in {set:?}"
+        );
     }
     for cookie in &set {
         assert!(cookie.ends_with("; Secure"), "not Secure: {cookie}");

@@ -6,8 +6,7 @@ use axum::response::Response;
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
-    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UploadBody,
-    UPLOAD_BODY_LIMIT,
+    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UploadBody, UPLOAD_BODY_LIMIT,
 };
 use fullhouse_core::{Caller, Error, Permission, Result};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
