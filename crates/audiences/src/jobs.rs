@@ -146,6 +146,13 @@ impl JobHandler for ImportHandler {
         let service = AudienceService::new(ctx.db().clone());
         match import::import(&service, &ctx.org, into, path, payload.choices, Some(ctx)).await {
             Ok((audience, rows)) => {
+                // The file is done with; a failed import keeps it (for a retry) until the
+                // uploads sweep.
+                if let Err(err) =
+                    uploads::forget(ctx.db(), ctx.files(), &ctx.org, &payload.upload_id).await
+                {
+                    tracing::warn!(error = ?err, "an imported upload was not deleted");
+                }
                 let message = format!("imported {rows} members into {}", audience.name);
                 let rows = i64::try_from(rows).unwrap_or(i64::MAX);
                 ctx.progress(rows, Some(rows), Some(&message)).await

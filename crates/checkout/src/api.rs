@@ -50,20 +50,29 @@ pub fn router() -> OpenApiRouter<AppState> {
 // Rate limits on code checks.
 // ---------------------------------------------------------------------------------------------
 
-/// Code checks allowed per client address and minute (a venue's shared Wi-Fi is one address).
+/// Code guesses allowed per client address and minute (a venue's shared Wi-Fi is one address;
+/// an IPv6 client is its /64, which one subscriber usually holds whole).
 pub const CODE_CHECKS_PER_IP_PER_MINUTE: u32 = 60;
-/// Code checks allowed per storefront session and minute.
+/// Code guesses allowed per storefront session and minute.
 pub const CODE_CHECKS_PER_SESSION_PER_MINUTE: u32 = 20;
+/// Code guesses allowed per buyer (the e-mail address an order gives) and minute.
+pub const CODE_CHECKS_PER_BUYER_PER_MINUTE: u32 = 20;
+/// Code guesses allowed per client address and minute from requests without a session cookie:
+/// each of those gets a brand-new session, so only the address can slow them.
+pub const CODE_CHECKS_WITHOUT_SESSION_PER_IP_PER_MINUTE: u32 = 10;
 /// The storefront session cookie: only a rate-limit key, it carries no rights.
 pub const SESSION_COOKIE: &str = "fh_shop";
 
-/// Budgets for guessing codes. Every request that carries codes spends one unit of its client
-/// address's and of its session's budget *before* any code is looked up, so a throttled guesser
-/// learns nothing, right or wrong.
+/// Budgets for guessing codes. Every code a request carries spends one unit of its client
+/// address's, its session's and (when it names one) its buyer's budget *before* any code is
+/// looked up, so a throttled guesser learns nothing, right or wrong; and a cart with five codes
+/// costs five guesses, since its quote tells which of them are valid.
 #[derive(Clone)]
 pub struct CodeCheckLimiter {
     per_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     per_session: Arc<DefaultKeyedRateLimiter<String>>,
+    per_buyer: Arc<DefaultKeyedRateLimiter<String>>,
+    without_session: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 impl Default for CodeCheckLimiter {
@@ -77,23 +86,66 @@ impl Default for CodeCheckLimiter {
 
 impl CodeCheckLimiter {
     pub fn new(per_ip_per_minute: u32, per_session_per_minute: u32) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
-            per_ip: Arc::new(RateLimiter::keyed(quota(per_ip_per_minute))),
-            per_session: Arc::new(RateLimiter::keyed(quota(per_session_per_minute))),
+            per_ip: keyed_limiter(per_ip_per_minute),
+            per_session: keyed_limiter(per_session_per_minute),
+            per_buyer: keyed_limiter(CODE_CHECKS_PER_BUYER_PER_MINUTE),
+            without_session: keyed_limiter(
+                CODE_CHECKS_WITHOUT_SESSION_PER_IP_PER_MINUTE.min(per_ip_per_minute),
+            ),
         }
     }
 
-    fn spend(&self, client: &ShopClient) -> Result<()> {
-        let ip_ok = client
-            .ip
-            .is_none_or(|ip| self.per_ip.check_key(&ip).is_ok());
-        let session_ok = self.per_session.check_key(&client.session).is_ok();
-        if ip_ok && session_ok {
+    /// Spends `codes` guesses of every budget the request falls under; refused when any of them
+    /// is spent (or smaller than the number of codes).
+    fn spend(&self, client: &ShopClient, buyer: Option<&str>, codes: usize) -> Result<()> {
+        let Some(n) = u32::try_from(codes).ok().and_then(NonZeroU32::new) else {
+            return Ok(());
+        };
+        let allowed = |outcome: std::result::Result<
+            std::result::Result<(), governor::NotUntil<_>>,
+            governor::InsufficientCapacity,
+        >| matches!(outcome, Ok(Ok(())));
+        let ip = client.ip.map(address_key);
+        let ip_ok = ip.is_none_or(|ip| allowed(self.per_ip.check_key_n(&ip, n)));
+        // A request without the cookie cannot be told from the previous one of the same
+        // guesser: it answers to the tighter budget of its address alone.
+        let session_ok = if client.fresh {
+            ip.is_none_or(|ip| allowed(self.without_session.check_key_n(&ip, n)))
+        } else {
+            allowed(self.per_session.check_key_n(&client.session, n))
+        };
+        let buyer_ok = buyer
+            .map(|email| email.trim().to_lowercase())
+            .filter(|email| !email.is_empty())
+            .is_none_or(|email| allowed(self.per_buyer.check_key_n(&email, n)));
+        if ip_ok && session_ok && buyer_ok {
             Ok(())
         } else {
             Err(Error::RateLimited)
         }
+    }
+}
+
+fn keyed_limiter<K: std::hash::Hash + Eq + Clone>(
+    per_minute: u32,
+) -> Arc<DefaultKeyedRateLimiter<K>> {
+    let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN));
+    Arc::new(RateLimiter::keyed(quota))
+}
+
+/// The rate-limit key of a client address: IPv4 as it is, IPv6 by its /64 (one subscriber's
+/// network, where every address is free to use).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+            }
+        },
     }
 }
 
@@ -103,12 +155,16 @@ pub struct ShopClient {
     ip: Option<IpAddr>,
     session: String,
     fresh: bool,
+    secure_cookie: bool,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ShopClient {
+impl FromRequestParts<AppState> for ShopClient {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -122,16 +178,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ShopClient {
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(name, value)| *name == SESSION_COOKIE && valid_session(value))
             .map(|(_, value)| value.to_string());
+        let secure_cookie = state.settings.secure_cookies;
         Ok(match existing {
             Some(session) => Self {
                 ip,
                 session,
                 fresh: false,
+                secure_cookie,
             },
             None => Self {
                 ip,
                 session: fullhouse_core::ids::generate("shs"),
                 fresh: true,
+                secure_cookie,
             },
         })
     }
@@ -142,21 +201,30 @@ fn valid_session(value: &str) -> bool {
 }
 
 impl ShopClient {
-    /// The session cookie to set on the response, when the request came without one.
+    /// The session cookie to set on the response, when the request came without one
+    /// (`Secure` when the server says cookies are).
     pub fn cookie(&self) -> Option<HeaderValue> {
         if !self.fresh {
             return None;
         }
+        let secure = if self.secure_cookie { "; Secure" } else { "" };
         HeaderValue::from_str(&format!(
-            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax",
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
             self.session
         ))
         .ok()
     }
 
-    /// Spends one code check of this client's budgets.
-    pub fn spend_code_check(&self, checkout: &Checkout) -> Result<()> {
-        checkout.limiter().spend(self)
+    /// Spends one guess per code (blank ones aside) of this client's budgets, and of the
+    /// buyer's when the request names one.
+    pub fn spend_code_checks(
+        &self,
+        checkout: &Checkout,
+        codes: &[String],
+        buyer: Option<&str>,
+    ) -> Result<()> {
+        let guesses = codes.iter().filter(|c| !c.trim().is_empty()).count();
+        checkout.limiter().spend(self, buyer, guesses)
     }
 }
 
@@ -366,9 +434,7 @@ async fn storefront_event(
     ApiQuery(query): ApiQuery<CodesQuery>,
 ) -> Result<Response> {
     let codes = query.list();
-    if !codes.is_empty() {
-        client.spend_code_check(&checkout)?;
-    }
+    client.spend_code_checks(&checkout, &codes, None)?;
     let org = shop_org(&state, &shop).await?;
     let view = checkout
         .sale_view(&org, &id, &codes, Channel::Online)
@@ -388,7 +454,7 @@ async fn storefront_code_check(
     ApiPath((shop, id)): ApiPath<(String, EventId)>,
     ApiJson(check): ApiJson<CodeCheck>,
 ) -> Result<Response> {
-    client.spend_code_check(&checkout)?;
+    client.spend_code_checks(&checkout, std::slice::from_ref(&check.code), None)?;
     let org = shop_org(&state, &shop).await?;
     let outcome = checkout.check_code(&org, &id, &check.code).await?;
     Ok(with_cookie(&client, Json(outcome).into_response()))
@@ -406,9 +472,7 @@ async fn storefront_quote(
     ApiJson(cart): ApiJson<Cart>,
 ) -> Result<Response> {
     storefront_cart(&cart)?;
-    if cart.codes.iter().any(|c| !c.trim().is_empty()) {
-        client.spend_code_check(&checkout)?;
-    }
+    client.spend_code_checks(&checkout, &cart.codes, None)?;
     let org = shop_org(&state, &shop).await?;
     let quote = checkout.quote(&org, &cart, Channel::Online).await?;
     Ok(with_cookie(&client, Json(quote).into_response()))
@@ -427,9 +491,7 @@ async fn storefront_order(
     ApiJson(order): ApiJson<StorefrontOrder>,
 ) -> Result<Response> {
     storefront_cart(&order.cart)?;
-    if order.cart.codes.iter().any(|c| !c.trim().is_empty()) {
-        client.spend_code_check(&checkout)?;
-    }
+    client.spend_code_checks(&checkout, &order.cart.codes, Some(&order.buyer.email))?;
     let org = shop_org(&state, &shop).await?;
     let placed = checkout
         .place(

@@ -4,12 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,7 +29,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// JSON bodies up to this size; upload routes raise their own limit with
 /// `.layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))`.
 pub const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
-/// The largest upload (CSV imports, bulk JSON).
+/// The largest bulk JSON batch (`/customers/bulk`, `/orders/bulk`, seat maps as JSON); files to
+/// import are held to the configured upload limit instead ([`UploadBody`]).
 pub const UPLOAD_BODY_LIMIT: usize = 256 * 1024 * 1024;
 
 /// Settings the HTTP layer needs at request time.
@@ -38,8 +41,10 @@ pub struct Settings {
     pub public_url: String,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// The largest file `POST /uploads` takes, in bytes.
+    /// The largest file `POST /uploads` and the CSV import routes take, in bytes.
     pub upload_limit_bytes: u64,
+    /// The bearer token `GET /metrics` asks for; without one, only loopback clients get metrics.
+    pub metrics_token: Option<String>,
 }
 
 /// The state every handler receives.
@@ -56,14 +61,276 @@ impl AppState {
     }
 }
 
-/// JSON body extractor whose rejections are [`Error`]s naming the field that failed.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(Error))]
+/// JSON body extractor whose rejections are [`Error`]s naming the field that failed. The body
+/// must be a JSON object: serde would otherwise read an array as a struct's fields in order.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
-impl<T: Serialize> IntoResponse for ApiJson<T> {
-    fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(Error::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| Error::from(JsonRejection::from(rejection)))?;
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+        {
+            return Err(Error::MalformedBody(
+                "expected a JSON object as the body".into(),
+            ));
+        }
+        let problems = bounds::problems(&bytes);
+        if !problems.is_empty() {
+            return Err(Error::invalid_fields(problems));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// Bounds every JSON body keeps, whatever route it goes to, checked while walking the body once
+/// (no copy of it is built): dates and date-times in the years 1900 to 9999 (the API's date-time
+/// format has four-digit years; a year 0 or -1 would be stored and then break every answer that
+/// shows it), and `name` fields of at most 200 characters.
+pub mod bounds {
+    use std::fmt;
+
+    use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+    use crate::error::FieldError;
+
+    /// The years a date in a body may fall in.
+    pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+    /// The longest `name` (of a campaign, an audience, a venue, a user…).
+    pub const MAX_NAME_LENGTH: usize = 200;
+
+    /// Every value of `body` out of bounds, by its field path (`items[2].starts_at`). A body that
+    /// is not JSON has none here; the JSON reader names its fault.
+    pub fn problems(body: &[u8]) -> Vec<FieldError> {
+        let mut path = String::new();
+        let mut problems = Vec::new();
+        let mut reader = serde_json::Deserializer::from_slice(body);
+        let _ = Scan {
+            path: &mut path,
+            key: None,
+            problems: &mut problems,
+        }
+        .deserialize(&mut reader);
+        problems
+    }
+
+    /// The year of a value that reads as a date or date-time (as the API's own types read them).
+    fn year_of(value: &str) -> Option<i32> {
+        if !(10..=40).contains(&value.len()) {
+            return None;
+        }
+        value
+            .parse::<DateTime<FixedOffset>>()
+            .map(|d| d.year())
+            .or_else(|_| value.parse::<NaiveDate>().map(|d| d.year()))
+            .ok()
+    }
+
+    struct Scan<'a> {
+        path: &'a mut String,
+        /// The key this value sits under, when it sits in an object.
+        key: Option<&'a str>,
+        problems: &'a mut Vec<FieldError>,
+    }
+
+    impl Scan<'_> {
+        fn field(&self) -> String {
+            if self.path.is_empty() {
+                "body".to_string()
+            } else {
+                self.path.clone()
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Scan<'_> {
+        type Value = ();
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Scan<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_none<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+
+        fn visit_str<E>(self, value: &str) -> Result<(), E> {
+            if let Some(year) = year_of(value).filter(|y| !YEARS.contains(y)) {
+                self.problems.push(
+                    FieldError::new(
+                        self.field(),
+                        format!(
+                            "the year {year} is out of range; use a date in the years {} to {}",
+                            YEARS.start(),
+                            YEARS.end()
+                        ),
+                    )
+                    .with_value(value),
+                );
+            }
+            if self.key == Some("name") && value.chars().count() > MAX_NAME_LENGTH {
+                self.problems.push(FieldError::new(
+                    self.field(),
+                    format!("is too long; use at most {MAX_NAME_LENGTH} characters"),
+                ));
+            }
+            Ok(())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let Scan { path, problems, .. } = self;
+            let mut index = 0usize;
+            loop {
+                let len = path.len();
+                path.push_str(&format!("[{index}]"));
+                let more = seq.next_element_seed(Scan {
+                    path: &mut *path,
+                    key: None,
+                    problems: &mut *problems,
+                })?;
+                path.truncate(len);
+                if more.is_none() {
+                    return Ok(());
+                }
+                index += 1;
+            }
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let Scan { path, problems, .. } = self;
+            while let Some(key) = map.next_key::<String>()? {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+                map.next_value_seed(Scan {
+                    path: &mut *path,
+                    key: Some(&key),
+                    problems: &mut *problems,
+                })?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::problems;
+
+        #[test]
+        fn dates_outside_the_years_1900_to_9999_and_long_names_are_named_by_their_path() {
+            let body = br#"{"name": "ok", "valid_from": "0000-01-01T00:00:00Z",
+                "items": [{"starts_at": "2031-01-01T19:30:00Z"}, {"day": "-0001-12-31"}],
+                "note": "0000-01-01 is not a date here", "list": [{"name": "NAME"}]}"#;
+            let found = problems(body);
+            let fields: Vec<&str> = found.iter().map(|p| p.field.as_str()).collect();
+            assert_eq!(fields, ["valid_from", "items[1].day"], "{found:?}");
+            let long = format!(r#"{{"name": "{}"}}"#, "x".repeat(201));
+            assert_eq!(problems(long.as_bytes())[0].field, "name");
+            let nested = format!(r#"{{"sections": [{{"name": "{}"}}]}}"#, "x".repeat(201));
+            assert_eq!(problems(nested.as_bytes())[0].field, "sections[0].name");
+            assert!(problems(br#"{"name": "Hamlet", "starts_at": "1999-12-31"}"#).is_empty());
+        }
+    }
+}
+
+/// `application/json` or any `application/*+json`, as axum's own `Json` accepts.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A raw request body (a CSV file to import) held to the server's upload limit
+/// (`--upload-limit-mb`): a declared length over it is refused before anything is read, and the
+/// body is read only until it passes it. Its routes disable the 2 MB default with
+/// `.layer(DefaultBodyLimit::disable())`.
+#[derive(Debug, Clone)]
+pub struct UploadBody(pub Bytes);
+
+impl FromRequest<AppState> for UploadBody {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let limit = state.settings.upload_limit_bytes;
+        let too_large = || {
+            Error::PayloadTooLarge(format!(
+                "the file is larger than the upload limit of {} MB ({limit} bytes)",
+                limit / 1024 / 1024
+            ))
+        };
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut chunks = request.into_body().into_data_stream();
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk
+                .map_err(|e| Error::MalformedBody(format!("the body could not be read: {e}")))?;
+            if (body.len() as u64).saturating_add(chunk.len() as u64) > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(UploadBody(body.freeze()))
     }
 }
 

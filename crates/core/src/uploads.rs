@@ -1,6 +1,11 @@
 //! Uploaded files (spreadsheets to import), streamed to the file store as they arrive — a 200 MB
 //! upload is never held in memory — and remembered per organization so an import can be
 //! previewed, re-mapped and started from the same file.
+//!
+//! Uploads are not kept: an import that succeeds deletes its upload ([`forget`]), and
+//! [`run_sweeper`] deletes every upload older than the retention period ([`RETENTION`], a day)
+//! that no queued or running job still needs — files of failed imports and of previews never
+//! imported included.
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
@@ -17,6 +22,7 @@ use utoipa_axum::routes;
 
 use crate::define_id;
 use crate::error::{ErrorBody, Result};
+use crate::files::FileStore;
 use crate::http::{created, AppState};
 use crate::ids::OrgId;
 use crate::{Caller, Db, Error, Permission};
@@ -28,6 +34,10 @@ define_id!(
 
 /// The default upload limit, in MB (`--upload-limit-mb`).
 pub const DEFAULT_UPLOAD_LIMIT_MB: u64 = 200;
+/// How long an upload is kept before the sweep deletes it.
+pub const RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+/// How often the sweep looks for expired uploads.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Upload {
@@ -75,6 +85,88 @@ pub async fn file_key(db: &Db, org: &OrgId, id: &UploadId) -> Result<(Upload, St
         .ok_or(Error::NotFound("upload"))?;
     let key = row.file_key.clone();
     Ok((upload_from(row), key))
+}
+
+/// Deletes an upload and its file (an import that is done with it). Deleting one that is gone
+/// already is fine.
+pub async fn forget(db: &Db, files: &FileStore, org: &OrgId, id: &UploadId) -> Result<()> {
+    let row = uploads::Entity::find()
+        .filter(uploads::Column::OrganizationId.eq(org.as_str()))
+        .filter(uploads::Column::Id.eq(id.as_str()))
+        .one(db.reader())
+        .await?;
+    if let Some(row) = row {
+        remove(db, files, row).await?;
+    }
+    Ok(())
+}
+
+/// The file first, then the row: a crash between the two leaves a row the next sweep deletes,
+/// never a file nobody knows of.
+async fn remove(db: &Db, files: &FileStore, row: uploads::Model) -> Result<()> {
+    files.delete(&row.file_key).await?;
+    uploads::Entity::delete_many()
+        .filter(uploads::Column::OrganizationId.eq(row.organization_id.as_str()))
+        .filter(uploads::Column::Id.eq(row.id.as_str()))
+        .exec(db.writer())
+        .await?;
+    Ok(())
+}
+
+/// Deletes every upload created before `before` that no queued or running job names as its
+/// `upload_id`; returns how many went.
+pub async fn sweep(db: &Db, files: &FileStore, before: DateTime<Utc>) -> Result<u64> {
+    use crate::jobs::store::jobs;
+
+    let expired = uploads::Entity::find()
+        .filter(uploads::Column::CreatedAt.lt(before))
+        .all(db.reader())
+        .await?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    let pending = jobs::Entity::find()
+        .filter(jobs::Column::Status.is_in(["queued", "running"]))
+        .all(db.reader())
+        .await?;
+    let in_use: std::collections::HashSet<(String, String)> = pending
+        .into_iter()
+        .filter_map(|job| {
+            let id = job.payload.get("upload_id")?.as_str()?.to_string();
+            Some((job.organization_id, id))
+        })
+        .collect();
+    let mut removed = 0;
+    for row in expired {
+        if in_use.contains(&(row.organization_id.clone(), row.id.clone())) {
+            continue;
+        }
+        remove(db, files, row).await?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// Sweeps expired uploads every `every` until `stop` is cancelled.
+pub async fn run_sweeper(
+    db: Db,
+    files: FileStore,
+    every: std::time::Duration,
+    retention: std::time::Duration,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let retention = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(1));
+    loop {
+        match sweep(&db, &files, Utc::now() - retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(uploads = n, "expired uploads deleted"),
+            Err(err) => tracing::warn!(error = ?err, "sweeping expired uploads failed"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
 }
 
 fn upload_from(row: uploads::Model) -> Upload {

@@ -320,6 +320,7 @@ fn bench_config(dir: &std::path::Path) -> crate::ServerConfig {
         job_lease_seconds: 30,
         files_url: None,
         upload_limit_mb: fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB,
+        metrics_token: None,
     }
 }
 

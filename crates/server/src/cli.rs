@@ -72,6 +72,10 @@ pub struct ServeArgs {
     /// The largest file an organizer may upload for an import, in MB.
     #[arg(long, env = "FULLHOUSE_UPLOAD_LIMIT_MB", default_value_t = fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB)]
     pub upload_limit_mb: u64,
+    /// The bearer token `GET /metrics` asks for (`Authorization: Bearer <token>`); without one,
+    /// metrics answer only clients on loopback.
+    #[arg(long, env = "FULLHOUSE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 
     /// Load the demo organization when the database is empty (first start).
     #[arg(long, env = "FULLHOUSE_DEMO", default_value_t = false)]
@@ -105,6 +109,7 @@ impl StorageArgs {
             job_lease_seconds: 30,
             files_url: None,
             upload_limit_mb: fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB,
+            metrics_token: None,
         }
     }
 }
@@ -157,6 +162,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         job_lease_seconds: args.job_lease_seconds,
         files_url: args.files_url.clone(),
         upload_limit_mb: args.upload_limit_mb,
+        metrics_token: args.metrics_token.clone(),
     };
     let db = crate::open_database(&config).await?;
     if args.demo

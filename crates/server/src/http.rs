@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, State};
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,6 +22,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
@@ -76,6 +77,10 @@ pub fn router_with_segments(
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(LoginLimiter::new(), limit_login_attempts))
         .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn_with_state(
+            state.settings.secure_cookies,
+            secure_cookies,
+        ))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -92,7 +97,58 @@ pub fn router_with_segments(
             tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id)
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Headers every answer carries, errors and 404s included (these layers are outermost):
+        // no MIME sniffing, no framing (clickjacking of the settings pages), no full URLs in
+        // `Referer`, and a Content-Security-Policy chosen by the answer's content type.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        // A page that needs a policy of its own (the mail preview) sets it; every other answer
+        // gets one here.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            content_security_policy,
+        ))
         .with_state(state)
+}
+
+/// The Content-Security-Policy of HTML pages: only this site's own scripts, styles and images
+/// (and `data:` images), no inline script or style, no plugins, forms post only here, and no
+/// framing.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+/// The Content-Security-Policy of the mail template editor, whose preview shows the mail's own
+/// HTML in a sandboxed `srcdoc` frame (which inherits the page's policy): mail HTML is styled
+/// inline and shows remote images, so styles may be inline and images come from anywhere on
+/// HTTPS. Scripts stay this site's only (and the frame's sandbox runs none).
+pub const MAIL_PREVIEW_PAGE_CSP: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// The Content-Security-Policy of every other answer (JSON, CSV, CSS, scripts): nothing may
+/// run or load from it, should a browser ever render one as a document.
+pub const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+fn content_security_policy(response: &Response) -> Option<HeaderValue> {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    Some(HeaderValue::from_static(if is_html {
+        PAGE_CSP
+    } else {
+        OTHER_CSP
+    }))
 }
 
 /// Liveness and readiness: answers 200 when the database does, 503 otherwise.
@@ -126,10 +182,38 @@ fn prometheus() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// Prometheus metrics: request counts and latencies per route, error counts per code.
+/// Prometheus metrics: request counts and latencies per route, error counts per code. With
+/// `--metrics-token` set, only `Authorization: Bearer <that token>` gets them; without it, only
+/// clients on loopback (a scraper on the same host) do, and everyone else a 404.
 #[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-async fn metrics() -> Response {
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "the metrics token is missing or wrong"),
+        (status = 404, description = "no metrics token is set and the client is not on loopback")))]
+async fn metrics(State(state): State<AppState>, request: Request<Body>) -> Response {
+    match &state.settings.metrics_token {
+        Some(expected) => {
+            let sent = request
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or_default();
+            if !same_secret(sent.as_bytes(), expected.as_bytes()) {
+                return Error::Unauthorized("send `Authorization: Bearer <metrics token>`")
+                    .into_response();
+            }
+        }
+        None => {
+            let loopback = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
+            if !loopback {
+                return not_found_for("/metrics");
+            }
+        }
+    }
     match prometheus() {
         Some(handle) => (
             [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -206,9 +290,57 @@ async fn limit_login_attempts(
     next.run(request).await
 }
 
+/// Compares two secrets in time that depends on their lengths only, not on where they differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// With `--secure-cookies`, every cookie any handler sets is marked `Secure`, so no cookie (the
+/// shop session, the login form's CSRF token, the language) can leak over plain HTTP.
+async fn secure_cookies(
+    State(secure): State<bool>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if secure {
+        let headers = response.headers_mut();
+        let cookies: Vec<HeaderValue> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        if !cookies.is_empty() {
+            headers.remove(header::SET_COOKIE);
+            for cookie in cookies {
+                headers.append(header::SET_COOKIE, marked_secure(cookie));
+            }
+        }
+    }
+    response
+}
+
+fn marked_secure(cookie: HeaderValue) -> HeaderValue {
+    let already = cookie.to_str().map_or(true, |v| {
+        v.split(';')
+            .skip(1)
+            .any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
+    });
+    if already {
+        return cookie;
+    }
+    let mut value = cookie.as_bytes().to_vec();
+    value.extend_from_slice(b"; Secure");
+    HeaderValue::from_bytes(&value).unwrap_or(cookie)
+}
+
 async fn not_found(request: Request<Body>) -> Response {
     let path = request.uri().path().to_string();
-    if path.starts_with("/api/") {
+    not_found_for(&path)
+}
+
+fn not_found_for(path: &str) -> Response {
+    if path.starts_with("/api/") || path == "/metrics" {
         Error::NotFound("route").into_response()
     } else {
         crate::pages::not_found_page().into_response()

@@ -59,6 +59,8 @@ pub struct ServerConfig {
     pub files_url: Option<String>,
     /// The largest upload (spreadsheets to import), in MB.
     pub upload_limit_mb: u64,
+    /// The bearer token `GET /metrics` asks for; `None`: metrics answer loopback clients only.
+    pub metrics_token: Option<String>,
 }
 
 impl ServerConfig {
@@ -105,6 +107,12 @@ pub fn app_state(db: Db, config: &ServerConfig, bound: SocketAddr) -> anyhow::Re
             public_url,
             secure_cookies: config.secure_cookies,
             upload_limit_bytes: config.upload_limit_mb.saturating_mul(1024 * 1024),
+            metrics_token: config
+                .metrics_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
         }),
     })
 }
@@ -133,6 +141,14 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
         // Processes that run background work also give back the seats of unpaid holds.
         let sweeper = checkout_service(&state.db);
         tokio::spawn(sweeper.run_expiry(CHECKOUT_EXPIRY_EVERY, shutdown.clone()));
+        // And delete uploads nobody needs any more.
+        tokio::spawn(fullhouse_core::uploads::run_sweeper(
+            state.db.clone(),
+            state.files.clone(),
+            fullhouse_core::uploads::SWEEP_EVERY,
+            fullhouse_core::uploads::RETENTION,
+            shutdown.clone(),
+        ));
         let worker = Worker::new(
             state.db.clone(),
             state.files.clone(),

@@ -230,6 +230,26 @@ pub struct CampaignPatch {
     pub counting: Option<UseCounting>,
 }
 
+/// The longest campaign name or public label.
+pub const MAX_TEXT_LENGTH: usize = 200;
+/// The years a campaign's validity may start or end in (the API's date-times have four-digit
+/// years; a year 0 or -1 would break them).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+fn out_of_range(field: &str, date: DateTime<Utc>) -> Option<FieldError> {
+    use chrono::Datelike;
+    (!YEARS.contains(&date.year())).then(|| {
+        FieldError::new(
+            field,
+            format!(
+                "is out of range; use a date in the years {} to {}",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        )
+    })
+}
+
 impl NewCampaign {
     /// Every problem of the definition at once.
     pub fn problems(&self) -> Vec<FieldError> {
@@ -239,6 +259,27 @@ impl NewCampaign {
                 "name",
                 "is empty; give the campaign a name",
             ));
+        }
+        let too_long = |field: &str, value: &str| {
+            (value.trim().chars().count() > MAX_TEXT_LENGTH).then(|| {
+                FieldError::new(
+                    field,
+                    format!("is too long; use at most {MAX_TEXT_LENGTH} characters"),
+                )
+            })
+        };
+        problems.extend(too_long("name", &self.name));
+        problems.extend(too_long(
+            "public_label",
+            self.public_label.as_deref().unwrap_or_default(),
+        ));
+        for (field, date) in [
+            ("valid_from", self.valid_from),
+            ("valid_until", self.valid_until),
+        ] {
+            if let Some(problem) = date.and_then(|d| out_of_range(field, d)) {
+                problems.push(problem);
+            }
         }
         if self.audience_ids.is_empty() {
             problems.push(FieldError::new(
@@ -307,4 +348,42 @@ pub struct CampaignReport {
     pub orders: i64,
     /// Codes with at least one use, most used first.
     pub codes: Vec<CodeReport>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewCampaign;
+
+    fn campaign(changes: serde_json::Value) -> NewCampaign {
+        let mut body = serde_json::json!({
+            "name": "Presale",
+            "audience_ids": [crate::model::AudienceId::generate().to_string()],
+            "event_ids": [fullhouse_ticketing::EventId::generate().to_string()],
+            "effects": {"discount": {"kind": "percent", "percent": 10.0}}
+        });
+        if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+            body.extend(changes.clone());
+        }
+        serde_json::from_value(body).expect("a campaign")
+    }
+
+    fn fields(new: &NewCampaign) -> Vec<String> {
+        new.problems().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn a_long_name_or_label_and_dates_outside_1900_to_9999_are_field_errors() {
+        assert_eq!(
+            fields(&campaign(serde_json::json!({}))),
+            Vec::<String>::new()
+        );
+        let long = "x".repeat(1024 * 1024);
+        let new = campaign(serde_json::json!({"name": long, "public_label": long}));
+        assert_eq!(fields(&new), ["name", "public_label"]);
+        let new = campaign(serde_json::json!({
+            "valid_from": "0000-01-01T00:00:00Z",
+            "valid_until": "+10000-01-01T00:00:00Z"
+        }));
+        assert_eq!(fields(&new), ["valid_from", "valid_until"]);
+    }
 }

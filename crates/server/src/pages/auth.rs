@@ -303,9 +303,17 @@ async fn choose_language(
 }
 
 /// Only a path on this site: an absolute or protocol-relative URL would make the picker an
-/// open redirect.
-fn local_path(value: &str) -> &str {
-    let ok = value.starts_with('/') && !value.starts_with("//") && !value.contains('\\');
+/// open redirect. Browsers drop tabs and newlines from URLs and read `\` as `/`, so
+/// `/<TAB>/evil.example/` is `//evil.example/` to them: a target must start with one `/` that no
+/// `/` or `\` follows, and hold no control character, whitespace or backslash anywhere (a
+/// newline would also break the `Location` header). Anything else returns to `/`.
+pub(crate) fn local_path(value: &str) -> &str {
+    let mut rest = value.chars();
+    let ok = rest.next() == Some('/')
+        && !matches!(rest.next(), Some('/' | '\\'))
+        && !value
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     if ok {
         value
     } else {
@@ -364,5 +372,12 @@ mod tests {
         assert_eq!(local_path("https://evil.example/"), "/");
         assert_eq!(local_path("//evil.example/"), "/");
         assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path("/"), "/");
+        assert_eq!(local_path("/\t/evil.example/"), "/");
+        assert_eq!(local_path("/\n/evil.example/"), "/");
+        assert_eq!(local_path("/ /evil.example/"), "/");
+        assert_eq!(local_path("\t//evil.example/"), "/");
+        assert_eq!(local_path("/customers\u{2028}"), "/");
+        assert_eq!(local_path(""), "/");
     }
 }

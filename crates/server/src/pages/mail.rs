@@ -223,7 +223,7 @@ async fn edit_template(
         html: template.html,
         text: template.text,
     };
-    Ok(TemplateEditPage {
+    let page = TemplateEditPage {
         variables: documented_variables(&key),
         built_in: template.built_in,
         ui,
@@ -233,8 +233,17 @@ async fn edit_template(
         errors: FormErrors::default(),
         saved: !query.saved.is_empty(),
         preview,
-    }
-    .into_response())
+    };
+    Ok(with_preview_policy(page.into_response()))
+}
+
+/// The editor's preview frame shows mail HTML, styled inline: its page allows inline styles.
+fn with_preview_policy(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(crate::http::MAIL_PREVIEW_PAGE_CSP),
+    );
+    response
 }
 
 async fn save_template(
@@ -279,7 +288,7 @@ async fn save_template(
         preview,
         errors: errors.clone(),
     };
-    Ok(with_status(&errors, page))
+    Ok(with_preview_policy(with_status(&errors, page)))
 }
 
 async fn preview_template(

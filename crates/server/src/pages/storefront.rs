@@ -266,11 +266,9 @@ async fn event_page(
     };
     let mut codes = query.list();
     let mut error = None;
-    if !codes.is_empty() {
-        if let Err(err) = client.spend_code_check(&checkout) {
-            error = Some(error_message(lang, &err));
-            codes.clear();
-        }
+    if let Err(err) = client.spend_code_checks(&checkout, &codes, None) {
+        error = Some(error_message(lang, &err));
+        codes.clear();
     }
     let mut response = render_event(
         &checkout,
@@ -400,21 +398,19 @@ async fn place(
     };
     let form = OrderForm::from_pairs(pairs);
     let codes = form.code_list();
-    if !codes.is_empty() {
-        if let Err(err) = client.spend_code_check(&checkout) {
-            let message = error_message(lang, &err);
-            return render_event(
-                &checkout,
-                &org,
-                lang,
-                shop,
-                &event,
-                Vec::new(),
-                Some(message),
-                &form,
-            )
-            .await;
-        }
+    if let Err(err) = client.spend_code_checks(&checkout, &codes, Some(&form.email)) {
+        let message = error_message(lang, &err);
+        return render_event(
+            &checkout,
+            &org,
+            lang,
+            shop,
+            &event,
+            Vec::new(),
+            Some(message),
+            &form,
+        )
+        .await;
     }
     let placed = match form.cart(&event) {
         Ok(cart) => {

@@ -958,3 +958,60 @@ async fn an_uploaded_file_is_mapped_column_by_column_previewed_and_imported() {
     browser.finish().await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn no_page_breaks_the_content_security_policy() {
+    let Some((app, browser)) = app_and_browser(0).await else {
+        return;
+    };
+    let org = app.new_org("browser-csp").await;
+    let (_, audience) = app
+        .post("/api/v1/audiences", &org.token, json!({"name": "VIP"}))
+        .await;
+    let audience_page = format!("/audiences/{}", audience["id"].as_str().unwrap_or_default());
+    browser.log_in(&app, &org).await;
+    let mut refused = Vec::new();
+    for path in [
+        "/",
+        "/events",
+        "/customers",
+        "/jobs",
+        "/audiences",
+        audience_page.as_str(),
+        "/audiences/upload",
+        "/segments",
+        "/segments/new",
+        "/outbox",
+        "/settings/users",
+        "/settings/api-tokens",
+        "/settings/templates/campaign_link/en",
+        "/shop/browser-csp",
+    ] {
+        browser.goto(&app, path).await;
+        browser.find("main").await;
+        refused.extend(
+            browser
+                .console()
+                .await
+                .into_iter()
+                .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+                .map(|m| format!("{path}: {m}")),
+        );
+    }
+    assert!(refused.is_empty(), "CSP refusals: {refused:#?}");
+
+    // The behaviours moved out of inline handlers still work: a slider shows its value.
+    browser.goto(&app, "/segments/new").await;
+    browser
+        .client
+        .execute(
+            "const r = document.getElementById('days_back'); r.value = '42'; \
+             r.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    browser.wait_text("#days-back-value", |t| t == "42").await;
+    browser.finish().await;
+    app.finish().await;
+}

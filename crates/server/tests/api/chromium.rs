@@ -76,6 +76,8 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({"binary": CHROMIUM, "args": args}),
         );
+        // Keep the console, so a test can read what the page logged (CSP refusals included).
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
@@ -144,6 +146,24 @@ impl Browser {
         self.find("nav.sidenav").await;
     }
 
+    /// The console messages logged since the last call (chromedriver hands each out once).
+    pub async fn console(&self) -> Vec<String> {
+        let entries = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("the browser's console log");
+        entries
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| e["message"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub async fn lang_attribute(&self) -> String {
         let value = self
             .client
@@ -158,6 +178,30 @@ impl Browser {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// chromedriver's `POST /session/{id}/se/log` with `{"type": "browser"}`: the console.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
     }
 }
 

@@ -52,6 +52,7 @@ impl TestApp {
             job_lease_seconds: 30,
             files_url: None,
             upload_limit_mb: fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB,
+            metrics_token: None,
         };
         configure(&mut config);
         let server = fullhouse_server::start(&config, db.db.clone())
@@ -222,6 +223,7 @@ impl TestApp {
             job_lease_seconds: 30,
             files_url: None,
             upload_limit_mb: fullhouse_core::uploads::DEFAULT_UPLOAD_LIMIT_MB,
+            metrics_token: None,
         };
         let server = fullhouse_server::start(&config, db.db.clone())
             .await

@@ -7,6 +7,7 @@ mod checkout;
 mod chromium;
 mod common;
 mod customers;
+mod hardening;
 mod isolation;
 mod mail;
 mod orders;

@@ -1,15 +1,13 @@
 //! Routes for customers: CRUD, consents, tags, GDPR export and erasure, bulk JSON ingest and
 //! CSV import.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
-    created, ApiJson, ApiPath, ApiQuery, AppState, Page, UPLOAD_BODY_LIMIT,
+    created, ApiJson, ApiPath, ApiQuery, AppState, Page, UploadBody, UPLOAD_BODY_LIMIT,
 };
 use fullhouse_core::{Caller, Error, Permission, Result};
 use serde::Deserialize;
@@ -30,11 +28,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_tag))
         .routes(routes!(remove_tag))
         .merge(
-            // Files and batches are larger than the 2 MB every other route accepts.
+            // Batches are larger than the 2 MB every other route accepts.
             OpenApiRouter::new()
                 .routes(routes!(bulk_upsert))
-                .routes(routes!(import_customers))
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .merge(
+            // Files are held to the configured upload limit by `UploadBody`.
+            OpenApiRouter::new()
+                .routes(routes!(import_customers))
+                .layer(DefaultBodyLimit::disable()),
         )
 }
 
@@ -207,17 +210,10 @@ async fn import_customers(
     caller: Caller,
     ApiQuery(params): ApiQuery<ImportParams>,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    UploadBody(bytes): UploadBody,
 ) -> Result<Json<ImportOutcome>> {
     caller.require(Permission::ManageData)?;
     refuse_non_csv(&headers)?;
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge("the file is larger than this route accepts".into())
-        } else {
-            Error::MalformedBody(rejection.body_text())
-        }
-    })?;
     Ok(Json(
         customers(&state)
             .import_csv(&caller.org, bytes, params.dry_run.unwrap_or(false))

@@ -1,15 +1,13 @@
 //! Routes for orders and tickets: placing, reading and cancelling orders, ingesting history (bulk
 //! JSON, CSV) and receiving orders from an external platform's webhook.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
-    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UPLOAD_BODY_LIMIT,
+    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UploadBody, UPLOAD_BODY_LIMIT,
 };
 use fullhouse_core::tenancy::model::Credential;
 use fullhouse_core::{Caller, Error, Permission, Result};
@@ -21,11 +19,16 @@ use crate::model::orders::*;
 use crate::service::OrderService;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    // Ingest routes carry whole histories: they get the upload limit instead of the JSON one.
+    // Ingest routes carry whole histories: a batch gets a larger limit than the JSON one, and a
+    // file the configured upload limit (held by `UploadBody`).
     let ingest = OpenApiRouter::new()
         .routes(routes!(bulk_orders))
-        .routes(routes!(import_orders))
-        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(import_orders))
+                .layer(DefaultBodyLimit::disable()),
+        );
     OpenApiRouter::new()
         .routes(routes!(list_orders, place_order))
         .routes(routes!(get_order))
@@ -165,17 +168,10 @@ async fn import_orders(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    UploadBody(bytes): UploadBody,
 ) -> Result<Json<IngestSummary>> {
     caller.require(Permission::ManageData)?;
     require_csv(&headers)?;
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge("the file is larger than this route accepts".into())
-        } else {
-            Error::MalformedBody(rejection.body_text())
-        }
-    })?;
     let summary =
         crate::import::orders::import_csv(&orders(&state), &caller.org, bytes.to_vec()).await?;
     Ok(Json(summary))

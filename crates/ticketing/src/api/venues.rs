@@ -1,14 +1,12 @@
 //! Routes for venues and their seat maps.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
-    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UPLOAD_BODY_LIMIT,
+    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UploadBody, UPLOAD_BODY_LIMIT,
 };
 use fullhouse_core::{Caller, Error, Permission, Result};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -26,7 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(
             routes!(get_seat_map, replace_seat_map).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .routes(routes!(import_seat_map).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        // A file is held to the configured upload limit by `UploadBody`.
+        .routes(routes!(import_seat_map).layer(DefaultBodyLimit::disable()))
 }
 
 fn venues(state: &AppState) -> VenueService {
@@ -152,17 +151,10 @@ async fn import_seat_map(
     caller: Caller,
     ApiPath(id): ApiPath<VenueId>,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, BytesRejection>,
+    UploadBody(bytes): UploadBody,
 ) -> Result<Json<SeatMap>> {
     caller.require(Permission::ManageData)?;
     require_csv(&headers)?;
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge("the file is larger than this route accepts".into())
-        } else {
-            Error::MalformedBody(format!("the file could not be read: {rejection}"))
-        }
-    })?;
     Ok(Json(
         venues(&state)
             .import_seat_map(&caller.org, &id, bytes.to_vec())
