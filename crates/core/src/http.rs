@@ -110,12 +110,39 @@ impl From<JsonRejection> for Error {
 
 impl From<PathRejection> for Error {
     fn from(rejection: PathRejection) -> Self {
-        let text = rejection.body_text();
-        let value = text.rsplit(": ").next().unwrap_or_default().to_string();
-        Error::InvalidId {
-            kind: "path",
-            value,
-            reason: "it does not have the shape this route expects",
+        use axum::extract::path::ErrorKind;
+        let unparsed = |key: &str, value: &str| Error::InvalidId {
+            kind: key.to_string().into(),
+            value: value.chars().take(64).collect(),
+            reason: "it does not have the shape this route expects".into(),
+        };
+        let PathRejection::FailedToDeserializePathParams(failed) = rejection else {
+            return Error::internal(rejection.body_text());
+        };
+        match failed.into_kind() {
+            // An id type refused the value: its message is ours ("`v` is not a valid <kind> id:
+            // <reason>"), so the answer keeps the kind and reason instead of axum's wording.
+            ErrorKind::DeserializeError {
+                key,
+                value,
+                message,
+            } => match message
+                .split_once(" is not a valid ")
+                .and_then(|(_, rest)| rest.split_once(" id: "))
+            {
+                Some((kind, reason)) => Error::InvalidId {
+                    kind: kind.to_string().into(),
+                    value: value.chars().take(64).collect(),
+                    reason: reason.to_string().into(),
+                },
+                None => unparsed(&key, &value),
+            },
+            ErrorKind::ParseErrorAtKey { key, value, .. } => unparsed(&key, &value),
+            ErrorKind::InvalidUtf8InPathParam { key } => unparsed(&key, ""),
+            ErrorKind::ParseError { value, .. } | ErrorKind::ParseErrorAtIndex { value, .. } => {
+                unparsed("path", &value)
+            }
+            other => unparsed("path", &other.to_string()),
         }
     }
 }
@@ -212,6 +239,7 @@ pub struct PageParams {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
