@@ -43,6 +43,8 @@ pub struct SearchParams {
     /// Part of the name (audiences) or of the code, category or seat (members), any case.
     pub q: Option<String>,
     pub cursor: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 

@@ -59,6 +59,7 @@ pub fn finish(document: Document) -> Value {
         json!({})
     });
     merge_flattened_objects(&mut doc);
+    close_enum_variants(&mut doc);
     describe_error_details(&mut doc);
     tidy_parameters(&mut doc);
     add_error_responses(&mut doc);
@@ -173,6 +174,47 @@ fn merged_all_of(map: &Map<String, Value>, schemas: &Value) -> Option<Map<String
         merged.insert("additionalProperties".into(), json!(false));
     }
     Some(merged)
+}
+
+/// The enums tagged by `kind` whose serde derive denies unknown fields; utoipa does not say so,
+/// so the document let clients send fields the server then refused. (A test below checks that
+/// each of them really refuses one.)
+const CLOSED_TAGGED_ENUMS: [&str; 3] = ["Filter", "Generate", "DiscountRule"];
+
+/// Enum variants are closed objects: an externally tagged variant (`{"count": 2}`) is a map with
+/// exactly one key, and the variants of [`CLOSED_TAGGED_ENUMS`] deny unknown fields.
+fn close_enum_variants(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        let closed_enum = CLOSED_TAGGED_ENUMS.contains(&name.as_str());
+        let Some(variants) = schema.get_mut("oneOf").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for variant in variants {
+            let Some(variant) = variant.as_object_mut() else {
+                continue;
+            };
+            if variant.get("type") != Some(&json!("object"))
+                || variant.contains_key("additionalProperties")
+            {
+                continue;
+            }
+            let properties = variant.get("properties").and_then(Value::as_object);
+            let single_key = properties.is_some_and(|p| {
+                p.len() == 1
+                    && variant.get("required")
+                        == Some(&json!(p.keys().cloned().collect::<Vec<_>>()))
+            });
+            if closed_enum || single_key {
+                variant.insert("additionalProperties".into(), json!(false));
+            }
+        }
+    }
 }
 
 /// `details` is always an object (`{}` when there is nothing to add); these are its keys.
@@ -630,6 +672,38 @@ mod tests {
             }
             assert_eq!(schema["required"], json!(["upload_id"]), "{name}");
         }
+    }
+
+    #[test]
+    fn the_closed_tagged_enums_do_refuse_unknown_fields() {
+        use fullhouse_audiences::campaigns::model::DiscountRule;
+        use fullhouse_audiences::model::Generate;
+        use fullhouse_segments::model::Filter;
+        let extra = |mut v: Value| {
+            v["unexpected"] = json!(1);
+            v
+        };
+        let filter = json!({"kind": "subscriber", "subscriber": true});
+        assert!(serde_json::from_value::<Filter>(filter.clone()).is_ok());
+        assert!(serde_json::from_value::<Filter>(extra(filter)).is_err());
+        let generate = json!({"kind": "codes", "pattern": "VIP-####", "count": 2});
+        assert!(serde_json::from_value::<Generate>(generate.clone()).is_ok());
+        assert!(serde_json::from_value::<Generate>(extra(generate)).is_err());
+        let discount = json!({"kind": "percent", "percent": 10.0});
+        assert!(serde_json::from_value::<DiscountRule>(discount.clone()).is_ok());
+        assert!(serde_json::from_value::<DiscountRule>(extra(discount)).is_err());
+        let doc = document();
+        for name in CLOSED_TAGGED_ENUMS {
+            for variant in doc["components"]["schemas"][name]["oneOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                assert_eq!(variant["additionalProperties"], false, "{name}: {variant}");
+            }
+        }
+        let header_rows = &doc["components"]["schemas"]["HeaderRows"]["oneOf"][1];
+        assert_eq!(header_rows["additionalProperties"], false, "{header_rows}");
     }
 
     #[test]

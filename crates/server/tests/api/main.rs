@@ -12,5 +12,6 @@ mod mail;
 mod orders;
 mod platform;
 mod processes;
+mod schemathesis;
 mod segments;
 mod venues;
