@@ -120,23 +120,16 @@ impl From<PathRejection> for Error {
             return Error::internal(rejection.body_text());
         };
         match failed.into_kind() {
-            // An id type refused the value: its message is ours ("`v` is not a valid <kind> id:
-            // <reason>"), so the answer keeps the kind and reason instead of axum's wording.
+            // An id type refused the value: its message is ours, so the answer keeps the kind and
+            // reason instead of axum's wording. (`Message` when the route has one parameter.)
             ErrorKind::DeserializeError {
                 key,
                 value,
                 message,
-            } => match message
-                .split_once(" is not a valid ")
-                .and_then(|(_, rest)| rest.split_once(" id: "))
-            {
-                Some((kind, reason)) => Error::InvalidId {
-                    kind: kind.to_string().into(),
-                    value: value.chars().take(64).collect(),
-                    reason: reason.to_string().into(),
-                },
-                None => unparsed(&key, &value),
-            },
+            } => id_error(&message).unwrap_or_else(|| unparsed(&key, &value)),
+            ErrorKind::Message(message) => {
+                id_error(&message).unwrap_or_else(|| unparsed("path", &message))
+            }
             ErrorKind::ParseErrorAtKey { key, value, .. } => unparsed(&key, &value),
             ErrorKind::InvalidUtf8InPathParam { key } => unparsed(&key, ""),
             ErrorKind::ParseError { value, .. } | ErrorKind::ParseErrorAtIndex { value, .. } => {
@@ -144,6 +137,38 @@ impl From<PathRejection> for Error {
             }
             other => unparsed("path", &other.to_string()),
         }
+    }
+}
+
+/// Reads back the message of [`Error::InvalidId`]: "`<value>` is not a valid <kind> id: <reason>".
+fn id_error(message: &str) -> Option<Error> {
+    let (quoted, rest) = message.rsplit_once(" is not a valid ")?;
+    let value = quoted.strip_prefix('`')?.strip_suffix('`')?;
+    let (kind, reason) = rest.split_once(" id: ")?;
+    Some(Error::InvalidId {
+        kind: kind.to_string().into(),
+        value: value.chars().take(64).collect(),
+        reason: reason.to_string().into(),
+    })
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn an_id_of_another_kind_in_the_path_keeps_its_kind_value_and_reason() {
+        let parsed = crate::ids::UserId::parse("org_01JD8Q3W6M4Z1T0R5Y7X2B9C4E");
+        let message = parsed.err().map(|e| e.to_string()).unwrap_or_default();
+        let err = id_error(&message).map(|e| (e.to_string(), e.details()));
+        assert_eq!(
+            err,
+            Some((
+                "`org_01JD8Q3W6M4Z1T0R5Y7X2B9C4E` is not a valid user id: it belongs to another kind of resource"
+                    .to_string(),
+                serde_json::json!({"kind": "user", "value": "org_01JD8Q3W6M4Z1T0R5Y7X2B9C4E"})
+            ))
+        );
     }
 }
 

@@ -60,6 +60,7 @@ pub fn finish(document: Document) -> Value {
     });
     merge_flattened_objects(&mut doc);
     close_enum_variants(&mut doc);
+    widen_unsigned_integers(&mut doc);
     describe_error_details(&mut doc);
     tidy_parameters(&mut doc);
     add_error_responses(&mut doc);
@@ -214,6 +215,37 @@ fn close_enum_variants(doc: &mut Value) {
                 variant.insert("additionalProperties".into(), json!(false));
             }
         }
+    }
+}
+
+/// utoipa writes `u32` as `{"format": "int32", "minimum": 0}` and `u64` as `int64`: formats of
+/// *signed* integers, so the document said 2^31 was out of range while the server read it
+/// (schemathesis sent `header_rows.count = 2147483648` as invalid data and saw it accepted). Unsigned
+/// integers get their real upper bound instead (`u8` and `u16` fields read as `u32` here: the
+/// document is then wider than the server, which answers 422, never narrower).
+fn widen_unsigned_integers(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let unsigned = map.get("type") == Some(&json!("integer"))
+                && map.get("minimum") == Some(&json!(0))
+                && !map.contains_key("maximum");
+            if unsigned {
+                match map.get("format").and_then(Value::as_str) {
+                    Some("int32") => {
+                        map.insert("format".into(), json!("int64"));
+                        map.insert("maximum".into(), json!(u32::MAX));
+                    }
+                    Some("int64") => {
+                        map.remove("format");
+                        map.insert("maximum".into(), json!(u64::MAX));
+                    }
+                    _ => {}
+                }
+            }
+            map.values_mut().for_each(widen_unsigned_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(widen_unsigned_integers),
+        _ => {}
     }
 }
 
@@ -704,6 +736,17 @@ mod tests {
         }
         let header_rows = &doc["components"]["schemas"]["HeaderRows"]["oneOf"][1];
         assert_eq!(header_rows["additionalProperties"], false, "{header_rows}");
+    }
+
+    #[test]
+    fn unsigned_integers_reach_their_real_maximum() {
+        let doc = document();
+        let count = doc
+            .pointer("/components/schemas/HeaderRows/oneOf/1/properties/count")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(count["maximum"], json!(u32::MAX), "{count}");
+        assert_ne!(count["format"], "int32", "{count}");
     }
 
     #[test]
