@@ -9,6 +9,7 @@ mod common;
 mod customers;
 mod isolation;
 mod mail;
+mod openapi;
 mod orders;
 mod platform;
 mod processes;
