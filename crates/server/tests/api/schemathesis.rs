@@ -26,14 +26,24 @@ const SCHEMATHESIS: &str = "st";
 /// - `update_user` and `delete_user` can disable, demote or delete the owner who made the
 ///   token, and a token dies with its creator.
 ///
+/// Two deletions keep their resource readable by design, which the `use_after_free` check (a
+/// deleted resource must answer 404) reports as a failure; schemathesis 4.32 applies a check to
+/// every operation or none, so these two are left out rather than the check:
+/// - `erase_customer` anonymizes a customer who bought tickets (the orders keep a buyer; it
+///   answers `"outcome": "anonymized"`), so `GET /customers/{id}` still answers;
+/// - `remove_segment` moves a segment to a bin it can be restored from (`removed_at`,
+///   `POST /segments/{id}/restore`).
+///
 /// And one that belongs to another part of the hardening issue (#13, finding 5):
 /// - `test_mail_settings` connects to whatever SMTP host the fuzzer stored with
 ///   `PUT /settings/mail` and waits up to 300 s on a port that does not speak SMTP.
-const EXCLUDED_OPERATIONS: [&str; 5] = [
+const EXCLUDED_OPERATIONS: [&str; 7] = [
     "logout",
     "revoke_api_token",
     "update_user",
     "delete_user",
+    "erase_customer",
+    "remove_segment",
     "test_mail_settings",
 ];
 
@@ -46,21 +56,12 @@ const EXCLUDED_OPERATIONS: [&str; 5] = [
 /// In the stateful phase, links found by dependency analysis can put an id of one kind where
 /// another is expected (a `shop_id` as a ticket type's `{id}`); the server's `400 invalid_id` is
 /// then the right answer, so 400 is expected there too. The shapes are checked by the other phases.
-///
-/// `use_after_free` expects a deleted resource to answer 404. Two deletions keep their resource
-/// readable by design, so the check is off for reads under them: erasing a customer who bought
-/// tickets anonymizes it (its orders keep a buyer; `DELETE` answers `"outcome": "anonymized"`), and
-/// a removed segment goes to a bin it can be restored from (`removed_at`, `POST …/restore`).
 const CONFIG: &str = r#"
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 
 [phases.stateful.checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
-
-[[operations]]
-include-path-regex = "^/api/v1/(customers|segments)/\\{id\\}"
-checks.use_after_free.enabled = false
 "#;
 
 fn ci() -> bool {
