@@ -8,7 +8,7 @@ use fullhouse_core::http::{
     attachment, created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams,
 };
 use fullhouse_core::jobs::{Job, JobService};
-use fullhouse_core::tabular::{ExportFormat, Preview};
+use fullhouse_core::tabular::{ExportFormat, HeaderRows, Preview};
 use fullhouse_core::uploads::{self, UploadId};
 use fullhouse_core::{Caller, Permission};
 use serde::Deserialize;
@@ -43,6 +43,8 @@ pub struct SearchParams {
     /// Part of the name (audiences) or of the code, category or seat (members), any case.
     pub q: Option<String>,
     pub cursor: Option<String>,
+    /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
@@ -103,8 +105,14 @@ async fn generate_audience(
 pub struct PreviewRequest {
     /// From `POST /uploads`.
     pub upload_id: UploadId,
-    #[serde(flatten)]
-    pub choices: ReadChoices,
+    // Spelled out, not flattened from `ReadChoices`: see `ImportRequest`.
+    /// `"auto"` (default) or `{"count": n}`: the n first rows are headers ("ignore header rows").
+    #[serde(default)]
+    pub header_rows: HeaderRows,
+    /// One entry per column: `code`, `quantity`, `category`, `seat`, `customer` or `ignore`.
+    /// Absent: mapped from the header names (or by position without a header).
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
 }
 
 /// Preview an uploaded file as an audience import would read it: detected format, encoding and
@@ -120,7 +128,11 @@ async fn preview_upload(
     caller.require(Permission::Market)?;
     let (_, key) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
     let file = state.files.download_to_temp(&key).await?;
-    let preview = import::preview(file.path().to_path_buf(), request.choices).await?;
+    let choices = ReadChoices {
+        header_rows: request.header_rows,
+        columns: request.columns,
+    };
+    let preview = import::preview(file.path().to_path_buf(), choices).await?;
     drop(file);
     Ok(Json(preview))
 }
@@ -193,7 +205,9 @@ pub struct ExportParams {
 /// Download the audience's members as CSV or XLSX.
 #[utoipa::path(get, path = "/audiences/{id}/export", tag = "audiences",
     params(("id" = AudienceId, Path), ExportParams),
-    responses((status = 200, content_type = "text/csv"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the members as CSV (`format=csv`) or XLSX (`format=xlsx`)",
+            content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 404, body = ErrorBody)))]
 async fn export_audience(
     State(state): State<AppState>,
     caller: Caller,

@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 use crate::import::{self, ImportInto, ReadChoices};
 use crate::model::{AudienceId, NewAudience};
 use crate::service::AudienceService;
+use fullhouse_core::tabular::HeaderRows;
 
 pub const IMPORT_JOB: &str = "audiences.import";
 
@@ -75,8 +76,27 @@ pub struct ImportRequest {
     pub event_ids: Vec<fullhouse_ticketing::EventId>,
     #[serde(default)]
     pub audience_id: Option<AudienceId>,
-    #[serde(flatten)]
-    pub choices: ReadChoices,
+    // The reading choices are spelled out rather than `#[serde(flatten)]`ed from `ReadChoices`:
+    // serde does not support `flatten` with `deny_unknown_fields`, and the document it gave
+    // (an `allOf` of two closed objects) could not be satisfied by any body. The wire format is
+    // the same: `header_rows` and `columns` sit beside `upload_id`.
+    /// `"auto"` (default) or `{"count": n}`: the n first rows are headers ("ignore header rows").
+    #[serde(default)]
+    pub header_rows: HeaderRows,
+    /// One entry per column: `code`, `quantity`, `category`, `seat`, `customer` or `ignore`.
+    /// Absent: mapped from the header names (or by position without a header).
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+}
+
+impl ImportRequest {
+    /// How to read the file.
+    pub fn choices(&self) -> ReadChoices {
+        ReadChoices {
+            header_rows: self.header_rows,
+            columns: self.columns.clone(),
+        }
+    }
 }
 
 /// Queues the import of an upload, checking first what can be checked without reading the file
@@ -87,6 +107,7 @@ pub async fn start_import(
     request: ImportRequest,
 ) -> Result<JobId> {
     let (upload, _) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
+    let choices = request.choices();
     let payload = ImportPayload {
         upload_id: request.upload_id,
         name: request.name,
@@ -94,7 +115,7 @@ pub async fn start_import(
         venue_id: request.venue_id,
         event_ids: request.event_ids,
         audience_id: request.audience_id,
-        choices: request.choices,
+        choices,
     };
     let service = AudienceService::new(state.db.clone());
     let title = match payload.target()? {

@@ -4,6 +4,8 @@
 //! `{"error": {"code", "message", "details"}}` with the status of its [`ErrorCode`]. Internal
 //! errors are logged with their chain and shown to the caller only as "internal".
 
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -149,9 +151,9 @@ pub enum Error {
     PayloadTooLarge(String),
     #[error("`{value}` is not a valid {kind} id: {reason}")]
     InvalidId {
-        kind: &'static str,
+        kind: Cow<'static, str>,
         value: String,
-        reason: &'static str,
+        reason: Cow<'static, str>,
     },
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -239,7 +241,8 @@ impl Error {
         }
     }
 
-    /// Machine-readable details: the failing fields, or the conflicting field.
+    /// Machine-readable details: the failing fields, the conflicting field, or the malformed id;
+    /// an empty object otherwise (never `null`: the document says `details` is an object).
     pub fn details(&self) -> Value {
         match self {
             Self::Validation { fields, .. } => json!({ "fields": fields }),
@@ -247,7 +250,7 @@ impl Error {
                 field: Some(field), ..
             } => json!({ "field": field }),
             Self::InvalidId { kind, value, .. } => json!({ "kind": kind, "value": value }),
-            _ => Value::Null,
+            _ => json!({}),
         }
     }
 
@@ -272,6 +275,8 @@ pub struct ErrorBody {
 pub struct ErrorObject {
     pub code: ErrorCode,
     pub message: String,
+    /// `{}`, or `fields` (validation), `field` (conflict), `kind` and `value` (invalid id); the
+    /// OpenAPI document spells the shape out (`ErrorDetails`).
     #[schema(value_type = Object)]
     pub details: Value,
 }
@@ -312,6 +317,19 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn details_are_an_object_even_when_there_are_none() {
+        for err in [
+            Error::NotFound("audience"),
+            Error::Unauthorized("log in first"),
+            Error::RateLimited,
+            Error::UnsupportedMediaType("json".into()),
+            Error::internal("boom"),
+        ] {
+            assert_eq!(err.details(), json!({}), "{err}");
+        }
     }
 
     #[test]

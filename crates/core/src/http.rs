@@ -377,13 +377,65 @@ impl From<JsonRejection> for Error {
 
 impl From<PathRejection> for Error {
     fn from(rejection: PathRejection) -> Self {
-        let text = rejection.body_text();
-        let value = text.rsplit(": ").next().unwrap_or_default().to_string();
-        Error::InvalidId {
-            kind: "path",
-            value,
-            reason: "it does not have the shape this route expects",
+        use axum::extract::path::ErrorKind;
+        let unparsed = |key: &str, value: &str| Error::InvalidId {
+            kind: key.to_string().into(),
+            value: value.chars().take(64).collect(),
+            reason: "it does not have the shape this route expects".into(),
+        };
+        let PathRejection::FailedToDeserializePathParams(failed) = rejection else {
+            return Error::internal(rejection.body_text());
+        };
+        match failed.into_kind() {
+            // An id type refused the value: its message is ours, so the answer keeps the kind and
+            // reason instead of axum's wording. (`Message` when the route has one parameter.)
+            ErrorKind::DeserializeError {
+                key,
+                value,
+                message,
+            } => id_error(&message).unwrap_or_else(|| unparsed(&key, &value)),
+            ErrorKind::Message(message) => {
+                id_error(&message).unwrap_or_else(|| unparsed("path", &message))
+            }
+            ErrorKind::ParseErrorAtKey { key, value, .. } => unparsed(&key, &value),
+            ErrorKind::InvalidUtf8InPathParam { key } => unparsed(&key, ""),
+            ErrorKind::ParseError { value, .. } | ErrorKind::ParseErrorAtIndex { value, .. } => {
+                unparsed("path", &value)
+            }
+            other => unparsed("path", &other.to_string()),
         }
+    }
+}
+
+/// Reads back the message of [`Error::InvalidId`]: "`<value>` is not a valid <kind> id: <reason>".
+fn id_error(message: &str) -> Option<Error> {
+    let (quoted, rest) = message.rsplit_once(" is not a valid ")?;
+    let value = quoted.strip_prefix('`')?.strip_suffix('`')?;
+    let (kind, reason) = rest.split_once(" id: ")?;
+    Some(Error::InvalidId {
+        kind: kind.to_string().into(),
+        value: value.chars().take(64).collect(),
+        reason: reason.to_string().into(),
+    })
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn an_id_of_another_kind_in_the_path_keeps_its_kind_value_and_reason() {
+        let parsed = crate::ids::UserId::parse("org_01JD8Q3W6M4Z1T0R5Y7X2B9C4E");
+        let message = parsed.err().map(|e| e.to_string()).unwrap_or_default();
+        let err = id_error(&message).map(|e| (e.to_string(), e.details()));
+        assert_eq!(
+            err,
+            Some((
+                "`org_01JD8Q3W6M4Z1T0R5Y7X2B9C4E` is not a valid user id: it belongs to another kind of resource"
+                    .to_string(),
+                serde_json::json!({"kind": "user", "value": "org_01JD8Q3W6M4Z1T0R5Y7X2B9C4E"})
+            ))
+        );
     }
 }
 
@@ -479,6 +531,7 @@ pub struct PageParams {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 

@@ -80,13 +80,25 @@ macro_rules! define_id {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 utoipa::openapi::ObjectBuilder::new()
                     .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some(concat!("A ", $kind, " id: `", $prefix, "_` followed by a 26-character ULID.")))
+                    .description(Some(concat!("The id of one ", $kind, ": `", $prefix, "_` followed by a 26-character ULID.")))
+                    .pattern(Some($crate::id_pattern!($prefix)))
+                    .min_length(Some($prefix.len() + 27))
+                    .max_length(Some($prefix.len() + 27))
                     .examples([serde_json::json!(concat!($prefix, "_01JD8Q3W6M4Z1T0R5Y7X2B9C4E"))])
                     .into()
             }
         }
 
         impl utoipa::ToSchema for $name {}
+    };
+}
+
+/// The JSON Schema `pattern` of an id with this prefix: exactly what [`parse`] accepts (Crockford
+/// base 32 without I, L, O, U, either case; the first digit at most 7).
+#[macro_export]
+macro_rules! id_pattern {
+    ($prefix:literal) => {
+        concat!("^", $prefix, "_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")
     };
 }
 
@@ -107,10 +119,10 @@ pub fn generate(prefix: &str) -> String {
 
 /// Checks that `value` is `prefix_` followed by a valid ULID; returns its canonical form.
 pub fn parse(prefix: &str, kind: &'static str, value: &str) -> Result<String, Error> {
-    let invalid = |reason| Error::InvalidId {
-        kind,
+    let invalid = |reason: &'static str| Error::InvalidId {
+        kind: kind.into(),
         value: truncate(value),
-        reason,
+        reason: reason.into(),
     };
     let Some(rest) = value.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) else {
         return Err(invalid(match value.split_once('_') {
@@ -118,6 +130,13 @@ pub fn parse(prefix: &str, kind: &'static str, value: &str) -> Result<String, Er
             None => "it should start with its prefix and an underscore",
         }));
     };
+    // 26 base-32 digits hold 130 bits; a ULID has 128, so the first digit is at most 7. The ulid
+    // crate silently drops the two extra bits, which made `Z…` and `7…` the same id.
+    if !rest.starts_with(|c: char| ('0'..='7').contains(&c)) {
+        return Err(invalid(
+            "the part after the prefix should be 26 letters and digits, the first at most 7",
+        ));
+    }
     let ulid = ulid::Ulid::from_string(rest)
         .map_err(|_| invalid("the part after the prefix should be 26 letters and digits"))?;
     Ok(format!("{prefix}_{ulid}"))
@@ -162,6 +181,44 @@ mod tests {
         assert!(err.contains("another kind"), "{err}");
         assert!(OrgId::parse("org_nope").is_err());
         assert!(OrgId::parse("").is_err());
+    }
+
+    #[test]
+    fn a_ulid_beyond_128_bits_is_rejected_not_folded_onto_another_id() {
+        let id = OrgId::generate();
+        let rest = &id.as_str()[4..];
+        let overflowing = format!("org_Z{}", &rest[1..]);
+        assert!(OrgId::parse(&overflowing).is_err(), "{overflowing}");
+        assert!(OrgId::parse(&format!("org_7{}", &rest[1..])).is_ok());
+    }
+
+    #[test]
+    fn the_documented_pattern_matches_what_parse_accepts() {
+        let pattern = crate::id_pattern!("org");
+        assert_eq!(pattern, "^org_[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$");
+        let id = OrgId::generate();
+        let lower = id.as_str().to_lowercase();
+        for (value, ok) in [
+            (id.as_str(), true),
+            (lower.as_str(), true),
+            ("org_8ZZZZZZZZZZZZZZZZZZZZZZZZZ", false),
+            ("org_01JD8Q3W6M4Z1T0R5Y7X2B9C4I", false),
+            ("org_01JD8Q3W6M4Z1T0R5Y7X2B9C4", false),
+        ] {
+            assert_eq!(OrgId::parse(value).is_ok(), ok, "{value}");
+            assert_eq!(matches_pattern(value, "org"), ok, "{value}");
+        }
+    }
+
+    /// The pattern, checked by hand (no regex crate here): prefix, `_`, 0-7, 25 base-32 digits.
+    fn matches_pattern(value: &str, prefix: &str) -> bool {
+        let Some(rest) = value.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) else {
+            return false;
+        };
+        let digit = |c: char| c.is_ascii_alphanumeric() && !"IiLlOoUu".contains(c);
+        rest.chars().count() == 26
+            && rest.starts_with(|c: char| ('0'..='7').contains(&c))
+            && rest.chars().all(digit)
     }
 
     #[test]

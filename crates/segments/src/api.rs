@@ -12,6 +12,7 @@ use chrono::Utc;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState, Page};
 use fullhouse_core::{Caller, Permission, Result};
+use fullhouse_ticketing::{EventId, ProductionId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -155,8 +156,29 @@ async fn count_segment(
 pub struct DefinitionCount {
     #[serde(default)]
     pub definition: SegmentDefinition,
-    #[serde(default, flatten)]
-    pub request: CountRequest,
+    // The fields of `CountRequest` are spelled out: it flattens `ViewFor` in turn, and serde's
+    // `deny_unknown_fields` with a flatten inside a flatten refused `event_id` and
+    // `production_id` as unknown fields (found by schemathesis).
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// View for production: its ticket holders are left out.
+    #[serde(default)]
+    pub production_id: Option<ProductionId>,
+    /// View for event: its ticket holders are left out.
+    #[serde(default)]
+    pub event_id: Option<EventId>,
+}
+
+impl DefinitionCount {
+    fn request(&self) -> CountRequest {
+        CountRequest {
+            filters: self.filters.clone(),
+            view_for: ViewFor {
+                production_id: self.production_id.clone(),
+                event_id: self.event_id.clone(),
+            },
+        }
+    }
 }
 
 /// Count an unsaved definition.
@@ -172,7 +194,13 @@ async fn count_definition(
     let today = Utc::now().date_naive();
     Ok(Json(
         service(&state)
-            .count_definition(&registry, &caller.org, body.definition, body.request, today)
+            .count_definition(
+                &registry,
+                &caller.org,
+                body.definition.clone(),
+                body.request(),
+                today,
+            )
             .await?,
     ))
 }

@@ -137,7 +137,7 @@ pub struct PreviewBody {
     /// The source to preview; the saved template when absent.
     pub template: Option<TemplateBody>,
     /// Values for the variables; sample values when absent.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub variables: Option<Value>,
 }
 

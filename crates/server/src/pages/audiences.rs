@@ -773,6 +773,7 @@ async fn start(
     ui.check_csrf(&form.csrf_token)?;
     ui.require(Permission::Market)?;
     let upload_id = UploadId::parse(&upload).map_err(|_| ui.error(Error::NotFound("upload")))?;
+    let choices = form.choices();
     let request = ImportRequest {
         upload_id,
         name: Some(form.name.clone()),
@@ -780,7 +781,8 @@ async fn start(
         venue_id: None,
         event_ids: Vec::new(),
         audience_id: None,
-        choices: form.choices(),
+        header_rows: choices.header_rows,
+        columns: choices.columns,
     };
     let errors = match start_import(&state, &ui.caller, request).await {
         Ok(job) => return Ok(Redirect::to(&format!("/jobs?started={job}")).into_response()),

@@ -331,6 +331,7 @@ pub struct CustomerQuery {
     /// The `next_cursor` of the previous page; omit for the first page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
 }
 
