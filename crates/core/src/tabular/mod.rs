@@ -11,8 +11,11 @@
 //! Delimited files stream: memory stays flat however many rows a file has. Spreadsheets are read
 //! a sheet at a time (the XLSX/ODS formats are zip archives that have to be opened whole).
 
+#[doc(hidden)]
+pub mod bombs;
 mod decode;
 mod delimited;
+pub mod limits;
 mod mapping;
 mod rejects;
 mod sheet;
@@ -127,7 +130,7 @@ impl TableReader {
                 encoding: None,
                 delimiter: None,
                 ahead: VecDeque::new(),
-                rows: Box::new(rows.into_iter().map(Ok)),
+                rows,
             });
         }
         let encoding = detect_encoding(&mut source).map_err(io)?;
@@ -267,6 +270,22 @@ pub struct PreviewRow {
 /// How many rows a preview shows.
 pub const PREVIEW_ROWS: usize = 20;
 
+/// The most characters of one cell a preview or an error message shows.
+pub const SHOWN_CHARS: usize = 200;
+
+/// `text` cut to at most `max` characters, with "…" when something was cut.
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+    }
+}
+
+/// A cell as a preview or a message shows it: at most [`SHOWN_CHARS`] characters.
+pub fn shown_cell(text: &str) -> String {
+    truncate_chars(text, SHOWN_CHARS)
+}
+
 impl Preview {
     /// The first [`PREVIEW_ROWS`] data rows of `reader` (positioned after its header rows).
     pub fn build(
@@ -278,13 +297,14 @@ impl Preview {
         let mut rows = Vec::new();
         for row in reader.by_ref().take(PREVIEW_ROWS) {
             let row = row.map_err(|e| Error::invalid_fields(vec![e]))?;
+            // A preview never echoes a huge cell: each is cut to SHOWN_CHARS characters.
             let values = fields
                 .iter()
-                .map(|f| map.get(&row, f.name).map(str::to_string))
+                .map(|f| map.get(&row, f.name).map(shown_cell))
                 .collect();
             rows.push(PreviewRow {
                 number: row.number,
-                cells: row.cells,
+                cells: row.cells.iter().map(|c| shown_cell(c)).collect(),
                 values,
             });
         }
@@ -293,7 +313,7 @@ impl Preview {
             encoding: reader.encoding.map(str::to_string),
             delimiter: reader.delimiter.map(|d| char::from(d).to_string()),
             header_rows: layout.header_rows,
-            headers: layout.headers.clone(),
+            headers: layout.headers.iter().map(|h| shown_cell(h)).collect(),
             columns: map
                 .choices(layout.headers.len())
                 .into_iter()
@@ -385,3 +405,5 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod limit_tests;
