@@ -163,4 +163,53 @@ fn problems_keep_values_and_reasons_short() {
     assert_eq!(kept.reason.chars().count(), 1_001);
 }
 
-use std::io::Write;
+/// Writes the fuzz targets' seed corpora: `FUZZ_SEEDS=fuzz/corpus cargo test -p fullhouse-core
+/// --lib write_fuzz_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let Ok(root) = std::env::var("FUZZ_SEEDS") else {
+        return;
+    };
+    let root = std::path::PathBuf::from(root);
+    let write = |target: &str, name: &str, choice: u8, bytes: &[u8]| {
+        let dir = root.join(target);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let mut seed = vec![choice];
+        seed.extend_from_slice(bytes);
+        std::fs::write(dir.join(format!("seed-{name}")), seed).expect("seed");
+    };
+    let mut xlsx = TableWriter::new(ExportFormat::Xlsx, &["Code", "Antal", "Kategori"], b',').expect("xlsx");
+    xlsx.write_row(&["VIP-1", "2", "Parket"]).expect("row");
+    xlsx.write_row(&["Æble-2", "1", "Balkon"]).expect("row");
+    let valid_ods = bombs::ods_with_rows(
+        r#"<table:table-row><table:table-cell office:value-type="string"><text:p>Code</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Antal</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="2"><table:table-cell office:value-type="string"><text:p>VIP<text:s text:c="2"/>1</text:p></table:table-cell><table:table-cell table:number-columns-repeated="2" office:value-type="float" office:value="3"/></table:table-row>"#,
+    )
+    .expect("ods");
+    let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode("Kode;Antal;Kategori\nSøren-1;2;Østbalkon\n\"Hé;lène\";1;Loge\n");
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("valid.csv", b"code,quantity,category\nVIP-1,2,Parket\n\"A,B\",1,\"multi\nline\"\n".to_vec()),
+        ("valid-latin1-semicolon.csv", latin1.into_owned()),
+        ("valid.xlsx", xlsx.finish().expect("bytes")),
+        ("valid.ods", valid_ods),
+        ("dimension-bomb.xlsx", bombs::dimension_bomb().expect("bomb")),
+        ("ods-repeat-bomb.ods", bombs::ods_repeat_bomb().expect("bomb")),
+        ("ods-space-bomb.ods", bombs::ods_space_bomb(1_000_000_000).expect("bomb")),
+        ("cell-300kb.xlsx", bombs::single_cell_of(300 << 10).expect("bomb")),
+        ("unpacks-past-512mb.xlsx", bombs::sheet_unpacking_to(520 << 20).expect("bomb")),
+    ];
+    for (name, bytes) in &files {
+        write("tabular_reader", name, 0, bytes);
+    }
+    let sheets: Vec<(&str, u8, Vec<u8>)> = vec![
+        ("xlsx-valid", 0, br#"<dimension ref="A1:B2"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>VIP-1</t></is></c><c r="B2"><v>2</v></c><c r="C2" t="b"><v>1</v></c><c r="D2" s="0"><v>45000.5</v></c></row></sheetData>"#.iter().copied().chain([0xFF]).chain(br#"<si><t>Code</t></si><si><r><t>Qua</t></r><r><t>ntity</t></r></si>"#.iter().copied()).collect()),
+        ("xlsx-dimension-bomb", 0, br#"<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row></sheetData>"#.to_vec()),
+        ("xlsx-rows-out-of-order", 0, br#"<sheetData><row r="5"><c r="A5"><v>1</v></c></row><row r="3"><c r="A3"><v>2</v></c></row></sheetData>"#.to_vec()),
+        ("ods-valid", 1, br#"<table:table-row><table:table-cell office:value-type="string"><text:p>Code</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="2"/></table:table-row><table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="2" office:value-type="string" office:string-value="x"/></table:table-row>"#.to_vec()),
+        ("ods-repeat-bomb", 1, br#"<table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row>"#.to_vec()),
+        ("ods-space-bomb", 1, br#"<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row>"#.to_vec()),
+    ];
+    for (name, choice, bytes) in &sheets {
+        write("sheet_reader", name, *choice, bytes);
+    }
+}

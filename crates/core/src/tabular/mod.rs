@@ -35,7 +35,7 @@ pub use mapping::{
     IGNORE_COLUMN,
 };
 pub use rejects::{Problems, RejectedRows};
-pub use write::{ExportFormat, TableWriter, XLSX_MAX_ROWS};
+pub use write::{neutralize_formula, ExportFormat, TableWriter, XLSX_MAX_ROWS};
 
 use crate::error::{Error, FieldError, Result};
 

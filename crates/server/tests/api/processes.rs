@@ -15,13 +15,18 @@ use fullhouse_testkit::{both_backends, TestDb};
 use serde_json::json;
 
 /// A `fullhouse serve` child process; killed (SIGKILL) when dropped.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl ServerProcess {
-    fn start(database_url: &str, data_dir: &Path, workers: usize) -> ServerProcess {
+    /// The process id, to read its memory from `/proc`.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn start(database_url: &str, data_dir: &Path, workers: usize) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_fullhouse"))
             .args([
                 "serve",
@@ -83,14 +88,14 @@ impl Drop for ServerProcess {
     }
 }
 
-struct Setup {
-    test_db: TestDb,
-    org: OrgId,
-    token: String,
-    data_dir: tempfile::TempDir,
+pub(crate) struct Setup {
+    pub(crate) test_db: TestDb,
+    pub(crate) org: OrgId,
+    pub(crate) token: String,
+    pub(crate) data_dir: tempfile::TempDir,
 }
 
-async fn setup(backend: Backend) -> Option<Setup> {
+pub(crate) async fn setup(backend: Backend) -> Option<Setup> {
     let test_db = TestDb::new(backend, fullhouse_server::migrations()).await?;
     let tenancy = TenancyService::new(test_db.db.clone());
     let org = tenancy
@@ -127,13 +132,13 @@ async fn setup(backend: Backend) -> Option<Setup> {
 }
 
 impl Setup {
-    fn jobs(&self) -> JobService {
+    pub(crate) fn jobs(&self) -> JobService {
         let files = fullhouse_core::files::FileStore::local(&self.data_dir.path().join("files"))
             .expect("files");
         JobService::new(self.test_db.db.clone(), files)
     }
 
-    async fn wait_for_job(
+    pub(crate) async fn wait_for_job(
         &self,
         id: &jobs::JobId,
         timeout: Duration,
