@@ -259,9 +259,11 @@ impl Iterator for DelimitedRows {
             if self.record.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            let long = self.record.iter().enumerate().find(|(_, c)| {
-                c.len() > MAX_CELL_CHARS && c.chars().count() > MAX_CELL_CHARS
-            });
+            let long = self
+                .record
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.len() > MAX_CELL_CHARS && c.chars().count() > MAX_CELL_CHARS);
             if let Some((column, _)) = long {
                 self.failed = true;
                 return Some(Err(FieldError::at_row(

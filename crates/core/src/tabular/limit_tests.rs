@@ -35,7 +35,9 @@ fn the_dimension_bomb_is_refused_for_its_far_cell_without_allocating_the_grid() 
     assert!(bytes.len() < 2_000, "{} bytes", bytes.len());
     let text = message(read(bytes));
     assert!(
-        text.contains("row 1048576") && text.contains("column XFD") && text.contains("1,000 columns"),
+        text.contains("row 1048576")
+            && text.contains("column XFD")
+            && text.contains("1,000 columns"),
         "{text}"
     );
 }
@@ -50,8 +52,14 @@ fn a_declared_dimension_is_ignored_and_an_empty_far_cell_is_not_padded_to() {
     .expect("xlsx");
     let rows = read(bytes).expect("rows");
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0].number, rows[0].cells.clone()), (1, vec!["1".to_string(), "x".into()]));
-    assert_eq!((rows[1].number, rows[1].cells.clone()), (7, vec![String::new(), String::new(), "3".into()]));
+    assert_eq!(
+        (rows[0].number, rows[0].cells.clone()),
+        (1, vec!["1".to_string(), "x".into()])
+    );
+    assert_eq!(
+        (rows[1].number, rows[1].cells.clone()),
+        (7, vec![String::new(), String::new(), "3".into()])
+    );
 }
 
 #[test]
@@ -60,7 +68,10 @@ fn a_sheet_unpacking_to_a_gigabyte_is_refused_with_memory_bounded() {
     assert!(bytes.len() < 4 << 20, "{} bytes", bytes.len());
     let before = peak_rss();
     let text = message(read(bytes));
-    assert!(text.contains("the sheet unpacks to more than 512 MB"), "{text}");
+    assert!(
+        text.contains("the sheet unpacks to more than 512 MB"),
+        "{text}"
+    );
     let grown = peak_rss().saturating_sub(before);
     assert!(grown < 300 << 20, "peak memory grew by {} MB", grown >> 20);
 }
@@ -70,7 +81,10 @@ fn a_single_cell_of_a_gigabyte_is_refused_before_it_is_buffered() {
     let bytes = bombs::single_cell_of(1 << 30).expect("bomb");
     let before = peak_rss();
     let text = message(read(bytes));
-    assert!(text.contains("a cell longer than 32,767 characters"), "{text}");
+    assert!(
+        text.contains("a cell longer than 32,767 characters"),
+        "{text}"
+    );
     let grown = peak_rss().saturating_sub(before);
     assert!(grown < 300 << 20, "peak memory grew by {} MB", grown >> 20);
 }
@@ -84,7 +98,10 @@ fn a_cell_longer_than_a_spreadsheet_cell_is_refused_with_its_row_and_column() {
     })
     .expect("xlsx");
     let text = message(read(bytes));
-    assert!(text.contains("row 3, B: a cell longer than 32,767 characters"), "{text}");
+    assert!(
+        text.contains("row 3, B: a cell longer than 32,767 characters"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -96,7 +113,10 @@ fn an_ods_whose_repeats_expand_to_billions_of_cells_is_refused() {
 #[test]
 fn an_ods_cell_of_a_billion_repeated_spaces_is_refused() {
     let text = message(read(bombs::ods_space_bomb(1_000_000_000).expect("bomb")));
-    assert!(text.contains("a cell longer than 32,767 characters"), "{text}");
+    assert!(
+        text.contains("a cell longer than 32,767 characters"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -118,7 +138,10 @@ fn a_csv_line_of_50_mb_is_refused_without_holding_it() {
     bytes.extend_from_slice(b",2\nB,3\n");
     let before = peak_rss();
     let text = message(read(bytes));
-    assert!(text.contains("row 3, file: a line longer than 1 MiB"), "{text}");
+    assert!(
+        text.contains("row 3, file: a line longer than 1 MiB"),
+        "{text}"
+    );
     let grown = peak_rss().saturating_sub(before);
     // The 50 MB file itself is held by the test; the reader adds little to it.
     assert!(grown < 120 << 20, "peak memory grew by {} MB", grown >> 20);
@@ -130,7 +153,10 @@ fn a_csv_cell_longer_than_a_spreadsheet_cell_is_refused_with_its_row_and_column(
     bytes.extend(std::iter::repeat_n(b'n', 40_000));
     bytes.extend_from_slice(b"\n");
     let text = message(read(bytes));
-    assert!(text.contains("row 2, B: a cell longer than 32,767 characters"), "{text}");
+    assert!(
+        text.contains("row 2, B: a cell longer than 32,767 characters"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -140,8 +166,16 @@ fn a_preview_shows_at_most_200_characters_of_a_cell() {
     bytes.extend_from_slice(b",1\n");
     let mut reader = TableReader::from_bytes(bytes).expect("reader");
     let fields = [
-        FieldSpec { name: "code", aliases: &[], required: true },
-        FieldSpec { name: "quantity", aliases: &[], required: true },
+        FieldSpec {
+            name: "code",
+            aliases: &[],
+            required: true,
+        },
+        FieldSpec {
+            name: "quantity",
+            aliases: &[],
+            required: true,
+        },
     ];
     let layout = reader.layout(HeaderRows::Count(1), &fields);
     let map = layout.automatic_map(&fields);
@@ -149,15 +183,18 @@ fn a_preview_shows_at_most_200_characters_of_a_cell() {
     let cell = &preview.rows[0].cells[0];
     assert_eq!(cell.chars().count(), SHOWN_CHARS + 1);
     assert!(cell.ends_with('…'));
-    assert_eq!(preview.rows[0].values[0].as_deref().map(|v| v.chars().count()), Some(201));
+    assert_eq!(
+        preview.rows[0].values[0]
+            .as_deref()
+            .map(|v| v.chars().count()),
+        Some(201)
+    );
 }
 
 #[test]
 fn problems_keep_values_and_reasons_short() {
     let mut problems = Problems::new();
-    problems.push(
-        FieldError::at_row(2, "code", "r".repeat(5_000)).with_value("v".repeat(30_000)),
-    );
+    problems.push(FieldError::at_row(2, "code", "r".repeat(5_000)).with_value("v".repeat(30_000)));
     let kept = &problems.kept()[0];
     assert_eq!(kept.value.as_deref().map(|v| v.chars().count()), Some(201));
     assert_eq!(kept.reason.chars().count(), 1_001);
@@ -179,24 +216,44 @@ fn write_fuzz_seeds() {
         seed.extend_from_slice(bytes);
         std::fs::write(dir.join(format!("seed-{name}")), seed).expect("seed");
     };
-    let mut xlsx = TableWriter::new(ExportFormat::Xlsx, &["Code", "Antal", "Kategori"], b',').expect("xlsx");
+    let mut xlsx =
+        TableWriter::new(ExportFormat::Xlsx, &["Code", "Antal", "Kategori"], b',').expect("xlsx");
     xlsx.write_row(&["VIP-1", "2", "Parket"]).expect("row");
     xlsx.write_row(&["Æble-2", "1", "Balkon"]).expect("row");
     let valid_ods = bombs::ods_with_rows(
         r#"<table:table-row><table:table-cell office:value-type="string"><text:p>Code</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Antal</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="2"><table:table-cell office:value-type="string"><text:p>VIP<text:s text:c="2"/>1</text:p></table:table-cell><table:table-cell table:number-columns-repeated="2" office:value-type="float" office:value="3"/></table:table-row>"#,
     )
     .expect("ods");
-    let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode("Kode;Antal;Kategori\nSøren-1;2;Østbalkon\n\"Hé;lène\";1;Loge\n");
+    let (latin1, _, _) = encoding_rs::WINDOWS_1252
+        .encode("Kode;Antal;Kategori\nSøren-1;2;Østbalkon\n\"Hé;lène\";1;Loge\n");
     let files: Vec<(&str, Vec<u8>)> = vec![
-        ("valid.csv", b"code,quantity,category\nVIP-1,2,Parket\n\"A,B\",1,\"multi\nline\"\n".to_vec()),
+        (
+            "valid.csv",
+            b"code,quantity,category\nVIP-1,2,Parket\n\"A,B\",1,\"multi\nline\"\n".to_vec(),
+        ),
         ("valid-latin1-semicolon.csv", latin1.into_owned()),
         ("valid.xlsx", xlsx.finish().expect("bytes")),
         ("valid.ods", valid_ods),
-        ("dimension-bomb.xlsx", bombs::dimension_bomb().expect("bomb")),
-        ("ods-repeat-bomb.ods", bombs::ods_repeat_bomb().expect("bomb")),
-        ("ods-space-bomb.ods", bombs::ods_space_bomb(1_000_000_000).expect("bomb")),
-        ("cell-300kb.xlsx", bombs::single_cell_of(300 << 10).expect("bomb")),
-        ("unpacks-past-512mb.xlsx", bombs::sheet_unpacking_to(520 << 20).expect("bomb")),
+        (
+            "dimension-bomb.xlsx",
+            bombs::dimension_bomb().expect("bomb"),
+        ),
+        (
+            "ods-repeat-bomb.ods",
+            bombs::ods_repeat_bomb().expect("bomb"),
+        ),
+        (
+            "ods-space-bomb.ods",
+            bombs::ods_space_bomb(1_000_000_000).expect("bomb"),
+        ),
+        (
+            "cell-300kb.xlsx",
+            bombs::single_cell_of(300 << 10).expect("bomb"),
+        ),
+        (
+            "unpacks-past-512mb.xlsx",
+            bombs::sheet_unpacking_to(520 << 20).expect("bomb"),
+        ),
     ];
     for (name, bytes) in &files {
         write("tabular_reader", name, 0, bytes);

@@ -154,7 +154,7 @@ pub fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -262,8 +262,10 @@ impl RunScanner {
                     _ => false,
                 },
             };
-            if matches!(self.state, State::Comment | State::CData | State::Instruction)
-                && !matches!(before, State::Comment | State::CData | State::Instruction)
+            if matches!(
+                self.state,
+                State::Comment | State::CData | State::Instruction
+            ) && !matches!(before, State::Comment | State::CData | State::Instruction)
             {
                 // `<!-->` does not close the comment it opens: its end is looked for after.
                 self.tail = [0; 3];
@@ -366,15 +368,11 @@ fn attribute(e: &BytesStart<'_>, name: &str) -> Option<String> {
 
 fn count(value: Option<String>, what: &str) -> Result<u64> {
     let Some(value) = value else { return Ok(1) };
-    value
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .ok_or_else(|| {
-            refuse(format!(
-                "is not a readable ODS spreadsheet: a {what} count is not a number"
-            ))
-        })
+    value.trim().parse::<u64>().ok().ok_or_else(|| {
+        refuse(format!(
+            "is not a readable ODS spreadsheet: a {what} count is not a number"
+        ))
+    })
 }
 
 impl OdsGrid {
@@ -425,14 +423,16 @@ impl OdsGrid {
         if cell.2 > 4 * MAX_CELL_CHARS as u64 {
             let row = self.rows.saturating_add(1);
             let column = super::column_letter(usize::try_from(self.columns).unwrap_or(usize::MAX));
-            return Err(Error::invalid_fields(vec![crate::error::FieldError::at_row(
-                row,
-                column,
-                format!(
-                    "a cell longer than {} characters",
-                    thousands(MAX_CELL_CHARS as u64)
+            return Err(Error::invalid_fields(vec![
+                crate::error::FieldError::at_row(
+                    row,
+                    column,
+                    format!(
+                        "a cell longer than {} characters",
+                        thousands(MAX_CELL_CHARS as u64)
+                    ),
                 ),
-            )]));
+            ]));
         }
         Ok(())
     }
@@ -444,9 +444,7 @@ impl OdsGrid {
                     self.columns = self.columns.saturating_add(repeats).min(ODS_MAX_COLUMNS);
                     if filled {
                         self.row_end = self.columns;
-                        self.row_text = self
-                            .row_text
-                            .saturating_add(text.saturating_mul(repeats));
+                        self.row_text = self.row_text.saturating_add(text.saturating_mul(repeats));
                     }
                 }
             }

@@ -404,6 +404,6 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod limit_tests;
+#[cfg(test)]
+mod tests;

@@ -19,9 +19,7 @@ use std::sync::mpsc;
 
 use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx};
 
-use super::limits::{
-    self, thousands, ArchiveKind, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES,
-};
+use super::limits::{self, thousands, ArchiveKind, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES};
 use super::{column_letter, Format, Row, RowIter};
 use crate::error::{Error, FieldError, Result};
 
@@ -241,10 +239,7 @@ fn xlsx_rows<R: Read + Seek + Send + 'static>(source: R) -> Result<RowIter> {
             finished: false,
         })),
         Ok(Err(err)) => Err(err),
-        Err(_) => Err(Error::invalid(
-            "file",
-            "is not a readable XLSX spreadsheet",
-        )),
+        Err(_) => Err(Error::invalid("file", "is not a readable XLSX spreadsheet")),
     }
 }
 
@@ -254,10 +249,7 @@ fn stream_xlsx<R: Read + Seek>(
     opened: &mpsc::SyncSender<Result<()>>,
 ) {
     let unreadable = |err: calamine::XlsxError| {
-        Error::invalid(
-            "file",
-            format!("is not a readable XLSX spreadsheet: {err}"),
-        )
+        Error::invalid("file", format!("is not a readable XLSX spreadsheet: {err}"))
     };
     let mut workbook = match Xlsx::new(source) {
         Ok(workbook) => workbook,

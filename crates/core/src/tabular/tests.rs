@@ -394,7 +394,11 @@ fn an_xlsx_export_writes_no_cell_as_a_formula() {
         .expect("range");
     let cells: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
     for (written, value) in cells.iter().zip(FORMULAS) {
-        let expected = if value == "VIP-1" { value.to_string() } else { format!("'{value}") };
+        let expected = if value == "VIP-1" {
+            value.to_string()
+        } else {
+            format!("'{value}")
+        };
         assert_eq!(written, &expected);
     }
 }
@@ -402,7 +406,10 @@ fn an_xlsx_export_writes_no_cell_as_a_formula() {
 #[test]
 fn rejected_rows_write_no_cell_as_a_formula() {
     let mut rejects = RejectedRows::new(&["Code".to_string()], b',').expect("file");
-    let row = Row { number: 2, cells: vec!["\t=cmd|' /C calc'!A0".into()] };
+    let row = Row {
+        number: 2,
+        cells: vec!["\t=cmd|' /C calc'!A0".into()],
+    };
     rejects
         .reject(&row, &[FieldError::at_row(2, "Code", "=not allowed")])
         .expect("written");

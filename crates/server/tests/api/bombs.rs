@@ -28,10 +28,26 @@ fn bombs() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     long_line.extend(std::iter::repeat_n(b'z', 50 << 20));
     long_line.extend_from_slice(b",2\n");
     vec![
-        ("dimension.xlsx", bombs::dimension_bomb().expect("bomb"), "column XFD; this import reads at most 1,000 columns"),
-        ("unpacks.xlsx", bombs::sheet_unpacking_to(1 << 30).expect("bomb"), "the sheet unpacks to more than 512 MB"),
-        ("cell.xlsx", bombs::single_cell_of(1 << 30).expect("bomb"), "a cell longer than 32,767 characters"),
-        ("repeats.ods", bombs::ods_repeat_bomb().expect("bomb"), "more than 2,000,000 cells"),
+        (
+            "dimension.xlsx",
+            bombs::dimension_bomb().expect("bomb"),
+            "column XFD; this import reads at most 1,000 columns",
+        ),
+        (
+            "unpacks.xlsx",
+            bombs::sheet_unpacking_to(1 << 30).expect("bomb"),
+            "the sheet unpacks to more than 512 MB",
+        ),
+        (
+            "cell.xlsx",
+            bombs::single_cell_of(1 << 30).expect("bomb"),
+            "a cell longer than 32,767 characters",
+        ),
+        (
+            "repeats.ods",
+            bombs::ods_repeat_bomb().expect("bomb"),
+            "more than 2,000,000 cells",
+        ),
         ("line.csv", long_line, "a line longer than 1 MiB"),
     ]
 }
@@ -102,7 +118,13 @@ both_backends! {
     }
 }
 
-const FORMULAS: [&str; 5] = ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\t=TAB()"];
+const FORMULAS: [&str; 5] = [
+    "=HYPERLINK(\"http://evil.example\")",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=TAB()",
+];
 
 both_backends! {
     setup = spawn_app;
@@ -178,10 +200,14 @@ both_backends! {
 /// Runs every queued job to the end.
 async fn run_jobs(app: &TestApp) {
     let state = &app.server.state;
-    jobs::Worker::new(state.db.clone(), state.files.clone(), fullhouse_server::jobs::registry(state))
-        .run_until_idle()
-        .await
-        .expect("jobs run");
+    jobs::Worker::new(
+        state.db.clone(),
+        state.files.clone(),
+        fullhouse_server::jobs::registry(state),
+    )
+    .run_until_idle()
+    .await
+    .expect("jobs run");
 }
 
 /// Every row of a CSV or XLSX file, as read back by the import engine.
