@@ -270,3 +270,14 @@ fn write_fuzz_seeds() {
         write("sheet_reader", name, *choice, bytes);
     }
 }
+
+#[test]
+fn an_old_xls_workbook_is_refused_with_the_way_out() {
+    let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    bytes.extend(std::iter::repeat_n(0u8, 1024));
+    let text = message(read(bytes));
+    assert!(
+        text.contains("save it as .xlsx (Excel workbook) or CSV"),
+        "{text}"
+    );
+}

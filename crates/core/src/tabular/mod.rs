@@ -1,5 +1,5 @@
 //! The tabular import engine: reading the spreadsheets organizers upload — CSV with any common
-//! separator and encoding, XLSX, ODS, XLS — row by row, deciding the header and the column
+//! separator and encoding, XLSX and ODS (old XLS is recognized and refused) — row by row, deciding the header and the column
 //! mapping (automatically from names in English, Danish and French, or as the user says), a
 //! preview of the first rows exactly as they will be read, the errors of every bad row, and a
 //! rejected-rows file; and writing tables back out as CSV or XLSX.
@@ -8,8 +8,9 @@
 //! must simply never happen, so the reader decides the encoding (BOM, then the whole file's
 //! bytes) and the separator (the one that splits the first lines most consistently) itself.
 //!
-//! Delimited files stream: memory stays flat however many rows a file has. Spreadsheets are read
-//! a sheet at a time (the XLSX/ODS formats are zip archives that have to be opened whole).
+//! Delimited files stream: memory stays flat however many rows a file has. XLSX sheets stream cell
+//! by cell; ODS sheets are built whole after a scan bounds them (see `limits` for what no file can
+//! make the reader do).
 
 #[doc(hidden)]
 pub mod bombs;

@@ -7,9 +7,9 @@
 //!   holds at most [`MAX_ROW_BYTES`] of text.
 //! - ODS is built by the reader as a dense grid: the archive is unpacked with caps, then its
 //!   `content.xml` is scanned for the grid its repeat counts expand to before the reader runs.
-//! - XLS is read whole by the reader (a grid from its first to its last cell); the file's size
-//!   bounds its records, and the grid of each sheet is bounded by a scan of its records first
-//!   (see `xls_bounds`).
+//! - XLS (Excel 97–2003) is refused: its reader sizes a dense grid from the file's records and
+//!   aborts the process on a grid of 2^32 rows, and nothing short of a second OLE reader could
+//!   bound that beforehand. The message asks for XLSX or CSV.
 //!
 //! Every cell longer than [`MAX_CELL_CHARS`] is refused with its row and column.
 
@@ -17,7 +17,7 @@ use std::io::{Read, Seek};
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
-use calamine::{Data, DataRef, Ods, Range, Reader, Xls, Xlsx};
+use calamine::{Data, DataRef, Ods, Range, Reader, Xlsx};
 
 use super::limits::{self, thousands, ArchiveKind, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES};
 use super::{column_letter, Format, Row, RowIter};
@@ -39,10 +39,15 @@ pub fn read_first_sheet<R: Read + Seek + Send + 'static>(
             let range = first_range::<_, Ods<_>>(source, "an ODS")?;
             Ok(Box::new(GridRows::new(range)))
         }
-        Format::Xls => {
-            let range = first_range::<_, Xls<_>>(source, "an XLS")?;
-            Ok(Box::new(GridRows::new(range)))
-        }
+        // The XLS reader sizes its grid from the file's own records (a DIMENSIONS record of 2^32
+        // rows, or one cell at row 65,535 and column 65,535) and aborts the process when the
+        // allocation fails; no check short of re-reading the OLE container the same way can
+        // bound it, so old workbooks are refused with the way out.
+        Format::Xls => Err(Error::invalid(
+            "file",
+            "is an old Excel 97–2003 workbook (.xls), which this import does not read; save it \
+             as .xlsx (Excel workbook) or CSV and upload it again",
+        )),
         Format::Delimited => Err(Error::internal("a delimited file is not a sheet")),
     }
 }
