@@ -109,6 +109,16 @@ impl JobHandler for RefusesInput {
     }
 }
 
+/// Fails with a 50 MB message, the way an error quoting a huge cell would.
+struct HugeError;
+
+#[async_trait::async_trait]
+impl JobHandler for HugeError {
+    async fn run(&self, _ctx: &JobContext) -> Result<()> {
+        Err(Error::invalid("file", "é".repeat(25 << 20)))
+    }
+}
+
 /// Waits until the job is cancelled.
 struct WaitsForever;
 
@@ -232,7 +242,7 @@ both_backends! {
         fx.test_db.finish().await;
     }
 
-    async fn a_job_whose_worker_died_is_taken_again_after_its_lease_expires(fx: Fixture) {
+    async fn a_job_whose_process_died_while_running_it_fails_at_once_and_is_not_run_again(fx: Fixture) {
         let id = fx.enqueue("count", serde_json::json!({"steps": 2})).await;
         let mut stuck = JobRegistry::new();
         stuck.register("count", WaitsForever);
@@ -241,15 +251,79 @@ both_backends! {
         wait_for_status(&fx, &id, JobStatus::Running).await;
         run.abort(); // the worker dies mid-job: no more heartbeats, no final state
         let _ = run.await;
+        let other = fx.enqueue("count", serde_json::json!({"steps": 1})).await;
         let runs = Arc::new(AtomicUsize::new(0));
         let mut registry = JobRegistry::new();
         registry.register("count", Counter { runs: runs.clone() });
-        let rescuer = fx.worker(registry);
-        assert_eq!(rescuer.run_until_idle().await.expect("nothing due yet"), 0, "the lease still holds");
+        let next = fx.worker(registry);
+        assert_eq!(next.run_until_idle().await.expect("the other job"), 1, "the lease still holds");
         tokio::time::sleep(StdDuration::from_millis(1_200)).await;
+        assert_eq!(next.run_until_idle().await.expect("settled, not run"), 0);
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Failed, 1));
+        assert_eq!(job.error.as_deref(), Some(jobs::worker::STOPPED_WHILE_RUNNING));
+        assert!(job.finished_at.is_some());
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "only the other job ran");
+        assert_eq!(fx.service().get(&fx.org, &other).await.expect("job").status, JobStatus::Succeeded);
+        fx.test_db.finish().await;
+    }
+
+    async fn a_resumable_job_whose_process_died_is_taken_again_after_a_backoff(fx: Fixture) {
+        let id = fx.enqueue("count", serde_json::json!({"steps": 2})).await;
+        let mut stuck = JobRegistry::new();
+        stuck.register_resumable("count", WaitsForever);
+        let dying = fx.worker(stuck).with_lease(Duration::seconds(1));
+        let run = tokio::spawn(async move { dying.run_next().await });
+        wait_for_status(&fx, &id, JobStatus::Running).await;
+        run.abort();
+        let _ = run.await;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut registry = JobRegistry::new();
+        registry.register_resumable("count", Counter { runs: runs.clone() });
+        let rescuer = fx.worker(registry);
+        tokio::time::sleep(StdDuration::from_millis(1_200)).await;
+        assert_eq!(rescuer.run_until_idle().await.expect("queued, not run yet"), 0, "it waits out the backoff");
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Queued, 1));
+        make_due(&fx).await;
         assert_eq!(rescuer.run_until_idle().await.expect("taken again"), 1);
         let job = fx.service().get(&fx.org, &id).await.expect("job");
         assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 2));
+        fx.test_db.finish().await;
+    }
+
+    async fn a_job_running_at_shutdown_is_given_back_to_the_queue_uncounted(fx: Fixture) {
+        let id = fx.enqueue("count", serde_json::json!({"steps": 2})).await;
+        let mut stuck = JobRegistry::new();
+        stuck.register("count", WaitsForever);
+        let worker = fx.worker(stuck).with_lease(Duration::seconds(3));
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let stop = shutdown.clone();
+        let run = tokio::spawn(async move { worker.run(1, stop).await });
+        wait_for_status(&fx, &id, JobStatus::Running).await;
+        shutdown.cancel();
+        let grace = jobs::worker::SHUTDOWN_GRACE + StdDuration::from_secs(5);
+        tokio::time::timeout(grace, run).await.expect("stops").expect("joins");
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Queued, 0), "{job:?}");
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut registry = JobRegistry::new();
+        registry.register("count", Counter { runs: runs.clone() });
+        assert_eq!(fx.worker(registry).run_until_idle().await.expect("runs"), 1);
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 1));
+        fx.test_db.finish().await;
+    }
+
+    async fn a_huge_error_is_stored_cut_to_64_kib(fx: Fixture) {
+        let id = fx.enqueue("huge", serde_json::json!({})).await;
+        let mut registry = JobRegistry::new();
+        registry.register("huge", HugeError);
+        fx.worker(registry).run_until_idle().await.expect("runs");
+        let job = fx.service().get(&fx.org, &id).await.expect("job");
+        let error = job.error.unwrap_or_default();
+        assert_eq!(job.status, JobStatus::Failed);
+        assert!(error.len() < 65 * 1024 && error.ends_with("longer than 64 KiB)"), "{} bytes", error.len());
         fx.test_db.finish().await;
     }
 

@@ -23,7 +23,8 @@ pub fn registry(state: &AppState) -> JobRegistry {
         fullhouse_audiences::jobs::IMPORT_JOB,
         fullhouse_audiences::jobs::ImportHandler,
     );
-    registry.register(
+    // Delivery claims each message once and reads no upload: safe to take again after a crash.
+    registry.register_resumable(
         fullhouse_core::mail::DELIVER_JOB,
         Delivery {
             consents: consents(state),

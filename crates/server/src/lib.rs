@@ -137,6 +137,7 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
     let shutdown = CancellationToken::new();
     tokio::spawn(segments.run_refresher(shutdown.clone()));
     let stop = shutdown.clone();
+    let mut workers = None;
     if config.job_workers > 0 {
         // Processes that run background work also give back the seats of unpaid holds.
         let sweeper = checkout_service(&state.db);
@@ -159,15 +160,22 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
             config.job_lease_seconds.max(1),
         )));
         let (stop, concurrency) = (shutdown.clone(), config.job_workers);
-        tokio::spawn(async move { worker.run(concurrency, stop).await });
+        workers = Some(tokio::spawn(
+            async move { worker.run(concurrency, stop).await },
+        ));
     }
     let handle = tokio::spawn(async move {
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
+        .await;
+        // The process ends when this does: let running jobs finish or be given back first.
+        if let Some(workers) = workers {
+            let _ = workers.await;
+        }
+        served
     });
     Ok(RunningServer {
         addr,

@@ -1,9 +1,22 @@
 //! Workers: claim a due job with a lease, keep the lease alive with a heartbeat while the handler
 //! runs, then record success, a retry with backoff, or the final failure.
 //!
-//! A job whose worker died (SIGKILL, power loss) keeps its `running` status until its lease
-//! expires; then any worker claims it again. Every state change after the claim is conditional on
-//! `lease_owner = me`, so a worker that lost its lease can never overwrite the new owner's work.
+//! **A job whose process died while running it is not run again blindly.** Such a job keeps its
+//! `running` status until its lease expires, with no recorded result; the process may have died
+//! *because of* the job (a file that exhausts memory, a library that aborts), and taking it again
+//! would crash every worker in turn. So when a worker finds it:
+//! - a job of an ordinary kind fails at once with [`STOPPED_WHILE_RUNNING`] (the organizer can
+//!   start it again from the Jobs page);
+//! - a job of a kind registered with [`JobRegistry::register_resumable`] (work that reads no
+//!   upload and resumes where it stopped, such as mail delivery) is queued again after the
+//!   retry backoff, its attempt counted, until its attempts are spent.
+//!
+//! A graceful shutdown is not a crash: a job still running when the worker is told to stop gets
+//! [`SHUTDOWN_GRACE`] to finish, then is given back to the queue (`queued`, attempt not counted)
+//! for the next process to run.
+//!
+//! Every state change after the claim is conditional on `lease_owner = me`, so a worker that lost
+//! its lease can never overwrite the new owner's work.
 //! On PostgreSQL several processes share the queue: the claim is `SELECT … FOR UPDATE SKIP
 //! LOCKED` then an update in one transaction. On SQLite the claim runs on the single write
 //! connection, which serializes claims within the process.
@@ -33,10 +46,23 @@ pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, ctx: &JobContext) -> Result<()>;
 }
 
+/// Why a job whose process died while running it was not run again.
+pub const STOPPED_WHILE_RUNNING: &str = "the process running this job stopped while it ran — it \
+     may be what stopped it (a file too large for the server's memory, for example); it was not \
+     retried automatically; start it again from the Jobs page, after checking the file";
+
+/// How long a running job may take to finish once the worker is told to stop.
+pub const SHUTDOWN_GRACE: StdDuration = StdDuration::from_secs(10);
+
+/// The most bytes of a job's error that are stored (the Jobs page and `GET /jobs` show it).
+pub const MAX_ERROR_BYTES: usize = 64 * 1024;
+
 /// Which handler runs which kind of job.
 #[derive(Default, Clone)]
 pub struct JobRegistry {
     handlers: HashMap<String, Arc<dyn JobHandler>>,
+    /// Kinds safe to take again after their process died (see the module's documentation).
+    resumable: std::collections::HashSet<String>,
 }
 
 impl JobRegistry {
@@ -49,8 +75,19 @@ impl JobRegistry {
         self
     }
 
+    /// Registers a kind whose job is taken again (after a backoff) when its process died while
+    /// running it: only for work that reads no uploaded file and resumes where it stopped.
+    pub fn register_resumable(&mut self, kind: &str, handler: impl JobHandler) -> &mut Self {
+        self.resumable.insert(kind.to_string());
+        self.register(kind, handler)
+    }
+
     fn handler(&self, kind: &str) -> Option<Arc<dyn JobHandler>> {
         self.handlers.get(kind).cloned()
+    }
+
+    fn is_resumable(&self, kind: &str) -> bool {
+        self.resumable.contains(kind)
     }
 }
 
@@ -253,7 +290,7 @@ impl Worker {
 
     async fn claim_loop(&self, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
-            match self.run_next().await {
+            match self.run_next_until(&shutdown).await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(err) => tracing::warn!(error = ?err, "job worker could not claim a job"),
@@ -276,14 +313,31 @@ impl Worker {
 
     /// Claims one due job and runs it. `false` when no job is due.
     pub async fn run_next(&self) -> Result<bool> {
+        self.run_next_until(&CancellationToken::new()).await
+    }
+
+    /// Claims one due job and runs it; gives it back to the queue when `shutdown` comes first
+    /// and the job does not finish within [`SHUTDOWN_GRACE`].
+    pub async fn run_next_until(&self, shutdown: &CancellationToken) -> Result<bool> {
         let Some(job) = self.claim().await? else {
             return Ok(false);
         };
-        self.execute(job).await?;
+        self.execute(job, shutdown).await?;
         Ok(true)
     }
 
     async fn claim(&self) -> Result<Option<jobs::Model>> {
+        loop {
+            match self.claim_one().await? {
+                Claim::Job(job) => return Ok(Some(*job)),
+                Claim::Nothing => return Ok(None),
+                // A job of a dead process was settled: look for the next due job.
+                Claim::Settled => continue,
+            }
+        }
+    }
+
+    async fn claim_one(&self) -> Result<Claim> {
         let now = Utc::now();
         let txn = self.db.begin_write().await?;
         let due = Condition::any()
@@ -306,32 +360,64 @@ impl Worker {
         }
         let Some(job) = select.one(&txn).await? else {
             txn.commit().await?;
-            return Ok(None);
+            return Ok(Claim::Nothing);
         };
         let key = Condition::all()
             .add(jobs::Column::OrganizationId.eq(job.organization_id.as_str()))
             .add(jobs::Column::Id.eq(job.id.as_str()));
-        if job.attempts >= job.max_attempts {
-            // Its last attempt's worker died: record the failure instead of running it again.
-            jobs::Entity::update_many()
-                .col_expr(
-                    jobs::Column::Status,
-                    Expr::value(JobStatus::Failed.as_str()),
-                )
-                .col_expr(
-                    jobs::Column::Error,
-                    Expr::value("the worker running the last attempt stopped before it finished"),
-                )
+        let died_running = job.status == JobStatus::Running.as_str();
+        if died_running {
+            let resumable = self.registry.is_resumable(&job.kind);
+            let error = if resumable && job.attempts < job.max_attempts {
+                None
+            } else if resumable {
+                Some("the process running the last attempt stopped before it finished")
+            } else {
+                Some(STOPPED_WHILE_RUNNING)
+            };
+            tracing::warn!(
+                job = %job.id, kind = %job.kind, attempt = job.attempts,
+                "the process running this job stopped while it ran"
+            );
+            let mut update = jobs::Entity::update_many()
                 .col_expr(
                     jobs::Column::LeaseOwner,
                     Expr::value(Option::<String>::None),
                 )
-                .col_expr(jobs::Column::FinishedAt, Expr::value(now))
-                .filter(key)
-                .exec(&txn)
-                .await?;
+                .col_expr(
+                    jobs::Column::LeaseExpiresAt,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                );
+            update = match error {
+                // Resumable: queued again after the backoff, like a failed attempt.
+                None => update
+                    .col_expr(
+                        jobs::Column::Status,
+                        Expr::value(JobStatus::Queued.as_str()),
+                    )
+                    .col_expr(
+                        jobs::Column::RunAfter,
+                        Expr::value(now + backoff(job.attempts)),
+                    )
+                    .col_expr(
+                        jobs::Column::Error,
+                        Expr::value(format!(
+                            "the process running attempt {} stopped while it ran; taken again \
+                             after a pause",
+                            job.attempts
+                        )),
+                    ),
+                Some(error) => update
+                    .col_expr(
+                        jobs::Column::Status,
+                        Expr::value(JobStatus::Failed.as_str()),
+                    )
+                    .col_expr(jobs::Column::Error, Expr::value(error))
+                    .col_expr(jobs::Column::FinishedAt, Expr::value(now)),
+            };
+            update.filter(key).exec(&txn).await?;
             txn.commit().await?;
-            return Ok(None);
+            return Ok(Claim::Settled);
         }
         jobs::Entity::update_many()
             .col_expr(
@@ -349,13 +435,13 @@ impl Worker {
             .exec(&txn)
             .await?;
         txn.commit().await?;
-        Ok(Some(jobs::Model {
+        Ok(Claim::Job(Box::new(jobs::Model {
             attempts: job.attempts + 1,
             ..job
-        }))
+        })))
     }
 
-    async fn execute(&self, job: jobs::Model) -> Result<()> {
+    async fn execute(&self, job: jobs::Model, shutdown: &CancellationToken) -> Result<()> {
         let ctx = Arc::new(JobContext {
             org: OrgId::from_db(job.organization_id.clone()),
             id: JobId::from_db(job.id.clone()),
@@ -384,7 +470,18 @@ impl Worker {
         };
         // Aborted when this future ends or is dropped, so a dead attempt stops renewing its lease.
         let _heartbeat = AbortOnDrop(tokio::spawn(heartbeat(ctx.clone(), self.lease)));
-        let result = handler.run(&ctx).await;
+        let run = handler.run(&ctx);
+        tokio::pin!(run);
+        let finished = tokio::select! {
+            result = &mut run => Some(result),
+            _ = shutdown.cancelled() => {
+                tokio::time::timeout(SHUTDOWN_GRACE, &mut run).await.ok()
+            }
+        };
+        let Some(result) = finished else {
+            // Shutting down, not crashing: the attempt is given back uncounted.
+            return self.release(&ctx).await;
+        };
         let outcome = match result {
             _ if ctx.should_stop() => Outcome::Cancelled,
             Ok(()) => Outcome::Succeeded,
@@ -393,12 +490,36 @@ impl Worker {
                 // Bad input (a file with bad rows) fails the same way every time: no retry.
                 let permanent = err.code() == crate::error::ErrorCode::Validation;
                 Outcome::Failed {
-                    error: err.public_message(),
+                    error: stored_error(err.public_message()),
                     retry: !permanent && job.attempts < job.max_attempts,
                 }
             }
         };
         self.settle(&ctx, outcome).await
+    }
+
+    /// Gives a job back to the queue at shutdown: queued, due now, its attempt not counted.
+    async fn release(&self, ctx: &JobContext) -> Result<()> {
+        jobs::Entity::update_many()
+            .col_expr(
+                jobs::Column::Status,
+                Expr::value(JobStatus::Queued.as_str()),
+            )
+            .col_expr(
+                jobs::Column::LeaseOwner,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                jobs::Column::LeaseExpiresAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .col_expr(jobs::Column::Attempts, Expr::value(ctx.attempt - 1))
+            .col_expr(jobs::Column::RunAfter, Expr::value(Utc::now()))
+            .filter(ctx.mine())
+            .exec(self.db.writer())
+            .await?;
+        tracing::info!(job = %ctx.id, "shutting down: the running job was given back to the queue");
+        Ok(())
     }
 
     /// Records how the attempt ended, if this worker still holds the lease.
@@ -501,6 +622,26 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+enum Claim {
+    Job(Box<jobs::Model>),
+    Nothing,
+    /// A job of a process that died was failed or queued again.
+    Settled,
+}
+
+/// An error as stored on a job: at most [`MAX_ERROR_BYTES`], cut at a character boundary.
+fn stored_error(mut error: String) -> String {
+    if error.len() > MAX_ERROR_BYTES {
+        let mut end = MAX_ERROR_BYTES;
+        while !error.is_char_boundary(end) {
+            end -= 1;
+        }
+        error.truncate(end);
+        error.push_str("\n… (cut: the error is longer than 64 KiB)");
+    }
+    error
 }
 
 enum Outcome {

@@ -2,7 +2,8 @@
 
 use std::io::{self, Read};
 
-use super::Row;
+use super::limits::{thousands, MAX_CELL_CHARS, MAX_ROW_BYTES};
+use super::{column_letter, Row};
 use crate::error::FieldError;
 
 /// The separators organizers' spreadsheets use, in order of preference on a tie.
@@ -80,6 +81,12 @@ struct QuoteWatch<R> {
     breaks: std::collections::VecDeque<(u64, u8)>,
     /// `\n` bytes the parser has passed.
     lines_passed: u64,
+    /// Bytes of the record being read (a line break inside quotes does not end it), and the
+    /// line it started on.
+    record_bytes: usize,
+    record_line: u64,
+    /// The line of a record longer than [`MAX_ROW_BYTES`]: reading stopped there.
+    overlong: Option<u64>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -92,6 +99,7 @@ enum QuoteState {
 
 impl<R: Read> QuoteWatch<R> {
     fn observe(&mut self, byte: u8) {
+        self.record_bytes += 1;
         match self.state {
             QuoteState::Inside => {
                 if byte == b'"' {
@@ -113,6 +121,9 @@ impl<R: Read> QuoteWatch<R> {
             self.opened_at = self.line;
         } else if byte == b'\n' {
             self.line += 1;
+        }
+        if byte == b'\n' || byte == b'\r' {
+            (self.record_bytes, self.record_line) = (0, self.line);
         }
         self.at_field_start = byte == self.delimiter || byte == b'\n' || byte == b'\r';
     }
@@ -153,6 +164,11 @@ impl<R: Read> Read for QuoteWatch<R> {
         }
         for &byte in buf.get(..read).unwrap_or_default() {
             self.observe(byte);
+            // The parser would hold the whole record: a 50 MB line stops here, not in memory.
+            if self.record_bytes > MAX_ROW_BYTES {
+                self.overlong = Some(self.record_line);
+                return Err(io::Error::other("a line longer than 1 MiB"));
+            }
             if byte == b'\n' || byte == b'\r' {
                 self.breaks.push_back((self.offset, byte));
             }
@@ -182,6 +198,9 @@ impl DelimitedRows {
             offset: 0,
             breaks: std::collections::VecDeque::new(),
             lines_passed: 0,
+            record_bytes: 0,
+            record_line: 1,
+            overlong: None,
         };
         let reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -208,6 +227,15 @@ impl Iterator for DelimitedRows {
             match self.reader.read_record(&mut self.record) {
                 Ok(false) => return None,
                 Ok(true) => {}
+                Err(_) if self.reader.get_ref().overlong.is_some() => {
+                    self.failed = true;
+                    let line = self.reader.get_ref().overlong.unwrap_or(0);
+                    return Some(Err(FieldError::at_row(
+                        line,
+                        "file",
+                        "a line longer than 1 MiB; this import reads lines of at most 1 MiB",
+                    )));
+                }
                 Err(err) => {
                     self.failed = true;
                     let line = err.position().map(|p| p.line()).unwrap_or(0);
@@ -230,6 +258,23 @@ impl Iterator for DelimitedRows {
             let number = self.reader.get_mut().line_of_record_at(start);
             if self.record.iter().all(|c| c.trim().is_empty()) {
                 continue;
+            }
+            let long = self
+                .record
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.len() > MAX_CELL_CHARS && c.chars().count() > MAX_CELL_CHARS);
+            if let Some((column, _)) = long {
+                self.failed = true;
+                return Some(Err(FieldError::at_row(
+                    number,
+                    column_letter(column),
+                    format!(
+                        "a cell longer than {} characters; a cell holds at most {} characters",
+                        thousands(MAX_CELL_CHARS as u64),
+                        thousands(MAX_CELL_CHARS as u64)
+                    ),
+                )));
             }
             let cells = self.record.iter().map(str::to_string).collect();
             return Some(Ok(Row { number, cells }));

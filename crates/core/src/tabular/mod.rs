@@ -1,5 +1,5 @@
 //! The tabular import engine: reading the spreadsheets organizers upload — CSV with any common
-//! separator and encoding, XLSX, ODS, XLS — row by row, deciding the header and the column
+//! separator and encoding, XLSX and ODS (old XLS is recognized and refused) — row by row, deciding the header and the column
 //! mapping (automatically from names in English, Danish and French, or as the user says), a
 //! preview of the first rows exactly as they will be read, the errors of every bad row, and a
 //! rejected-rows file; and writing tables back out as CSV or XLSX.
@@ -8,11 +8,15 @@
 //! must simply never happen, so the reader decides the encoding (BOM, then the whole file's
 //! bytes) and the separator (the one that splits the first lines most consistently) itself.
 //!
-//! Delimited files stream: memory stays flat however many rows a file has. Spreadsheets are read
-//! a sheet at a time (the XLSX/ODS formats are zip archives that have to be opened whole).
+//! Delimited files stream: memory stays flat however many rows a file has. XLSX sheets stream cell
+//! by cell; ODS sheets are built whole after a scan bounds them (see `limits` for what no file can
+//! make the reader do).
 
+#[doc(hidden)]
+pub mod bombs;
 mod decode;
 mod delimited;
+pub mod limits;
 mod mapping;
 mod rejects;
 mod sheet;
@@ -32,7 +36,7 @@ pub use mapping::{
     IGNORE_COLUMN,
 };
 pub use rejects::{Problems, RejectedRows};
-pub use write::{ExportFormat, TableWriter, XLSX_MAX_ROWS};
+pub use write::{neutralize_formula, ExportFormat, TableWriter, XLSX_MAX_ROWS};
 
 use crate::error::{Error, FieldError, Result};
 
@@ -127,7 +131,7 @@ impl TableReader {
                 encoding: None,
                 delimiter: None,
                 ahead: VecDeque::new(),
-                rows: Box::new(rows.into_iter().map(Ok)),
+                rows,
             });
         }
         let encoding = detect_encoding(&mut source).map_err(io)?;
@@ -267,6 +271,22 @@ pub struct PreviewRow {
 /// How many rows a preview shows.
 pub const PREVIEW_ROWS: usize = 20;
 
+/// The most characters of one cell a preview or an error message shows.
+pub const SHOWN_CHARS: usize = 200;
+
+/// `text` cut to at most `max` characters, with "…" when something was cut.
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+    }
+}
+
+/// A cell as a preview or a message shows it: at most [`SHOWN_CHARS`] characters.
+pub fn shown_cell(text: &str) -> String {
+    truncate_chars(text, SHOWN_CHARS)
+}
+
 impl Preview {
     /// The first [`PREVIEW_ROWS`] data rows of `reader` (positioned after its header rows).
     pub fn build(
@@ -278,13 +298,14 @@ impl Preview {
         let mut rows = Vec::new();
         for row in reader.by_ref().take(PREVIEW_ROWS) {
             let row = row.map_err(|e| Error::invalid_fields(vec![e]))?;
+            // A preview never echoes a huge cell: each is cut to SHOWN_CHARS characters.
             let values = fields
                 .iter()
-                .map(|f| map.get(&row, f.name).map(str::to_string))
+                .map(|f| map.get(&row, f.name).map(shown_cell))
                 .collect();
             rows.push(PreviewRow {
                 number: row.number,
-                cells: row.cells,
+                cells: row.cells.iter().map(|c| shown_cell(c)).collect(),
                 values,
             });
         }
@@ -293,7 +314,7 @@ impl Preview {
             encoding: reader.encoding.map(str::to_string),
             delimiter: reader.delimiter.map(|d| char::from(d).to_string()),
             header_rows: layout.header_rows,
-            headers: layout.headers.clone(),
+            headers: layout.headers.iter().map(|h| shown_cell(h)).collect(),
             columns: map
                 .choices(layout.headers.len())
                 .into_iter()
@@ -383,5 +404,7 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
     })
 }
 
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod tests;

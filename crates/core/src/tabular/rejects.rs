@@ -3,7 +3,7 @@
 //! organizer can fix in their spreadsheet and upload again.
 
 use super::write::{ExportFormat, TableWriter};
-use super::Row;
+use super::{shown_cell, truncate_chars, Row};
 use crate::error::{Error, FieldError, Result};
 
 /// The errors of an import, kept up to a limit (a file of a million bad rows must not become a
@@ -16,6 +16,9 @@ pub struct Problems {
     rows: u64,
     last_row: Option<u64>,
 }
+
+/// The most characters of one error's reason an import keeps.
+pub const MAX_REASON_CHARS: usize = 1_000;
 
 /// How many errors an import reports in detail.
 pub const DEFAULT_PROBLEM_LIMIT: usize = 1_000;
@@ -32,8 +35,14 @@ impl Problems {
         }
     }
 
-    pub fn push(&mut self, error: FieldError) {
+    /// Records an error. Kept errors are cut short (the column name and the value to
+    /// [`SHOWN_CHARS`] characters, the reason to [`MAX_REASON_CHARS`]), so an import of
+    /// 32,767-character cells does not store megabytes of errors on its job.
+    pub fn push(&mut self, mut error: FieldError) {
         self.errors += 1;
+        error.field = shown_cell(&error.field);
+        error.value = error.value.as_deref().map(shown_cell);
+        error.reason = truncate_chars(&error.reason, MAX_REASON_CHARS);
         if error.row.is_some() && error.row != self.last_row {
             self.rows += 1;
             self.last_row = error.row;

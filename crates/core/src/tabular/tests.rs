@@ -345,3 +345,77 @@ proptest! {
         prop_assert_eq!(cells, rows);
     }
 }
+
+const FORMULAS: [&str; 8] = [
+    "=HYPERLINK(\"http://evil.example\",\"x\")",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1+1",
+    "VIP-1",
+];
+
+#[test]
+fn a_csv_export_writes_no_cell_as_a_formula() {
+    let mut writer = TableWriter::new(ExportFormat::Csv, &["=Code", "Name"], b',').expect("writer");
+    for value in FORMULAS {
+        writer.write_row(&[value, "ok"]).expect("row");
+    }
+    let bytes = writer.finish().expect("bytes");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes.get(3..).unwrap_or_default());
+    let cells: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("record").get(0).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(cells[0], "'=Code");
+    for (written, value) in cells.iter().skip(1).zip(FORMULAS) {
+        if value == "VIP-1" {
+            assert_eq!(written, value);
+        } else {
+            assert_eq!(written, &format!("'{value}"));
+        }
+    }
+}
+
+#[test]
+fn an_xlsx_export_writes_no_cell_as_a_formula() {
+    let mut writer = TableWriter::new(ExportFormat::Xlsx, &["Code"], b',').expect("writer");
+    for value in FORMULAS {
+        writer.write_row(&[value]).expect("row");
+    }
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::Reader::new(std::io::Cursor::new(writer.finish().expect("bytes"))).expect("xlsx");
+    let range = calamine::Reader::worksheet_range_at(&mut workbook, 0)
+        .expect("a sheet")
+        .expect("range");
+    let cells: Vec<String> = range.rows().skip(1).map(|r| r[0].to_string()).collect();
+    for (written, value) in cells.iter().zip(FORMULAS) {
+        let expected = if value == "VIP-1" {
+            value.to_string()
+        } else {
+            format!("'{value}")
+        };
+        assert_eq!(written, &expected);
+    }
+}
+
+#[test]
+fn rejected_rows_write_no_cell_as_a_formula() {
+    let mut rejects = RejectedRows::new(&["Code".to_string()], b',').expect("file");
+    let row = Row {
+        number: 2,
+        cells: vec!["\t=cmd|' /C calc'!A0".into()],
+    };
+    rejects
+        .reject(&row, &[FieldError::at_row(2, "Code", "=not allowed")])
+        .expect("written");
+    let text = String::from_utf8(rejects.finish().expect("bytes")).expect("utf-8");
+    assert_eq!(
+        text,
+        "\u{feff}Code,Row,Reason\n'\t=cmd|' /C calc'!A0,2,Code: =not allowed\n"
+    );
+}

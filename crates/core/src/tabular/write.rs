@@ -1,5 +1,12 @@
 //! Writing tables back out: CSV (UTF-8 with a BOM, so that Excel shows "Æ Ø Å" right) and XLSX.
 //! Rows stream to a temporary file, so a million-row export does not sit in memory twice.
+//!
+//! **No cell is written as a formula.** A code, a name or a rejected row that begins with `=`,
+//! `+`, `-`, `@`, a tab, a carriage return or a line feed would be run as a formula by the
+//! spreadsheet program that opens the file (`=HYPERLINK(…)`, `@SUM(…)`, DDE): every such cell is
+//! written with a leading `'` (OWASP's "CSV injection" advice), which spreadsheet programs show
+//! as text. The check is on the exact text written — nothing is trimmed after it — so `\t=…`
+//! gets its `'` too. The price: a negative number exported as text reads `'-5`.
 
 use std::io::Write;
 
@@ -29,6 +36,14 @@ impl ExportFormat {
             Self::Csv => "csv",
             Self::Xlsx => "xlsx",
         }
+    }
+}
+
+/// A cell as written: `'` before text a spreadsheet program would take as a formula.
+pub fn neutralize_formula(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\n') => format!("'{text}").into(),
+        _ => text.into(),
     }
 }
 
@@ -83,11 +98,16 @@ impl TableWriter {
         Ok(writer)
     }
 
-    /// Appends one row.
+    /// Appends one row; a cell that would read as a formula gets a leading `'`.
     pub fn write_row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
         match &mut self.sink {
             Sink::Csv(writer) => writer
-                .write_record(cells.iter().map(|c| c.as_ref()))
+                .write_record(cells.iter().map(|c| neutralize_formula(c.as_ref())).map(
+                    |c| match c {
+                        std::borrow::Cow::Borrowed(text) => text.as_bytes().to_vec(),
+                        std::borrow::Cow::Owned(text) => text.into_bytes(),
+                    },
+                ))
                 .map_err(internal)?,
             Sink::Xlsx { workbook, columns } => {
                 if self.rows >= XLSX_MAX_ROWS {
@@ -99,10 +119,10 @@ impl TableWriter {
                 let sheet = workbook.worksheet_from_index(0).map_err(internal)?;
                 for (column, cell) in cells.iter().enumerate().take(usize::from(*columns).max(1)) {
                     let column = u16::try_from(column).map_err(internal)?;
-                    let text = cell.as_ref();
+                    let text = neutralize_formula(cell.as_ref());
                     if !text.is_empty() {
                         sheet
-                            .write_string(self.rows, column, text)
+                            .write_string(self.rows, column, text.as_ref())
                             .map_err(internal)?;
                     }
                 }

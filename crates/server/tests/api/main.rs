@@ -1,6 +1,7 @@
 //! The server's integration tests: the whole app over HTTP, on SQLite and PostgreSQL.
 
 mod audiences;
+mod bombs;
 mod browser;
 mod catalog;
 mod checkout;
