@@ -17,12 +17,12 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{created, ApiJson, ApiPath, ApiQuery, AppState};
+use fullhouse_core::rate_limit::KeyedLimit;
 use fullhouse_core::tenancy::service::TenancyService;
 use fullhouse_core::{Caller, Error, OrgId, Permission, Result};
 use fullhouse_ticketing::model::orders::Channel;
 use fullhouse_ticketing::service::sale_facts::Buyer;
 use fullhouse_ticketing::{EventId, OrderId};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -69,10 +69,10 @@ pub const SESSION_COOKIE: &str = "fh_shop";
 /// costs five guesses, since its quote tells which of them are valid.
 #[derive(Clone)]
 pub struct CodeCheckLimiter {
-    per_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
-    per_session: Arc<DefaultKeyedRateLimiter<String>>,
-    per_buyer: Arc<DefaultKeyedRateLimiter<String>>,
-    without_session: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_ip: Arc<KeyedLimit<IpAddr>>,
+    per_session: Arc<KeyedLimit<String>>,
+    per_buyer: Arc<KeyedLimit<String>>,
+    without_session: Arc<KeyedLimit<IpAddr>>,
 }
 
 impl Default for CodeCheckLimiter {
@@ -102,23 +102,19 @@ impl CodeCheckLimiter {
         let Some(n) = u32::try_from(codes).ok().and_then(NonZeroU32::new) else {
             return Ok(());
         };
-        let allowed = |outcome: std::result::Result<
-            std::result::Result<(), governor::NotUntil<_>>,
-            governor::InsufficientCapacity,
-        >| matches!(outcome, Ok(Ok(())));
         let ip = client.ip.map(address_key);
-        let ip_ok = ip.is_none_or(|ip| allowed(self.per_ip.check_key_n(&ip, n)));
+        let ip_ok = ip.is_none_or(|ip| self.per_ip.spend(&ip, n));
         // A request without the cookie cannot be told from the previous one of the same
         // guesser: it answers to the tighter budget of its address alone.
         let session_ok = if client.fresh {
-            ip.is_none_or(|ip| allowed(self.without_session.check_key_n(&ip, n)))
+            ip.is_none_or(|ip| self.without_session.spend(&ip, n))
         } else {
-            allowed(self.per_session.check_key_n(&client.session, n))
+            self.per_session.spend(&client.session, n)
         };
         let buyer_ok = buyer
             .map(|email| email.trim().to_lowercase())
             .filter(|email| !email.is_empty())
-            .is_none_or(|email| allowed(self.per_buyer.check_key_n(&email, n)));
+            .is_none_or(|email| self.per_buyer.spend(&email, n));
         if ip_ok && session_ok && buyer_ok {
             Ok(())
         } else {
@@ -127,11 +123,8 @@ impl CodeCheckLimiter {
     }
 }
 
-fn keyed_limiter<K: std::hash::Hash + Eq + Clone>(
-    per_minute: u32,
-) -> Arc<DefaultKeyedRateLimiter<K>> {
-    let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN));
-    Arc::new(RateLimiter::keyed(quota))
+fn keyed_limiter<K: std::hash::Hash + Eq + Clone>(per_minute: u32) -> Arc<KeyedLimit<K>> {
+    KeyedLimit::per_minute(per_minute)
 }
 
 /// The rate-limit key of a client address: IPv4 as it is, IPv6 by its /64 (one subscriber's

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod mail;
 pub mod migrations;
 pub mod money;
+pub mod rate_limit;
 pub mod schema;
 pub mod tabular;
 pub mod tenancy;

@@ -2,7 +2,6 @@
 //! and the layers every request passes through (tracing, limits, timeouts, panic catching).
 
 use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -16,9 +15,8 @@ use axum::{Json, Router};
 use fullhouse_core::auth::AccountThrottle;
 use fullhouse_core::error::Error;
 use fullhouse_core::http::{AppState, JSON_BODY_LIMIT};
+use fullhouse_core::rate_limit::KeyedLimit;
 use fullhouse_core::tenancy::api::login_rate_limited;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -253,15 +251,14 @@ const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 /// has its own limiters, so test servers in one process do not share a budget.
 #[derive(Clone)]
 struct LoginLimiter {
-    per_address: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    per_address: Arc<KeyedLimit<IpAddr>>,
     per_account: AccountThrottle,
 }
 
 impl LoginLimiter {
     fn new() -> Self {
-        let per_minute = NonZeroU32::new(LOGIN_ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
         Self {
-            per_address: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            per_address: KeyedLimit::per_minute(LOGIN_ATTEMPTS_PER_MINUTE),
             per_account: AccountThrottle::new(),
         }
     }
@@ -280,8 +277,7 @@ async fn limit_login_attempts(
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
         if let Some(ip) = client {
-            if let Err(not_until) = limiter.per_address.check_key(&ip) {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
+            if let Err(wait) = limiter.per_address.spend_one(&ip) {
                 return login_rate_limited("too many login attempts from your address", wait);
             }
         }
