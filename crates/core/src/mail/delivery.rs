@@ -409,11 +409,8 @@ pub async fn check_transport(settings: &MailSettings) -> Result<()> {
         return Ok(());
     };
     let failure = || Error::invalid("transport", format!("could not talk SMTP to {host}:{port}"));
-    let OrgTransport::Smtp(transport) = OrgTransport::build_with_timeout(
-        settings,
-        PathBuf::new(),
-        CONNECTION_TEST_TIMEOUT,
-    )?
+    let OrgTransport::Smtp(transport) =
+        OrgTransport::build_with_timeout(settings, PathBuf::new(), CONNECTION_TEST_TIMEOUT)?
     else {
         return Ok(());
     };

@@ -49,6 +49,8 @@ pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 const CHILDREN: usize = 2;
 /// How long a render waits for a free child before the caller is told to try again.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a new child may take to say hello.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// The first line a child writes: proves the executable is a sandbox and not something else.
 const HELLO: &str = r#"{"sandbox":"fullhouse-templates","version":1}"#;
 
@@ -149,9 +151,7 @@ impl TemplateRenderer {
     /// Renders `template` with `variables`; errors name the part (subject, html, text) and the
     /// line, or say the template is too expensive.
     pub async fn render(&self, template: &MailTemplate, variables: &Value) -> Result<Rendered> {
-        let mut results = self
-            .render_many(template, vec![variables.clone()])
-            .await?;
+        let mut results = self.render_many(template, vec![variables.clone()]).await?;
         results
             .pop()
             .unwrap_or_else(|| Err(Error::internal("the template sandbox answered nothing")))
@@ -197,9 +197,12 @@ impl TemplateRenderer {
         for _ in 0..2 {
             let (slot, reused) = match self.take_idle() {
                 Some(slot) => (slot, true),
-                None => (self.spawn()?, false),
+                None => (self.spawn().await?, false),
             };
-            match self.exchange(slot, line.clone(), answer_limit, timeout).await {
+            match self
+                .exchange(slot, line.clone(), answer_limit, timeout)
+                .await
+            {
                 Ok(found) => {
                     answer = Some(found);
                     break;
@@ -212,7 +215,10 @@ impl TemplateRenderer {
                     return Err(Error::invalid("template", TOO_EXPENSIVE));
                 }
                 Err(Failure::TimedOut) => {
-                    tracing::warn!(?timeout, "a template render timed out; its sandbox was killed");
+                    tracing::warn!(
+                        ?timeout,
+                        "a template render timed out; its sandbox was killed"
+                    );
                     return Err(Error::invalid("template", TOO_EXPENSIVE));
                 }
             }
@@ -259,7 +265,8 @@ impl TemplateRenderer {
         }
     }
 
-    fn spawn(&self) -> Result<Slot> {
+    /// Starts a child and waits for its hello line.
+    async fn spawn(&self) -> Result<Slot> {
         let executable = &self.inner.config.executable;
         let mut child = Command::new(executable)
             .arg(SUBCOMMAND)
@@ -277,13 +284,38 @@ impl TemplateRenderer {
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err(Error::internal("the template sandbox has no pipes"));
         };
-        Ok(Slot {
+        let mut slot = Slot {
             pid: child.id(),
             child: Arc::new(Mutex::new(child)),
             stdin,
             stdout: BufReader::new(stdout),
-            greeted: false,
-        })
+        };
+        let child = slot.child.clone();
+        let greeting = tokio::task::spawn_blocking(move || {
+            let hello = slot.read_line(4096);
+            (slot, hello)
+        });
+        let not_started = |detail: String| {
+            Error::internal(format!(
+                "the template sandbox {} did not start: {detail}",
+                executable.display()
+            ))
+        };
+        match tokio::time::timeout(STARTUP_TIMEOUT, greeting).await {
+            Ok(Ok((slot, Ok(hello)))) if hello.trim_ascii() == HELLO.as_bytes() => Ok(slot),
+            Ok(Ok((_, Ok(hello)))) => Err(not_started(format!(
+                "it is not a fullhouse template sandbox (it said {:?})",
+                String::from_utf8_lossy(&hello)
+            ))),
+            Ok(Ok((_, Err(detail)))) => Err(not_started(detail)),
+            Ok(Err(join)) => Err(not_started(join.to_string())),
+            Err(_) => {
+                if let Ok(mut child) = child.lock() {
+                    let _ = child.kill();
+                }
+                Err(not_started(format!("no hello within {STARTUP_TIMEOUT:?}")))
+            }
+        }
     }
 
     /// Sends one request and waits for its answer on a blocking thread; kills the child when
@@ -306,7 +338,7 @@ impl TemplateRenderer {
                 Ok(answer)
             }
             // The slot is dropped on the blocking thread, which kills and reaps the child.
-            Ok(Ok((_, Err(detail)))) => Err(Failure::Died(detail)),
+            Ok(Ok((_, Err(failure)))) => Err(failure),
             Ok(Err(join)) => Err(Failure::Died(format!("the exchange panicked: {join}"))),
             Err(_) => {
                 // Killing unblocks the blocking thread (its read sees the end of the pipe); it
@@ -327,28 +359,17 @@ struct Slot {
     child: Arc<Mutex<Child>>,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
-    /// Whether its hello line was read.
-    greeted: bool,
 }
 
 impl Slot {
-    fn exchange(&mut self, line: &[u8], limit: u64) -> std::result::Result<Answer, String> {
-        if !self.greeted {
-            let hello = self.read_line(4096)?;
-            if hello.trim_ascii() != HELLO.as_bytes() {
-                return Err(format!(
-                    "the sandbox executable is not a fullhouse template sandbox (it said {:?})",
-                    String::from_utf8_lossy(&hello)
-                ));
-            }
-            self.greeted = true;
-        }
+    fn exchange(&mut self, line: &[u8], limit: u64) -> std::result::Result<Answer, Failure> {
         self.stdin
             .write_all(line)
             .and_then(|()| self.stdin.flush())
-            .map_err(|e| format!("writing the request: {e}"))?;
-        let answer = self.read_line(limit)?;
-        serde_json::from_slice(&answer).map_err(|e| format!("reading the answer: {e}"))
+            .map_err(|e| Failure::Died(format!("writing the request: {e}")))?;
+        let answer = self.read_line(limit).map_err(Failure::Died)?;
+        serde_json::from_slice(&answer)
+            .map_err(|e| Failure::Died(format!("reading the answer: {e}")))
     }
 
     fn read_line(&mut self, limit: u64) -> std::result::Result<Vec<u8>, String> {
@@ -456,7 +477,10 @@ fn answer(request: Request) -> Answer {
         .iter()
         .map(|variables| {
             let rendered = templates::render(&template, variables).map_err(|err| match err {
-                Error::Validation { mut fields, message } => match fields.pop() {
+                Error::Validation {
+                    mut fields,
+                    message,
+                } => match fields.pop() {
                     Some(field) => Problem {
                         field: field.field,
                         reason: field.reason,

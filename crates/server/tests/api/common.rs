@@ -28,12 +28,14 @@ pub struct TestOrg {
 /// Templates render in `fullhouse template-sandbox` children; a test binary is not `fullhouse`,
 /// so the process-wide renderer is pointed at the built binary.
 pub fn use_template_sandbox() {
-    let configured = fullhouse_core::mail::sandbox::configure(
-        fullhouse_core::mail::sandbox::SandboxConfig {
+    let configured =
+        fullhouse_core::mail::sandbox::configure(fullhouse_core::mail::sandbox::SandboxConfig {
             executable: env!("CARGO_BIN_EXE_fullhouse").into(),
-        },
+        });
+    assert!(
+        configured,
+        "the template sandbox was set up with another executable"
     );
-    assert!(configured, "the template sandbox was set up with another executable");
 }
 
 /// The fixture of `both_backends!` for HTTP tests.
