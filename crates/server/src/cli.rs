@@ -34,6 +34,10 @@ pub enum Command {
     /// Measure end-to-end figures against their references.
     #[command(subcommand)]
     Bench(crate::bench::Bench),
+    /// Internal: render mail templates from stdin under a memory and CPU cap (the server starts
+    /// these children itself).
+    #[command(name = "template-sandbox", hide = true)]
+    TemplateSandbox,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -141,6 +145,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(bench) => crate::bench::run(bench).await,
+        Command::TemplateSandbox => Ok(fullhouse_core::mail::sandbox::serve()?),
         Command::Openapi => {
             println!(
                 "{}",

@@ -66,7 +66,20 @@ pub(crate) async fn queue_job_finished(
             "url": format!("{}/jobs/{}", public_url.trim_end_matches('/'), ending.job_id),
         },
     });
-    let rendered = mail::templates::render(&template, &variables)?;
+    // In the sandbox like every render. A template that fails here (too expensive, or broken
+    // for these values) must not keep the job from ending: the person still hears, through the
+    // built-in template.
+    let renderer = mail::sandbox::renderer();
+    let rendered = match renderer.render(&template, &variables).await {
+        Ok(rendered) => rendered,
+        Err(err) if !template.built_in => {
+            tracing::warn!(%org, error = %err, "the job_finished template failed; using the built-in one");
+            let built_in = mail::templates::built_in("job_finished", &notify.language)
+                .ok_or(crate::error::Error::NotFound("template"))?;
+            renderer.render(&built_in, &variables).await?
+        }
+        Err(err) => return Err(err),
+    };
     let message = NewMessage {
         to_email: notify.email.clone(),
         to_name: Some(notify.name.clone()),

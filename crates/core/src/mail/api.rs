@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::delivery::check_transport;
 use super::model::{MailSettings, MailTemplate, OutboxMessage, Rendered};
 use super::service::MailService;
-use super::templates::documented_variables;
+use super::templates::{documented_variables, sample_variables};
 use crate::error::{Error, ErrorBody, Result};
 use crate::http::{ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams};
 use crate::tenancy::model::{Caller, Permission};
@@ -141,17 +141,25 @@ pub struct PreviewBody {
     pub variables: Option<Value>,
 }
 
-/// Render a template (saved or being edited) with sample or given variables.
+/// Render a template (saved or being edited) with sample or given variables. Rendering the
+/// saved template needs only read access; rendering a source sent with the request needs the
+/// role that may save templates (marketer or above), since it runs arbitrary template code.
+/// Every render runs in a sandbox process with a memory and time budget; a template that breaks
+/// it is a validation error.
 #[utoipa::path(post, path = "/mail/templates/{key}/{language}/preview", tag = "mail",
     params(("key" = String, Path), ("language" = String, Path)), request_body = PreviewBody,
-    responses((status = 200, body = Rendered), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Rendered), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn preview_template(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((key, language)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<PreviewBody>,
 ) -> Result<Json<Rendered>> {
-    caller.require(Permission::Read)?;
+    caller.require(if body.template.is_some() {
+        Permission::Market
+    } else {
+        Permission::Read
+    })?;
     let service = mail(&state);
     let saved = service.template(&caller.org, &key, &language).await?;
     let template = match body.template {
@@ -168,21 +176,7 @@ async fn preview_template(
     if !variables.is_object() {
         return Err(Error::invalid("variables", "must be a JSON object"));
     }
-    Ok(Json(service.preview(&template, &variables)?))
-}
-
-/// Plausible values for a preview.
-fn sample_variables(key: &str) -> Value {
-    serde_json::json!({
-        "organization": "Demo Theatre",
-        "recipient": "Anna",
-        "job": {"title": "Import audience VIP codes", "status": "succeeded", "error": "", "url": "https://example.invalid/jobs/job_1"},
-        "customer": {"first_name": "Søren", "last_name": "Nielsen"},
-        "custom_text": "Two tickets for the price of one this Friday.",
-        "campaign_url": "https://example.invalid/c/SPRING",
-        "unsubscribe_url": "https://example.invalid/unsubscribe/sample",
-        "template_key": key,
-    })
+    Ok(Json(service.preview(&template, &variables).await?))
 }
 
 /// Messages the organization sent or will send, newest first.

@@ -326,6 +326,15 @@ enum OrgTransport {
 
 impl OrgTransport {
     fn build(settings: &MailSettings, file_dir: PathBuf) -> Result<Self> {
+        Self::build_with_timeout(settings, file_dir, Duration::from_secs(30))
+    }
+
+    /// `timeout` bounds each network operation of the SMTP client (connect, each command).
+    fn build_with_timeout(
+        settings: &MailSettings,
+        file_dir: PathBuf,
+        timeout: Duration,
+    ) -> Result<Self> {
         match &settings.transport {
             Transport::FileDrop => Ok(Self::FileDrop(file_dir)),
             Transport::Smtp {
@@ -352,7 +361,7 @@ impl OrgTransport {
                     AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.clone())
                         .port(*port)
                         .tls(tls)
-                        .timeout(Some(Duration::from_secs(30)))
+                        .timeout(Some(timeout))
                         .pool_config(PoolConfig::new().max_size(POOL_SIZE));
 
                 if let (Some(user), Some(password)) = (username, password) {
@@ -384,21 +393,41 @@ impl OrgTransport {
     }
 }
 
+/// How long the settings page's connection test may take, connecting and reading the greeting
+/// included.
+pub const CONNECTION_TEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Runs a connection check against the organization's transport (the settings page's "test").
+///
+/// The caller learns only whether SMTP could be spoken: a closed port, an open port that does
+/// not speak SMTP, a refused login and a timeout all answer the same text, so the test cannot be
+/// used to map which ports are open on hosts the server can reach. The detail goes to the log.
+/// (The time to answer still differs: a closed port fails at once, a silent one after the
+/// timeout.)
 pub async fn check_transport(settings: &MailSettings) -> Result<()> {
-    match OrgTransport::build(settings, PathBuf::new())? {
-        OrgTransport::FileDrop(_) => Ok(()),
-        OrgTransport::Smtp(transport) => match transport.test_connection().await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Error::invalid(
-                "transport",
-                "the SMTP server did not accept the connection",
-            )),
-            Err(err) => Err(Error::invalid(
-                "transport",
-                format!("cannot reach the SMTP server: {err}"),
-            )),
-        },
+    let Transport::Smtp { host, port, .. } = &settings.transport else {
+        return Ok(());
+    };
+    let failure = || Error::invalid("transport", format!("could not talk SMTP to {host}:{port}"));
+    let OrgTransport::Smtp(transport) =
+        OrgTransport::build_with_timeout(settings, PathBuf::new(), CONNECTION_TEST_TIMEOUT)?
+    else {
+        return Ok(());
+    };
+    match tokio::time::timeout(CONNECTION_TEST_TIMEOUT, transport.test_connection()).await {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => {
+            tracing::info!(%host, port, "SMTP connection test: the server did not accept the connection");
+            Err(failure())
+        }
+        Ok(Err(err)) => {
+            tracing::info!(%host, port, error = %err, "SMTP connection test failed");
+            Err(failure())
+        }
+        Err(_) => {
+            tracing::info!(%host, port, timeout = ?CONNECTION_TEST_TIMEOUT, "SMTP connection test timed out");
+            Err(failure())
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod delivery;
 pub mod model;
+pub mod sandbox;
 pub mod service;
 pub mod store;
 pub mod templates;

@@ -146,7 +146,7 @@ pub struct MailTemplate {
 }
 
 /// A rendered message, ready to queue.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Rendered {
     pub subject: String,
     pub html: String,

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::model::*;
 use super::store::{mail_settings, mail_templates, outbox};
-use super::templates;
+use super::{sandbox, templates};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::http::{Page, PageParams};
@@ -182,7 +182,8 @@ impl MailService {
         Ok(all)
     }
 
-    /// Saves the organization's version of a template after checking it compiles.
+    /// Saves the organization's version of a template after checking it renders its sample
+    /// variables in the sandbox (so a template too expensive to render is never saved).
     pub async fn put_template(&self, org: &OrgId, template: MailTemplate) -> Result<MailTemplate> {
         if templates::built_in(&template.key, "en").is_none() {
             return Err(Error::NotFound("template"));
@@ -192,7 +193,9 @@ impl MailService {
         }
         required("subject", &template.subject)?;
         required("html", &template.html)?;
-        templates::validate(&template)?;
+        sandbox::renderer()
+            .validate(&template, &templates::sample_variables(&template.key))
+            .await?;
         let model = mail_templates::ActiveModel {
             organization_id: Set(org.to_string()),
             key: Set(template.key.clone()),
@@ -224,9 +227,9 @@ impl MailService {
         self.template(org, &template.key, &template.language).await
     }
 
-    /// Renders `template` with `variables` (the editor's preview).
-    pub fn preview(&self, template: &MailTemplate, variables: &Value) -> Result<Rendered> {
-        templates::render(template, variables)
+    /// Renders `template` with `variables` (the editor's preview), in the sandbox.
+    pub async fn preview(&self, template: &MailTemplate, variables: &Value) -> Result<Rendered> {
+        sandbox::renderer().render(template, variables).await
     }
 
     /// The outbox, newest first.

@@ -2,7 +2,9 @@
 //!
 //! Organizers edit templates in the UI, so rendering is sandboxed: minijinja has no file or
 //! network access, templates cannot include others, HTML variables are escaped, and a fuel limit
-//! stops a template that loops forever.
+//! stops a template that loops forever. Fuel does not bound memory, so [`render`] is only ever
+//! called inside a sandbox child process ([`super::sandbox`]); everything else renders through
+//! [`super::sandbox::renderer`].
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
@@ -37,6 +39,20 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
         ],
         _ => &[],
     }
+}
+
+/// Plausible values for a preview, and for the render that checks a template before it is saved.
+pub fn sample_variables(key: &str) -> Value {
+    serde_json::json!({
+        "organization": "Demo Theatre",
+        "recipient": "Anna",
+        "job": {"title": "Import audience VIP codes", "status": "succeeded", "error": "", "url": "https://example.invalid/jobs/job_1"},
+        "customer": {"first_name": "Søren", "last_name": "Nielsen"},
+        "custom_text": "Two tickets for the price of one this Friday.",
+        "campaign_url": "https://example.invalid/c/SPRING",
+        "unsubscribe_url": "https://example.invalid/unsubscribe/sample",
+        "template_key": key,
+    })
 }
 
 /// The template keys with built-in versions.
@@ -97,7 +113,8 @@ fn environment() -> Environment<'static> {
 }
 
 /// Renders a template with `variables`; errors name the part (subject, html, text) and the line.
-pub fn render(template: &MailTemplate, variables: &Value) -> Result<Rendered> {
+/// In this process, without a memory bound: only the sandbox child calls it.
+pub(crate) fn render(template: &MailTemplate, variables: &Value) -> Result<Rendered> {
     let env = environment();
     let subject = render_part(&env, "subject", &template.subject, variables)?;
     let html = render_part(&env, "html", &template.html, variables)?;
@@ -111,20 +128,6 @@ pub fn render(template: &MailTemplate, variables: &Value) -> Result<Rendered> {
         html,
         text,
     })
-}
-
-/// Checks a template compiles, without rendering it.
-pub fn validate(template: &MailTemplate) -> Result<()> {
-    let env = environment();
-    for (part, source) in [
-        ("subject", &template.subject),
-        ("html", &template.html),
-        ("text", &template.text),
-    ] {
-        env.template_from_named_str(part, source)
-            .map_err(|e| template_error(part, &e))?;
-    }
-    Ok(())
 }
 
 fn render_part(
@@ -209,7 +212,7 @@ mod tests {
             text: String::new(),
             built_in: false,
         };
-        let message = validate(&template)
+        let message = render(&template, &json!({}))
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

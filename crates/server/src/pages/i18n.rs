@@ -235,6 +235,10 @@ pub fn field_reason(lang: Lang, reason: &str) -> String {
         t(lang, "error-number")
     } else if reason.contains("already exists") {
         t(lang, "error-taken")
+    } else if reason == fullhouse_core::mail::sandbox::TOO_EXPENSIVE {
+        t(lang, "error-template-too-expensive")
+    } else if let Some(address) = reason.strip_prefix("could not talk SMTP to ") {
+        lang.t1("error-smtp-unreachable", "address", address)
     } else if lang == Lang::En {
         reason.to_string()
     } else {

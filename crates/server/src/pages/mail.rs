@@ -172,8 +172,13 @@ fn sample_variables(ui: &Ui, key: &str) -> Value {
     })
 }
 
-fn render_preview(ui: &Ui, service: &MailService, template: &MailTemplate) -> Preview {
-    match service.preview(template, &sample_variables(ui, &template.key)) {
+/// Renders in the sandbox process (see `fullhouse_core::mail::sandbox`): a template too
+/// expensive to render shows why beside the editor instead of holding this request's thread.
+async fn render_preview(ui: &Ui, service: &MailService, template: &MailTemplate) -> Preview {
+    match service
+        .preview(template, &sample_variables(ui, &template.key))
+        .await
+    {
         Ok(rendered) => Preview {
             rendered: Some(rendered),
             problem: None,
@@ -216,7 +221,7 @@ async fn edit_template(
 ) -> Result<Response, PageError> {
     ui.require(Permission::Read)?;
     let template = find_template(&state, &ui, &key, &language).await?;
-    let preview = render_preview(&ui, &mail(&state), &template);
+    let preview = render_preview(&ui, &mail(&state), &template).await;
     let form = TemplateForm {
         csrf_token: String::new(),
         subject: template.subject,
@@ -263,7 +268,7 @@ async fn save_template(
         built_in: false,
         ..current
     };
-    let preview = render_preview(&ui, &service, &edited);
+    let preview = render_preview(&ui, &service, &edited).await;
     let (errors, built_in) = match service.put_template(&ui.caller.org, edited).await {
         Ok(saved) => {
             if !ui.htmx {
@@ -298,7 +303,9 @@ async fn preview_template(
     Form(form): Form<TemplateForm>,
 ) -> Result<Response, PageError> {
     ui.check_csrf(&form.csrf_token)?;
-    ui.require(Permission::Read)?;
+    // Previewing runs the typed source, so it needs the role that may save it (the saved
+    // version's preview on the editor page needs only read access).
+    ui.require(Permission::Market)?;
     let current = find_template(&state, &ui, &key, &language).await?;
     let edited = MailTemplate {
         subject: form.subject,
@@ -307,6 +314,6 @@ async fn preview_template(
         built_in: false,
         ..current
     };
-    let preview = render_preview(&ui, &mail(&state), &edited);
+    let preview = render_preview(&ui, &mail(&state), &edited).await;
     Ok(PreviewPartial { ui, preview }.into_response())
 }

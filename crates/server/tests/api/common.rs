@@ -25,6 +25,19 @@ pub struct TestOrg {
     pub token: String,
 }
 
+/// Templates render in `fullhouse template-sandbox` children; a test binary is not `fullhouse`,
+/// so the process-wide renderer is pointed at the built binary.
+pub fn use_template_sandbox() {
+    let configured =
+        fullhouse_core::mail::sandbox::configure(fullhouse_core::mail::sandbox::SandboxConfig {
+            executable: env!("CARGO_BIN_EXE_fullhouse").into(),
+        });
+    assert!(
+        configured,
+        "the template sandbox was set up with another executable"
+    );
+}
+
 /// The fixture of `both_backends!` for HTTP tests.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     TestApp::spawn(backend).await
@@ -40,6 +53,7 @@ impl TestApp {
         backend: Backend,
         configure: impl FnOnce(&mut ServerConfig),
     ) -> Option<TestApp> {
+        use_template_sandbox();
         let db = TestDb::new(backend, fullhouse_server::migrations()).await?;
         let data_dir = tempfile::tempdir().expect("temp dir").keep();
         let mut config = ServerConfig {
@@ -211,6 +225,7 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with `workers` job loops running in the server, for tests that
     /// watch background jobs finish (the browser's Jobs page).
     pub async fn spawn_with_workers(backend: Backend, workers: usize) -> Option<TestApp> {
+        use_template_sandbox();
         let db = TestDb::new(backend, fullhouse_server::migrations()).await?;
         let data_dir = tempfile::tempdir().expect("temp dir").keep();
         let config = ServerConfig {

@@ -185,3 +185,281 @@ both_backends! {
         app.finish().await;
     }
 }
+
+/// A template whose strings double each step: 1.6 GB by the fifth `set`.
+const MEMORY_BOMB: &str = r#"{% set a = "x" * 100000000 %}{% set b = a ~ a %}{% set c = b ~ b %}{% set d = c ~ c %}{% set e = d ~ d %}{{ e|length }}"#;
+
+/// This test process's resident memory (the server runs in it), in MB.
+fn resident_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| kb / 1024)
+        .unwrap_or(0)
+}
+
+async fn preview(
+    app: &TestApp,
+    token: &str,
+    subject: &str,
+    html: &str,
+) -> (reqwest::StatusCode, Value) {
+    app.post(
+        "/api/v1/mail/templates/campaign_link/en/preview",
+        token,
+        json!({"template": {"subject": subject, "html": html}, "variables": {"customer": {"first_name": "<Ø>"}}}),
+    )
+    .await
+}
+
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    port
+}
+
+async fn use_smtp_port(app: &TestApp, org: &TestOrg, port: u16) {
+    let settings = json!({
+        "sender_name": "Demo Theatre",
+        "sender_email": "tickets@demo-theatre.example",
+        "reply_to": null,
+        "transport": {"kind": "smtp", "host": "127.0.0.1", "port": port, "security": "plain", "username": null}
+    });
+    let (status, body) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/settings/mail",
+            &org.token,
+            Some(settings),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Runs the settings' connection test, failing the test if it takes longer than `limit`.
+async fn connection_test(
+    app: &TestApp,
+    org: &TestOrg,
+    limit: Duration,
+) -> (reqwest::StatusCode, Value, Duration) {
+    let started = std::time::Instant::now();
+    let (status, body) = tokio::time::timeout(
+        limit,
+        app.post("/api/v1/settings/mail/test", &org.token, json!({})),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("the connection test took longer than {limit:?}"));
+    (status, body, started.elapsed())
+}
+
+both_backends! {
+    setup = spawn_app;
+
+    async fn a_template_that_needs_gigabytes_is_refused_quickly_while_the_server_stays_responsive(app: TestApp) {
+        let org = app.new_org("bomb").await;
+        // Warm up: the first render starts a sandbox child.
+        let (status, body) = preview(&app, &org.token, "Hi", "<p>Hi</p>").await;
+        assert_eq!(status, 200, "{body}");
+        let before = resident_mb();
+
+        let started = std::time::Instant::now();
+        let bomb = {
+            let (client, url, token) = (app.client.clone(), app.url("/api/v1/mail/templates/campaign_link/en/preview"), org.token.clone());
+            tokio::spawn(async move {
+                let response = client.post(url).bearer_auth(token)
+                    .json(&json!({"template": {"subject": "x", "html": MEMORY_BOMB}}))
+                    .send().await.expect("preview sent");
+                let status = response.status();
+                (status, response.json::<Value>().await.unwrap_or(Value::Null))
+            })
+        };
+        // While it renders, the server keeps answering.
+        let mut slowest = Duration::ZERO;
+        let mut peak = before;
+        while !bomb.is_finished() {
+            let asked = std::time::Instant::now();
+            let health = app.client.get(app.url("/healthz")).send().await.expect("healthz");
+            assert!(health.status().is_success());
+            slowest = slowest.max(asked.elapsed());
+            peak = peak.max(resident_mb());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let (status, body) = bomb.await.expect("preview task");
+        let took = started.elapsed();
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.contains("512 MB"), "{message}");
+        assert!(took < Duration::from_secs(10), "the refusal took {took:?}");
+        assert!(slowest < Duration::from_secs(1), "/healthz took {slowest:?} during the render");
+        assert!(peak.saturating_sub(before) < 100, "the server grew from {before} MB to {peak} MB");
+        eprintln!("bomb refused in {took:?}; slowest /healthz {slowest:?}; RSS {before} MB → peak {peak} MB");
+
+        // Saving it is refused the same way, and the next render gets a working sandbox.
+        let (status, body) = app.call(reqwest::Method::PUT, "/api/v1/mail/templates/campaign_link/en", &org.token,
+            Some(json!({"subject": "x", "html": MEMORY_BOMB}))).await;
+        assert_error(status, &body, 422, "validation");
+        let (_, saved) = app.get("/api/v1/mail/templates/campaign_link/en", &org.token).await;
+        assert_eq!(saved["template"]["built_in"], true, "{saved}");
+        let (status, body) = preview(&app, &org.token, "Hi", "<p>Hi</p>").await;
+        assert_eq!(status, 200, "{body}");
+        app.finish().await;
+    }
+
+    async fn a_template_that_runs_too_long_is_stopped_after_its_time(app: TestApp) {
+        let org = app.new_org("slow").await;
+        // Each step allocates and fills 100 MB and frees it: within the memory budget and the
+        // fuel (a few instructions a step), but minutes of work. (`- i` keeps minijinja from
+        // computing the string once at compile time.)
+        let slow = r#"{% for i in range(5000) %}{% set a = "x" * (100000000 - i) %}{% endfor %}done"#;
+        let started = std::time::Instant::now();
+        let (status, body) = preview(&app, &org.token, "x", slow).await;
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.contains("2 s"), "{message}");
+        assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+        app.finish().await;
+    }
+
+    async fn a_normal_template_renders_as_before_and_sizes_are_capped(app: TestApp) {
+        let org = app.new_org("normal").await;
+        let (status, body) = preview(&app, &org.token, "Hello {{ customer.first_name }}\n", "<p>Hi {{ customer.first_name }}</p>").await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body, json!({"subject": "Hello <Ø>", "html": "<p>Hi &lt;Ø&gt;</p>", "text": "Hi <Ø>\n"}));
+
+        let (status, body) = preview(&app, &org.token, "x", &"x".repeat(300 * 1024)).await;
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.starts_with("html:") && message.contains("256 KB"), "{message}");
+
+        let (status, body) = preview(&app, &org.token, "x", r#"{{ "x" * 2000000 }}"#).await;
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.starts_with("html:") && message.contains("1 MB"), "{message}");
+
+        let (status, body) = preview(&app, &org.token, "x", "<p>\n{% if %}</p>").await;
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.starts_with("html:") && message.contains("line 2"), "{message}");
+        app.finish().await;
+    }
+
+    async fn a_viewer_previews_the_saved_template_but_not_a_source_of_their_own(app: TestApp) {
+        let org = app.new_org("viewer").await;
+        let (status, viewer) = app.post("/api/v1/api-tokens", &org.token, json!({"name": "ro", "role": "viewer"})).await;
+        assert_eq!(status, 201, "{viewer}");
+        let viewer = viewer["secret"].as_str().unwrap_or_default().to_string();
+        let (status, body) = preview(&app, &viewer, "x", MEMORY_BOMB).await;
+        assert_error(status, &body, 403, "forbidden");
+        let (status, body) = app.post("/api/v1/mail/templates/campaign_link/en/preview", &viewer, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["subject"].as_str().unwrap_or_default().contains("Demo Theatre"), "{body}");
+        app.finish().await;
+    }
+
+    async fn the_smtp_connection_test_answers_alike_for_a_silent_and_a_closed_port(app: TestApp) {
+        let org = app.new_org("probe").await;
+        // A port that accepts connections and never says anything.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let silent_port = silent.local_addr().expect("address").port();
+        let holder = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = silent.accept().await {
+                held.push(stream);
+            }
+        });
+
+        use_smtp_port(&app, &org, silent_port).await;
+        let (status, body, took) = connection_test(&app, &org, Duration::from_secs(20)).await;
+        let silent_message = assert_error(status, &body, 422, "validation");
+        assert!(took >= Duration::from_secs(5), "it gave up after {took:?}, before the greeting could come");
+
+        let closed = closed_port();
+        use_smtp_port(&app, &org, closed).await;
+        let (status, body, _) = connection_test(&app, &org, Duration::from_secs(20)).await;
+        let closed_message = assert_error(status, &body, 422, "validation");
+
+        assert_eq!(silent_message, format!("transport: could not talk SMTP to 127.0.0.1:{silent_port}"));
+        assert_eq!(closed_message, format!("transport: could not talk SMTP to 127.0.0.1:{closed}"));
+        holder.abort();
+        app.finish().await;
+    }
+
+    async fn the_smtp_connection_test_passes_against_a_real_smtp_server(app: TestApp) {
+        let smtp = SmtpServer::start();
+        let org = app.new_org("probe-ok").await;
+        use_smtp(&app, &org, &smtp).await;
+        let (status, body, _) = connection_test(&app, &org, Duration::from_secs(20)).await;
+        assert_eq!(status, 204, "{body}");
+        app.finish().await;
+    }
+}
+
+/// A sandbox child killed from outside (the OOM killer, an operator) is replaced: the next render
+/// works. Uses its own renderer, so that the child it kills serves no other test.
+#[tokio::test]
+async fn a_killed_sandbox_child_is_replaced() {
+    use fullhouse_core::mail::sandbox::{SandboxConfig, TemplateRenderer};
+    let renderer = TemplateRenderer::new(SandboxConfig {
+        executable: env!("CARGO_BIN_EXE_fullhouse").into(),
+    });
+    let template =
+        fullhouse_core::mail::templates::built_in("job_finished", "da").expect("built in");
+    let variables =
+        json!({"organization": "Demo Theatre", "job": {"title": "Import", "status": "succeeded"}});
+    let first = renderer
+        .render(&template, &variables)
+        .await
+        .expect("renders");
+    let pids = renderer.child_pids();
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    let status = std::process::Command::new("kill")
+        .args(["-9", &pids[0].to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let again = renderer
+        .render(&template, &variables)
+        .await
+        .expect("renders after the kill");
+    assert_eq!(first, again);
+    assert_eq!(first.subject, "Import: fuldført");
+    let now = renderer.child_pids();
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now[0], pids[0], "a fresh child");
+
+    // Batches: one exchange renders many messages, each with its own values.
+    let many: Vec<Value> = (0..500)
+        .map(|i| json!({"organization": "Demo Theatre", "recipient": format!("R{i}"), "job": {"title": "Import", "status": "failed", "error": format!("row {i}")}}))
+        .collect();
+    let started = std::time::Instant::now();
+    let rendered = renderer
+        .render_many(&template, many)
+        .await
+        .expect("batch renders");
+    let batch = started.elapsed();
+    assert_eq!(rendered.len(), 500);
+    for (i, r) in rendered.iter().enumerate() {
+        let r = r.as_ref().expect("message renders");
+        assert!(
+            r.html.contains(&format!("Hej R{i}")) && r.html.contains(&format!("row {i}")),
+            "{}",
+            r.html
+        );
+    }
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        renderer
+            .render(&template, &variables)
+            .await
+            .expect("renders");
+    }
+    let single = started.elapsed();
+    eprintln!(
+        "sandbox renders: batch of 500 in {batch:?} ({:.0}/s); 100 one by one in {single:?} ({:.0}/s)",
+        500.0 / batch.as_secs_f64(),
+        100.0 / single.as_secs_f64()
+    );
+}
