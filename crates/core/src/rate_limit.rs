@@ -54,7 +54,7 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
 
     fn prune_now_and_then(&self) {
         let checks = self.checks.fetch_add(1, Ordering::Relaxed) + 1;
-        if checks % PRUNE_EVERY == 0 {
+        if checks.is_multiple_of(PRUNE_EVERY) {
             self.limiter.retain_recent();
             self.limiter.shrink_to_fit();
         }

@@ -158,18 +158,14 @@ struct PreviewPartial {
     preview: Preview,
 }
 
-/// Plausible values for a preview, in the shape the delivery code passes them.
+/// Core's plausible preview values, addressed to the signed-in user of this organization.
 fn sample_variables(ui: &Ui, key: &str) -> Value {
-    serde_json::json!({
-        "organization": ui.org_name,
-        "recipient": ui.user_name,
-        "job": {"title": "Import audience VIP codes", "status": "succeeded", "error": "", "url": "https://example.invalid/jobs/job_1"},
-        "customer": {"first_name": "Søren", "last_name": "Nielsen"},
-        "custom_text": "Two tickets for the price of one this Friday.",
-        "campaign_url": "https://example.invalid/c/SPRING",
-        "unsubscribe_url": "https://example.invalid/unsubscribe/sample",
-        "template_key": key,
-    })
+    let mut values = fullhouse_core::mail::templates::sample_variables(key);
+    if let Some(fields) = values.as_object_mut() {
+        fields.insert("organization".into(), Value::from(ui.org_name.clone()));
+        fields.insert("recipient".into(), Value::from(ui.user_name.clone()));
+    }
+    values
 }
 
 /// Renders in the sandbox process (see `fullhouse_core::mail::sandbox`): a template too
