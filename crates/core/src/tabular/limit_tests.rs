@@ -271,6 +271,36 @@ fn write_fuzz_seeds() {
     }
 }
 
+/// Found by the `sheet_reader` fuzz target: the ODS reader waited forever for a table's end tag.
+#[test]
+fn an_ods_that_ends_inside_a_table_or_an_annotation_is_refused_instead_of_hanging() {
+    let unclosed_table = bombs::ods_with_rows(
+        "<table:table-row><table:table-cell office:value=\"1\"/></table:table-row><table:table-ro",
+    )
+    .expect("ods");
+    let (sender, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(message(read(unclosed_table)));
+    });
+    let text = received
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("an answer, not a hang");
+    assert!(text.contains("the file ends inside a table"), "{text}");
+
+    let annotation = bombs::ods_with_rows(
+        "<table:table-row><table:table-cell office:value-type=\"string\"><office:annotation><text:p>note",
+    )
+    .expect("ods");
+    let (sender, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(message(read(annotation)));
+    });
+    let text = received
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("an answer, not a hang");
+    assert!(text.contains("not a readable ODS"), "{text}");
+}
+
 #[test]
 fn an_old_xls_workbook_is_refused_with_the_way_out() {
     let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();

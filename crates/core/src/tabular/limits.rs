@@ -332,6 +332,13 @@ fn scan_content(content: impl Read) -> Result<()> {
                 _ => {}
             }
         }
+        // The reader loops forever when the file ends inside a table or a cell's annotation
+        // (it waits for their end tag and takes the end of the file for just another event).
+        if grid.in_table || grid.in_annotation {
+            return Err(unreadable(
+                "the file ends inside a table (a closing tag is missing)".into(),
+            ));
+        }
         grid.end_table()?;
     }
     Ok(())
@@ -341,6 +348,7 @@ fn scan_content(content: impl Read) -> Result<()> {
 #[derive(Default)]
 struct OdsGrid {
     in_table: bool,
+    in_annotation: bool,
     /// Rows so far in this table, repeats expanded.
     rows: u64,
     /// This row's repeat count and columns so far (repeats expanded).
@@ -405,6 +413,7 @@ impl OdsGrid {
                 let spaces = count(attribute(e, "text:c"), "space")?;
                 self.text(spaces)?;
             }
+            "office:annotation" => self.in_annotation = true,
             _ => {
                 if let Some(cell) = self.cell.as_mut() {
                     cell.1 = true;
@@ -461,6 +470,7 @@ impl OdsGrid {
                 (self.columns, self.row_end, self.row_text, self.row_repeats) = (0, 0, 0, 1);
             }
             "table:table" => self.end_table()?,
+            "office:annotation" => self.in_annotation = false,
             _ => {}
         }
         Ok(())
