@@ -301,6 +301,20 @@ fn an_ods_that_ends_inside_a_table_or_an_annotation_is_refused_instead_of_hangin
     assert!(text.contains("not a readable ODS"), "{text}");
 }
 
+/// Found by the `sheet_reader` fuzz target: calamine subtracts a backwards dimension
+/// (`E1:B2`) and overflows; the panic is the reader's, and the file is refused, not the process.
+#[test]
+fn a_backwards_declared_dimension_is_an_unreadable_file_not_a_crash() {
+    let bytes = bombs::xlsx_with_sheet(|w| {
+        w.write_all(br#"<dimension ref="E1:B2"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>"#)
+    })
+    .expect("xlsx");
+    match read(bytes) {
+        Ok(rows) => assert_eq!(rows.len(), 1),
+        Err(err) => assert!(err.to_string().contains("not a readable XLSX"), "{err}"),
+    }
+}
+
 #[test]
 fn an_old_xls_workbook_is_refused_with_the_way_out() {
     let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
