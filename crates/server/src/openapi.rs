@@ -226,9 +226,14 @@ fn close_enum_variants(doc: &mut Value) {
 fn widen_unsigned_integers(value: &mut Value) {
     match value {
         Value::Object(map) => {
-            let unsigned = map.get("type") == Some(&json!("integer"))
-                && map.get("minimum") == Some(&json!(0))
-                && !map.contains_key("maximum");
+            // `Option<u64>` is `"type": ["integer", "null"]`.
+            let integer = match map.get("type") {
+                Some(Value::String(kind)) => kind == "integer",
+                Some(Value::Array(kinds)) => kinds.contains(&json!("integer")),
+                _ => false,
+            };
+            let unsigned =
+                integer && map.get("minimum") == Some(&json!(0)) && !map.contains_key("maximum");
             if unsigned {
                 match map.get("format").and_then(Value::as_str) {
                     Some("int32") => {
@@ -747,6 +752,13 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(count["maximum"], json!(u32::MAX), "{count}");
         assert_ne!(count["format"], "int32", "{count}");
+        // An optional one too (schemathesis sent `seat_count: 2^63` as invalid data).
+        let seats = doc
+            .pointer("/components/schemas/SeatMapInput/properties/seat_count")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(seats["maximum"], json!(u64::MAX), "{seats}");
+        assert!(seats.get("format").is_none(), "{seats}");
     }
 
     #[test]
