@@ -190,7 +190,19 @@ async fn schemathesis_finds_no_failure_with_every_check_on() {
         .arg("--no-color")
         .arg("run")
         .arg(app.url("/api/openapi.json"))
-        .args(["--checks", "all", "--workers", "2", "--max-time", &seconds])
+        // One worker and a fixed seed: with two, CPython 3.11 sometimes fails inside
+        // schemathesis itself ("AST constructor recursion depth mismatch", a runtime error of the
+        // tool, not a finding); the seed makes a CI failure reproducible with the same command.
+        .args([
+            "--checks",
+            "all",
+            "--workers",
+            "1",
+            "--seed",
+            "13013",
+            "--max-time",
+            &seconds,
+        ])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         .arg("--report-dir")
         .arg(dir.path().join("report"))
