@@ -29,7 +29,7 @@ struct Stage {
 }
 
 async fn stage(backend: Backend) -> Option<Stage> {
-    let db = TestDb::new(backend, fullhouse_audiences::migrations()).await?;
+    let db = TestDb::new(backend, fullhouse_audiences::all_migrations()).await?;
     let org = TenancyService::new(db.db.clone())
         .create_organization(NewOrganization {
             name: "Campaign house".into(),

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod migrations;
+pub mod module;
 pub mod money;
 pub mod rate_limit;
 pub mod schema;

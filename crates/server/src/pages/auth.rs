@@ -347,7 +347,7 @@ async fn unsubscribe(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    let consents = crate::jobs::consents(&state);
+    let consents = fullhouse_ticketing::consents(&state);
     match fullhouse_core::mail::MailService::new(state.db.clone())
         .unsubscribe(&token, consents.as_ref())
         .await

@@ -211,7 +211,7 @@ async fn start_demo(
     let enqueue = async {
         let txn = state.db.begin_write().await?;
         let mut new = NewJob::new(
-            crate::jobs::DEMO_COUNT,
+            fullhouse_core::jobs::demo::DEMO_COUNT,
             format!("Demo: count to {steps}"),
             serde_json::json!({"steps": steps, "step_ms": step_ms}),
         );

@@ -1,28 +1,140 @@
-//! The UI's languages: English, Danish and French, from Fluent files compiled into the binary
-//! (`crates/server/locales/<lang>/*.ftl`).
+//! The UI's languages: English, Danish and French, from Fluent files compiled into the binary.
 //!
-//! Templates call `lang.t(KEY)`; handlers call [`t`]. Errors from the services are English
-//! sentences for API callers, so [`error_message`] and [`field_reason`] translate the common
-//! ones (required field, bad email, not found, login failure) and fall back to a translated
-//! lead-in plus the original reason for the rest.
+//! Every module keeps the strings of its own pages in its own `locales/<lang>/*.ftl` and hands
+//! them to the server through its [`Module::locales`](fullhouse_core::module::Module::locales);
+//! the server [`install`]s them at start. This crate's own strings (layout, navigation, errors,
+//! the platform pages) are always there. Templates call `lang.t(KEY)`, handlers [`t`].
+//!
+//! Errors from the services are English sentences for API callers; [`error_message`] and
+//! [`field_reason`] translate them by their machine-readable kind, falling back to a
+//! translated lead-in plus the original reason.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 use axum::http::{header, HeaderMap};
 use axum_extra::extract::CookieJar;
-use fluent_templates::fluent_bundle::FluentValue;
-use fluent_templates::{LanguageIdentifier, Loader};
+use fluent_templates::fluent_bundle::concurrent::FluentBundle;
+use fluent_templates::fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fullhouse_core::module::LocaleFile;
 use fullhouse_core::Error;
 
-fluent_templates::static_loader! {
-    static LOCALES = {
-        locales: "./locales",
-        fallback_language: "en",
-        // Bidi isolation marks around arguments would end up in attributes and test assertions.
-        customise: |bundle| bundle.set_use_isolating(false),
+/// This crate's own strings.
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("ui");
+
+type Bundle = FluentBundle<FluentResource>;
+
+/// The installed strings: one bundle per language, rebuilt when files are added.
+struct Catalog {
+    files: Vec<LocaleFile>,
+    bundles: Vec<(Lang, Arc<Bundle>)>,
+}
+
+static CATALOG: RwLock<Option<Catalog>> = RwLock::new(None);
+
+/// Adds `files` (a module's locale files) to the strings the UI looks up; files already
+/// installed (same language and name) are skipped, so every test server may install the same
+/// list. Fails on a file that is not valid Fluent or that defines a key another file defines:
+/// two modules cannot both own a string.
+pub fn install(files: &[LocaleFile]) -> Result<(), String> {
+    let mut guard = CATALOG
+        .write()
+        .map_err(|_| "locale catalog lock poisoned".to_string())?;
+    let mut all = match guard.take() {
+        Some(catalog) => catalog.files,
+        None => LOCALES.to_vec(),
     };
+    for file in files {
+        if !all
+            .iter()
+            .any(|f| f.lang == file.lang && f.name == file.name)
+        {
+            all.push(*file);
+        }
+    }
+    let built = build(&all);
+    let bundles = match built {
+        Ok(bundles) => bundles,
+        Err(problem) => {
+            // Keep what worked before: a bad file must not take every page's text away.
+            let previous: Vec<LocaleFile> = all
+                .iter()
+                .filter(|f| !files.iter().any(|n| n.lang == f.lang && n.name == f.name))
+                .copied()
+                .collect();
+            let bundles = build(&previous).unwrap_or_default();
+            *guard = Some(Catalog {
+                files: previous,
+                bundles,
+            });
+            return Err(problem);
+        }
+    };
+    *guard = Some(Catalog {
+        files: all,
+        bundles,
+    });
+    Ok(())
+}
+
+fn build(files: &[LocaleFile]) -> Result<Vec<(Lang, Arc<Bundle>)>, String> {
+    let mut bundles = Vec::new();
+    for lang in Lang::ALL {
+        let mut bundle = Bundle::new_concurrent(vec![lang.id()]);
+        // Bidi isolation marks around arguments would end up in attributes and test assertions.
+        bundle.set_use_isolating(false);
+        for file in files.iter().filter(|f| f.lang == lang.code()) {
+            let resource = FluentResource::try_new(file.source.to_string())
+                .map_err(|(_, errors)| format!("{}/{}: {errors:?}", file.lang, file.name))?;
+            bundle
+                .add_resource(resource)
+                .map_err(|errors| format!("{}/{}: {errors:?}", file.lang, file.name))?;
+        }
+        bundles.push((lang, Arc::new(bundle)));
+    }
+    Ok(bundles)
+}
+
+/// The bundle of `lang`, installing this crate's own strings on first use.
+fn bundle(lang: Lang) -> Option<Arc<Bundle>> {
+    let find = |catalog: &Option<Catalog>| {
+        catalog.as_ref().and_then(|c| {
+            c.bundles
+                .iter()
+                .find(|(l, _)| *l == lang)
+                .map(|(_, b)| b.clone())
+        })
+    };
+    if let Some(found) = CATALOG.read().ok().and_then(|c| find(&c)) {
+        return Some(found);
+    }
+    // Nothing installed yet: this crate's own files.
+    if let Err(problem) = install(&[]) {
+        tracing::error!(%problem, "locale files could not be read");
+    }
+    CATALOG.read().ok().and_then(|c| find(&c))
+}
+
+/// The text of `key` in `lang`, with `args`; `None` when `lang` has no such message.
+fn lookup_in(lang: Lang, key: &str, args: Option<&FluentArgs>) -> Option<String> {
+    let bundle = bundle(lang)?;
+    let pattern = bundle.get_message(key)?.value()?;
+    let mut errors = Vec::new();
+    Some(
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned(),
+    )
+}
+
+/// The text of `key` in `lang`, else in English.
+fn lookup(lang: Lang, key: &str, args: Option<&FluentArgs>) -> Option<String> {
+    lookup_in(lang, key, args).or_else(|| {
+        (lang != Lang::En)
+            .then(|| lookup_in(Lang::En, key, args))
+            .flatten()
+    })
 }
 
 /// The cookie that remembers the language chosen before logging in.
@@ -112,7 +224,7 @@ impl Lang {
             .unwrap_or_default()
     }
 
-    fn id(self) -> LanguageIdentifier {
+    fn id(self) -> fluent_templates::LanguageIdentifier {
         // The three codes are valid language identifiers; parsing cannot fail.
         self.code().parse().unwrap_or_default()
     }
@@ -124,27 +236,21 @@ impl Lang {
 
     /// The text of `key` with one variable, e.g. `lang.t1("welcome", "name", user_name)`.
     pub fn t1(self, key: &str, name: &'static str, value: impl fmt::Display) -> String {
-        let mut args = HashMap::new();
-        args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));
-        LOCALES
-            .try_lookup_with_args(&self.id(), key, &args)
-            .unwrap_or_else(|| key.to_string())
+        let mut args = FluentArgs::new();
+        args.set(Cow::Borrowed(name), FluentValue::from(value.to_string()));
+        lookup(self, key, Some(&args)).unwrap_or_else(|| key.to_string())
     }
 
     /// The text of `<prefix>-<value>` (a status or role), or `value` itself when there is none,
     /// so a new status shows up raw rather than as a missing key.
     pub fn term(self, prefix: &str, value: &str) -> String {
         let key = format!("{prefix}-{}", value.replace('_', "-"));
-        LOCALES
-            .try_lookup(&self.id(), &key)
-            .unwrap_or_else(|| value.to_string())
+        lookup(self, &key, None).unwrap_or_else(|| value.to_string())
     }
 
     /// The text of `key`, or `fallback` when no language has it.
     pub fn t_or(self, key: &str, fallback: &str) -> String {
-        LOCALES
-            .try_lookup(&self.id(), key)
-            .unwrap_or_else(|| fallback.to_string())
+        lookup(self, key, None).unwrap_or_else(|| fallback.to_string())
     }
 
     /// A whole number with this language's thousands separator.
@@ -216,9 +322,7 @@ fn group_digits(value: i64, separator: char) -> String {
 
 /// The text of `key` in `lang` (English when `lang` lacks it, the key itself when none has it).
 pub fn t(lang: Lang, key: &str) -> String {
-    LOCALES
-        .try_lookup(&lang.id(), key)
-        .unwrap_or_else(|| key.to_string())
+    lookup(lang, key, None).unwrap_or_else(|| key.to_string())
 }
 
 /// A field's validation reason in the user's language.
@@ -265,55 +369,62 @@ pub fn error_message(lang: Lang, error: &Error) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Checks a module's tests run on its locale files and templates: every string translated,
+/// every key a page names defined.
+pub mod checks {
     use std::collections::BTreeSet;
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
-    fn keys_of(lang: &str) -> BTreeSet<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("locales")
-            .join(lang);
-        let mut keys = BTreeSet::new();
-        for entry in std::fs::read_dir(&dir).expect("locale dir") {
-            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("ftl");
-            for line in text.lines() {
-                if let Some((key, _)) = line.split_once(" =") {
-                    if !key.starts_with([' ', '#']) && !key.is_empty() {
-                        keys.insert(key.trim().to_string());
-                    }
-                }
+    use fullhouse_core::module::LocaleFile;
+
+    /// The message keys a Fluent source defines.
+    pub fn keys_of(source: &str) -> BTreeSet<String> {
+        source
+            .lines()
+            .filter_map(|line| line.split_once(" ="))
+            .map(|(key, _)| key)
+            .filter(|key| !key.starts_with([' ', '#', '.']) && !key.is_empty())
+            .map(|key| key.trim().to_string())
+            .collect()
+    }
+
+    /// The keys of `files` in `lang`.
+    pub fn keys_in(files: &[LocaleFile], lang: &str) -> BTreeSet<String> {
+        files
+            .iter()
+            .filter(|f| f.lang == lang)
+            .flat_map(|f| keys_of(f.source))
+            .collect()
+    }
+
+    /// What Danish and French lack that English has, and the other way round.
+    pub fn untranslated(files: &[LocaleFile]) -> Vec<String> {
+        let english = keys_in(files, "en");
+        let mut problems = Vec::new();
+        for lang in ["da", "fr"] {
+            let other = keys_in(files, lang);
+            for key in english.difference(&other) {
+                problems.push(format!("{lang} lacks {key}"));
+            }
+            for key in other.difference(&english) {
+                problems.push(format!("{lang} has {key}, English does not"));
             }
         }
-        keys
+        problems
     }
 
-    #[test]
-    fn danish_and_french_translate_every_english_string() {
-        let english = keys_of("en");
-        assert!(english.len() > 50, "{english:?}");
-        for lang in ["da", "fr"] {
-            let other = keys_of(lang);
-            let missing: Vec<_> = english.difference(&other).collect();
-            let extra: Vec<_> = other.difference(&english).collect();
-            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
-            assert!(extra.is_empty(), "{lang} has keys English lacks: {extra:?}");
-        }
-    }
-
-    /// Every `t("…")` in a template or page handler names a key that exists.
-    #[test]
-    fn every_key_the_ui_uses_exists() {
-        let english = keys_of("en");
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    /// Every `t("…")` in the templates and sources under `dirs` that names no key of `known`.
+    pub fn unknown_keys(dirs: &[PathBuf], known: &BTreeSet<String>) -> Vec<String> {
         let mut files = Vec::new();
-        let mut dirs = vec![root.join("templates"), root.join("src/pages")];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).expect("dir") {
-                let path = entry.expect("entry").path();
+        let mut pending: Vec<PathBuf> = dirs.to_vec();
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
                 if path.is_dir() {
-                    dirs.push(path);
+                    pending.push(path);
                 } else {
                     files.push(path);
                 }
@@ -321,7 +432,9 @@ mod tests {
         }
         let mut unknown = Vec::new();
         for file in files {
-            let text = std::fs::read_to_string(&file).expect("file");
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
             for marker in [
                 ".t(\"",
                 ".t1(\"",
@@ -331,12 +444,38 @@ mod tests {
             ] {
                 for piece in text.split(marker).skip(1) {
                     let key = piece.split('"').next().unwrap_or_default();
-                    if !english.contains(key) {
+                    if !known.contains(key) {
                         unknown.push(format!("{}: {key}", file.display()));
                     }
                 }
             }
         }
+        unknown
+    }
+
+    /// `templates` and `src` of the crate at `manifest_dir`.
+    pub fn page_sources(manifest_dir: &str) -> Vec<PathBuf> {
+        let root = Path::new(manifest_dir);
+        vec![root.join("templates"), root.join("src")]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn danish_and_french_translate_every_english_string() {
+        assert!(checks::keys_in(LOCALES, "en").len() > 50);
+        assert_eq!(checks::untranslated(LOCALES), Vec::<String>::new());
+    }
+
+    /// Every `t("…")` in a template or handler of this crate names a key that exists.
+    #[test]
+    fn every_key_the_ui_uses_exists() {
+        let known = checks::keys_in(LOCALES, "en");
+        let unknown =
+            checks::unknown_keys(&checks::page_sources(env!("CARGO_MANIFEST_DIR")), &known);
         assert!(unknown.is_empty(), "keys missing from en: {unknown:#?}");
     }
 
