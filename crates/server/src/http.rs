@@ -28,12 +28,10 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::openapi;
-
 /// The API routes of every module (and the server's own health and metrics), before they are
 /// split into a router and a document.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base_document())
+    OpenApiRouter::with_openapi(fullhouse_core::openapi::base_document())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(metrics))
         .nest("/api/v1", module::api_of(&crate::modules()))
@@ -54,7 +52,7 @@ pub fn assemble(state: AppState) -> (Router, Vec<BackgroundTask>, JobRegistry) {
     let navigation = Navigation::new(modules.iter().flat_map(|m| m.nav()).collect());
     let mut mounted = module::mount_all(&modules, state.clone());
     let (api, document) = api_routes().split_for_parts();
-    let document = openapi::finish(document);
+    let document = fullhouse_core::openapi::finish(document);
     let app = Router::new()
         .merge(api)
         .route(
@@ -133,13 +131,6 @@ fn with_layers(app: Router<AppState>, state: AppState) -> Router {
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
-/// The Content-Security-Policy of the mail template editor, whose preview shows the mail's own
-/// HTML in a sandboxed `srcdoc` frame (which inherits the page's policy): mail HTML is styled
-/// inline and shows remote images, so styles may be inline and images come from anywhere on
-/// HTTPS. Scripts stay this site's only (and the frame's sandbox runs none).
-pub const MAIL_PREVIEW_PAGE_CSP: &str = "default-src 'self'; script-src 'self'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; object-src 'none'; \
-    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// The Content-Security-Policy of every other answer (JSON, CSV, CSS, scripts): nothing may
 /// run or load from it, should a browser ever render one as a document.
 pub const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'";

@@ -18,10 +18,10 @@ use axum_extra::extract::CookieJar;
 use fluent_templates::fluent_bundle::concurrent::FluentBundle;
 use fluent_templates::fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fullhouse_core::module::LocaleFile;
-use fullhouse_core::Error;
+use fullhouse_core::{Error, FieldError, Problem};
 
 /// This crate's own strings.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("ui");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("ui", "mail");
 
 type Bundle = FluentBundle<FluentResource>;
 
@@ -325,25 +325,33 @@ pub fn t(lang: Lang, key: &str) -> String {
     lookup(lang, key, None).unwrap_or_else(|| key.to_string())
 }
 
-/// A field's validation reason in the user's language.
-pub fn field_reason(lang: Lang, reason: &str) -> String {
-    if reason == "cannot be empty" {
-        t(lang, "error-required")
-    } else if reason.ends_with("is not an email address") {
-        t(lang, "error-email")
-    } else if reason.starts_with("must be at least 10 characters") {
-        t(lang, "error-password-short")
-    } else if reason.contains("is not a three-letter ISO 4217") {
-        t(lang, "error-currency")
-    } else if reason.starts_with("must be a whole number") {
-        t(lang, "error-number")
-    } else if reason.contains("already exists") {
-        t(lang, "error-taken")
-    } else if reason == fullhouse_core::mail::sandbox::TOO_EXPENSIVE {
-        t(lang, "error-template-too-expensive")
-    } else if let Some(address) = reason.strip_prefix("could not talk SMTP to ") {
-        lang.t1("error-smtp-unreachable", "address", address)
-    } else if lang == Lang::En {
+/// A field's problem in the user's language, by its kind ([`Problem`]); a reason without a
+/// kind is the English reason behind a translated lead-in.
+pub fn field_reason(lang: Lang, field: &FieldError) -> String {
+    let key = match field.problem {
+        Some(Problem::Required) => "error-required",
+        Some(Problem::NotAnEmail) => "error-email",
+        Some(Problem::PasswordTooShort) => "error-password-short",
+        Some(Problem::NotACurrency) => "error-currency",
+        Some(Problem::NotAWholeNumber) => "error-number",
+        Some(Problem::Taken) => "error-taken",
+        Some(Problem::TooExpensive) => "error-template-too-expensive",
+        Some(Problem::Unreachable) => {
+            return lang.t1(
+                "error-smtp-unreachable",
+                "address",
+                field.value.as_deref().unwrap_or_default(),
+            )
+        }
+        None => return untranslated_reason(lang, &field.reason),
+    };
+    t(lang, key)
+}
+
+/// An English reason nothing translates: as it is in English, behind "This is not valid" in
+/// the other languages.
+pub fn untranslated_reason(lang: Lang, reason: &str) -> String {
+    if lang == Lang::En {
         reason.to_string()
     } else {
         format!("{} ({reason})", t(lang, "error-invalid"))
@@ -354,18 +362,19 @@ pub fn field_reason(lang: Lang, reason: &str) -> String {
 pub fn error_message(lang: Lang, error: &Error) -> String {
     match error {
         Error::Validation { fields, message } => match fields.first() {
-            Some(field) if fields.len() == 1 => field_reason(lang, &field.reason),
-            _ => field_reason(lang, message),
+            Some(field) if fields.len() == 1 => field_reason(lang, field),
+            _ => untranslated_reason(lang, message),
         },
         Error::NotFound(_) => t(lang, "error-not-found"),
         Error::Forbidden(_) => t(lang, "error-forbidden"),
         Error::CsrfFailed => t(lang, "error-csrf"),
         Error::Unauthorized(_) => t(lang, "error-unauthorized"),
         Error::RateLimited => t(lang, "error-rate-limited"),
-        Error::Conflict { message, .. } => field_reason(lang, message),
+        // A conflict on a field is a value someone else has.
+        Error::Conflict { field: Some(_), .. } => t(lang, "error-taken"),
+        Error::Conflict { message, .. } => untranslated_reason(lang, message),
         Error::Database(_) | Error::Internal(_) => t(lang, "error-internal"),
-        other if lang == Lang::En => other.public_message(),
-        other => format!("{} ({})", t(lang, "error-invalid"), other.public_message()),
+        other => untranslated_reason(lang, &other.public_message()),
     }
 }
 
@@ -512,7 +521,7 @@ mod tests {
 
     #[test]
     fn common_errors_are_translated() {
-        let required = Error::invalid("name", "cannot be empty");
+        let required = Error::required("name");
         assert_eq!(
             error_message(Lang::Da, &required),
             t(Lang::Da, "error-required")

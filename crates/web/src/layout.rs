@@ -358,13 +358,12 @@ impl FormErrors {
         match error {
             Error::Validation { fields: bad, .. } => {
                 for field in bad {
-                    fields.push((field.field.clone(), field_reason(lang, &field.reason)));
+                    fields.push((field.field.clone(), field_reason(lang, field)));
                 }
             }
             Error::Conflict {
-                field: Some(field),
-                message,
-            } => fields.push((field.clone(), field_reason(lang, message))),
+                field: Some(field), ..
+            } => fields.push((field.clone(), lang.t("error-taken"))),
             _ => {}
         }
         let message = if fields.is_empty() {
@@ -489,10 +488,7 @@ mod tests {
 
     #[test]
     fn service_field_names_match_form_fields() {
-        let errors = FormErrors::from_error(
-            Lang::Da,
-            &Error::invalid("transport.host", "cannot be empty"),
-        );
+        let errors = FormErrors::from_error(Lang::Da, &Error::required("transport.host"));
         assert_eq!(
             errors.field("host"),
             Some(Lang::Da.t("error-required").as_str())

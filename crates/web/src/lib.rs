@@ -16,6 +16,7 @@ pub mod assets;
 pub mod form;
 pub mod i18n;
 pub mod layout;
+pub mod pages;
 pub mod platform;
 
 pub use form::{page_or_partial, vary_on_htmx, CsrfForm};

@@ -79,7 +79,7 @@ impl Module for Platform {
     }
 
     fn pages(&self) -> Router<AppState> {
-        crate::assets::router()
+        crate::assets::router().merge(crate::pages::router())
     }
 
     fn mount(&self, mount: &mut Mount) {
