@@ -174,7 +174,7 @@ fn merged_all_of(map: &Map<String, Value>, schemas: &Value) -> Option<Map<String
 /// The enums tagged by `kind` whose serde derive denies unknown fields; utoipa does not say so,
 /// so the document let clients send fields the server then refused. (A test below checks that
 /// each of them really refuses one.)
-const CLOSED_TAGGED_ENUMS: [&str; 3] = ["Filter", "Generate", "DiscountRule"];
+pub const CLOSED_TAGGED_ENUMS: [&str; 3] = ["Filter", "Generate", "DiscountRule"];
 
 /// Enum variants are closed objects: an externally tagged variant (`{"count": 2}`) is a map with
 /// exactly one key, and the variants of [`CLOSED_TAGGED_ENUMS`] deny unknown fields.
@@ -492,4 +492,26 @@ fn error_statuses(path: &str, method: &str, operation: &Map<String, Value>) -> B
         statuses.insert(429);
     }
     statuses
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattened_objects_merge_into_one() {
+        let schemas = json!({"Inner": {"type": "object", "properties": {"a": {"type": "string"}},
+            "required": ["a"], "additionalProperties": false}});
+        let mut outer = json!({"description": "outer", "allOf": [
+            {"$ref": "#/components/schemas/Inner"},
+            {"type": "object", "properties": {"b": {"type": "integer"}}, "required": ["b"]}
+        ]});
+        merge_in(&mut outer, &schemas);
+        assert_eq!(
+            outer,
+            json!({"description": "outer", "type": "object",
+                "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+                "required": ["a", "b"]})
+        );
+    }
 }

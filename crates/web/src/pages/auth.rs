@@ -22,7 +22,7 @@ use fullhouse_core::{Caller, Error};
 use serde::Deserialize;
 
 use crate::i18n::{Lang, LANGUAGE_COOKIE};
-use crate::layout::{LanguageChoice, PageError, Ui};
+use crate::layout::{LanguageChoice, PageError};
 
 const LOGIN_CSRF_COOKIE: &str = "fullhouse_login_csrf";
 

@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::mail::templates::documented_variables;
 use fullhouse_core::mail::{

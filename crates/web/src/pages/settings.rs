@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono_tz::Tz;
 use fullhouse_core::http::AppState;
 use fullhouse_core::mail::delivery::check_transport;
