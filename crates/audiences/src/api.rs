@@ -9,7 +9,7 @@ use fullhouse_core::http::{
 };
 use fullhouse_core::jobs::{Job, JobService};
 use fullhouse_core::tabular::{ExportFormat, HeaderRows, Preview};
-use fullhouse_core::uploads::{self, UploadId};
+use fullhouse_core::uploads::UploadId;
 use fullhouse_core::{Caller, Permission};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -126,14 +126,18 @@ async fn preview_upload(
     ApiJson(request): ApiJson<PreviewRequest>,
 ) -> Result<Json<Preview>> {
     caller.require(Permission::Market)?;
-    let (_, key) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
-    let file = state.files.download_to_temp(&key).await?;
     let choices = ReadChoices {
         header_rows: request.header_rows,
         columns: request.columns,
     };
-    let preview = import::preview(file.path().to_path_buf(), choices).await?;
-    drop(file);
+    let preview = import::preview_upload(
+        &state.db,
+        &state.files,
+        &caller.org,
+        &request.upload_id,
+        &choices,
+    )
+    .await?;
     Ok(Json(preview))
 }
 

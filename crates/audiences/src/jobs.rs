@@ -1,23 +1,23 @@
-//! Background work: importing an uploaded file into an audience. The uploader is told the
-//! outcome by mail (the platform's "job finished" mail) and on the Jobs page; a refused file
-//! leaves the audience as it was and attaches its bad rows with their reasons.
+//! Background work: importing an uploaded file into an audience, on the platform's import job
+//! ([`fullhouse_core::import::run_job`]). The uploader is told the outcome by mail (the
+//! platform's "job finished" mail) and on the Jobs page; a refused file leaves the audience as
+//! it was and attaches its bad rows with their reasons.
 
-use std::path::PathBuf;
-
-use bytes::Bytes;
-use fullhouse_core::error::FieldError;
+use fullhouse_core::import as wizard;
 use fullhouse_core::jobs::{JobContext, JobHandler};
 use fullhouse_core::uploads;
 use fullhouse_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 use fullhouse_core::http::AppState;
-use fullhouse_core::jobs::{JobId, NewJob, Notify, NOTIFY_KEY};
+use fullhouse_core::jobs::JobId;
 use fullhouse_core::uploads::UploadId;
 use fullhouse_core::Caller;
 use utoipa::ToSchema;
 
-use crate::import::{self, ImportInto, ReadChoices};
+pub use fullhouse_core::import::describe;
+
+use crate::import::{AudienceImport, ImportInto, ReadChoices};
 use crate::model::{AudienceId, NewAudience};
 use crate::service::AudienceService;
 use fullhouse_core::tabular::HeaderRows;
@@ -129,108 +129,22 @@ pub async fn start_import(
             format!("Import {} into audience {}", upload.name, audience.name)
         }
     };
-    let mut body = serde_json::to_value(&payload).map_err(|e| Error::internal(e.to_string()))?;
-    if let Some(user) = &caller.user {
-        let user = state.tenancy().user(&caller.org, user).await?;
-        let notify = Notify {
-            email: user.email,
-            name: user.name,
-            language: user.language,
-        };
-        let notify = serde_json::to_value(notify).map_err(|e| Error::internal(e.to_string()))?;
-        if let Some(object) = body.as_object_mut() {
-            object.insert(NOTIFY_KEY.into(), notify);
-        }
-    }
-    let mut new = NewJob::new(IMPORT_JOB, title, body);
-    new.created_by = Some(caller.actor());
-    let txn = state.db.begin_write().await?;
-    let id = fullhouse_core::jobs::enqueue(&txn, &caller.org, new).await?;
-    txn.commit().await?;
-    Ok(id)
+    let body = serde_json::to_value(&payload).map_err(|e| Error::internal(e.to_string()))?;
+    wizard::enqueue(state, caller, IMPORT_JOB, title, body).await
 }
 
 pub struct ImportHandler;
-
-/// How many problems the job's error (and so the mail) lists line by line.
-const LISTED_PROBLEMS: usize = 50;
 
 #[async_trait::async_trait]
 impl JobHandler for ImportHandler {
     async fn run(&self, ctx: &JobContext) -> Result<()> {
         let payload: ImportPayload = serde_json::from_value(ctx.payload.clone())
             .map_err(|e| Error::internal(format!("an import job's payload: {e}")))?;
-        let into = payload.target()?;
-        let (_, key) = uploads::file_key(ctx.db(), &ctx.org, &payload.upload_id).await?;
-        let file = ctx.files().download_to_temp(&key).await?;
-        let path = PathBuf::from(file.path());
-        let service = AudienceService::new(ctx.db().clone());
-        match import::import(&service, &ctx.org, into, path, payload.choices, Some(ctx)).await {
-            Ok((audience, rows)) => {
-                // The file is done with; a failed import keeps it (for a retry) until the
-                // uploads sweep.
-                if let Err(err) =
-                    uploads::forget(ctx.db(), ctx.files(), &ctx.org, &payload.upload_id).await
-                {
-                    tracing::warn!(error = ?err, "an imported upload was not deleted");
-                }
-                let message = format!("imported {rows} members into {}", audience.name);
-                let rows = i64::try_from(rows).unwrap_or(i64::MAX);
-                ctx.progress(rows, Some(rows), Some(&message)).await
-            }
-            Err(refused) => {
-                if let Some(csv) = refused.rejected_rows_csv {
-                    ctx.attach_file(
-                        "rejected-rows.csv",
-                        "text/csv; charset=utf-8",
-                        Bytes::from(csv),
-                    )
-                    .await?;
-                }
-                Err(listed(refused.error, refused.bad_rows))
-            }
-        }
-    }
-}
-
-/// The error with every problem on its own line (up to [`LISTED_PROBLEMS`]), so the Jobs page,
-/// the API and the mail all show each bad row, its column, value and reason.
-fn listed(error: Error, bad_rows: u64) -> Error {
-    let Error::Validation { message, fields } = error else {
-        return error;
-    };
-    if fields.iter().all(|f| f.row.is_none()) {
-        return Error::Validation { message, fields };
-    }
-    let mut text = format!(
-        "nothing was imported: {bad_rows} row{} of the file {} errors.",
-        if bad_rows == 1 { "" } else { "s" },
-        if bad_rows == 1 { "has" } else { "have" }
-    );
-    for field in fields.iter().take(LISTED_PROBLEMS) {
-        text.push('\n');
-        text.push_str(&describe(field));
-    }
-    if fields.len() > LISTED_PROBLEMS {
-        text.push_str(&format!(
-            "\n… and more: see rejected-rows.csv ({} errors listed there).",
-            fields.len()
-        ));
-    }
-    Error::Validation {
-        message: text,
-        fields,
-    }
-}
-
-/// "row 7, Quantity `0`: must be 1 or more".
-pub fn describe(field: &FieldError) -> String {
-    let place = match field.row {
-        Some(row) => format!("row {row}, {}", field.field),
-        None => field.field.clone(),
-    };
-    match field.value.as_deref().filter(|v| !v.is_empty()) {
-        Some(value) => format!("{place} `{value}`: {}", field.reason),
-        None => format!("{place}: {}", field.reason),
+        let target = AudienceImport::new(
+            AudienceService::new(ctx.db().clone()),
+            ctx.org.clone(),
+            payload.target()?,
+        );
+        wizard::run_job(ctx, &target, &payload.upload_id, &payload.choices).await
     }
 }

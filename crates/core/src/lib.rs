@@ -11,6 +11,7 @@ pub mod events;
 pub mod files;
 pub mod http;
 pub mod ids;
+pub mod import;
 pub mod input;
 pub mod jobs;
 pub mod mail;

@@ -27,6 +27,10 @@ use crate::http::{created, AppState};
 use crate::ids::OrgId;
 use crate::{Caller, Db, Error, Permission};
 
+/// The preview of an upload as an import reads it, from the stored file once per upload (see
+/// [`crate::import::preview`]).
+pub use crate::import::preview;
+
 define_id!(
     /// A file an organizer uploaded for an import.
     UploadId, "upl", "upload"
