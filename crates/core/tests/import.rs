@@ -38,6 +38,9 @@ struct Codes {
     mode: ImportMode,
 }
 
+/// The second pass cannot make a value of this code (as if the file changed between passes).
+const VANISHES: &str = "VANISHES";
+
 struct CodeCheck {
     /// The row each code was first seen on (0: stored already).
     seen: HashMap<String, u64>,
@@ -87,6 +90,9 @@ impl RowCheck for CodeCheck {
 
     fn value(&self, columns: &Columns, row: &Row) -> Result<(String, i64)> {
         let code = columns.get(row, "code").unwrap_or_default().to_string();
+        if code == VANISHES {
+            return Err(Error::invalid("code", "is not in the file any more"));
+        }
         let quantity = quantity(columns.get(row, "quantity").unwrap_or_default())
             .map_err(|r| Error::invalid("quantity", r))?;
         Ok((code, quantity))
@@ -344,6 +350,15 @@ both_backends! {
         assert_eq!(reasons, ["Reason", "Antal: must be a whole number of 1 or more", "Kode: code A-1 appears twice in the file (first on row 2)"], "the reason is the rightmost column");
         let imported = fx.table(&job, "imported-rows.csv").await;
         assert_eq!(imported, vec![vec!["Kode", "Antal"], vec!["A-1", "2"], vec!["C-3", "1"]]);
+        fx.test_db.finish().await;
+    }
+
+    async fn a_second_pass_that_fails_after_some_batches_writes_nothing(fx: Fixture) {
+        // Batches of two: two rows are handed to the writer before the failing one.
+        let job = fx.import(&format!("Code;Quantity\nA-1;1\nB-2;1\nC-3;1\n{VANISHES};1\n"), ImportMode::Partial).await;
+        assert_eq!(job.status, JobStatus::Failed);
+        assert!(job.error.clone().unwrap_or_default().contains("is not in the file any more"), "{:?}", job.error);
+        assert!(stored(&fx.test_db.db, &fx.org).await.is_empty(), "rolled back");
         fx.test_db.finish().await;
     }
 

@@ -106,7 +106,7 @@ pub async fn run<T: ImportTarget>(
     }
     let checked_after = started.elapsed();
     let partial = target.mode() == ImportMode::Partial;
-    let (batches, received) = mpsc::channel::<Vec<T::Value>>(4);
+    let (batches, received) = mpsc::channel::<Result<Vec<T::Value>>>(4);
     let (path_owned, choices_owned) = (path.to_path_buf(), choices.clone());
     let fields = target.fields();
     let batch_rows = target.batch_rows().max(1);
@@ -128,7 +128,7 @@ pub async fn run<T: ImportTarget>(
         .await;
     let imported_rows_csv = reading
         .await
-        .map_err(|e| Error::internal(format!("the import stopped: {e}")))??;
+        .map_err(|e| Error::internal(format!("the import stopped: {e}")))?;
     let written = written?;
     let rejected = first.bad_rows;
     let rows = first.rows - rejected;
@@ -279,7 +279,8 @@ async fn check_pass<C: RowCheck>(
 }
 
 /// The second pass's reading side: the accepted rows' values in batches, and in partial mode the
-/// imported-rows file.
+/// imported-rows file. A failure goes down the channel, so the writer rolls back rather than
+/// taking the end of the batches for the end of the file.
 #[allow(clippy::too_many_arguments)]
 fn write_pass_reader<C: RowCheck>(
     path: &Path,
@@ -289,38 +290,47 @@ fn write_pass_reader<C: RowCheck>(
     refused: &Refusals,
     partial: bool,
     batch_rows: usize,
-    batches: &mpsc::Sender<Vec<C::Value>>,
-) -> Result<Option<Vec<u8>>> {
-    let (reader, columns) = open(path, choices, fields)?;
-    let mut imported = if partial {
-        let headers: Vec<&str> = columns.layout.headers.iter().map(String::as_str).collect();
-        let delimiter = reader.delimiter.unwrap_or(b',');
-        Some(TableWriter::new(ExportFormat::Csv, &headers, delimiter)?)
-    } else {
-        None
-    };
-    let mut batch = Vec::with_capacity(batch_rows);
-    for row in reader {
-        let row = row.map_err(|e| Error::invalid_fields(vec![e]))?;
-        if refused.contains(&row.number) {
-            continue;
-        }
-        batch.push(check.value(&columns, &row)?);
-        if let Some(imported) = &mut imported {
-            imported.write_row(&row.cells)?;
-        }
-        if batch.len() >= batch_rows {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_rows));
-            if batches.blocking_send(full).is_err() {
-                // The writer stopped; its error is the one reported.
-                return Ok(None);
+    batches: &mpsc::Sender<Result<Vec<C::Value>>>,
+) -> Option<Vec<u8>> {
+    let read = || -> Result<Option<Vec<u8>>> {
+        let (reader, columns) = open(path, choices, fields)?;
+        let mut imported = if partial {
+            let headers: Vec<&str> = columns.layout.headers.iter().map(String::as_str).collect();
+            let delimiter = reader.delimiter.unwrap_or(b',');
+            Some(TableWriter::new(ExportFormat::Csv, &headers, delimiter)?)
+        } else {
+            None
+        };
+        let mut batch = Vec::with_capacity(batch_rows);
+        for row in reader {
+            let row = row.map_err(|e| Error::invalid_fields(vec![e]))?;
+            if refused.contains(&row.number) {
+                continue;
+            }
+            batch.push(check.value(&columns, &row)?);
+            if let Some(imported) = &mut imported {
+                imported.write_row(&row.cells)?;
+            }
+            if batch.len() >= batch_rows {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_rows));
+                if batches.blocking_send(Ok(full)).is_err() {
+                    // The writer stopped; its error is the one reported.
+                    return Ok(None);
+                }
             }
         }
+        if !batch.is_empty() {
+            let _ = batches.blocking_send(Ok(batch));
+        }
+        imported.map(TableWriter::finish).transpose()
+    };
+    match read() {
+        Ok(imported) => imported,
+        Err(error) => {
+            let _ = batches.blocking_send(Err(error));
+            None
+        }
     }
-    if !batch.is_empty() {
-        let _ = batches.blocking_send(batch);
-    }
-    imported.map(TableWriter::finish).transpose()
 }
 
 /// The job's part: the stored upload imported into `target`. A success deletes the upload (a

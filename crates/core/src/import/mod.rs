@@ -146,16 +146,18 @@ impl Columns {
 
 /// The checked rows, batch by batch, for [`ImportTarget::write`]. Asking for the next batch
 /// reports the ones before it as written ("imported n rows") — except on SQLite, where the
-/// write transaction holds the one write connection a progress write would need.
+/// write transaction holds the one write connection a progress write would need. A second pass
+/// that fails (the file changed under it) comes out of [`Batches::next`] as an error, so the
+/// writer returns it before committing.
 pub struct Batches<'a, V> {
-    received: mpsc::Receiver<Vec<V>>,
+    received: mpsc::Receiver<Result<Vec<V>>>,
     job: Option<&'a JobContext>,
     handed: i64,
 }
 
 impl<'a, V> Batches<'a, V> {
     pub(crate) fn new(
-        received: mpsc::Receiver<Vec<V>>,
+        received: mpsc::Receiver<Result<Vec<V>>>,
         job: Option<&'a JobContext>,
         backend: Backend,
     ) -> Batches<'a, V> {
@@ -172,7 +174,7 @@ impl<'a, V> Batches<'a, V> {
             let message = format!("imported {} rows", self.handed);
             job.progress(self.handed, None, Some(&message)).await?;
         }
-        let batch = self.received.recv().await;
+        let batch = self.received.recv().await.transpose()?;
         if let Some(batch) = &batch {
             self.handed += i64::try_from(batch.len()).unwrap_or(i64::MAX);
         }
