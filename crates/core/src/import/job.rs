@@ -173,15 +173,12 @@ async fn check_pass<C: RowCheck>(
     job: Option<&JobContext>,
 ) -> std::result::Result<FirstPass<C>, Refused> {
     let (path, choices) = (path.to_path_buf(), choices.clone());
-    let (columns, reader) = {
-        let (reader, columns) = run_blocking(move || {
-            let (reader, columns) = open(&path, &choices, fields)?;
-            columns.map.require(fields)?;
-            Ok((reader, columns))
-        })
-        .await?;
-        (columns, reader)
-    };
+    let (reader, columns) = run_blocking(move || {
+        let (reader, columns) = open(&path, &choices, fields)?;
+        columns.map.require(fields)?;
+        Ok((reader, columns))
+    })
+    .await?;
     let delimiter = reader.delimiter.unwrap_or(b',');
     let mut rejects = RejectedRows::new(&columns.layout.headers, delimiter)?;
     let (chunks, mut received) = mpsc::channel::<std::result::Result<Vec<Row>, FieldError>>(2);
