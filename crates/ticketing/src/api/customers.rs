@@ -9,7 +9,7 @@ use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
     created, ApiJson, ApiPath, ApiQuery, AppState, CsvBody, Page, UPLOAD_BODY_LIMIT,
 };
-use fullhouse_core::{Caller, Error, Permission, Result};
+use fullhouse_core::{Caller, Permission, Result};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;

@@ -2,7 +2,7 @@
 //! JSON, CSV) and receiving orders from an external platform's webhook.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
@@ -10,7 +10,7 @@ use fullhouse_core::http::{
     created, ApiJson, ApiPath, ApiQuery, AppState, CsvBody, Page, PageParams, UPLOAD_BODY_LIMIT,
 };
 use fullhouse_core::tenancy::model::Credential;
-use fullhouse_core::{Caller, Error, Permission, Result};
+use fullhouse_core::{Caller, Permission, Result};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -1,14 +1,14 @@
 //! Routes for venues and their seat maps.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
     created, ApiJson, ApiPath, ApiQuery, AppState, CsvBody, Page, PageParams, UPLOAD_BODY_LIMIT,
 };
-use fullhouse_core::{Caller, Error, Permission, Result};
+use fullhouse_core::{Caller, Permission, Result};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
