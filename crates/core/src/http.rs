@@ -294,9 +294,9 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// A raw request body (a file to import; CSV files come through [`CsvBody`]) held to the server's upload limit
-/// (`--upload-limit-mb`): a declared length over it is refused before anything is read, and the
-/// body is read only until it passes it. Its routes disable the 2 MB default with
+/// A raw request body (a file to import; a CSV file comes through [`CsvBody`]) held to the
+/// server's upload limit (`--upload-limit-mb`): a declared length over it is refused before
+/// anything is read, and the body is read only until it passes it. Its routes disable the 2 MB default with
 /// `.layer(DefaultBodyLimit::disable())`.
 #[derive(Debug, Clone)]
 pub struct UploadBody(pub Bytes);
@@ -339,7 +339,9 @@ impl FromRequest<AppState> for UploadBody {
 /// read too (the reader decides what the bytes are).
 pub const CSV_CONTENT_TYPES: &[&str] = &[
     "text/csv",
+    "text/x-csv",
     "application/csv",
+    "application/x-csv",
     "text/comma-separated-values",
     "text/tab-separated-values",
     "text/plain",
