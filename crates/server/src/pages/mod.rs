@@ -18,7 +18,6 @@ mod customers;
 mod events;
 mod jobs;
 mod mail;
-mod segments;
 mod settings;
 mod storefront;
 
@@ -30,7 +29,7 @@ use fullhouse_core::module::LocaleFile;
 
 /// The strings of the pages that still live in the server (they move to their modules).
 pub const LOCALES: &[LocaleFile] =
-    fullhouse_core::locale_files!("audiences", "campaigns", "checkout", "mail", "segments");
+    fullhouse_core::locale_files!("audiences", "campaigns", "checkout", "mail");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,7 +40,6 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(jobs::router())
         .merge(mail::router())
-        .merge(segments::router())
         .merge(settings::router())
         .merge(storefront::router())
         .merge(boxoffice::router())
