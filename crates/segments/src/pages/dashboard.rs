@@ -11,7 +11,7 @@ use std::sync::Arc;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::Extension;
 use fullhouse_core::http::AppState;
 use fullhouse_core::{Error, Permission};
