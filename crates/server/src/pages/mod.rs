@@ -16,7 +16,6 @@ mod campaigns;
 mod customers;
 mod events;
 mod home;
-mod segments;
 mod storefront;
 
 pub use fullhouse_web::{i18n, layout};
@@ -27,7 +26,7 @@ use fullhouse_core::module::LocaleFile;
 
 /// The strings of the pages that still live in the server (they move to their modules).
 pub const LOCALES: &[LocaleFile] =
-    fullhouse_core::locale_files!("audiences", "campaigns", "checkout", "segments");
+    fullhouse_core::locale_files!("audiences", "campaigns", "checkout");
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,7 +35,6 @@ pub fn router() -> Router<AppState> {
         .merge(campaigns::router())
         .merge(events::router())
         .merge(customers::router())
-        .merge(segments::router())
         .merge(storefront::router())
         .merge(boxoffice::router())
 }
