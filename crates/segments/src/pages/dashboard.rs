@@ -78,7 +78,7 @@ impl CountsView {
             Error::Validation { fields, .. } if !fields.is_empty() => fields
                 .iter()
                 .map(|field| {
-                    let reason = field_reason(lang, &field.reason);
+                    let reason = field_reason(lang, field);
                     match row_label(lang, &field.field) {
                         Some(row) => format!("{row}: {reason}"),
                         None => reason,
