@@ -12,15 +12,11 @@
 
 mod audiences;
 mod auth;
-mod boxoffice;
 mod campaigns;
-mod customers;
-mod events;
 mod jobs;
 mod mail;
 mod segments;
 mod settings;
-mod storefront;
 
 pub use fullhouse_web::{i18n, layout};
 
@@ -30,21 +26,17 @@ use fullhouse_core::module::LocaleFile;
 
 /// The strings of the pages that still live in the server (they move to their modules).
 pub const LOCALES: &[LocaleFile] =
-    fullhouse_core::locale_files!("audiences", "campaigns", "checkout", "mail", "segments");
+    fullhouse_core::locale_files!("audiences", "campaigns", "mail", "segments");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(audiences::router())
         .merge(campaigns::router())
-        .merge(events::router())
-        .merge(customers::router())
         .merge(jobs::router())
         .merge(mail::router())
         .merge(segments::router())
         .merge(settings::router())
-        .merge(storefront::router())
-        .merge(boxoffice::router())
 }
 
 #[cfg(test)]
