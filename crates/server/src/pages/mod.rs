@@ -11,12 +11,7 @@
 //! user's language ([`layout::FormErrors`]).
 
 mod audiences;
-mod boxoffice;
 mod campaigns;
-mod customers;
-mod events;
-mod home;
-mod storefront;
 
 pub use fullhouse_web::{i18n, layout};
 
@@ -25,18 +20,12 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of the pages that still live in the server (they move to their modules).
-pub const LOCALES: &[LocaleFile] =
-    fullhouse_core::locale_files!("audiences", "campaigns", "checkout");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("audiences", "campaigns");
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(home::router())
         .merge(audiences::router())
         .merge(campaigns::router())
-        .merge(events::router())
-        .merge(customers::router())
-        .merge(storefront::router())
-        .merge(boxoffice::router())
 }
 
 #[cfg(test)]

@@ -4,21 +4,21 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Form, Router};
-use fullhouse_checkout::model::CheckoutOrder;
-use fullhouse_checkout::service::{OfferedType, SaleView};
-use fullhouse_checkout::{Checkout, PlaceOrder};
+use axum::{Extension, Router};
 use fullhouse_core::http::AppState;
-use fullhouse_core::Permission;
+use fullhouse_core::{Error, Permission};
 use fullhouse_ticketing::model::orders::Channel;
 use fullhouse_ticketing::EventId;
+use fullhouse_web::i18n::error_message;
+use fullhouse_web::{CsrfForm, PageError, Ui};
 
-use super::i18n::error_message;
-use super::layout::{PageError, Ui};
-use super::storefront::{seat_rows, OrderForm, SeatRowView};
+use super::storefront::{quantity_fields, seat_rows, QuantityField, SeatRowView};
+use crate::model::{CheckoutOrder, OrderForm};
+use crate::service::SaleView;
+use crate::{Checkout, PlaceOrder};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/box-office/{id}", get(page).post(sell))
@@ -30,7 +30,7 @@ struct SellPage {
     ui: Ui,
     view: SaleView,
     rows: Vec<SeatRowView>,
-    ga_types: Vec<OfferedType>,
+    quantities: Vec<QuantityField>,
     codes: String,
     sold: Option<CheckoutOrder>,
     error: Option<String>,
@@ -42,7 +42,7 @@ async fn render(
     event: &EventId,
     form: &OrderForm,
     sold: Option<CheckoutOrder>,
-    error: Option<String>,
+    refused: Option<Error>,
 ) -> Result<Response, PageError> {
     let view = checkout
         .sale_view(&ui.caller.org, event, &[], Channel::BoxOffice)
@@ -54,12 +54,8 @@ async fn render(
         &form.seats[..]
     };
     let rows = seat_rows(&view, ui.lang, chosen);
-    let ga_types = view
-        .ticket_types
-        .iter()
-        .filter(|t| t.general_admission)
-        .cloned()
-        .collect();
+    let quantities = quantity_fields(&view, ui.lang, refused.as_ref());
+    let error = refused.map(|err| error_message(ui.lang, &err));
     let status = if error.is_some() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -71,7 +67,7 @@ async fn render(
             ui,
             view,
             rows,
-            ga_types,
+            quantities,
             codes: if sold.is_some() {
                 String::new()
             } else {
@@ -95,19 +91,11 @@ async fn page(
 }
 
 async fn sell(
-    State(_state): State<AppState>,
     Extension(checkout): Extension<Checkout>,
-    ui: Ui,
     Path(id): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    CsrfForm { ui, form: pairs }: CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     ui.require(Permission::Sell)?;
-    let csrf = pairs
-        .iter()
-        .find(|(name, _)| name == "csrf_token")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    ui.check_csrf(&csrf)?;
     let event = EventId::parse(&id).map_err(|e| ui.error(e))?;
     let form = OrderForm::from_pairs(pairs);
     let buyer = Some(form.buyer()).filter(|b| !b.email.trim().is_empty());
@@ -129,9 +117,6 @@ async fn sell(
     };
     match placed {
         Ok(order) => render(&checkout, ui, &event, &form, Some(order), None).await,
-        Err(err) => {
-            let message = error_message(ui.lang, &err);
-            render(&checkout, ui, &event, &form, None, Some(message)).await
-        }
+        Err(err) => render(&checkout, ui, &event, &form, None, Some(err)).await,
     }
 }

@@ -9,13 +9,15 @@ use axum::routing::get;
 use axum::Router;
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::Permission;
-use fullhouse_ticketing::model::customers::{Customer, CustomerQuery};
-use fullhouse_ticketing::model::orders::{Order, OrderFilter};
-use fullhouse_ticketing::service::{CustomerService, OrderService};
-use fullhouse_ticketing::CustomerId;
+use fullhouse_web::i18n::error_message;
+use fullhouse_web::layout::next_link;
+use fullhouse_web::{page_or_partial, PageError, Ui};
 use serde::Deserialize;
 
-use super::layout::{next_link, vary_on_htmx, PageError, Ui};
+use crate::model::customers::{Customer, CustomerQuery};
+use crate::model::orders::{Order, OrderFilter};
+use crate::service::{CustomerService, OrderService};
+use crate::CustomerId;
 
 const PAGE_SIZE: u64 = 25;
 /// Orders shown on a customer's page; the API pages through the rest.
@@ -113,11 +115,9 @@ async fn list(
             None,
         ),
         // A search the service refuses is shown beside the form, not as an error page.
-        Err(err @ fullhouse_core::Error::Validation { .. }) => (
-            Vec::new(),
-            None,
-            Some(super::i18n::error_message(ui.lang, &err)),
-        ),
+        Err(err @ fullhouse_core::Error::Validation { .. }) => {
+            (Vec::new(), None, Some(error_message(ui.lang, &err)))
+        }
         Err(err) => return Err(ui.error(err)),
     };
     let view = CustomerList {
@@ -127,12 +127,12 @@ async fn list(
         next,
         problem,
     };
-    let response = if ui.htmx {
-        CustomerResults { ui, view }.into_response()
-    } else {
-        CustomersPage { ui, view }.into_response()
-    };
-    Ok(vary_on_htmx(response))
+    Ok(page_or_partial(
+        ui,
+        view,
+        |ui, view| CustomerResults { ui, view },
+        |ui, view| CustomersPage { ui, view },
+    ))
 }
 
 #[derive(Template, WebTemplate)]

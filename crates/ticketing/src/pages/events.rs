@@ -10,15 +10,17 @@ use axum::Router;
 use chrono::Utc;
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::{Permission, Result};
-use fullhouse_ticketing::model::catalog::{Event, EventFilter, TicketType};
-use fullhouse_ticketing::service::CatalogService;
-use fullhouse_ticketing::EventId;
+use fullhouse_web::layout::next_link;
+use fullhouse_web::{page_or_partial, PageError, Ui};
 use serde::Deserialize;
 
-use super::layout::{next_link, vary_on_htmx, PageError, Ui};
+use crate::model::catalog::{Event, EventFilter, TicketType};
+use crate::service::CatalogService;
+use crate::EventId;
 
 /// Rows per page of the list.
 const PAGE_SIZE: u64 = 25;
+
 pub fn router() -> axum::Router<AppState> {
     Router::new()
         .route("/events", get(list))
@@ -96,12 +98,12 @@ async fn list(
         when,
         events: page.items,
     };
-    let response = if ui.htmx {
-        EventResults { ui, view }.into_response()
-    } else {
-        EventsPage { ui, view }.into_response()
-    };
-    Ok(vary_on_htmx(response))
+    Ok(page_or_partial(
+        ui,
+        view,
+        |ui, view| EventResults { ui, view },
+        |ui, view| EventsPage { ui, view },
+    ))
 }
 
 #[derive(Template, WebTemplate)]

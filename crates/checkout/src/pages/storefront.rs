@@ -2,8 +2,12 @@
 //! picker and a code field that reveals what a code unlocks; the payment step (behind the
 //! checkout's payment provider, labelled when it is the test provider); the confirmation.
 //!
-//! Everything goes through [`fullhouse_checkout::Checkout`], like the JSON storefront; codes
-//! typed here spend the same rate-limit budget as the API's code checks.
+//! Everything goes through [`Checkout`], like the JSON storefront; codes typed here spend the
+//! same rate-limit budget as the API's code checks.
+//!
+//! The storefront has no login, hence no session and no CSRF token: its forms post plain
+//! fields, guarded like the JSON storefront's requests by the shop client's rate limit on codes
+//! ([`ShopClient`]), not by [`fullhouse_web::CsrfForm`].
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,17 +16,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Router};
-use fullhouse_checkout::api::{shop_org, CodesQuery, ShopClient};
-use fullhouse_checkout::model::{Cart, CartItem, CheckoutOrder, CheckoutStatus, SeatChoice};
-use fullhouse_checkout::service::{OfferedType, SaleView, SeatState};
-use fullhouse_checkout::{Checkout, PlaceOrder};
 use fullhouse_core::http::AppState;
 use fullhouse_core::{Error, OrgId};
 use fullhouse_ticketing::model::orders::Channel;
-use fullhouse_ticketing::service::sale_facts::Buyer;
-use fullhouse_ticketing::{EventId, OrderId, SeatId, TicketTypeId};
+use fullhouse_ticketing::{EventId, OrderId};
+use fullhouse_web::i18n::error_message;
+use fullhouse_web::{FormErrors, Lang};
 
-use super::i18n::{error_message, Lang};
+use crate::api::{shop_org, CodesQuery, ShopClient};
+use crate::model::order_form::QUANTITY_PREFIX;
+use crate::model::{CheckoutOrder, CheckoutStatus, OrderForm};
+use crate::service::{OfferedType, SaleView, SeatState};
+use crate::{Checkout, PlaceOrder};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -157,6 +162,35 @@ pub fn seat_rows(view: &SaleView, lang: Lang, chosen: &[String]) -> Vec<SeatRowV
     rows
 }
 
+/// A general-admission quantity field, with what was wrong with the quantity last posted in it.
+pub struct QuantityField {
+    pub ticket_type: OfferedType,
+    /// The field's name (`qty_<ticket type>`).
+    pub name: String,
+    pub problem: Option<String>,
+}
+
+/// The general-admission types on sale as quantity fields; `refused` is the error the last post
+/// got, whose field problems are shown beside their fields.
+pub fn quantity_fields(view: &SaleView, lang: Lang, refused: Option<&Error>) -> Vec<QuantityField> {
+    let problems = refused.map(|err| FormErrors::from_error(lang, err));
+    view.ticket_types
+        .iter()
+        .filter(|t| t.general_admission)
+        .map(|t| {
+            let name = format!("{QUANTITY_PREFIX}{}", t.id);
+            QuantityField {
+                problem: problems
+                    .as_ref()
+                    .and_then(|p| p.field(&name))
+                    .map(str::to_string),
+                name,
+                ticket_type: t.clone(),
+            }
+        })
+        .collect()
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/storefront/event.html")]
 struct EventPage {
@@ -165,7 +199,7 @@ struct EventPage {
     view: SaleView,
     codes: String,
     rows: Vec<SeatRowView>,
-    ga_types: Vec<OfferedType>,
+    quantities: Vec<QuantityField>,
     error: Option<String>,
     email: String,
     first_name: String,
@@ -211,7 +245,7 @@ async fn render_event(
     shop: String,
     event: &EventId,
     codes: Vec<String>,
-    error: Option<String>,
+    refused: Option<Error>,
     form: &OrderForm,
 ) -> Response {
     let view = match checkout
@@ -222,12 +256,8 @@ async fn render_event(
         Err(err) => return failure(lang, err),
     };
     let rows = seat_rows(&view, lang, &form.seats);
-    let ga_types = view
-        .ticket_types
-        .iter()
-        .filter(|t| t.general_admission)
-        .cloned()
-        .collect();
+    let quantities = quantity_fields(&view, lang, refused.as_ref());
+    let error = refused.map(|err| error_message(lang, &err));
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -240,7 +270,7 @@ async fn render_event(
             shop,
             codes: codes.join(", "),
             rows,
-            ga_types,
+            quantities,
             error,
             email: form.email.clone(),
             first_name: form.first_name.clone(),
@@ -265,9 +295,9 @@ async fn event_page(
         Err(response) => return response,
     };
     let mut codes = query.list();
-    let mut error = None;
+    let mut refused = None;
     if let Err(err) = client.spend_code_checks(&checkout, &codes, None) {
-        error = Some(error_message(lang, &err));
+        refused = Some(err);
         codes.clear();
     }
     let mut response = render_event(
@@ -277,7 +307,7 @@ async fn event_page(
         shop,
         &event,
         codes,
-        error,
+        refused,
         &OrderForm::default(),
     )
     .await;
@@ -287,100 +317,6 @@ async fn event_page(
             .append(axum::http::header::SET_COOKIE, cookie);
     }
     response
-}
-
-/// The order form as posted: repeated `seat` fields (`<ticket type>:<seat>`), `qty_<ticket
-/// type>` quantities, the buyer and the codes.
-#[derive(Debug, Default)]
-pub struct OrderForm {
-    pub seats: Vec<String>,
-    pub quantities: Vec<(String, u32)>,
-    pub codes: String,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-}
-
-impl OrderForm {
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
-        let mut form = OrderForm::default();
-        for (name, value) in pairs {
-            match name.as_str() {
-                "seat" if !value.is_empty() => form.seats.push(value),
-                "codes" => form.codes = value,
-                "email" => form.email = value,
-                "first_name" => form.first_name = value,
-                "last_name" => form.last_name = value,
-                other => {
-                    if let Some(type_id) = other.strip_prefix("qty_") {
-                        let quantity = value.trim().parse::<u32>().unwrap_or(0);
-                        if quantity > 0 {
-                            form.quantities.push((type_id.to_string(), quantity));
-                        }
-                    }
-                }
-            }
-        }
-        form
-    }
-
-    pub fn code_list(&self) -> Vec<String> {
-        CodesQuery {
-            codes: Some(self.codes.clone()),
-        }
-        .list()
-    }
-
-    /// The cart the form asks for; ids that do not parse are reported like the API would.
-    pub fn cart(&self, event: &EventId) -> Result<Cart, Error> {
-        let mut items: Vec<CartItem> = Vec::new();
-        for value in &self.seats {
-            let (type_id, seat_id) = value
-                .split_once(':')
-                .ok_or_else(|| Error::invalid("seat", "choose seats from the seat map"))?;
-            let type_id = TicketTypeId::parse(type_id)?;
-            let choice = SeatChoice {
-                seat_id: Some(SeatId::parse(seat_id)?),
-                seat: None,
-            };
-            match items
-                .iter_mut()
-                .find(|i| i.ticket_type_id == type_id && !i.seats.is_empty())
-            {
-                Some(item) => item.seats.push(choice),
-                None => items.push(CartItem {
-                    ticket_type_id: type_id,
-                    quantity: None,
-                    seats: vec![choice],
-                    ga_name: None,
-                }),
-            }
-        }
-        for (type_id, quantity) in &self.quantities {
-            items.push(CartItem {
-                ticket_type_id: TicketTypeId::parse(type_id)?,
-                quantity: Some(*quantity),
-                seats: Vec::new(),
-                ga_name: None,
-            });
-        }
-        Ok(Cart {
-            event_id: event.clone(),
-            items,
-            codes: self.code_list(),
-            customer_id: None,
-        })
-    }
-
-    pub fn buyer(&self) -> Buyer {
-        let optional = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
-        Buyer {
-            email: self.email.clone(),
-            first_name: optional(&self.first_name),
-            last_name: optional(&self.last_name),
-            phone: None,
-        }
-    }
 }
 
 async fn place(
@@ -399,7 +335,6 @@ async fn place(
     let form = OrderForm::from_pairs(pairs);
     let codes = form.code_list();
     if let Err(err) = client.spend_code_checks(&checkout, &codes, Some(&form.email)) {
-        let message = error_message(lang, &err);
         return render_event(
             &checkout,
             &org,
@@ -407,7 +342,7 @@ async fn place(
             shop,
             &event,
             Vec::new(),
-            Some(message),
+            Some(err),
             &form,
         )
         .await;
@@ -431,18 +366,7 @@ async fn place(
     match placed {
         Ok(order) => Redirect::to(&format!("/shop/{shop}/orders/{}", order.id)).into_response(),
         Err(err) => {
-            let message = error_message(lang, &err);
-            render_event(
-                &checkout,
-                &org,
-                lang,
-                shop,
-                &event,
-                codes,
-                Some(message),
-                &form,
-            )
-            .await
+            render_event(&checkout, &org, lang, shop, &event, codes, Some(err), &form).await
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The start page: what is coming up and what ran lately. (It moves to the module that owns
-//! the figures it shows.)
+//! The start page: what is coming up and what ran lately. It lives here because its figures are
+//! ticketing's (events; sales figures will join them).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,9 +9,10 @@ use axum::routing::get;
 use axum::Router;
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::jobs::{Job, JobService};
-use fullhouse_ticketing::model::catalog::{Event, EventFilter};
-use fullhouse_ticketing::service::CatalogService;
 use fullhouse_web::{PageError, Ui};
+
+use crate::model::catalog::{Event, EventFilter};
+use crate::service::CatalogService;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
