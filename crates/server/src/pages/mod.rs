@@ -10,10 +10,8 @@
 //! refused input comes back as the same form with the reason beside each field, in the
 //! user's language ([`layout::FormErrors`]).
 
-mod audiences;
 mod auth;
 mod boxoffice;
-mod campaigns;
 mod customers;
 mod events;
 mod jobs;
@@ -29,14 +27,11 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of the pages that still live in the server (they move to their modules).
-pub const LOCALES: &[LocaleFile] =
-    fullhouse_core::locale_files!("audiences", "campaigns", "checkout", "mail", "segments");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("checkout", "mail", "segments");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
-        .merge(audiences::router())
-        .merge(campaigns::router())
         .merge(events::router())
         .merge(customers::router())
         .merge(jobs::router())
