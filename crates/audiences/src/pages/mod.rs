@@ -1,25 +1,16 @@
-//! The organizer's web UI: server-rendered pages (askama templates compiled into the binary)
-//! with htmx for the small live parts, in English, Danish and French.
-//!
-//! Each view is one full page and, where htmx updates part of it (search results, a job's
-//! progress, a template preview), one partial template the full page includes: the handler
-//! answers the partial when the request comes from htmx (`HX-Request`), the whole page
-//! otherwise, so every page also works without JavaScript.
-//!
-//! Every form posts the session's CSRF token and is checked by [`layout::Ui::check_csrf`];
-//! refused input comes back as the same form with the reason beside each field, in the
-//! user's language ([`layout::FormErrors`]).
+//! The audiences' pages (Promote → Audiences, Promote → Campaigns): server-rendered with askama,
+//! htmx for the live parts (search, the upload's preview), in English, Danish and French.
+//! The templates are in `templates/pages/{audiences,campaigns}/`, the strings in
+//! `locales/{en,da,fr}/{audiences,campaigns}.ftl`.
 
 mod audiences;
 mod campaigns;
-
-pub use fullhouse_web::{i18n, layout};
 
 use axum::Router;
 use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
-/// The strings of the pages that still live in the server (they move to their modules).
+/// The strings of these pages.
 pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("audiences", "campaigns");
 
 pub fn router() -> Router<AppState> {
@@ -34,6 +25,7 @@ mod tests {
 
     #[test]
     fn danish_and_french_translate_every_english_string() {
+        assert!(checks::keys_in(super::LOCALES, "en").len() > 50);
         assert_eq!(checks::untranslated(super::LOCALES), Vec::<String>::new());
     }
 
