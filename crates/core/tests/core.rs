@@ -480,3 +480,6 @@ async fn job_result_files_are_kept_in_an_s3_compatible_store() {
     ));
     fx.test_db.finish().await;
 }
+
+#[path = "core/outbox.rs"]
+mod outbox;
