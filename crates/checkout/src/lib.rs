@@ -10,6 +10,7 @@ pub mod api;
 pub mod clock;
 pub mod codes;
 pub mod model;
+pub mod outbox;
 pub mod payment;
 pub mod service;
 pub mod store;
@@ -26,5 +27,6 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     let mut all = fullhouse_ticketing::migrations();
     all.push(Box::new(store::M0001Checkout));
     all.push(Box::new(store::M0002EventCursors));
+    all.push(Box::new(store::M0003CursorToCore));
     all
 }
