@@ -13,6 +13,7 @@ mod isolation;
 mod mail;
 mod openapi;
 mod orders;
+mod outbox;
 mod platform;
 mod processes;
 mod roles;
