@@ -98,8 +98,9 @@ impl Follower {
         Self::new(db, Cursor::Durable(consumer), 0)
     }
 
-    /// A follower whose position lives only in this value, starting after `after` (usually
-    /// [`super::latest_seq`], read before the consumer built its state from the database).
+    /// A follower whose position lives only in this value, starting after `after` (0 for the
+    /// whole outbox; a consumer that builds its state from the database adds
+    /// [`Follower::starting_now`]).
     pub fn in_memory(db: Db, after: i64) -> Self {
         Self::new(db, Cursor::InMemory, after)
     }
@@ -142,6 +143,41 @@ impl Follower {
     pub fn reread_window(mut self, window: i64) -> Self {
         self.window = window.max(0);
         self
+    }
+
+    /// Starts after every matching event visible now, and counts those inside the window as
+    /// delivered. A consumer that builds its state from the database calls this *before* reading
+    /// that state: what is visible now is in the state, and events still in flight now (which
+    /// may commit later with a lower seq) are delivered through the window. Without it, the
+    /// first round would deliver the whole window again.
+    pub async fn starting_now(mut self) -> Result<Self> {
+        let db = self.db.clone();
+        let reader = db.reader();
+        let latest: Option<i64> = self
+            .filtered()
+            .select_only()
+            .column(domain_events::Column::Seq)
+            .order_by_desc(domain_events::Column::Seq)
+            .limit(1)
+            .into_tuple()
+            .one(reader)
+            .await?;
+        let Some(latest) = latest else {
+            return Ok(self);
+        };
+        self.advance_to(latest);
+        let floor = self.position.saturating_sub(self.window);
+        let visible: Vec<i64> = self
+            .filtered()
+            .select_only()
+            .column(domain_events::Column::Seq)
+            .filter(domain_events::Column::Seq.gt(floor))
+            .filter(domain_events::Column::Seq.lte(self.position))
+            .into_tuple()
+            .all(reader)
+            .await?;
+        self.delivered.extend(visible);
+        Ok(self)
     }
 
     /// The highest seq acknowledged (for a durable follower, as of its last round).

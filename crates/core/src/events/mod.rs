@@ -6,7 +6,7 @@
 //!
 //! Every kind of event is a payload type implementing [`DomainEvent`], owned by the module whose
 //! fact it is (ticketing's `OrderPlaced`, `OrderCancelled`, `CustomerChanged` in
-//! `fullhouse_ticketing::events`; checkout's `OrderPaid` in `fullhouse_checkout::events`). Its
+//! `fullhouse_ticketing::outbox`; checkout's `OrderPaid` in `fullhouse_checkout::outbox`). Its
 //! [`DomainEvent::KIND`] is the `kind` column and its serde shape is the `payload` column, so
 //! changing a payload type changes what old rows must still read as: add optional fields, never
 //! rename. A writer calls [`record`] (or [`record_many`]) inside its own transaction:
@@ -21,8 +21,8 @@
 //! it has not yet handled, the consumer handles them, then calls [`Follower::acknowledge`]. The
 //! follower is either durable (its position is a row of `event_cursors`, named after the
 //! consumer, and survives restarts: checkout's cancellation follower) or in memory (the segment
-//! index, which is rebuilt from the database at start and so starts from the outbox position it
-//! read before building). It filters by kind ([`Follower::kind`]) and, optionally, by
+//! index, which is rebuilt from the database at start, so its follower starts with
+//! [`Follower::starting_now`] just before the build reads the database). It filters by kind ([`Follower::kind`]) and, optionally, by
 //! organization ([`Follower::organization`]).
 //!
 //! **Delivery is at least once, and handlers must be idempotent.** An event is delivered again
@@ -156,10 +156,7 @@ impl From<domain_events::Model> for StoredEvent {
     }
 }
 
-/// The newest outbox position, of one organization or of all (0 when there is none yet). A
-/// consumer that builds its state from the database starts an in-memory [`Follower`] here,
-/// reading this *before* it reads the state: events committed meanwhile are then delivered again,
-/// which idempotent handlers allow.
+/// The newest outbox position, of one organization or of all (0 when there is none yet).
 pub async fn latest_seq(conn: &impl ConnectionTrait, org: Option<&OrgId>) -> Result<i64> {
     let mut query = domain_events::Entity::find().order_by_desc(domain_events::Column::Seq);
     if let Some(org) = org {

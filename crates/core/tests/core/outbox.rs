@@ -183,6 +183,16 @@ both_backends! {
         fx.test_db.finish().await;
     }
 
+    async fn a_follower_started_now_delivers_only_what_comes_after(fx: Outbox) {
+        fx.ring(&fx.org, 1..=3).await;
+        fx.ring(&fx.other, [9]).await;
+        let mut follower = Follower::in_memory(fx.db.clone(), 0).organization(fx.org.clone()).starting_now().await.expect("start");
+        assert_eq!(round(&mut follower).await, Vec::<i64>::new(), "what was visible is not delivered, the window included");
+        fx.ring(&fx.org, [4]).await;
+        assert_eq!(round(&mut follower).await, [4]);
+        fx.test_db.finish().await;
+    }
+
     async fn a_follower_reads_in_batches_in_seq_order(fx: Outbox) {
         fx.ring(&fx.org, 1..=5).await;
         let mut follower = Follower::durable(fx.db.clone(), "test.bells").batch_size(2);
@@ -243,5 +253,27 @@ async fn an_event_committed_behind_a_higher_seq_already_read_is_delivered_once()
         Vec::<i64>::new(),
         "without a window A is lost: why the window exists"
     );
+    fx.test_db.finish().await;
+}
+
+/// PostgreSQL only: an event in flight when a follower starts now is still delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_in_flight_when_a_follower_starts_now_is_delivered_when_it_commits() {
+    let Some(fx) = outbox(Backend::Postgres).await else {
+        return;
+    };
+    fx.ring(&fx.org, [1]).await;
+    let a = fx.db.begin_write().await.expect("txn A");
+    events::record(&a, &fx.org, &Rang { n: 2 })
+        .await
+        .expect("record A");
+    fx.ring(&fx.org, [3]).await;
+    let mut follower = Follower::in_memory(fx.db.clone(), 0)
+        .starting_now()
+        .await
+        .expect("start");
+    assert_eq!(round(&mut follower).await, Vec::<i64>::new());
+    a.commit().await.expect("commit A");
+    assert_eq!(round(&mut follower).await, [2]);
     fx.test_db.finish().await;
 }

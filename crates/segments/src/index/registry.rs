@@ -1,8 +1,8 @@
 //! One index per organization, built on first use and kept fresh from the domain-event outbox.
 //!
 //! Each index has an in-memory outbox [`Follower`] of its organization's `order.placed`,
-//! `order.cancelled` and `customer.changed`, started at the outbox position read before the index
-//! was built. The refresher polls them a few times a second and re-reads the customers the events
+//! `order.cancelled` and `customer.changed`, started ([`Follower::starting_now`]) just before the
+//! index was built. The refresher polls them a few times a second and re-reads the customers the events
 //! name: an order placed or cancelled names its customer, `customer.changed` names the customer.
 //! Re-reading rather than patching keeps one code path for "what a customer looks like in the
 //! index", and makes an event delivered twice harmless, which the follower's at-least-once
@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use fullhouse_core::events::{self, Follower, StoredEvent};
+use fullhouse_core::events::{Follower, StoredEvent};
 use fullhouse_core::{Db, Error, OrgId, Result};
 use fullhouse_ticketing::outbox::{CustomerChanged, OrderCancelled, OrderPlaced};
 use fullhouse_ticketing::service::facts::FactsService;
@@ -91,16 +91,17 @@ impl Registry {
         };
         let live = cell
             .get_or_try_init(|| async {
-                // The outbox position is read before the facts: events committed while the
-                // build reads are applied again afterwards, which is harmless.
-                let seq = events::latest_seq(self.db.reader(), Some(org)).await?;
+                // The follower starts before the facts are read: events committed while the
+                // build reads are applied again afterwards, which is harmless, and events in
+                // flight now arrive through its re-read window.
+                let follower = follower(&self.db, org).starting_now().await?;
                 let started = Instant::now();
                 let index = build::build(&self.db, org).await?;
                 tracing::info!(org = %org, customers = index.len(), elapsed = ?started.elapsed(), "segment index built");
                 Ok::<_, Error>(Arc::new(LiveIndex {
                     org: org.clone(),
                     index: RwLock::new(index),
-                    follower: tokio::sync::Mutex::new(follower(&self.db, org, seq)),
+                    follower: tokio::sync::Mutex::new(follower),
                     catalog_read: Mutex::new(Instant::now()),
                 }))
             })
@@ -223,9 +224,9 @@ impl Registry {
     }
 }
 
-/// The follower of one organization's index, starting after `seq`.
-fn follower(db: &Db, org: &OrgId, seq: i64) -> Follower {
-    Follower::in_memory(db.clone(), seq)
+/// The follower of one organization's index.
+fn follower(db: &Db, org: &OrgId) -> Follower {
+    Follower::in_memory(db.clone(), 0)
         .organization(org.clone())
         .kind::<OrderPlaced>()
         .kind::<OrderCancelled>()
