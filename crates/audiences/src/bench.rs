@@ -108,7 +108,7 @@ fn write_codes(path: &Path, codes: usize) -> std::io::Result<()> {
 
 async fn one_backend(url: &str, file: &Path, codes: usize) -> BenchResult<()> {
     let db = Db::connect(url).await.map_err(fail)?;
-    db.migrate(store::migrations()).await.map_err(fail)?;
+    db.migrate(crate::all_migrations()).await.map_err(fail)?;
     let org = bench_org(&db, "audience-bench").await?;
     let label = match db.backend() {
         Backend::Sqlite => "SQLite",

@@ -14,3 +14,46 @@ pub mod store;
 pub use model::{Audience, AudienceId, Member, MemberId};
 pub use service::AudienceService;
 pub use store::migrations;
+
+use fullhouse_core::http::AppState;
+use fullhouse_core::module::{Module, Mount, NavLink, NavSection};
+use sea_orm_migration::MigrationTrait;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Core's, ticketing's, checkout's and the audiences' migrations: the database the audiences'
+/// tests and benchmarks run on.
+pub fn all_migrations() -> Vec<Box<dyn MigrationTrait>> {
+    fullhouse_core::module::migrations_with_core(&[
+        &fullhouse_ticketing::Ticketing,
+        &fullhouse_checkout::CheckoutModule::new(),
+        &Audiences,
+    ])
+}
+
+/// The audiences' face (see [`fullhouse_core::module`]): code lists, their imports, campaigns.
+pub struct Audiences;
+
+impl Module for Audiences {
+    fn name(&self) -> &'static str {
+        "audiences"
+    }
+
+    fn migrations(&self) -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+
+    fn nav(&self) -> Vec<NavLink> {
+        vec![
+            NavLink::new(NavSection::Promote, 10, "nav-audiences", "/audiences"),
+            NavLink::new(NavSection::Promote, 20, "nav-campaigns", "/campaigns"),
+        ]
+    }
+
+    fn api(&self) -> OpenApiRouter<AppState> {
+        api::router().merge(campaigns::api::router())
+    }
+
+    fn mount(&self, mount: &mut Mount) {
+        mount.job(jobs::IMPORT_JOB, jobs::ImportHandler);
+    }
+}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use fullhouse_core::define_id;
 use fullhouse_core::error::FieldError;
-use fullhouse_core::tabular::FieldSpec;
+use fullhouse_core::tabular::{whole_number, FieldSpec};
 use fullhouse_ticketing::{CustomerId, EventId, VenueId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -152,17 +152,13 @@ pub fn code_key(code: &str) -> String {
     code.trim().to_lowercase()
 }
 
-/// A quantity from a cell: a positive whole number ("2", or "2.0" as spreadsheets write it).
+/// A quantity from a cell: a positive whole number, read by the one rule every import uses
+/// ([`whole_number`]: `2`, `2.0` and `2,0` are 2; `2,5` is refused).
 pub fn parse_quantity(raw: &str) -> Result<i64, String> {
-    let text = raw.trim();
-    if text.is_empty() {
+    if raw.trim().is_empty() {
         return Err("is empty; every member needs a quantity".into());
     }
-    let whole = text.strip_suffix(".0").unwrap_or(text);
-    match whole.parse::<i64>() {
-        Ok(n) => check_quantity(n),
-        Err(_) => Err(format!("`{text}` is not a whole number")),
-    }
+    whole_number(raw).and_then(check_quantity)
 }
 
 pub fn check_quantity(quantity: i64) -> Result<i64, String> {
@@ -387,6 +383,12 @@ mod tests {
         assert_eq!(parse_quantity("2.0"), Ok(2));
         assert!(parse_quantity("0").is_err());
         assert!(parse_quantity("-1").is_err());
+        assert_eq!(parse_quantity("2,0"), Ok(2));
+        assert_eq!(parse_quantity("2,00"), Ok(2));
+        assert_eq!(
+            parse_quantity("2,5"),
+            Err("`2,5` is not a whole number".to_string())
+        );
         assert!(parse_quantity("1.5").is_err());
         assert!(parse_quantity("two").is_err());
         assert!(parse_quantity("").is_err());

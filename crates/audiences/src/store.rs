@@ -3,12 +3,12 @@
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
-/// Checkout's (and so ticketing's and core's) migrations, then the audiences'.
+/// The audiences' own migrations (checkout's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    let mut all = fullhouse_checkout::migrations();
-    all.push(Box::new(M0001Audiences));
-    all.push(Box::new(crate::campaigns::store::M0002Campaigns));
-    all
+    vec![
+        Box::new(M0001Audiences),
+        Box::new(crate::campaigns::store::M0002Campaigns),
+    ]
 }
 
 struct M0001Audiences;

@@ -22,11 +22,73 @@ pub use codes::{CodeContext, CodeGrant, CodeRules, Counting, Discount, DiscountK
 pub use payment::{PaymentProvider, TestPayments};
 pub use service::{Checkout, PlaceOrder};
 
-/// Ticketing's migrations, then checkout's.
+/// Checkout's own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    let mut all = fullhouse_ticketing::migrations();
-    all.push(Box::new(store::M0001Checkout));
-    all.push(Box::new(store::M0002EventCursors));
-    all.push(Box::new(store::M0003CursorToCore));
-    all
+    vec![
+        Box::new(store::M0001Checkout),
+        Box::new(store::M0002EventCursors),
+        Box::new(store::M0003CursorToCore),
+    ]
+}
+
+/// How often unpaid checkout holds are looked for and expired.
+const EXPIRY_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Checkout's face (see [`fullhouse_core::module`]). The code rules are the one piece another
+/// module supplies (campaigns): the server passes them in.
+pub struct CheckoutModule {
+    code_rules: Option<std::sync::Arc<dyn CodeRules>>,
+}
+
+impl CheckoutModule {
+    /// Checkout where every code is unknown.
+    pub fn new() -> Self {
+        Self { code_rules: None }
+    }
+
+    /// Checkout that asks `rules` about codes.
+    pub fn with_code_rules(rules: std::sync::Arc<dyn CodeRules>) -> Self {
+        Self {
+            code_rules: Some(rules),
+        }
+    }
+
+    /// The one checkout every sale of this server goes through.
+    pub fn checkout(&self, db: &fullhouse_core::Db) -> Checkout {
+        let checkout = Checkout::new(db.clone());
+        match &self.code_rules {
+            Some(rules) => checkout.with_code_rules(rules.clone()),
+            None => checkout,
+        }
+    }
+}
+
+impl Default for CheckoutModule {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fullhouse_core::module::Module for CheckoutModule {
+    fn name(&self) -> &'static str {
+        "checkout"
+    }
+
+    fn migrations(&self) -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+
+    fn api(&self) -> utoipa_axum::router::OpenApiRouter<fullhouse_core::http::AppState> {
+        api::router()
+    }
+
+    fn mount(&self, mount: &mut fullhouse_core::module::Mount) {
+        let checkout = self.checkout(&mount.state().db);
+        let sweeper = checkout.clone();
+        mount.provide(checkout).task(
+            "checkout hold expiry",
+            fullhouse_core::module::Runs::WithJobWorkers,
+            move |shutdown| sweeper.run_expiry(EXPIRY_EVERY, shutdown),
+        );
+    }
 }

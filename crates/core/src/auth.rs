@@ -83,8 +83,9 @@ pub fn token_digest(token: &str) -> String {
 /// Minimum rules for a password a human chooses.
 pub fn validate_password(password: &str) -> Result<()> {
     if password.chars().count() < 10 {
-        return Err(Error::invalid(
+        return Err(Error::invalid_because(
             "password",
+            crate::Problem::PasswordTooShort,
             "must be at least 10 characters long",
         ));
     }

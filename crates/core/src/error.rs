@@ -97,6 +97,45 @@ impl ErrorCode {
     }
 }
 
+/// What is wrong with a field, as a word a program can act on: pages show it in the user's
+/// language by this kind, never by reading the English reason, and API callers may do the same.
+/// Reasons without a kind are explained by their English sentence alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    /// Nothing was given where something must be.
+    Required,
+    /// Not an email address.
+    NotAnEmail,
+    /// A password shorter than the minimum.
+    PasswordTooShort,
+    /// Not a three-letter ISO 4217 currency code.
+    NotACurrency,
+    /// Not a whole number, or one outside the allowed range.
+    NotAWholeNumber,
+    /// Already used by another record (a unique name, slug or email).
+    Taken,
+    /// A mail template that takes too long or too much memory to render.
+    TooExpensive,
+    /// A server (SMTP) that could not be reached; the reason names it.
+    Unreachable,
+}
+
+impl Problem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Problem::Required => "required",
+            Problem::NotAnEmail => "not_an_email",
+            Problem::PasswordTooShort => "password_too_short",
+            Problem::NotACurrency => "not_a_currency",
+            Problem::NotAWholeNumber => "not_a_whole_number",
+            Problem::Taken => "taken",
+            Problem::TooExpensive => "too_expensive",
+            Problem::Unreachable => "unreachable",
+        }
+    }
+}
+
 /// One problem with one field of the input, or one cell of an uploaded file.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -108,7 +147,11 @@ pub struct FieldError {
     /// The offending value as the caller sent it (a file's cell), when it helps to see it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// The English reason.
     pub reason: String,
+    /// The kind of problem, when it is one of the common ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
 }
 
 impl FieldError {
@@ -118,6 +161,7 @@ impl FieldError {
             row: None,
             value: None,
             reason: reason.into(),
+            problem: None,
         }
     }
 
@@ -127,7 +171,14 @@ impl FieldError {
             row: Some(row),
             value: None,
             reason: reason.into(),
+            problem: None,
         }
+    }
+
+    /// The same error, with its kind.
+    pub fn because(mut self, problem: Problem) -> Self {
+        self.problem = Some(problem);
+        self
     }
 
     /// The same error, showing the value that caused it.
@@ -190,6 +241,24 @@ impl Error {
             message: format!("{}: {}", field.field, field.reason),
             fields: vec![field],
         }
+    }
+
+    /// One field is wrong in one of the common ways (see [`Problem`]).
+    pub fn invalid_because(
+        field: impl Into<String>,
+        problem: Problem,
+        reason: impl Into<String>,
+    ) -> Self {
+        let field = FieldError::new(field, reason).because(problem);
+        Self::Validation {
+            message: format!("{}: {}", field.field, field.reason),
+            fields: vec![field],
+        }
+    }
+
+    /// A field that must not be empty is.
+    pub fn required(field: impl Into<String>) -> Self {
+        Self::invalid_because(field, Problem::Required, "cannot be empty")
     }
 
     /// Several fields (or rows) are wrong; the message names the first and how many more.

@@ -734,7 +734,12 @@ impl PgBench {
         configure(&admin, &name).await?;
         let url = with_database(admin_url, &name);
         let db = Db::connect(&url).await.map_err(fail)?;
-        db.migrate(crate::migrations()).await.map_err(fail)?;
+        db.migrate(fullhouse_core::module::migrations_with_core(&[
+            &fullhouse_ticketing::Ticketing,
+            &crate::Segments,
+        ]))
+        .await
+        .map_err(fail)?;
         let org = TenancyService::new(db.clone())
             .create_organization(NewOrganization {
                 name: "Bench Theatre".into(),

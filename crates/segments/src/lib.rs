@@ -12,3 +12,45 @@ pub mod store;
 
 pub use migrations::migrations;
 pub use model::{SegmentId, ViewId};
+
+use fullhouse_core::http::AppState;
+use fullhouse_core::module::{Module, Mount, NavLink, NavSection, Runs};
+use sea_orm_migration::MigrationTrait;
+use utoipa_axum::router::OpenApiRouter;
+
+/// The segments' face (see [`fullhouse_core::module`]): segment definitions, views and the
+/// in-memory index that counts them, kept fresh from the outbox in every process.
+pub struct Segments;
+
+impl Module for Segments {
+    fn name(&self) -> &'static str {
+        "segments"
+    }
+
+    fn migrations(&self) -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+
+    fn nav(&self) -> Vec<NavLink> {
+        vec![NavLink::new(
+            NavSection::Customers,
+            20,
+            "nav-segmentation",
+            "/segments",
+        )]
+    }
+
+    fn api(&self) -> OpenApiRouter<AppState> {
+        api::router()
+    }
+
+    fn mount(&self, mount: &mut Mount) {
+        let registry = index::Registry::new(mount.state().db.clone());
+        let refresher = registry.clone();
+        mount.provide(registry).task(
+            "segment index refresher",
+            Runs::EveryProcess,
+            move |shutdown| refresher.run_refresher(shutdown),
+        );
+    }
+}

@@ -3,11 +3,9 @@
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
-/// Checkout's migrations, then segments'.
+/// The segments' own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    let mut all = fullhouse_checkout::migrations();
-    all.push(Box::new(M0001Segments));
-    all
+    vec![Box::new(M0001Segments)]
 }
 
 struct M0001Segments;

@@ -281,7 +281,7 @@ async fn mail_bench(args: MailBench) -> anyhow::Result<()> {
     let worker = Worker::new(
         db.clone(),
         FileStore::local(&dir.path().join("files")).map_err(|e| anyhow::anyhow!("{e:?}"))?,
-        crate::jobs::registry(&state),
+        crate::job_registry(&state),
     );
     let started = Instant::now();
     worker

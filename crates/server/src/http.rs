@@ -15,8 +15,11 @@ use axum::{Json, Router};
 use fullhouse_core::auth::AccountThrottle;
 use fullhouse_core::error::Error;
 use fullhouse_core::http::{AppState, JSON_BODY_LIMIT};
+use fullhouse_core::jobs::JobRegistry;
+use fullhouse_core::module::{self, BackgroundTask};
 use fullhouse_core::rate_limit::KeyedLimit;
 use fullhouse_core::tenancy::api::login_rate_limited;
+use fullhouse_web::Navigation;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -25,52 +28,55 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::openapi;
-
-/// The API routes of every module, before they are split into a router and a document.
+/// The API routes of every module (and the server's own health and metrics), before they are
+/// split into a router and a document.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base_document())
+    OpenApiRouter::with_openapi(fullhouse_core::openapi::base_document())
         .routes(utoipa_axum::routes!(healthz))
         .routes(utoipa_axum::routes!(metrics))
-        .nest(
-            "/api/v1",
-            OpenApiRouter::new()
-                .merge(fullhouse_core::tenancy::api::router())
-                .merge(fullhouse_core::jobs::api::router())
-                .merge(fullhouse_core::uploads::router())
-                .merge(fullhouse_core::mail::api::router())
-                .merge(crate::jobs::router())
-                .merge(fullhouse_ticketing::api::router())
-                .merge(fullhouse_checkout::api::router())
-                .merge(fullhouse_audiences::api::router())
-                .merge(fullhouse_audiences::campaigns::api::router())
-                .merge(fullhouse_segments::api::router()),
-        )
+        .nest("/api/v1", module::api_of(&crate::modules()))
 }
 
-/// The whole application, with a segment registry of its own (whose indexes are refreshed only
-/// when something runs [`fullhouse_segments::index::Registry::run_refresher`]; `start` does).
-pub fn router(state: AppState) -> Router {
-    let segments = fullhouse_segments::index::Registry::new(state.db.clone());
-    router_with_segments(state, segments)
-}
-
-/// The whole application, counting segments with `segments`.
-pub fn router_with_segments(
-    state: AppState,
-    segments: Arc<fullhouse_segments::index::Registry>,
-) -> Router {
+/// The whole application with every module of [`crate::modules`] mounted, the background
+/// tasks the modules asked for (not started), and the job registry.
+pub fn assemble(state: AppState) -> (Router, Vec<BackgroundTask>, JobRegistry) {
+    let modules = crate::modules();
+    if let Err(problem) = fullhouse_web::i18n::install(crate::pages::LOCALES) {
+        tracing::error!(%problem, "locale files refused");
+    }
+    for m in &modules {
+        if let Err(problem) = fullhouse_web::i18n::install(m.locales()) {
+            tracing::error!(module = m.name(), %problem, "locale files refused");
+        }
+    }
+    let navigation = Navigation::new(modules.iter().flat_map(|m| m.nav()).collect());
+    let mut mounted = module::mount_all(&modules, state.clone());
     let (api, document) = api_routes().split_for_parts();
-    let document = openapi::finish(document);
-    Router::new()
+    let document = fullhouse_core::openapi::finish(document);
+    let app = Router::new()
         .merge(api)
         .route(
             "/api/openapi.json",
             get(move || async move { Json(document.clone()) }),
         )
-        .merge(crate::pages::router())
-        .layer(axum::Extension(segments))
-        .layer(axum::Extension(crate::checkout_service(&state.db)))
+        .merge(module::pages_of(&modules))
+        .merge(crate::pages::router());
+    let app = mounted
+        .apply_services(app)
+        .layer(axum::Extension(navigation));
+    let tasks = std::mem::take(&mut mounted.tasks);
+    (with_layers(app, state), tasks, mounted.jobs)
+}
+
+/// The whole application; its background tasks (the segment index refresher among them) are
+/// not started: [`crate::start`] starts them.
+pub fn router(state: AppState) -> Router {
+    assemble(state).0
+}
+
+/// The layers every request passes through.
+fn with_layers(app: Router<AppState>, state: AppState) -> Router {
+    app
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(LoginLimiter::new(), limit_login_attempts))
@@ -125,13 +131,6 @@ pub fn router_with_segments(
 pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
-/// The Content-Security-Policy of the mail template editor, whose preview shows the mail's own
-/// HTML in a sandboxed `srcdoc` frame (which inherits the page's policy): mail HTML is styled
-/// inline and shows remote images, so styles may be inline and images come from anywhere on
-/// HTTPS. Scripts stay this site's only (and the frame's sandbox runs none).
-pub const MAIL_PREVIEW_PAGE_CSP: &str = "default-src 'self'; script-src 'self'; \
-    style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; object-src 'none'; \
-    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 /// The Content-Security-Policy of every other answer (JSON, CSV, CSS, scripts): nothing may
 /// run or load from it, should a browser ever render one as a document.
 pub const OTHER_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
@@ -339,7 +338,7 @@ fn not_found_for(path: &str) -> Response {
     if path.starts_with("/api/") || path == "/metrics" {
         Error::NotFound("route").into_response()
     } else {
-        crate::pages::not_found_page().into_response()
+        fullhouse_web::not_found_page().into_response()
     }
 }
 

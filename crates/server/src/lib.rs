@@ -4,7 +4,6 @@
 pub mod bench;
 pub mod cli;
 pub mod http;
-pub mod jobs;
 pub mod openapi;
 pub mod pages;
 
@@ -15,30 +14,38 @@ use std::sync::Arc;
 use anyhow::Context;
 use fullhouse_core::files::FileStore;
 use fullhouse_core::http::{AppState, Settings};
-use fullhouse_core::jobs::Worker;
+use fullhouse_core::jobs::{JobRegistry, Worker};
+use fullhouse_core::module::{self, Module, Runs};
 use fullhouse_core::Db;
 use sea_orm_migration::MigrationTrait;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-/// Every migration of every module, in dependency order.
+/// Every module of this binary, in dependency order: the one list the server walks for
+/// migrations, routes, pages, jobs, background tasks, navigation and locale files. Adding a
+/// module is one line here (and one in `Cargo.toml`); the cross-module wiring (which module
+/// answers another's questions) is spelled out in the constructors.
+pub fn modules() -> Vec<Box<dyn Module>> {
+    vec![
+        Box::new(fullhouse_web::Platform::new(fullhouse_ticketing::consents)),
+        Box::new(fullhouse_ticketing::Ticketing),
+        Box::new(fullhouse_checkout::CheckoutModule::with_code_rules(
+            Arc::new(fullhouse_audiences::campaigns::CampaignRules),
+        )),
+        Box::new(fullhouse_audiences::Audiences),
+        Box::new(fullhouse_segments::Segments),
+    ]
+}
+
+/// Every migration of every module, in list order.
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    let mut all = fullhouse_audiences::migrations();
-    // Each module's chain repeats its dependencies' migrations; `Db::migrate` runs each once.
-    all.extend(fullhouse_segments::migrations());
-    all
+    modules().iter().flat_map(|m| m.migrations()).collect()
 }
 
-/// The one checkout every sale goes through, with the code rules and payment provider this
-/// server installs. Campaigns plug in here: `.with_code_rules(Arc::new(<audiences' rules>))`.
-/// Without code rules every code is unknown; the payment provider is the labelled test one.
-pub fn checkout_service(db: &Db) -> fullhouse_checkout::Checkout {
-    fullhouse_checkout::Checkout::new(db.clone())
-        .with_code_rules(Arc::new(fullhouse_audiences::campaigns::CampaignRules))
+/// Every job kind this binary can run.
+pub fn job_registry(state: &AppState) -> JobRegistry {
+    module::mount_all(&modules(), state.clone()).jobs
 }
-
-/// How often unpaid checkout holds are looked for and expired.
-const CHECKOUT_EXPIRY_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// How a server is started.
 #[derive(Debug, Clone)]
@@ -132,33 +139,24 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let state = app_state(db, config, addr)?;
-    let segments = fullhouse_segments::index::Registry::new(state.db.clone());
-    let app = http::router_with_segments(state.clone(), segments.clone());
+    let (app, tasks, jobs) = http::assemble(state.clone());
     let shutdown = CancellationToken::new();
-    tokio::spawn(segments.run_refresher(shutdown.clone()));
+    let runs_jobs = config.job_workers > 0;
+    for task in tasks {
+        // Processes without job workers keep their caches fresh but leave sweeps to others.
+        if task.runs == Runs::EveryProcess || runs_jobs {
+            tracing::debug!(task = task.name, "background task started");
+            tokio::spawn(task.start(shutdown.clone()));
+        }
+    }
     let stop = shutdown.clone();
     let mut workers = None;
-    if config.job_workers > 0 {
-        // Processes that run background work also give back the seats of unpaid holds.
-        let sweeper = checkout_service(&state.db);
-        tokio::spawn(sweeper.run_expiry(CHECKOUT_EXPIRY_EVERY, shutdown.clone()));
-        // And delete uploads nobody needs any more.
-        tokio::spawn(fullhouse_core::uploads::run_sweeper(
-            state.db.clone(),
-            state.files.clone(),
-            fullhouse_core::uploads::SWEEP_EVERY,
-            fullhouse_core::uploads::RETENTION,
-            shutdown.clone(),
-        ));
-        let worker = Worker::new(
-            state.db.clone(),
-            state.files.clone(),
-            jobs::registry(&state),
-        )
-        .with_public_url(&state.settings.public_url)
-        .with_lease(chrono::Duration::seconds(i64::from(
-            config.job_lease_seconds.max(1),
-        )));
+    if runs_jobs {
+        let worker = Worker::new(state.db.clone(), state.files.clone(), jobs)
+            .with_public_url(&state.settings.public_url)
+            .with_lease(chrono::Duration::seconds(i64::from(
+                config.job_lease_seconds.max(1),
+            )));
         let (stop, concurrency) = (shutdown.clone(), config.job_workers);
         workers = Some(tokio::spawn(
             async move { worker.run(concurrency, stop).await },

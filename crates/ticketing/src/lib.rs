@@ -13,3 +13,40 @@ pub mod store;
 
 pub use migrations::migrations;
 pub use model::ids::*;
+
+use std::sync::Arc;
+
+use fullhouse_core::http::AppState;
+use fullhouse_core::mail::Consents;
+use fullhouse_core::module::{Module, NavLink, NavSection};
+use sea_orm_migration::MigrationTrait;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Ticketing's face (see [`fullhouse_core::module`]).
+pub struct Ticketing;
+
+impl Module for Ticketing {
+    fn name(&self) -> &'static str {
+        "ticketing"
+    }
+
+    fn migrations(&self) -> Vec<Box<dyn MigrationTrait>> {
+        migrations()
+    }
+
+    fn nav(&self) -> Vec<NavLink> {
+        vec![
+            NavLink::new(NavSection::Customers, 10, "nav-customers", "/customers"),
+            NavLink::new(NavSection::Sales, 10, "nav-events", "/events"),
+        ]
+    }
+
+    fn api(&self) -> OpenApiRouter<AppState> {
+        api::router()
+    }
+}
+
+/// Who agreed to which mail, as mail delivery and unsubscribing ask it: customers' consents.
+pub fn consents(state: &AppState) -> Consents {
+    Arc::new(service::consent::CustomerConsents::new(state.db.clone()))
+}

@@ -3,13 +3,13 @@
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
-/// Core's migrations, then ticketing's.
+/// Ticketing's own migrations (core's come first, from the platform module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    let mut all = fullhouse_core::migrations::migrations();
-    all.push(Box::new(M0001Ticketing));
-    all.push(Box::new(M0002GaSales));
-    all.push(Box::new(M0003BuyerEmails));
-    all
+    vec![
+        Box::new(M0001Ticketing),
+        Box::new(M0002GaSales),
+        Box::new(M0003BuyerEmails),
+    ]
 }
 
 struct M0001Ticketing;

@@ -49,7 +49,7 @@ pub async fn run(
 
 async fn one_backend(url: &str, orders: usize, in_flight: usize) -> BenchResult<()> {
     let db = Db::connect(url).await.map_err(fail)?;
-    db.migrate(crate::store::migrations()).await.map_err(fail)?;
+    db.migrate(crate::all_migrations()).await.map_err(fail)?;
     let org = bench_org(&db, "redeem-bench").await?;
     let label = match db.backend() {
         Backend::Sqlite => "SQLite",

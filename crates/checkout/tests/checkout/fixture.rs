@@ -211,7 +211,10 @@ pub struct Stage {
 
 /// The setup of `both_backends!` for checkout tests.
 pub async fn fixture(backend: Backend) -> Option<Fixture> {
-    let mut migrations = fullhouse_checkout::migrations();
+    let mut migrations = fullhouse_core::module::migrations_with_core(&[
+        &fullhouse_ticketing::Ticketing,
+        &fullhouse_checkout::CheckoutModule::new(),
+    ]);
     migrations.push(Box::new(TestCodesTable));
     let test_db = TestDb::new(backend, migrations).await?;
     let db = test_db.db.clone();

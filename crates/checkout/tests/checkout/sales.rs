@@ -362,7 +362,13 @@ both_backends! {
 /// The cancellation follower's position, stored by checkout in `checkout_event_cursors` before
 /// the follower moved to core, is carried to `event_cursors` by checkout_0003.
 async fn the_cursor_stored_before_the_move_to_core_is_kept(backend: Backend) {
-    let mut before_the_move = fullhouse_checkout::migrations();
+    let all = || {
+        fullhouse_core::module::migrations_with_core(&[
+            &fullhouse_ticketing::Ticketing,
+            &fullhouse_checkout::CheckoutModule::new(),
+        ])
+    };
+    let mut before_the_move = all();
     let copy = before_the_move.pop().expect("checkout_0003");
     assert_eq!(copy.name(), "checkout_0003_cursor_to_core");
     let Some(test_db) = TestDb::new(backend, before_the_move).await else {
@@ -376,11 +382,7 @@ async fn the_cursor_stored_before_the_move_to_core_is_kept(backend: Backend) {
         )
         .await
         .expect("old cursor");
-    let applied = test_db
-        .db
-        .migrate(fullhouse_checkout::migrations())
-        .await
-        .expect("migrate");
+    let applied = test_db.db.migrate(all()).await.expect("migrate");
     assert_eq!(applied, ["checkout_0003_cursor_to_core"]);
     let cursor = event_cursors::Entity::find_by_id(CANCELLATIONS_CONSUMER)
         .one(test_db.db.reader())

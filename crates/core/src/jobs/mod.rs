@@ -3,6 +3,7 @@
 //! backoff, with progress, cancellation and result files. A job survives a restart.
 
 pub mod api;
+pub mod demo;
 pub mod model;
 pub mod notify;
 pub mod service;

@@ -23,7 +23,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use super::model::{MailSettings, MessageStatus, SmtpSecurity, Transport};
 use super::service::{unsubscribe_url, Consents, MailService};
 use super::store::outbox;
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::ids::OrgId;
 use crate::jobs::{JobContext, JobHandler};
 
@@ -408,7 +408,14 @@ pub async fn check_transport(settings: &MailSettings) -> Result<()> {
     let Transport::Smtp { host, port, .. } = &settings.transport else {
         return Ok(());
     };
-    let failure = || Error::invalid("transport", format!("could not talk SMTP to {host}:{port}"));
+    let failure = || {
+        Error::invalid_fields(vec![FieldError::new(
+            "transport",
+            format!("could not talk SMTP to {host}:{port}"),
+        )
+        .because(crate::Problem::Unreachable)
+        .with_value(format!("{host}:{port}"))])
+    };
     let OrgTransport::Smtp(transport) =
         OrgTransport::build_with_timeout(settings, PathBuf::new(), CONNECTION_TEST_TIMEOUT)?
     else {

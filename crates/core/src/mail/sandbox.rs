@@ -212,19 +212,31 @@ impl TemplateRenderer {
                 }
                 Err(Failure::Died(detail)) => {
                     tracing::warn!(%detail, "a template sandbox died while rendering");
-                    return Err(Error::invalid("template", TOO_EXPENSIVE));
+                    return Err(Error::invalid_because(
+                        "template",
+                        crate::Problem::TooExpensive,
+                        TOO_EXPENSIVE,
+                    ));
                 }
                 Err(Failure::TimedOut) => {
                     tracing::warn!(
                         ?timeout,
                         "a template render timed out; its sandbox was killed"
                     );
-                    return Err(Error::invalid("template", TOO_EXPENSIVE));
+                    return Err(Error::invalid_because(
+                        "template",
+                        crate::Problem::TooExpensive,
+                        TOO_EXPENSIVE,
+                    ));
                 }
             }
         }
         let Some(answer) = answer else {
-            return Err(Error::invalid("template", TOO_EXPENSIVE));
+            return Err(Error::invalid_because(
+                "template",
+                crate::Problem::TooExpensive,
+                TOO_EXPENSIVE,
+            ));
         };
         if answer.results.len() != count {
             return Err(Error::internal(format!(

@@ -225,8 +225,9 @@ pub fn validate_email(field: &str, value: &str) -> Result<String> {
     if ok && email.len() <= 254 {
         Ok(email)
     } else {
-        Err(Error::invalid(
+        Err(Error::invalid_because(
             field,
+            crate::Problem::NotAnEmail,
             format!(
                 "`{}` is not an email address",
                 value.chars().take(80).collect::<String>()

@@ -630,7 +630,7 @@ pub async fn record_audit(
 pub fn required(field: &str, value: &str) -> Result<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(Error::invalid(field, "cannot be empty"));
+        return Err(Error::required(field));
     }
     if trimmed.chars().count() > 500 {
         return Err(Error::invalid(field, "must be at most 500 characters"));
@@ -661,8 +661,9 @@ pub fn validate_currency(value: &str) -> Result<String> {
     if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) {
         Ok(code)
     } else {
-        Err(Error::invalid(
+        Err(Error::invalid_because(
             "currency",
+            crate::Problem::NotACurrency,
             format!("`{value}` is not a three-letter ISO 4217 currency code"),
         ))
     }

@@ -15,7 +15,14 @@ pub struct Fixture {
 
 /// The setup of `both_backends!`: a fresh, migrated database.
 pub async fn fixture(backend: Backend) -> Option<Fixture> {
-    let test_db = TestDb::new(backend, fullhouse_segments::migrations()).await?;
+    let test_db = TestDb::new(
+        backend,
+        fullhouse_core::module::migrations_with_core(&[
+            &fullhouse_ticketing::Ticketing,
+            &fullhouse_segments::Segments,
+        ]),
+    )
+    .await?;
     Some(Fixture {
         db: test_db.db.clone(),
         test_db,

@@ -10,53 +10,52 @@
 //! refused input comes back as the same form with the reason beside each field, in the
 //! user's language ([`layout::FormErrors`]).
 
-mod assets;
 mod audiences;
-mod auth;
 mod boxoffice;
 mod campaigns;
 mod customers;
 mod events;
-pub mod i18n;
-mod jobs;
-pub mod layout;
-mod mail;
+mod home;
 mod segments;
-mod settings;
 mod storefront;
 
-use askama::Template;
-use askama_web::WebTemplate;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+pub use fullhouse_web::{i18n, layout};
+
 use axum::Router;
 use fullhouse_core::http::AppState;
+use fullhouse_core::module::LocaleFile;
 
-use i18n::Lang;
+/// The strings of the pages that still live in the server (they move to their modules).
+pub const LOCALES: &[LocaleFile] =
+    fullhouse_core::locale_files!("audiences", "campaigns", "checkout", "segments");
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .merge(assets::router())
-        .merge(auth::router())
+        .merge(home::router())
         .merge(audiences::router())
         .merge(campaigns::router())
         .merge(events::router())
         .merge(customers::router())
-        .merge(jobs::router())
-        .merge(mail::router())
         .merge(segments::router())
-        .merge(settings::router())
         .merge(storefront::router())
         .merge(boxoffice::router())
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "not_found.html")]
-struct NotFoundPage {
-    lang: Lang,
-}
+#[cfg(test)]
+mod tests {
+    use fullhouse_web::i18n::checks;
 
-/// The page for an address nothing answers at (the router's fallback has no user, so English).
-pub fn not_found_page() -> Response {
-    (StatusCode::NOT_FOUND, NotFoundPage { lang: Lang::En }).into_response()
+    #[test]
+    fn danish_and_french_translate_every_english_string() {
+        assert_eq!(checks::untranslated(super::LOCALES), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_key_the_pages_use_exists() {
+        let mut known = checks::keys_in(super::LOCALES, "en");
+        known.extend(checks::keys_in(fullhouse_web::i18n::LOCALES, "en"));
+        let unknown =
+            checks::unknown_keys(&checks::page_sources(env!("CARGO_MANIFEST_DIR")), &known);
+        assert!(unknown.is_empty(), "keys missing from en: {unknown:#?}");
+    }
 }

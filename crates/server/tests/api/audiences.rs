@@ -28,7 +28,7 @@ async fn run_jobs(app: &TestApp) {
     Worker::new(
         state.db.clone(),
         state.files.clone(),
-        fullhouse_server::jobs::registry(state),
+        fullhouse_server::job_registry(state),
     )
     .with_public_url(&state.settings.public_url)
     .run_until_idle()

@@ -203,7 +203,7 @@ async fn run_jobs(app: &TestApp) {
     jobs::Worker::new(
         state.db.clone(),
         state.files.clone(),
-        fullhouse_server::jobs::registry(state),
+        fullhouse_server::job_registry(state),
     )
     .run_until_idle()
     .await

@@ -474,7 +474,7 @@ both_backends! {
         let (status, job) = app.post("/api/v1/audiences/import", &org.token, json!({"upload_id": imported, "name": "Imported"})).await;
         assert_eq!(status, 201, "{job}");
         let state = &app.server.state;
-        fullhouse_core::jobs::Worker::new(state.db.clone(), state.files.clone(), fullhouse_server::jobs::registry(state))
+        fullhouse_core::jobs::Worker::new(state.db.clone(), state.files.clone(), fullhouse_server::job_registry(state))
             .run_until_idle()
             .await
             .expect("jobs run");

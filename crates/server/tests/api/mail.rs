@@ -87,7 +87,7 @@ async fn deliver(app: &TestApp) {
     let worker = Worker::new(
         state.db.clone(),
         state.files.clone(),
-        fullhouse_server::jobs::registry(state),
+        fullhouse_server::job_registry(state),
     );
     worker.run_until_idle().await.expect("delivery runs");
 }

@@ -12,6 +12,7 @@ mod hardening;
 mod isolation;
 mod mail;
 mod openapi;
+mod openapi_document;
 mod orders;
 mod outbox;
 mod platform;

@@ -311,7 +311,11 @@ mod tests {
     use fullhouse_testkit::TestDb;
 
     async fn migrated(backend: Backend) -> Option<TestDb> {
-        TestDb::new(backend, crate::migrations()).await
+        TestDb::new(
+            backend,
+            fullhouse_core::module::migrations_with_core(&[&crate::Ticketing]),
+        )
+        .await
     }
 
     async fn small_demo(db: &Db, customers: u64, seed: u64) -> DemoSummary {

@@ -484,6 +484,23 @@ both_backends! {
         fx.finish().await;
     }
 
+    async fn a_customer_export_with_a_sep_line_and_a_title_row_imports_and_errors_name_rows_in_the_file(fx: Fixture) {
+        let customers = service(&fx);
+        let good = windows_1252("sep=;\nKunder eksporteret 2026-01-05\n\nKunde ID;Fornavn;Fødselsdato\nK-1;Anne;1980-01-01\n");
+        let outcome = customers.import_csv(&fx.org, good.into(), false).await.expect("import");
+        assert_eq!((outcome.created, outcome.rows), (1, 1));
+
+        let bad = windows_1252("sep=;\nKunder eksporteret 2026-01-05\n\nKunde ID;Fornavn;Fødselsdato\nK-2;Bo;1981-01-01\nK-3;Carl;32-01-1982\n");
+        let fields = failing_fields(customers.import_csv(&fx.org, bad.into(), false).await);
+        assert_eq!(fields, [("Fødselsdato".to_string(), Some(6))]);
+
+        let unknown = "Kunder\n\nFarve;Størrelse\nrød;M\n";
+        let fields = failing_fields(customers.import_csv(&fx.org, unknown.as_bytes().to_vec().into(), false).await);
+        assert_eq!(fields, [("file".to_string(), Some(3))], "the header's row, below the title");
+        assert_eq!(customer_count(&fx, &fx.org).await, 1);
+        fx.finish().await;
+    }
+
     async fn another_organization_never_sees_a_customer(fx: Fixture) {
         let customers = service(&fx);
         let mut ann = person("Ann", "Hansen", "ann@example.dk");

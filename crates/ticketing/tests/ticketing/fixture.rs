@@ -14,7 +14,11 @@ pub struct Fixture {
 
 /// The setup of `both_backends!` for ticketing tests.
 pub async fn fixture(backend: Backend) -> Option<Fixture> {
-    let test_db = TestDb::new(backend, fullhouse_ticketing::migrations()).await?;
+    let test_db = TestDb::new(
+        backend,
+        fullhouse_core::module::migrations_with_core(&[&fullhouse_ticketing::Ticketing]),
+    )
+    .await?;
     let tenancy = TenancyService::new(test_db.db.clone());
     let mut orgs = Vec::new();
     for slug in ["theatre-a", "theatre-b"] {

@@ -13,24 +13,21 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use axum_extra::extract::CookieJar;
 use fullhouse_core::auth::AccountThrottle;
-use fullhouse_core::http::{AppState, PageParams, SESSION_COOKIE};
-use fullhouse_core::jobs::{Job, JobService};
+use fullhouse_core::http::{AppState, SESSION_COOKIE};
+use fullhouse_core::mail::Consents;
 use fullhouse_core::tenancy::api::{retry_after_seconds, session_cookie};
 use fullhouse_core::tenancy::model::Credential;
 use fullhouse_core::tenancy::service::UserPatch;
 use fullhouse_core::{Caller, Error};
-use fullhouse_ticketing::model::catalog::{Event, EventFilter};
-use fullhouse_ticketing::service::CatalogService;
 use serde::Deserialize;
 
-use super::i18n::{Lang, LANGUAGE_COOKIE};
-use super::layout::{LanguageChoice, PageError, Ui};
+use crate::i18n::{Lang, LANGUAGE_COOKIE};
+use crate::layout::{LanguageChoice, PageError};
 
 const LOGIN_CSRF_COOKIE: &str = "fullhouse_login_csrf";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/language", post(choose_language))
@@ -38,41 +35,6 @@ pub fn router() -> Router<AppState> {
             "/unsubscribe/{token}",
             get(unsubscribe_form).post(unsubscribe),
         )
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-struct HomePage {
-    ui: Ui,
-    upcoming: Vec<Event>,
-    jobs: Vec<Job>,
-}
-
-/// The start page: what is coming up and what ran lately.
-async fn home(State(state): State<AppState>, ui: Ui) -> Result<Response, PageError> {
-    let org = &ui.caller.org;
-    let few = PageParams {
-        cursor: None,
-        limit: Some(5),
-    };
-    let upcoming = CatalogService::new(state.db.clone())
-        .list_events(
-            org,
-            &EventFilter {
-                from: Some(chrono::Utc::now()),
-                ..EventFilter::default()
-            },
-            &few,
-        )
-        .await
-        .map_err(|e| ui.error(e))?
-        .items;
-    let jobs = JobService::new(state.db.clone(), state.files.clone())
-        .list(org, &few)
-        .await
-        .map_err(|e| ui.error(e))?
-        .items;
-    Ok(HomePage { ui, upcoming, jobs }.into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -344,10 +306,10 @@ async fn unsubscribe_form(headers: HeaderMap, Path(token): Path<String>) -> Resp
 /// person presses the button. The answer is the same whether or not the token exists.
 async fn unsubscribe(
     State(state): State<AppState>,
+    Extension(consents): Extension<Consents>,
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    let consents = crate::jobs::consents(&state);
     match fullhouse_core::mail::MailService::new(state.db.clone())
         .unsubscribe(&token, consents.as_ref())
         .await

@@ -8,10 +8,10 @@ use axum::routing::get;
 use axum::Router;
 use fullhouse_core::http::AppState;
 
-const APP_CSS: &str = include_str!("../../static/app.css");
-const PICO_CSS: &str = include_str!("../../static/pico.min.css");
-const HTMX_JS: &str = include_str!("../../static/htmx.min.js");
-const APP_JS: &str = include_str!("../../static/app.js");
+const APP_CSS: &str = include_str!("../static/app.css");
+const PICO_CSS: &str = include_str!("../static/pico.min.css");
+const HTMX_JS: &str = include_str!("../static/htmx.min.js");
+const APP_JS: &str = include_str!("../static/app.js");
 
 pub fn router() -> Router<AppState> {
     Router::new()

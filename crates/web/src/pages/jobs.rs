@@ -9,14 +9,16 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono::Utc;
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::jobs::{self, Job, JobId, JobService, NewJob};
 use fullhouse_core::{Error, Permission};
 use serde::Deserialize;
 
-use super::layout::{duration, next_link, FormErrors, PageError, Ui};
+use crate::CsrfForm;
+
+use crate::layout::{duration, next_link, FormErrors, PageError, Ui};
 
 const PAGE_SIZE: u64 = 25;
 
@@ -78,8 +80,6 @@ struct ListQuery {
 #[derive(Debug, Clone, Deserialize)]
 pub struct DemoForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     pub steps: String,
     #[serde(default)]
     pub step_ms: String,
@@ -88,7 +88,6 @@ pub struct DemoForm {
 impl Default for DemoForm {
     fn default() -> Self {
         Self {
-            csrf_token: String::new(),
             steps: "30".into(),
             step_ms: "100".into(),
         }
@@ -178,29 +177,16 @@ async fn row(
     Ok(JobRow { ui, job }.into_response())
 }
 
-/// A number typed in a form, within `range`; the error names the field.
-fn number_in(field: &str, text: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, Error> {
-    let reason = format!(
-        "must be a whole number from {} to {}",
-        range.start(),
-        range.end()
-    );
-    match text.trim().parse::<i64>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ if text.trim().is_empty() => Err(Error::invalid(field, "cannot be empty")),
-        _ => Err(Error::invalid(field, reason)),
-    }
-}
-
 async fn start_demo(
     State(state): State<AppState>,
-    ui: Ui,
-    Form(form): Form<DemoForm>,
+    CsrfForm { ui, form }: CsrfForm<DemoForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     ui.require(Permission::ManageData)?;
-    let checked = number_in("steps", &form.steps, 1..=10_000)
-        .and_then(|steps| number_in("step_ms", &form.step_ms, 0..=1_000).map(|ms| (steps, ms)));
+    let checked = fullhouse_core::input::whole_number_in("steps", &form.steps, 1..=10_000)
+        .and_then(|steps| {
+            fullhouse_core::input::whole_number_in("step_ms", &form.step_ms, 0..=1_000)
+                .map(|ms| (steps, ms))
+        });
     let (steps, step_ms) = match checked {
         Ok(values) => values,
         Err(err) => {
@@ -211,7 +197,7 @@ async fn start_demo(
     let enqueue = async {
         let txn = state.db.begin_write().await?;
         let mut new = NewJob::new(
-            crate::jobs::DEMO_COUNT,
+            fullhouse_core::jobs::demo::DEMO_COUNT,
             format!("Demo: count to {steps}"),
             serde_json::json!({"steps": steps, "step_ms": step_ms}),
         );
@@ -225,18 +211,16 @@ async fn start_demo(
 }
 
 #[derive(Debug, Deserialize)]
-struct CancelForm {
-    #[serde(default)]
-    csrf_token: String,
-}
+struct CancelForm {}
 
 async fn cancel(
     State(state): State<AppState>,
-    ui: Ui,
     Path(id): Path<String>,
-    Form(form): Form<CancelForm>,
+    CsrfForm {
+        ui,
+        form: CancelForm {},
+    }: CsrfForm<CancelForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     ui.require(Permission::ManageData)?;
     let id = JobId::parse(&id).map_err(|e| ui.error(e))?;
     let job = service(&state)

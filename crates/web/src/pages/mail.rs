@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::mail::templates::documented_variables;
 use fullhouse_core::mail::{
@@ -14,10 +14,20 @@ use fullhouse_core::mail::{
 };
 use fullhouse_core::{Error, Permission};
 use serde::Deserialize;
+
+use crate::CsrfForm;
 use serde_json::Value;
 
-use super::i18n::error_message;
-use super::layout::{next_link, with_status, FormErrors, PageError, Ui};
+/// The Content-Security-Policy of the mail template editor, whose preview shows the mail's own
+/// HTML in a sandboxed `srcdoc` frame (which inherits the page's policy): mail HTML is styled
+/// inline and shows remote images, so styles may be inline and images come from anywhere on
+/// HTTPS. Scripts stay this site's only (and the frame's sandbox runs none).
+pub const MAIL_PREVIEW_PAGE_CSP: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+use crate::i18n::error_message;
+use crate::layout::{next_link, with_status, FormErrors, PageError, Ui};
 
 const PAGE_SIZE: u64 = 50;
 
@@ -112,8 +122,6 @@ async fn templates(State(state): State<AppState>, ui: Ui) -> Result<Response, Pa
 /// The editor's fields, as typed.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct TemplateForm {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     pub subject: String,
     #[serde(default)]
@@ -219,7 +227,6 @@ async fn edit_template(
     let template = find_template(&state, &ui, &key, &language).await?;
     let preview = render_preview(&ui, &mail(&state), &template).await;
     let form = TemplateForm {
-        csrf_token: String::new(),
         subject: template.subject,
         html: template.html,
         text: template.text,
@@ -242,18 +249,16 @@ async fn edit_template(
 fn with_preview_policy(mut response: Response) -> Response {
     response.headers_mut().insert(
         axum::http::header::CONTENT_SECURITY_POLICY,
-        axum::http::HeaderValue::from_static(crate::http::MAIL_PREVIEW_PAGE_CSP),
+        axum::http::HeaderValue::from_static(MAIL_PREVIEW_PAGE_CSP),
     );
     response
 }
 
 async fn save_template(
     State(state): State<AppState>,
-    ui: Ui,
     Path((key, language)): Path<(String, String)>,
-    Form(form): Form<TemplateForm>,
+    CsrfForm { ui, form }: CsrfForm<TemplateForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     ui.require(Permission::Market)?;
     let current = find_template(&state, &ui, &key, &language).await?;
     let service = mail(&state);
@@ -294,11 +299,9 @@ async fn save_template(
 
 async fn preview_template(
     State(state): State<AppState>,
-    ui: Ui,
     Path((key, language)): Path<(String, String)>,
-    Form(form): Form<TemplateForm>,
+    CsrfForm { ui, form }: CsrfForm<TemplateForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     // Previewing runs the typed source, so it needs the role that may save it (the saved
     // version's preview on the editor page needs only read access).
     ui.require(Permission::Market)?;

@@ -14,7 +14,10 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::tenancy::model::Credential;
 use fullhouse_core::{Caller, Error, Permission};
 
-use super::i18n::{error_message, field_reason, Lang, Val};
+pub use crate::form::vary_on_htmx;
+use crate::i18n::{error_message, field_reason, Lang, Val};
+use fullhouse_core::module::{NavLink, NavSection};
+use std::sync::Arc;
 
 /// The logged-in person looking at a page: their organization, name, language and the CSRF
 /// token their forms carry. Extracting it redirects visitors without a session to the login.
@@ -30,6 +33,20 @@ pub struct Ui {
     pub path: String,
     /// Set when htmx asks for a part of a page rather than the whole.
     pub htmx: bool,
+    /// Every module's navigation entries, as the server installed them.
+    navigation: Navigation,
+}
+
+/// The navigation entries of every module of this server, installed by the server as a
+/// request extension (see [`Navigation::new`]).
+#[derive(Debug, Clone, Default)]
+pub struct Navigation(Arc<[NavLink]>);
+
+impl Navigation {
+    pub fn new(mut links: Vec<NavLink>) -> Self {
+        links.sort_by_key(|l| (l.section, l.order));
+        Self(links.into())
+    }
 }
 
 /// What a page answers when nobody is logged in: the login form (for htmx requests, a header
@@ -81,7 +98,7 @@ impl FromRequestParts<AppState> for Ui {
                     .map_err(|err| PageError::new(lang, err).into_response())?
                     .name
             }
-            None => super::i18n::t(lang, "user-api-token"),
+            None => crate::i18n::t(lang, "user-api-token"),
         };
         let csrf_token = match &caller.credential {
             Credential::Session { csrf_token, .. } => csrf_token.clone(),
@@ -95,6 +112,11 @@ impl FromRequestParts<AppState> for Ui {
             timezone: organization.timezone.parse().unwrap_or(Tz::UTC),
             path: parts.uri.path().to_string(),
             htmx,
+            navigation: parts
+                .extensions
+                .get::<Navigation>()
+                .cloned()
+                .unwrap_or_default(),
             caller,
         })
     }
@@ -149,89 +171,63 @@ impl Ui {
     }
 
     /// The navigation, with the current entry marked and what the role may not use left out.
-    pub fn nav(&self) -> Vec<NavSection> {
-        let administer = self.may(Permission::Administer);
-        let sections = [
-            (
-                "nav-promote",
-                vec![
-                    NavItem::link("nav-audiences", "/audiences"),
-                    NavItem::link("nav-campaigns", "/campaigns"),
-                    NavItem::coming("nav-referrals"),
-                ],
-            ),
-            (
-                "nav-customers-section",
-                vec![
-                    NavItem::link("nav-customers", "/customers"),
-                    NavItem::link("nav-segmentation", "/segments"),
-                ],
-            ),
-            (
-                "nav-sales",
-                vec![
-                    NavItem::link("nav-events", "/events"),
-                    NavItem::coming("nav-intents"),
-                ],
-            ),
-            (
-                "nav-operations",
-                vec![
-                    NavItem::link("nav-jobs", "/jobs"),
-                    NavItem::link("nav-outbox", "/outbox"),
-                ],
-            ),
-            (
-                "nav-settings",
-                [
-                    administer.then(|| NavItem::link("nav-organization", "/settings/organization")),
-                    administer.then(|| NavItem::link("nav-users", "/settings/users")),
-                    administer.then(|| NavItem::link("nav-api-tokens", "/settings/api-tokens")),
-                    administer.then(|| NavItem::link("nav-email", "/settings/email")),
-                    Some(NavItem::link("nav-templates", "/settings/templates")),
-                ]
-                .into_iter()
-                .flatten()
-                .collect(),
-            ),
-        ];
-        sections
+    /// Modules that are planned but not built show as "coming" until a module brings the
+    /// entry.
+    pub fn nav(&self) -> Vec<NavGroup> {
+        let links = self
+            .navigation
+            .0
+            .iter()
+            .filter(|l| l.permission.is_none_or(|p| self.may(p)));
+        let coming = COMING
+            .iter()
+            .filter(|c| !self.navigation.0.iter().any(|l| l.label_key == c.label_key));
+        NavSection::ALL
             .into_iter()
-            .map(|(title, items)| NavSection {
-                title: self.lang.t(title),
-                items: items
-                    .into_iter()
-                    .map(|item| NavEntry {
-                        label: self.lang.t(item.label),
-                        current: item.href.is_some_and(|h| {
-                            self.path == h || self.path.starts_with(&format!("{h}/"))
-                        }),
-                        href: item.href,
+            .map(|section| {
+                let mut items: Vec<(i32, NavEntry)> = links
+                    .clone()
+                    .filter(|l| l.section == section)
+                    .map(|l| {
+                        (
+                            l.order,
+                            NavEntry {
+                                label: self.lang.t(l.label_key),
+                                current: self.path == l.href
+                                    || self.path.starts_with(&format!("{}/", l.href)),
+                                href: Some(l.href),
+                            },
+                        )
                     })
-                    .collect(),
+                    .collect();
+                items.extend(coming.clone().filter(|c| c.section == section).map(|c| {
+                    (
+                        c.order,
+                        NavEntry {
+                            label: self.lang.t(c.label_key),
+                            current: false,
+                            href: None,
+                        },
+                    )
+                }));
+                items.sort_by_key(|(order, _)| *order);
+                NavGroup {
+                    title: self.lang.t(section.title_key()),
+                    items: items.into_iter().map(|(_, entry)| entry).collect(),
+                }
             })
+            .filter(|section| !section.items.is_empty())
             .collect()
     }
 }
 
-struct NavItem {
-    label: &'static str,
-    href: Option<&'static str>,
-}
-
-impl NavItem {
-    fn link(label: &'static str, href: &'static str) -> Self {
-        Self {
-            label,
-            href: Some(href),
-        }
-    }
-
-    /// A module that is planned but not built: shown, labelled, not a link.
-    fn coming(label: &'static str) -> Self {
-        Self { label, href: None }
-    }
-}
+/// Modules the product plans but this binary does not have yet: shown in the navigation,
+/// labelled as coming, not links. An entry disappears when a module brings a link with the
+/// same label.
+const COMING: &[NavLink] = &[
+    NavLink::new(NavSection::Promote, 30, "nav-referrals", ""),
+    NavLink::new(NavSection::Sales, 20, "nav-intents", ""),
+];
 
 /// One button of the language picker.
 pub struct LanguageChoice {
@@ -253,7 +249,8 @@ impl LanguageChoice {
     }
 }
 
-pub struct NavSection {
+/// A section of the navigation, as the layout shows it.
+pub struct NavGroup {
     pub title: String,
     pub items: Vec<NavEntry>,
 }
@@ -361,13 +358,12 @@ impl FormErrors {
         match error {
             Error::Validation { fields: bad, .. } => {
                 for field in bad {
-                    fields.push((field.field.clone(), field_reason(lang, &field.reason)));
+                    fields.push((field.field.clone(), field_reason(lang, field)));
                 }
             }
             Error::Conflict {
-                field: Some(field),
-                message,
-            } => fields.push((field.clone(), field_reason(lang, message))),
+                field: Some(field), ..
+            } => fields.push((field.clone(), lang.t("error-taken"))),
             _ => {}
         }
         let message = if fields.is_empty() {
@@ -410,16 +406,6 @@ impl FormErrors {
             ""
         }
     }
-}
-
-/// A view answered either as a whole page or as its htmx partial at the same address: caches
-/// must keep the two apart.
-pub fn vary_on_htmx(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        axum::http::header::VARY,
-        HeaderValue::from_static("HX-Request"),
-    );
-    response
 }
 
 /// A form page answers 422 when its input was refused, so scripts and tests can tell.
@@ -502,10 +488,7 @@ mod tests {
 
     #[test]
     fn service_field_names_match_form_fields() {
-        let errors = FormErrors::from_error(
-            Lang::Da,
-            &Error::invalid("transport.host", "cannot be empty"),
-        );
+        let errors = FormErrors::from_error(Lang::Da, &Error::required("transport.host"));
         assert_eq!(
             errors.field("host"),
             Some(Lang::Da.t("error-required").as_str())

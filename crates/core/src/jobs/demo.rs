@@ -1,50 +1,23 @@
-//! The job kinds the server itself provides, and the registry of every module's job handlers.
-
-use std::sync::Arc;
+//! The demo job: counts slowly with progress, so an organizer (and the browser tests) can see
+//! the Jobs page, its progress bar and cancellation work without touching any data.
 
 use axum::extract::State;
 use axum::response::Response;
-use fullhouse_core::error::{ErrorBody, Result};
-use fullhouse_core::http::{created, ApiJson, AppState};
-use fullhouse_core::jobs::{self, Job, JobContext, JobHandler, JobRegistry, JobService, NewJob};
-use fullhouse_core::mail::{Consents, Delivery};
-use fullhouse_core::{Caller, Error, Permission};
-use fullhouse_ticketing::service::consent::CustomerConsents;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Every job kind this binary can run.
-pub fn registry(state: &AppState) -> JobRegistry {
-    let mut registry = JobRegistry::new();
-    registry.register(DEMO_COUNT, DemoCount);
-    registry.register(
-        fullhouse_audiences::jobs::IMPORT_JOB,
-        fullhouse_audiences::jobs::ImportHandler,
-    );
-    // Delivery claims each message once and reads no upload: safe to take again after a crash.
-    registry.register_resumable(
-        fullhouse_core::mail::DELIVER_JOB,
-        Delivery {
-            consents: consents(state),
-            mail_dir: state.settings.data_dir.join("mail"),
-            public_url: state.settings.public_url.clone(),
-        },
-    );
-    registry
-}
-
-/// Customer consents, as mail delivery and unsubscribing need them.
-pub fn consents(state: &AppState) -> Consents {
-    Arc::new(CustomerConsents::new(state.db.clone()))
-}
+use crate::error::{ErrorBody, Result};
+use crate::http::{created, ApiJson, AppState};
+use crate::jobs::{self, Job, JobContext, JobHandler, JobService, NewJob};
+use crate::{Caller, Error, Permission};
 
 /// A job that only counts, slowly: lets an organizer (and the browser tests) see the Jobs page,
 /// its progress bar and cancellation work without touching any data.
 pub const DEMO_COUNT: &str = "demo.count";
 
-struct DemoCount;
+pub struct DemoCount;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono_tz::Tz;
 use fullhouse_core::http::AppState;
 use fullhouse_core::mail::delivery::check_transport;
@@ -18,8 +18,10 @@ use fullhouse_core::tenancy::service::{NewUser, OrganizationPatch, UserPatch};
 use fullhouse_core::{Error, Permission, TokenId, UserId};
 use serde::Deserialize;
 
-use super::i18n::{error_message, Lang};
-use super::layout::{with_status, FormErrors, PageError, Ui};
+use crate::CsrfForm;
+
+use crate::i18n::{error_message, Lang};
+use crate::layout::{with_status, FormErrors, PageError, Ui};
 
 pub fn router() -> axum::Router<AppState> {
     Router::new()
@@ -69,8 +71,6 @@ fn admin(ui: &Ui) -> Result<(), PageError> {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct OrganizationForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub default_language: String,
@@ -83,7 +83,6 @@ pub struct OrganizationForm {
 impl OrganizationForm {
     fn of(org: Organization) -> Self {
         Self {
-            csrf_token: String::new(),
             name: org.name,
             default_language: org.default_language,
             timezone: org.timezone,
@@ -135,10 +134,8 @@ async fn organization(
 
 async fn save_organization(
     State(state): State<AppState>,
-    ui: Ui,
-    Form(form): Form<OrganizationForm>,
+    CsrfForm { ui, form }: CsrfForm<OrganizationForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     admin(&ui)?;
     let tenancy = state.tenancy();
     let slug = tenancy
@@ -179,8 +176,6 @@ async fn save_organization(
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewUserForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub email: String,
@@ -195,7 +190,6 @@ pub struct NewUserForm {
 impl Default for NewUserForm {
     fn default() -> Self {
         Self {
-            csrf_token: String::new(),
             name: String::new(),
             email: String::new(),
             password: String::new(),
@@ -266,10 +260,8 @@ async fn users(State(state): State<AppState>, ui: Ui) -> Result<Response, PageEr
 
 async fn add_user(
     State(state): State<AppState>,
-    ui: Ui,
-    Form(form): Form<NewUserForm>,
+    CsrfForm { ui, form }: CsrfForm<NewUserForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     admin(&ui)?;
     let role = match Role::parse(&form.role) {
         Ok(role) if ui.caller.role.may_grant(role) => role,
@@ -303,8 +295,6 @@ async fn add_user(
 
 #[derive(Debug, Deserialize)]
 struct ChangeUserForm {
-    #[serde(default)]
-    csrf_token: String,
     /// `role`, `disable` or `enable`.
     #[serde(default)]
     action: String,
@@ -314,11 +304,9 @@ struct ChangeUserForm {
 
 async fn change_user(
     State(state): State<AppState>,
-    ui: Ui,
     Path(id): Path<String>,
-    Form(form): Form<ChangeUserForm>,
+    CsrfForm { ui, form }: CsrfForm<ChangeUserForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     admin(&ui)?;
     let id = UserId::parse(&id).map_err(|e| ui.error(e))?;
     if ui.caller.user.as_ref() == Some(&id) {
@@ -378,8 +366,6 @@ async fn users_refused(
 #[derive(Debug, Clone, Deserialize)]
 pub struct NewTokenForm {
     #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub role: String,
@@ -388,7 +374,6 @@ pub struct NewTokenForm {
 impl Default for NewTokenForm {
     fn default() -> Self {
         Self {
-            csrf_token: String::new(),
             name: String::new(),
             role: "viewer".into(),
         }
@@ -444,10 +429,8 @@ async fn tokens(State(state): State<AppState>, ui: Ui) -> Result<Response, PageE
 
 async fn create_token(
     State(state): State<AppState>,
-    ui: Ui,
-    Form(form): Form<NewTokenForm>,
+    CsrfForm { ui, form }: CsrfForm<NewTokenForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     admin(&ui)?;
     let role = match Role::parse(&form.role) {
         Ok(role) if ui.caller.role.may_grant(role) => role,
@@ -480,19 +463,18 @@ async fn create_token(
     }
 }
 
+/// A form that carries nothing but its CSRF token.
 #[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf_token: String,
-}
+struct NoFields {}
 
 async fn revoke_token(
     State(state): State<AppState>,
-    ui: Ui,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    CsrfForm {
+        ui,
+        form: NoFields {},
+    }: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     admin(&ui)?;
     let id = TokenId::parse(&id).map_err(|e| ui.error(e))?;
     state
@@ -508,8 +490,6 @@ async fn revoke_token(
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct EmailForm {
-    #[serde(default)]
-    csrf_token: String,
     #[serde(default)]
     pub sender_name: String,
     #[serde(default)]
@@ -649,10 +629,8 @@ async fn email(State(state): State<AppState>, ui: Ui) -> Result<Response, PageEr
 
 async fn save_email(
     State(state): State<AppState>,
-    ui: Ui,
-    Form(form): Form<EmailForm>,
+    CsrfForm { ui, form }: CsrfForm<EmailForm>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     admin(&ui)?;
     let settings = match form.settings() {
         Ok(settings) => settings,
@@ -687,10 +665,11 @@ async fn save_email(
 /// what is typed, so the password stays write-only.
 async fn test_email(
     State(state): State<AppState>,
-    ui: Ui,
-    Form(form): Form<CsrfForm>,
+    CsrfForm {
+        ui,
+        form: NoFields {},
+    }: CsrfForm<NoFields>,
 ) -> Result<Response, PageError> {
-    ui.check_csrf(&form.csrf_token)?;
     admin(&ui)?;
     let settings = MailService::new(state.db.clone())
         .settings(&ui.caller.org)
