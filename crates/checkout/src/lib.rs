@@ -10,6 +10,7 @@ pub mod api;
 pub mod clock;
 pub mod codes;
 pub mod model;
+pub mod outbox;
 pub mod pages;
 pub mod payment;
 pub mod service;
@@ -27,6 +28,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(store::M0001Checkout),
         Box::new(store::M0002EventCursors),
+        Box::new(store::M0003CursorToCore),
     ]
 }
 

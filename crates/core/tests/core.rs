@@ -568,3 +568,6 @@ mod csv_body {
         }
     }
 }
+
+#[path = "core/outbox.rs"]
+mod outbox;

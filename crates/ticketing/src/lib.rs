@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod migrations;
 pub mod model;
+pub mod outbox;
 pub mod pages;
 pub mod service;
 pub mod store;

@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
+use fullhouse_core::events::DomainEvent;
 use fullhouse_core::tenancy::model::{Caller, Credential, Role};
 use fullhouse_core::tenancy::store::{audit_log, domain_events};
 use fullhouse_core::{Error, OrgId, TokenId};
 use fullhouse_testkit::both_backends;
 use fullhouse_ticketing::import::customers::parse_customer_file;
 use fullhouse_ticketing::model::customers::*;
+use fullhouse_ticketing::outbox::CustomerChanged;
 use fullhouse_ticketing::service::sale_facts::{
     customers_by_email, existing_customers, find_buyer, Buyer,
 };
@@ -325,7 +327,7 @@ both_backends! {
         customers.erase(&owner(&fx.org), &created.id).await.expect("erased");
         let changes: Vec<String> = domain_events::Entity::find()
             .filter(domain_events::Column::OrganizationId.eq(fx.org.as_str()))
-            .filter(domain_events::Column::Kind.eq(CUSTOMER_CHANGED))
+            .filter(domain_events::Column::Kind.eq(CustomerChanged::KIND))
             .filter(domain_events::Column::SubjectId.eq(created.id.as_str()))
             .all(fx.db.reader())
             .await
