@@ -126,7 +126,7 @@ async fn preview_upload(
     ApiJson(request): ApiJson<PreviewRequest>,
 ) -> Result<Json<Preview>> {
     caller.require(Permission::Market)?;
-    let (_, key) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
+    let (_, key) = uploads::referenced(&state.db, &caller.org, &request.upload_id).await?;
     let file = state.files.download_to_temp(&key).await?;
     let choices = ReadChoices {
         header_rows: request.header_rows,

@@ -580,7 +580,11 @@ impl GenerateForm {
                 Generate::Codes {
                     pattern: self.pattern.clone(),
                     count: count.parse().map_err(|_| {
-                        Error::invalid("count", format!("`{count}` is not a whole number"))
+                        Error::invalid_because(
+                            "count",
+                            fullhouse_core::Problem::NotAWholeNumber,
+                            format!("`{count}` is not a whole number"),
+                        )
                     })?,
                     quantity,
                 }

@@ -341,7 +341,7 @@ struct Imports {
 }
 
 async fn imports(backend: Backend) -> Option<Imports> {
-    let db = TestDb::new(backend, fullhouse_audiences::migrations()).await?;
+    let db = TestDb::new(backend, fullhouse_audiences::all_migrations()).await?;
     let org = TenancyService::new(db.db.clone())
         .create_organization(NewOrganization {
             name: "Import house".into(),

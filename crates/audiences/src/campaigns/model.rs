@@ -495,8 +495,9 @@ impl CampaignForm {
             None
         } else {
             Some(max.parse::<u32>().map_err(|_| {
-                Error::invalid(
+                Error::invalid_because(
                     "max_tickets_per_order",
+                    fullhouse_core::Problem::NotAWholeNumber,
                     format!("`{max}` is not a whole number"),
                 )
             })?)

@@ -126,8 +126,9 @@ fn quantity(type_id: &str, typed: &str) -> Result<u32> {
         return Ok(0);
     }
     typed.parse::<u32>().map_err(|_| {
-        Error::invalid(
+        Error::invalid_because(
             format!("{QUANTITY_PREFIX}{type_id}"),
+            fullhouse_core::Problem::NotAWholeNumber,
             "must be a whole number of 0 or more",
         )
     })

@@ -574,7 +574,10 @@ async fn a_campaign_form_number_that_is_not_a_number_comes_back_beside_its_field
         .await;
     assert_eq!(status, 422, "{html}");
     assert!(
-        html.contains("id=\"max_tickets_per_order-error\">`four` is not a whole number</small>"),
+        // Translated by its kind (not a whole number), in the page's language.
+        html.contains(
+            "id=\"max_tickets_per_order-error\">Enter a whole number within the allowed range.</small>"
+        ),
         "{html}"
     );
     app.finish().await;
