@@ -106,7 +106,7 @@ pub async fn start_import(
     caller: &Caller,
     request: ImportRequest,
 ) -> Result<JobId> {
-    let (upload, _) = uploads::file_key(&state.db, &caller.org, &request.upload_id).await?;
+    let (upload, _) = uploads::referenced(&state.db, &caller.org, &request.upload_id).await?;
     let choices = request.choices();
     let payload = ImportPayload {
         upload_id: request.upload_id,

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod import;
 pub mod jobs;
 pub mod model;
+pub mod pages;
 pub mod service;
 pub mod store;
 
@@ -15,8 +16,9 @@ pub use model::{Audience, AudienceId, Member, MemberId};
 pub use service::AudienceService;
 pub use store::migrations;
 
+use axum::Router;
 use fullhouse_core::http::AppState;
-use fullhouse_core::module::{Module, Mount, NavLink, NavSection};
+use fullhouse_core::module::{LocaleFile, Module, Mount, NavLink, NavSection};
 use sea_orm_migration::MigrationTrait;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -51,6 +53,14 @@ impl Module for Audiences {
 
     fn api(&self) -> OpenApiRouter<AppState> {
         api::router().merge(campaigns::api::router())
+    }
+
+    fn pages(&self) -> Router<AppState> {
+        pages::router()
+    }
+
+    fn locales(&self) -> &'static [LocaleFile] {
+        pages::LOCALES
     }
 
     fn mount(&self, mount: &mut Mount) {

@@ -1,13 +1,18 @@
 //! Audiences and their members: types and the rules every member obeys, wherever it comes from
 //! (a form, the API, an uploaded file, a generator). No I/O here.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use fullhouse_core::define_id;
 use fullhouse_core::error::FieldError;
-use fullhouse_core::tabular::FieldSpec;
+use fullhouse_core::tabular::{whole_number, FieldSpec, HeaderRows};
+use fullhouse_core::Error;
 use fullhouse_ticketing::{CustomerId, EventId, VenueId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::import::ReadChoices;
 
 define_id!(
     /// An audience: a named list of codes.
@@ -152,17 +157,13 @@ pub fn code_key(code: &str) -> String {
     code.trim().to_lowercase()
 }
 
-/// A quantity from a cell: a positive whole number ("2", or "2.0" as spreadsheets write it).
+/// A quantity from a cell: a positive whole number, read by the one rule every import uses
+/// ([`whole_number`]: `2`, `2.0` and `2,0` are 2; `2,5` is refused).
 pub fn parse_quantity(raw: &str) -> Result<i64, String> {
-    let text = raw.trim();
-    if text.is_empty() {
+    if raw.trim().is_empty() {
         return Err("is empty; every member needs a quantity".into());
     }
-    let whole = text.strip_suffix(".0").unwrap_or(text);
-    match whole.parse::<i64>() {
-        Ok(n) => check_quantity(n),
-        Err(_) => Err(format!("`{text}` is not a whole number")),
-    }
+    whole_number(raw).and_then(check_quantity)
 }
 
 pub fn check_quantity(quantity: i64) -> Result<i64, String> {
@@ -377,6 +378,232 @@ pub struct NewGeneratedAudience {
 /// The most codes one generation makes.
 pub const MAX_GENERATED: u64 = 2_000_000;
 
+// ---------------------------------------------------------------------------------------------
+// Forms: what a person typed, as typed (every field a `String`, so a refused value comes back in
+// its field unchanged), and the one place that turns it into the values above. A value that is
+// not a number is an error on its field, never a quiet default.
+
+/// The audience form (create blank, or rename).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AudienceForm {
+    pub name: String,
+    pub description: String,
+}
+
+impl AudienceForm {
+    pub fn new_audience(&self) -> NewAudience {
+        NewAudience {
+            name: self.name.clone(),
+            description: Some(self.description.clone()),
+            ..NewAudience::default()
+        }
+    }
+
+    pub fn patch(&self) -> AudiencePatch {
+        AudiencePatch {
+            name: Some(self.name.clone()),
+            description: Some(self.description.clone()),
+            ..AudiencePatch::default()
+        }
+    }
+}
+
+/// The member form (add, or edit).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MemberForm {
+    pub code: String,
+    pub quantity: String,
+    pub category: String,
+    pub seat_label: String,
+    /// A customer id or email.
+    pub customer: String,
+}
+
+impl MemberForm {
+    /// An empty form for a new member, usable once.
+    pub fn blank() -> Self {
+        MemberForm {
+            quantity: "1".into(),
+            ..MemberForm::default()
+        }
+    }
+
+    pub fn from_member(member: &Member) -> Self {
+        MemberForm {
+            code: member.code.clone(),
+            quantity: member.quantity.to_string(),
+            category: member.category.clone().unwrap_or_default(),
+            seat_label: member.seat_label.clone().unwrap_or_default(),
+            customer: member
+                .customer_id
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn quantity(&self) -> Result<i64, Error> {
+        parse_quantity(&self.quantity).map_err(|reason| Error::invalid("quantity", reason))
+    }
+
+    pub fn new_member(&self) -> Result<NewMember, Error> {
+        Ok(NewMember {
+            code: self.code.clone(),
+            quantity: self.quantity()?,
+            category: Some(self.category.clone()),
+            seat_label: Some(self.seat_label.clone()),
+            customer: Some(self.customer.clone()).filter(|c| !c.trim().is_empty()),
+        })
+    }
+
+    /// Every field replaces the member's; an empty one clears it.
+    pub fn patch(&self) -> Result<MemberPatch, Error> {
+        Ok(MemberPatch {
+            code: Some(self.code.clone()),
+            quantity: Some(self.quantity()?),
+            category: Some(self.category.clone()),
+            seat_label: Some(self.seat_label.clone()),
+            customer: Some(self.customer.clone()),
+        })
+    }
+}
+
+/// The upload's mapping form: the new audience's name, the header rows and a field per column.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MappingForm {
+    #[serde(default)]
+    pub name: String,
+    /// `auto` (or empty), or how many rows are headers.
+    #[serde(default)]
+    pub header_rows: String,
+    /// `column_0`, `column_1`, …: the field each column feeds. Other names are not columns
+    /// (the CSRF token arrives here too) and are left alone.
+    #[serde(flatten)]
+    pub columns: BTreeMap<String, String>,
+}
+
+impl MappingForm {
+    /// How to read the file, as the form says.
+    pub fn choices(&self) -> Result<ReadChoices, Error> {
+        let header_rows = match self.header_rows.trim() {
+            "" | "auto" => HeaderRows::Auto,
+            n => HeaderRows::Count(n.parse::<u32>().map_err(|_| {
+                Error::invalid(
+                    "header_rows",
+                    format!("`{n}` is not a number of rows (or `auto`)"),
+                )
+            })?),
+        };
+        let mut columns = Vec::new();
+        for (name, field) in &self.columns {
+            let Some(index) = name.strip_prefix("column_") else {
+                continue;
+            };
+            let index = index.parse::<usize>().map_err(|_| {
+                Error::invalid(name.clone(), format!("`{index}` is not a column number"))
+            })?;
+            columns.push((index, field.clone()));
+        }
+        columns.sort();
+        let columns = (!columns.is_empty()).then(|| columns.into_iter().map(|(_, f)| f).collect());
+        Ok(ReadChoices {
+            header_rows,
+            columns,
+        })
+    }
+
+    /// The name the form gives, or the file's name without its extension.
+    pub fn name_or(&self, file_name: &str) -> String {
+        if self.name.trim().is_empty() {
+            file_name
+                .rsplit_once('.')
+                .map_or(file_name, |(stem, _)| stem)
+                .to_string()
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// The generator form: random codes from a pattern, or past events' barcodes or ticket holders.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GenerateForm {
+    pub name: String,
+    /// `codes`, `ticket_barcodes` or `ticket_holders`.
+    pub kind: String,
+    pub pattern: String,
+    pub count: String,
+    pub quantity: String,
+    /// Event ids, separated by spaces, commas or lines.
+    pub events: String,
+}
+
+impl GenerateForm {
+    /// The form as first shown: a thousand single-use codes.
+    pub fn start() -> Self {
+        GenerateForm {
+            kind: "codes".into(),
+            pattern: "VIP-XXXX-XXXX".into(),
+            count: "1000".into(),
+            quantity: "1".into(),
+            ..GenerateForm::default()
+        }
+    }
+
+    pub fn request(&self) -> Result<NewGeneratedAudience, Error> {
+        let quantity =
+            parse_quantity(&self.quantity).map_err(|reason| Error::invalid("quantity", reason))?;
+        let event_ids = || -> Result<Vec<EventId>, Error> {
+            self.events
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|e| !e.is_empty())
+                .map(|e| {
+                    EventId::parse(e)
+                        .map_err(|_| Error::invalid("events", format!("`{e}` is not an event id")))
+                })
+                .collect()
+        };
+        let generate = match self.kind.as_str() {
+            "ticket_barcodes" => Generate::TicketBarcodes {
+                event_ids: event_ids()?,
+                quantity,
+            },
+            "ticket_holders" => Generate::TicketHolders {
+                event_ids: event_ids()?,
+                quantity,
+            },
+            "codes" | "" => {
+                let count = self.count.trim();
+                Generate::Codes {
+                    pattern: self.pattern.clone(),
+                    count: count.parse().map_err(|_| {
+                        Error::invalid_because(
+                            "count",
+                            fullhouse_core::Problem::NotAWholeNumber,
+                            format!("`{count}` is not a whole number"),
+                        )
+                    })?,
+                    quantity,
+                }
+            }
+            other => {
+                return Err(Error::invalid(
+                    "kind",
+                    format!("`{other}` is not a way to generate an audience"),
+                ))
+            }
+        };
+        Ok(NewGeneratedAudience {
+            name: self.name.clone(),
+            description: None,
+            generate,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +614,12 @@ mod tests {
         assert_eq!(parse_quantity("2.0"), Ok(2));
         assert!(parse_quantity("0").is_err());
         assert!(parse_quantity("-1").is_err());
+        assert_eq!(parse_quantity("2,0"), Ok(2));
+        assert_eq!(parse_quantity("2,00"), Ok(2));
+        assert_eq!(
+            parse_quantity("2,5"),
+            Err("`2,5` is not a whole number".to_string())
+        );
         assert!(parse_quantity("1.5").is_err());
         assert!(parse_quantity("two").is_err());
         assert!(parse_quantity("").is_err());
@@ -415,5 +648,117 @@ mod tests {
             .all(|c| UNAMBIGUOUS_ALPHABET.contains(&(c as u8))));
         assert!(pattern.fits(1_000_000));
         assert!(CodePattern::parse("VIP-XX").is_err());
+    }
+
+    /// The field a refused form value is reported on, and its reason.
+    fn refusal<T: std::fmt::Debug>(result: Result<T, Error>) -> (String, String) {
+        match result {
+            Err(Error::Validation { fields, .. }) => match fields.as_slice() {
+                [one] => (one.field.clone(), one.reason.clone()),
+                more => panic!("one field error expected, got {more:?}"),
+            },
+            other => panic!("a validation error expected, got {other:?}"),
+        }
+    }
+
+    fn mapping(header_rows: &str, columns: &[(&str, &str)]) -> MappingForm {
+        MappingForm {
+            name: "Presale".into(),
+            header_rows: header_rows.into(),
+            columns: columns
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_mapping_form_reads_header_rows_and_columns_in_column_order() {
+        let choices = mapping(
+            " 2 ",
+            &[
+                ("column_10", "seat"),
+                ("column_2", "quantity"),
+                ("column_0", "code"),
+                ("csrf_token", "not a column"),
+            ],
+        )
+        .choices()
+        .expect("choices");
+        assert_eq!(choices.header_rows, HeaderRows::Count(2));
+        assert_eq!(
+            choices.columns,
+            Some(vec!["code".into(), "quantity".into(), "seat".into()])
+        );
+        let auto = mapping("auto", &[]).choices().expect("choices");
+        assert_eq!(auto.header_rows, HeaderRows::Auto);
+        assert_eq!(auto.columns, None);
+        assert_eq!(
+            mapping("", &[]).choices().expect("choices").header_rows,
+            HeaderRows::Auto
+        );
+    }
+
+    #[test]
+    fn a_mapping_form_value_that_is_not_a_number_is_an_error_on_its_field() {
+        let (field, reason) = refusal(mapping("two", &[]).choices());
+        assert_eq!(field, "header_rows");
+        assert!(reason.contains("`two` is not a number"), "{reason}");
+        let (field, _) = refusal(mapping("-1", &[]).choices());
+        assert_eq!(field, "header_rows");
+        let (field, reason) = refusal(mapping("1", &[("column_x", "code")]).choices());
+        assert_eq!(field, "column_x");
+        assert!(reason.contains("not a column number"), "{reason}");
+    }
+
+    #[test]
+    fn the_member_form_refuses_a_quantity_that_is_not_a_whole_number_on_its_field() {
+        let form = |quantity: &str| MemberForm {
+            code: "VIP-1".into(),
+            quantity: quantity.into(),
+            ..MemberForm::default()
+        };
+        assert_eq!(form(" 3 ").new_member().expect("member").quantity, 3);
+        assert_eq!(form("2").patch().expect("patch").quantity, Some(2));
+        for bad in ["three", "", "1.5", "0"] {
+            assert_eq!(refusal(form(bad).new_member()).0, "quantity", "{bad:?}");
+            assert_eq!(refusal(form(bad).patch()).0, "quantity", "{bad:?}");
+        }
+        assert_eq!(form("1").new_member().expect("member").customer, None);
+    }
+
+    #[test]
+    fn the_generate_form_refuses_counts_quantities_and_kinds_it_cannot_read() {
+        let form = GenerateForm::start();
+        match form.request().expect("request").generate {
+            Generate::Codes {
+                count, quantity, ..
+            } => assert_eq!((count, quantity), (1000, 1)),
+            other => panic!("codes expected, got {other:?}"),
+        }
+        let count = GenerateForm {
+            count: "lots".into(),
+            ..GenerateForm::start()
+        };
+        assert_eq!(
+            refusal(count.request()),
+            ("count".into(), "`lots` is not a whole number".into())
+        );
+        let quantity = GenerateForm {
+            quantity: "x".into(),
+            ..GenerateForm::start()
+        };
+        assert_eq!(refusal(quantity.request()).0, "quantity");
+        let kind = GenerateForm {
+            kind: "everyone".into(),
+            ..GenerateForm::start()
+        };
+        assert_eq!(refusal(kind.request()).0, "kind");
+        let events = GenerateForm {
+            kind: "ticket_holders".into(),
+            events: "evt_nope".into(),
+            ..GenerateForm::start()
+        };
+        assert_eq!(refusal(events.request()).0, "events");
     }
 }

@@ -1,12 +1,14 @@
 //! Campaigns through the real checkout on both backends: a code never sells more than its
 //! quantity under concurrency, counted per event or once across events; cancelled orders give
-//! their uses back; the report shows what was used.
+//! their uses back; the report shows what was used. And imports of what spreadsheet exports
+//! really hold: title rows, Excel's `sep=;` line, quantities with a decimal comma.
 
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use fullhouse_audiences::campaigns::model::{DiscountRule, Effects, LimitScope, NewCampaign};
 use fullhouse_audiences::campaigns::{CampaignRules, CampaignService};
+use fullhouse_audiences::import::{self, ImportInto, ReadChoices, Refused};
 use fullhouse_audiences::model::{NewAudience, NewMember};
 use fullhouse_audiences::AudienceService;
 use fullhouse_checkout::model::{Cart, CartItem};
@@ -328,5 +330,105 @@ both_backends! {
         assert_eq!(report.uses, 0);
         stage.checkout.place(&stage.org, stage.order(2, "ONCE")).await.expect("the use came back");
         stage.db.finish().await;
+    }
+}
+
+/// An organization and a directory for the files it uploads.
+struct Imports {
+    db: TestDb,
+    org: OrgId,
+    dir: tempfile::TempDir,
+}
+
+async fn imports(backend: Backend) -> Option<Imports> {
+    let db = TestDb::new(backend, fullhouse_audiences::all_migrations()).await?;
+    let org = TenancyService::new(db.db.clone())
+        .create_organization(NewOrganization {
+            name: "Import house".into(),
+            slug: "import-house".into(),
+            default_language: "da".into(),
+            timezone: "Europe/Copenhagen".into(),
+            currency: "DKK".into(),
+        })
+        .await
+        .expect("organization")
+        .id;
+    let dir = tempfile::tempdir().expect("temp dir");
+    Some(Imports { db, org, dir })
+}
+
+impl Imports {
+    async fn import(&self, name: &str, file: Vec<u8>) -> Result<(i64, i64), Refused> {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, file).expect("file written");
+        let service = AudienceService::new(self.db.db.clone());
+        let into = ImportInto::New(NewAudience {
+            name: name.into(),
+            description: None,
+            venue_id: None,
+            event_ids: vec![],
+        });
+        let (audience, _) = import::import(
+            &service,
+            &self.org,
+            into,
+            path,
+            ReadChoices::default(),
+            None,
+        )
+        .await?;
+        Ok((audience.member_count, audience.total_quantity))
+    }
+}
+
+/// An XLSX with a title in A1, the header on row 3 and the members below.
+fn titled_xlsx(members: &[(&str, &str)]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "Abonnenter 2026").expect("cell");
+    sheet.write_string(2, 0, "Stregkode").expect("cell");
+    sheet.write_string(2, 1, "Antal").expect("cell");
+    for (row, (code, quantity)) in (3u32..).zip(members) {
+        sheet.write_string(row, 0, *code).expect("cell");
+        match quantity.parse::<f64>() {
+            Ok(number) => sheet.write_number(row, 1, number).expect("cell"),
+            Err(_) => sheet.write_string(row, 1, *quantity).expect("cell"),
+        };
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+fn refused_fields(refused: Refused) -> Vec<(Option<u64>, String, String)> {
+    match refused.error {
+        Error::Validation { fields, .. } => fields
+            .into_iter()
+            .map(|f| (f.row, f.field, f.reason))
+            .collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+both_backends! {
+    setup = imports;
+
+    async fn a_title_row_an_excel_sep_line_and_decimal_comma_quantities_import_as_members(fx: Imports) {
+        let csv = "sep=;\r\nAbonnenter 2026;;\r\n;;\r\nStregkode;Antal;Kategori\r\nVIP1;2,0;Parket\r\nVIP2;3,00;\r\nVIP3;1;\r\n";
+        let imported = fx.import("abonnenter.csv", csv.as_bytes().to_vec()).await.map_err(|r| r.error);
+        assert_eq!(imported.ok(), Some((3, 6)));
+        let xlsx = titled_xlsx(&[("X1", "2,0"), ("X2", "4"), ("X3", "2.00")]);
+        let imported = fx.import("abonnenter.xlsx", xlsx).await.map_err(|r| r.error);
+        assert_eq!(imported.ok(), Some((3, 8)));
+        fx.db.finish().await;
+    }
+
+    async fn a_fractional_quantity_is_refused_with_its_row_in_the_file_and_its_column(fx: Imports) {
+        let csv = "Abonnenter 2026\n\nKode;Antal\nVIP1;2,0\nVIP2;2,5\n";
+        let refused = fx.import("halve.csv", csv.as_bytes().to_vec()).await.expect_err("2,5 tickets");
+        assert_eq!(refused.bad_rows, 1);
+        assert_eq!(refused_fields(refused), [(Some(5), "Antal".to_string(), "`2,5` is not a whole number".to_string())]);
+        let xlsx = titled_xlsx(&[("X1", "2,0"), ("X2", "1,5")]);
+        let refused = fx.import("halve.xlsx", xlsx).await.expect_err("1,5 tickets");
+        assert_eq!(refused_fields(refused), [(Some(5), "Antal".to_string(), "`1,5` is not a whole number".to_string())]);
+        fx.db.finish().await;
     }
 }

@@ -361,13 +361,7 @@ pub struct CodesQuery {
 
 impl CodesQuery {
     pub fn list(&self) -> Vec<String> {
-        self.codes
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect()
+        crate::model::order_form::split_codes(self.codes.as_deref().unwrap_or_default())
     }
 }
 

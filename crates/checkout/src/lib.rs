@@ -10,6 +10,8 @@ pub mod api;
 pub mod clock;
 pub mod codes;
 pub mod model;
+pub mod outbox;
+pub mod pages;
 pub mod payment;
 pub mod service;
 pub mod store;
@@ -26,6 +28,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(store::M0001Checkout),
         Box::new(store::M0002EventCursors),
+        Box::new(store::M0003CursorToCore),
     ]
 }
 
@@ -78,6 +81,14 @@ impl fullhouse_core::module::Module for CheckoutModule {
 
     fn api(&self) -> utoipa_axum::router::OpenApiRouter<fullhouse_core::http::AppState> {
         api::router()
+    }
+
+    fn pages(&self) -> axum::Router<fullhouse_core::http::AppState> {
+        pages::router()
+    }
+
+    fn locales(&self) -> &'static [fullhouse_core::module::LocaleFile] {
+        pages::LOCALES
     }
 
     fn mount(&self, mount: &mut fullhouse_core::module::Mount) {

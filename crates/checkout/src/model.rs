@@ -14,6 +14,9 @@ use utoipa::ToSchema;
 
 use crate::codes::{CodeGrant, Counting, DiscountKind};
 
+pub mod order_form;
+pub use order_form::OrderForm;
+
 /// The most tickets one checkout sells in one order.
 pub const MAX_TICKETS_PER_CART: usize = 50;
 /// The most codes one cart may carry.

@@ -7,9 +7,11 @@ use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
-use fullhouse_core::{events as outbox, Db, Error, OrgId, Result};
+use fullhouse_core::events::{self as outbox, Follower};
+use fullhouse_core::{Db, Error, OrgId, Result};
 use fullhouse_ticketing::model::catalog::Event;
 use fullhouse_ticketing::model::orders::{Channel, NewOrder, NewTicket, OrderSource};
+use fullhouse_ticketing::outbox::OrderCancelled;
 use fullhouse_ticketing::service::orders::{
     cancel_in_transaction, order_in_transaction, plan_booking, write_booking, PlaceError,
 };
@@ -18,22 +20,21 @@ use fullhouse_ticketing::service::sale_facts::{
 };
 use fullhouse_ticketing::service::{CatalogService, OrderService};
 use fullhouse_ticketing::{CustomerId, EventId, OrderId};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::api::CodeCheckLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::codes::{CodeContext, CodeGrant, CodeRules, NoCodeRules, UseTake};
 use crate::model::*;
+use crate::outbox::OrderPaid;
 use crate::payment::{PaymentOutcome, PaymentProvider, PaymentRequest, TestPayments};
-use crate::store::{checkout_code_uses, checkout_event_cursors, checkout_orders};
-use fullhouse_core::tenancy::store::domain_events;
+use crate::store::{checkout_code_uses, checkout_orders};
 
 /// How long an unpaid order holds its seats, places and code uses by default.
 pub const DEFAULT_HOLD_MINUTES: i64 = 15;
@@ -41,15 +42,9 @@ pub const DEFAULT_HOLD_MINUTES: i64 = 15;
 const ATTEMPTS: usize = 4;
 /// Holds expired per sweep round (the sweep runs again at once while it finds full rounds).
 const SWEEP_BATCH: u64 = 200;
-/// Domain event recorded when an online order's payment is taken (box-office sales are paid
-/// when placed: their `order.placed` has channel `box_office`).
-pub const ORDER_PAID: &str = "order.paid";
-/// The outbox event ticketing records when an order is cancelled.
-const ORDER_CANCELLED: &str = "order.cancelled";
-/// The cursor of [`Checkout::follow_cancellations`].
-const CANCELLATIONS_CONSUMER: &str = "checkout.cancellations";
-/// Events re-read behind the cursor each round (see `follow_cancellations`).
-const REREAD_WINDOW: i64 = 1_000;
+/// The durable outbox consumer of [`Checkout::follow_cancellations`] (its row in core's
+/// `event_cursors`; before the follower moved to core, in `checkout_event_cursors`).
+pub const CANCELLATIONS_CONSUMER: &str = "checkout.cancellations";
 /// Events read per round.
 const FOLLOW_BATCH: u64 = 5_000;
 /// The provider id of sales paid at the box office counter (cash or a terminal outside Fullhouse).
@@ -67,6 +62,9 @@ pub struct Checkout {
     /// The queue orders are placed from, started by the first order (see `grouped`). Shared by
     /// clones; a builder method gives the changed checkout a queue of its own.
     queue: Arc<OnceLock<tokio::sync::mpsc::UnboundedSender<grouped::Job>>>,
+    /// The outbox follower of [`Self::follow_cancellations`], shared by clones: it remembers
+    /// which late events it already delivered.
+    cancellations: Arc<tokio::sync::Mutex<Follower>>,
 }
 
 /// An order to place.
@@ -192,13 +190,18 @@ impl Checkout {
     /// clock and a 15-minute hold.
     pub fn new(db: Db) -> Self {
         Self {
-            db,
             codes: Arc::new(NoCodeRules),
             payments: Arc::new(TestPayments),
             clock: Arc::new(SystemClock),
             hold: Duration::minutes(DEFAULT_HOLD_MINUTES),
             limiter: CodeCheckLimiter::default(),
             queue: Arc::default(),
+            cancellations: Arc::new(tokio::sync::Mutex::new(
+                Follower::durable(db.clone(), CANCELLATIONS_CONSUMER)
+                    .kind::<OrderCancelled>()
+                    .batch_size(FOLLOW_BATCH),
+            )),
+            db,
         }
     }
 
@@ -655,21 +658,15 @@ impl Checkout {
         if changed == 1 {
             // Modules that count money (referral revenue, reports) react to the payment, not
             // to the hold.
-            outbox::record(
-                &txn,
-                org,
-                ORDER_PAID,
-                id.as_str(),
-                json!({
-                    "order_id": id,
-                    "event_id": row.event_id,
-                    "total_minor": row.total_minor,
-                    "currency": row.currency,
-                    "channel": row.channel,
-                    "paid_at": now,
-                }),
-            )
-            .await?;
+            let paid = OrderPaid {
+                order_id: id.clone(),
+                event_id: EventId::from_db(row.event_id.clone()),
+                total_minor: row.total_minor,
+                currency: row.currency.clone(),
+                channel: row.channel.clone(),
+                paid_at: now,
+            };
+            outbox::record(&txn, org, &paid).await?;
             txn.commit().await?;
         } else {
             txn.rollback().await?;
@@ -814,42 +811,30 @@ impl Checkout {
     }
 
     /// Gives back the code uses of checkout orders that were cancelled some other way (an
-    /// organizer cancelling through ticketing's `/orders/{id}/cancel`), by reading
-    /// `order.cancelled` from the domain-event outbox; returns how many orders it released.
+    /// organizer cancelling through ticketing's `/orders/{id}/cancel`), by following
+    /// `order.cancelled` in the domain-event outbox; returns how many orders it released.
     ///
-    /// Each round re-reads a window behind its cursor: on PostgreSQL an event with a lower `seq`
-    /// can commit after a higher one was read. Releasing is conditional on the order's status,
-    /// so reading an event twice changes nothing.
+    /// The follower is durable (consumer [`CANCELLATIONS_CONSUMER`]) and delivers at least once,
+    /// late commits included; releasing is conditional on the order's status, so an event read
+    /// twice, by this process or another, changes nothing.
     pub async fn follow_cancellations(&self) -> Result<usize> {
-        let reader = self.db.reader();
-        let cursor = checkout_event_cursors::Entity::find_by_id(CANCELLATIONS_CONSUMER)
-            .one(reader)
-            .await?
-            .map_or(0, |c| c.last_seq);
-        let events = domain_events::Entity::find()
-            .filter(domain_events::Column::Seq.gt(cursor.saturating_sub(REREAD_WINDOW)))
-            .filter(domain_events::Column::Kind.eq(ORDER_CANCELLED))
-            .order_by_asc(domain_events::Column::Seq)
-            .limit(FOLLOW_BATCH)
-            .all(reader)
-            .await?;
-        let Some(last) = events.last().map(|e| e.seq) else {
+        let mut follower = self.cancellations.lock().await;
+        let batch = follower.next_batch().await?;
+        if batch.is_empty() {
             return Ok(0);
-        };
+        }
+        let reader = self.db.reader();
         let open = [
             CheckoutStatus::AwaitingPayment.as_str(),
             CheckoutStatus::Paid.as_str(),
         ];
         let mut released = 0;
-        for chunk in events.chunks(100) {
+        for chunk in batch.events().chunks(100) {
             let mut still_open = Condition::any();
             for event in chunk {
                 still_open = still_open.add(
                     Condition::all()
-                        .add(
-                            checkout_orders::Column::OrganizationId
-                                .eq(event.organization_id.as_str()),
-                        )
+                        .add(checkout_orders::Column::OrganizationId.eq(event.org.as_str()))
                         .add(checkout_orders::Column::Id.eq(event.subject_id.as_str())),
                 );
             }
@@ -879,20 +864,7 @@ impl Checkout {
                 }
             }
         }
-        if last > cursor {
-            let row = checkout_event_cursors::ActiveModel {
-                consumer: Set(CANCELLATIONS_CONSUMER.to_string()),
-                last_seq: Set(last),
-            };
-            checkout_event_cursors::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::column(checkout_event_cursors::Column::Consumer)
-                        .update_column(checkout_event_cursors::Column::LastSeq)
-                        .to_owned(),
-                )
-                .exec_without_returning(self.db.writer())
-                .await?;
-        }
+        follower.acknowledge(batch).await?;
         Ok(released)
     }
 

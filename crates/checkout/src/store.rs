@@ -64,25 +64,6 @@ pub mod checkout_code_uses {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-pub mod checkout_event_cursors {
-    use sea_orm::entity::prelude::*;
-
-    /// How far checkout has read the domain-event outbox, per consumer (not a tenant table: one
-    /// row per consumer for every organization).
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "checkout_event_cursors")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub consumer: String,
-        pub last_seq: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
 pub struct M0001Checkout;
 
 impl MigrationName for M0001Checkout {
@@ -165,5 +146,32 @@ impl MigrationTrait for M0002EventCursors {
             )
             .col(int("last_seq"));
         create_all(manager, vec![cursors.to_owned()], Vec::new()).await
+    }
+}
+
+/// Checkout's outbox cursor moves to core's `event_cursors` (core_0005), where every durable
+/// follower keeps its position; `checkout_event_cursors` (checkout_0002) stays, unused, because
+/// migrations are never edited or dropped. Without the copy, the cancellation follower would
+/// start again at the beginning of the outbox: harmless (releasing is conditional), but slow on a
+/// large outbox.
+pub struct M0003CursorToCore;
+
+impl MigrationName for M0003CursorToCore {
+    fn name(&self) -> &str {
+        "checkout_0003_cursor_to_core"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003CursorToCore {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "INSERT INTO event_cursors (consumer, last_seq) \
+                 SELECT consumer, last_seq FROM checkout_event_cursors",
+            )
+            .await?;
+        Ok(())
     }
 }

@@ -294,9 +294,9 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// A raw request body (a CSV file to import) held to the server's upload limit
-/// (`--upload-limit-mb`): a declared length over it is refused before anything is read, and the
-/// body is read only until it passes it. Its routes disable the 2 MB default with
+/// A raw request body (a file to import; a CSV file comes through [`CsvBody`]) held to the
+/// server's upload limit (`--upload-limit-mb`): a declared length over it is refused before
+/// anything is read, and the body is read only until it passes it. Its routes disable the 2 MB default with
 /// `.layer(DefaultBodyLimit::disable())`.
 #[derive(Debug, Clone)]
 pub struct UploadBody(pub Bytes);
@@ -331,6 +331,74 @@ impl FromRequest<AppState> for UploadBody {
             body.extend_from_slice(&chunk);
         }
         Ok(UploadBody(body.freeze()))
+    }
+}
+
+/// The labels a CSV file arrives with: spreadsheet programs, browsers and tools label the same
+/// file `text/csv`, `application/vnd.ms-excel`, plain text or bytes. A body without a label is
+/// read too (the reader decides what the bytes are).
+pub const CSV_CONTENT_TYPES: &[&str] = &[
+    "text/csv",
+    "text/x-csv",
+    "application/csv",
+    "application/x-csv",
+    "text/comma-separated-values",
+    "text/tab-separated-values",
+    "text/plain",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+];
+
+/// Refuses a body labelled as something other than a CSV file, naming what was sent: a form
+/// upload or JSON on a file route is a client mistake worth a precise answer (415).
+pub fn require_csv_body(headers: &axum::http::HeaderMap) -> Result<(), Error> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if CSV_CONTENT_TYPES.contains(&essence.as_str()) {
+        return Ok(());
+    }
+    let sent = if essence.starts_with("multipart/") {
+        "a form upload (`multipart/form-data`) is not read here".to_string()
+    } else if essence.is_empty() {
+        "the `Content-Type` header is empty or unreadable".to_string()
+    } else {
+        format!(
+            "`Content-Type: {}` is not a CSV file",
+            crate::tabular::truncate_chars(&essence, 100)
+        )
+    };
+    Err(Error::UnsupportedMediaType(format!(
+        "{sent}; send the CSV file itself as the body, with `Content-Type: text/csv`"
+    )))
+}
+
+/// A CSV file sent as the raw request body (the customer, order and seat-map imports): the one
+/// reader of such bodies. Its label is checked first ([`require_csv_body`], 415), then the body
+/// is read to the upload limit as [`UploadBody`] reads it (413), and an empty or blank body is
+/// refused (`file: is empty`). Its routes disable the 2 MB default with
+/// `.layer(DefaultBodyLimit::disable())`.
+#[derive(Debug, Clone)]
+pub struct CsvBody(pub Bytes);
+
+impl FromRequest<AppState> for CsvBody {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        require_csv_body(request.headers())?;
+        let UploadBody(bytes) = UploadBody::from_request(request, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::invalid("file", "is empty"));
+        }
+        Ok(CsvBody(bytes))
     }
 }
 

@@ -1,5 +1,5 @@
-//! The platform's tables: organizations, users, sessions, API tokens, the domain-event outbox and
-//! the audit log.
+//! The platform's tables: organizations, users, sessions, API tokens, the domain-event outbox (and
+//! its followers' cursors) and the audit log.
 
 use sea_orm_migration::prelude::*;
 
@@ -12,6 +12,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0002Jobs),
         Box::new(M0003Mail),
         Box::new(M0004Uploads),
+        Box::new(M0005EventCursors),
     ]
 }
 
@@ -272,5 +273,33 @@ impl MigrationTrait for M0004Uploads {
             .col(timestamp("created_at"))
             .to_owned();
         create_all(manager, vec![uploads], vec![]).await
+    }
+}
+
+struct M0005EventCursors;
+
+impl MigrationName for M0005EventCursors {
+    fn name(&self) -> &str {
+        "core_0005_event_cursors"
+    }
+}
+
+/// The positions of durable outbox followers (`events::Follower::durable`), one row per
+/// consumer. Checkout's `checkout_event_cursors` (checkout_0002) held the same for its one
+/// consumer before the follower moved to core; checkout_0003 copies its row here.
+#[async_trait::async_trait]
+impl MigrationTrait for M0005EventCursors {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let cursors = Table::create()
+            .table(name("event_cursors"))
+            .col(
+                ColumnDef::new(name("consumer"))
+                    .string_len(200)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(int("last_seq"))
+            .to_owned();
+        create_all(manager, vec![cursors], vec![]).await
     }
 }

@@ -91,6 +91,21 @@ pub async fn file_key(db: &Db, org: &OrgId, id: &UploadId) -> Result<(Upload, St
     Ok((upload_from(row), key))
 }
 
+/// The stored file of an upload named in a request body (`upload_id`): one that does not exist
+/// (never uploaded, another organization's, or deleted after its import or 24 hours) is a
+/// field of the request that is wrong, so it answers 422 naming `upload_id`, not 404 (which
+/// would say the operation's own resource is missing).
+pub async fn referenced(db: &Db, org: &OrgId, id: &UploadId) -> Result<(Upload, String)> {
+    file_key(db, org, id).await.map_err(|error| match error {
+        Error::NotFound(_) => Error::invalid(
+            "upload_id",
+            "no upload with this id: upload the file again (an upload is deleted after its \
+             import, or after 24 hours)",
+        ),
+        other => other,
+    })
+}
+
 /// Deletes an upload and its file (an import that is done with it). Deleting one that is gone
 /// already is fine.
 pub async fn forget(db: &Db, files: &FileStore, org: &OrgId, id: &UploadId) -> Result<()> {

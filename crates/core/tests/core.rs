@@ -480,3 +480,94 @@ async fn job_result_files_are_kept_in_an_s3_compatible_store() {
     ));
     fx.test_db.finish().await;
 }
+
+mod csv_body {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::extract::{FromRequest, Request};
+    use fullhouse_core::files::FileStore;
+    use fullhouse_core::http::{AppState, CsvBody, Settings};
+    use fullhouse_core::{Backend, Error};
+    use fullhouse_testkit::TestDb;
+
+    async fn read(
+        state: &AppState,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let mut request = Request::builder()
+            .method("POST")
+            .uri("/api/v1/orders/import");
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let request = request.body(Body::from(body.to_vec())).expect("a request");
+        CsvBody::from_request(request, state)
+            .await
+            .map(|CsvBody(bytes)| bytes.to_vec())
+    }
+
+    #[tokio::test]
+    async fn a_csv_body_is_told_by_its_label_then_held_to_the_upload_limit() {
+        let Some(test_db) =
+            TestDb::new(Backend::Sqlite, fullhouse_core::migrations::migrations()).await
+        else {
+            return;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = AppState {
+            db: test_db.db.clone(),
+            files: FileStore::local(dir.path()).expect("file store"),
+            settings: Arc::new(Settings {
+                data_dir: dir.path().to_path_buf(),
+                public_url: "http://localhost".into(),
+                secure_cookies: false,
+                upload_limit_bytes: 64,
+                metrics_token: None,
+            }),
+        };
+        let file = b"Code;Quantity\nVIP1;2\n";
+        for label in [
+            Some("text/csv"),
+            Some("text/csv; charset=windows-1252"),
+            Some("Application/Vnd.MS-Excel"),
+            Some("text/plain"),
+            Some("application/octet-stream"),
+            None,
+        ] {
+            assert_eq!(
+                read(&state, label, file).await.ok(),
+                Some(file.to_vec()),
+                "{label:?}"
+            );
+        }
+        let refusal = |result: Result<Vec<u8>, Error>| match result {
+            Err(Error::UnsupportedMediaType(message)) => message,
+            other => panic!("expected 415, got {other:?}"),
+        };
+        assert_eq!(
+            refusal(read(&state, Some("multipart/form-data; boundary=x"), b"--x--").await),
+            "a form upload (`multipart/form-data`) is not read here; send the CSV file itself \
+             as the body, with `Content-Type: text/csv`"
+        );
+        // The label is checked before the body is read: a JSON body over the limit is a 415.
+        let large = vec![b' '; 1000];
+        assert_eq!(
+            refusal(read(&state, Some("application/json"), &large).await),
+            "`Content-Type: application/json` is not a CSV file; send the CSV file itself as \
+             the body, with `Content-Type: text/csv`"
+        );
+        match read(&state, Some("text/csv"), &large).await {
+            Err(Error::PayloadTooLarge(message)) => assert!(message.contains("64 bytes")),
+            other => panic!("expected 413, got {other:?}"),
+        }
+        match read(&state, Some("text/csv"), b" \r\n ").await {
+            Err(err) => assert_eq!(err.to_string(), "file: is empty"),
+            Ok(_) => panic!("a blank body is no file"),
+        }
+    }
+}
+
+#[path = "core/outbox.rs"]
+mod outbox;

@@ -408,13 +408,13 @@ both_backends! {
         fx.test_db.finish().await;
     }
 
-    async fn a_preview_of_another_organizations_upload_is_not_found(fx: Fixture) {
+    async fn a_preview_of_another_organizations_upload_is_refused_on_upload_id(fx: Fixture) {
         let (upload, _) = fx.upload("Code;Quantity\nA-1;2\n").await;
         let db = &fx.test_db.db;
         uploads::preview(db, &fx.files, &fx.org, &upload, &ReadChoices::default(), &FIELDS).await.expect("preview");
         let other = OrgId::from_db("org_other".to_string());
         let refused = uploads::preview(db, &fx.files, &other, &upload, &ReadChoices::default(), &FIELDS).await;
-        assert!(matches!(refused, Err(Error::NotFound("upload"))), "{refused:?}");
+        assert!(matches!(&refused, Err(Error::Validation { fields, .. }) if fields.iter().any(|f| f.field == "upload_id")), "{refused:?}");
         fx.test_db.finish().await;
     }
 }

@@ -1,11 +1,13 @@
 //! Customer segmentation (DESIGN §1.2, §2.3): segment definitions and saved views, the in-memory
-//! segment index with its filters, the reference SQL that checks it, and the JSON API.
+//! segment index with its filters, the reference SQL that checks it, the JSON API and the pages
+//! (Customers → Segmentation).
 
 pub mod api;
 pub mod bench;
 pub mod index;
 pub mod migrations;
 pub mod model;
+pub mod pages;
 pub mod reference;
 pub mod service;
 pub mod store;
@@ -13,8 +15,9 @@ pub mod store;
 pub use migrations::migrations;
 pub use model::{SegmentId, ViewId};
 
+use axum::Router;
 use fullhouse_core::http::AppState;
-use fullhouse_core::module::{Module, Mount, NavLink, NavSection, Runs};
+use fullhouse_core::module::{LocaleFile, Module, Mount, NavLink, NavSection, Runs};
 use sea_orm_migration::MigrationTrait;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -42,6 +45,14 @@ impl Module for Segments {
 
     fn api(&self) -> OpenApiRouter<AppState> {
         api::router()
+    }
+
+    fn pages(&self) -> Router<AppState> {
+        pages::router()
+    }
+
+    fn locales(&self) -> &'static [LocaleFile] {
+        pages::LOCALES
     }
 
     fn mount(&self, mount: &mut Mount) {

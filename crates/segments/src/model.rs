@@ -1,4 +1,7 @@
 //! Segments, their event filters, saved views and the dashboard's filters: types and rules, no I/O.
+//! The pages' forms as typed, and their parsing into these types, are in [`form`].
+
+pub mod form;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use fullhouse_core::error::FieldError;

@@ -41,9 +41,6 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 /// tasks the modules asked for (not started), and the job registry.
 pub fn assemble(state: AppState) -> (Router, Vec<BackgroundTask>, JobRegistry) {
     let modules = crate::modules();
-    if let Err(problem) = fullhouse_web::i18n::install(crate::pages::LOCALES) {
-        tracing::error!(%problem, "locale files refused");
-    }
     for m in &modules {
         if let Err(problem) = fullhouse_web::i18n::install(m.locales()) {
             tracing::error!(module = m.name(), %problem, "locale files refused");
@@ -59,8 +56,7 @@ pub fn assemble(state: AppState) -> (Router, Vec<BackgroundTask>, JobRegistry) {
             "/api/openapi.json",
             get(move || async move { Json(document.clone()) }),
         )
-        .merge(module::pages_of(&modules))
-        .merge(crate::pages::router());
+        .merge(module::pages_of(&modules));
     let app = mounted
         .apply_services(app)
         .layer(axum::Extension(navigation));

@@ -5,7 +5,6 @@ pub mod bench;
 pub mod cli;
 pub mod http;
 pub mod openapi;
-pub mod pages;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

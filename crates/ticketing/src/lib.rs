@@ -7,6 +7,8 @@ pub mod demo;
 pub mod import;
 pub mod migrations;
 pub mod model;
+pub mod outbox;
+pub mod pages;
 pub mod service;
 pub mod store;
 
@@ -17,7 +19,7 @@ use std::sync::Arc;
 
 use fullhouse_core::http::AppState;
 use fullhouse_core::mail::Consents;
-use fullhouse_core::module::{Module, NavLink, NavSection};
+use fullhouse_core::module::{LocaleFile, Module, NavLink, NavSection};
 use sea_orm_migration::MigrationTrait;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -42,6 +44,14 @@ impl Module for Ticketing {
 
     fn api(&self) -> OpenApiRouter<AppState> {
         api::router()
+    }
+
+    fn pages(&self) -> axum::Router<AppState> {
+        pages::router()
+    }
+
+    fn locales(&self) -> &'static [LocaleFile] {
+        pages::LOCALES
     }
 }
 

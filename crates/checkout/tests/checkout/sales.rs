@@ -5,14 +5,20 @@ use std::collections::HashSet;
 
 use chrono::Duration;
 use fullhouse_checkout::model::{Cart, CartItem, CheckoutStatus, CodeStatus, SeatChoice};
+use fullhouse_checkout::service::CANCELLATIONS_CONSUMER;
 use fullhouse_checkout::PlaceOrder;
+use fullhouse_core::events::{event_cursors, DomainEvent};
 use fullhouse_core::tenancy::store::domain_events;
+use fullhouse_core::Backend;
 use fullhouse_core::Error;
 use fullhouse_testkit::both_backends;
+use fullhouse_testkit::TestDb;
 use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::outbox::OrderCancelled;
 use fullhouse_ticketing::service::sale_facts::{event_stock, Buyer};
 use fullhouse_ticketing::{EventId, SeatId, TicketTypeId};
 use futures::future::join_all;
+use sea_orm::ConnectionTrait;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::fixture::*;
@@ -284,6 +290,17 @@ both_backends! {
         let after = f.checkout.order(&f.org, &order.id).await.expect("order");
         assert_eq!(after.status, CheckoutStatus::Cancelled);
         assert_eq!(f.checkout.follow_cancellations().await.expect("follow"), 0, "once");
+        let cursor = event_cursors::Entity::find_by_id(CANCELLATIONS_CONSUMER)
+            .one(f.db.reader())
+            .await
+            .expect("cursor")
+            .expect("the follower stores its position in core's event_cursors");
+        let cancelled = domain_events::Entity::find()
+            .filter(domain_events::Column::Kind.eq(OrderCancelled::KIND))
+            .all(f.db.reader())
+            .await
+            .expect("events");
+        assert_eq!(Some(cursor.last_seq), cancelled.iter().map(|e| e.seq).max());
         assert_eq!(f.used("HALF").await, 0);
         let stock = event_stock(f.db.reader(), &f.org, &s.event).await.expect("stock");
         let standing = stock.ticket_types.iter().find(|t| t.id == s.standing).expect("standing");
@@ -340,4 +357,48 @@ both_backends! {
         assert!(matches!(other_org, Err(Error::NotFound(_))), "another organization's event is not found");
         f.finish().await;
     }
+}
+
+/// The cancellation follower's position, stored by checkout in `checkout_event_cursors` before
+/// the follower moved to core, is carried to `event_cursors` by checkout_0003.
+async fn the_cursor_stored_before_the_move_to_core_is_kept(backend: Backend) {
+    let all = || {
+        fullhouse_core::module::migrations_with_core(&[
+            &fullhouse_ticketing::Ticketing,
+            &fullhouse_checkout::CheckoutModule::new(),
+        ])
+    };
+    let mut before_the_move = all();
+    let copy = before_the_move.pop().expect("checkout_0003");
+    assert_eq!(copy.name(), "checkout_0003_cursor_to_core");
+    let Some(test_db) = TestDb::new(backend, before_the_move).await else {
+        return;
+    };
+    test_db
+        .db
+        .writer()
+        .execute_unprepared(
+            "INSERT INTO checkout_event_cursors (consumer, last_seq) VALUES ('checkout.cancellations', 42)",
+        )
+        .await
+        .expect("old cursor");
+    let applied = test_db.db.migrate(all()).await.expect("migrate");
+    assert_eq!(applied, ["checkout_0003_cursor_to_core"]);
+    let cursor = event_cursors::Entity::find_by_id(CANCELLATIONS_CONSUMER)
+        .one(test_db.db.reader())
+        .await
+        .expect("read")
+        .expect("carried over");
+    assert_eq!(cursor.last_seq, 42);
+    test_db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cursor_stored_before_the_move_to_core_is_kept_on_sqlite() {
+    the_cursor_stored_before_the_move_to_core_is_kept(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cursor_stored_before_the_move_to_core_is_kept_on_postgres() {
+    the_cursor_stored_before_the_move_to_core_is_kept(Backend::Postgres).await;
 }

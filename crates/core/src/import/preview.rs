@@ -76,7 +76,7 @@ pub async fn preview(
     choices: &ReadChoices,
     fields: &'static [FieldSpec],
 ) -> Result<Preview> {
-    let (_, file_key) = uploads::file_key(db, org, upload).await?;
+    let (_, file_key) = uploads::referenced(db, org, upload).await?;
     // A mapping the fields refuse is refused before anything is read.
     let chosen = match &choices.columns {
         Some(columns) => Some(ColumnMap::from_choices(columns, fields)?),

@@ -3,7 +3,7 @@
 use std::io::{self, Read};
 
 use super::limits::{thousands, MAX_CELL_CHARS, MAX_ROW_BYTES};
-use super::{column_letter, Row};
+use super::{column_letter, Row, MAX_TITLE_ROWS};
 use crate::error::FieldError;
 
 /// The separators organizers' spreadsheets use, in order of preference on a tie.
@@ -12,22 +12,66 @@ pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 /// Picks the separator that splits the first records into the same, largest number of fields.
 /// Records are split the way the parser will split them: a line break inside quotes does not
 /// end a record, and a separator inside quotes does not split a field.
+///
+/// Up to [`MAX_TITLE_ROWS`] leading records without the separator (titles above the header,
+/// "Subscribers 2026") are passed over when most of the records after them agree; a one-column
+/// file with a `;` in one of its first cells is not thereby read as semicolon-separated.
 pub fn sniff_delimiter(text: &str) -> u8 {
     let mut best = (b',', 0usize, 0usize); // (delimiter, consistent records, fields)
     for delimiter in DELIMITERS {
-        let counts = field_counts(text, delimiter, 20);
+        let counts = field_counts(text, delimiter, 20 + MAX_TITLE_ROWS);
+        let Some(start) = counts.iter().take(MAX_TITLE_ROWS + 1).position(|&c| c >= 2) else {
+            continue;
+        };
+        let counts = counts.get(start..).unwrap_or_default();
         let Some(&first) = counts.first() else {
             continue;
         };
-        if first < 2 {
+        let consistent = counts.iter().filter(|&&c| c == first).count();
+        if start > 0 && (consistent < 2 || consistent * 2 <= counts.len()) {
             continue;
         }
-        let consistent = counts.iter().filter(|&&c| c == first).count();
         if (consistent, first) > (best.1, best.2) {
             best = (delimiter, consistent, first);
         }
     }
     best.0
+}
+
+/// The separator named by Excel's first line `sep=;` (also `sep=,`, a tab, `sep=|`, any other
+/// punctuation, and `sep=\t` written out; any case, optionally in quotes, optionally followed by
+/// more of the separator as a spreadsheet that re-saved the line writes it). Excel writes it so
+/// that a file opens right in any locale; the reader takes it as the separator and skips the line.
+pub fn excel_separator_line(text: &str) -> Option<u8> {
+    let line = text.lines().next()?;
+    let line = line
+        .trim_start_matches('\u{feff}')
+        .trim_matches(|c| c == ' ' || c == '\r');
+    let (body, tail) = match line.strip_prefix('"') {
+        Some(quoted) => {
+            let end = quoted.find('"')?;
+            (quoted.get(..end)?, quoted.get(end + 1..)?)
+        }
+        None => (line, ""),
+    };
+    let prefix = body.get(..4)?;
+    if !prefix.eq_ignore_ascii_case("sep=") {
+        return None;
+    }
+    let rest = body.get(4..)?;
+    let (separator, after) = if let Some(after) = rest.strip_prefix("\\t") {
+        (b'\t', after)
+    } else {
+        let mut chars = rest.chars();
+        let c = chars.next()?;
+        let usable = c == '\t' || (c.is_ascii_punctuation() && c != '"');
+        if !usable {
+            return None;
+        }
+        (u8::try_from(c).ok()?, chars.as_str())
+    };
+    let only_separator = |s: &str| s.bytes().all(|b| b == separator);
+    (only_separator(after) && only_separator(tail)).then_some(separator)
 }
 
 /// Fields per record for the first `limit` non-blank records (a record cut off by the end of

@@ -78,6 +78,53 @@ pub fn looks_like_header(rows: &[Row], fields: &[FieldSpec]) -> bool {
     })
 }
 
+/// The most title rows skipped above a header.
+pub const MAX_TITLE_ROWS: usize = 5;
+
+/// How many rows the reader compares a header candidate with.
+const ROWS_COMPARED: usize = 10;
+
+/// How many leading rows are titles above the header: a spreadsheet export often starts with a
+/// line or two holding one cell ("Subscribers 2026", a date), then the header. The header is the
+/// first row with more than one filled cell, within the first [`MAX_TITLE_ROWS`] + 1 rows, when
+/// the rows below it have a comparable width: at least half of them have two filled cells or
+/// more, and none has more than twice as many as it. Otherwise nothing is a title (0).
+///
+/// The rows given are the non-empty rows (the readers skip empty ones), so an empty line between
+/// the title and the header is no title row; every row keeps its number in the file.
+///
+/// A one-column file (a list of codes) has no row with two filled cells: its first row is its
+/// header, never a title. And a single stray wider row in it is no header: the rows below it are
+/// one cell wide.
+pub fn title_rows(rows: &[Row]) -> usize {
+    let filled = |row: &Row| row.cells.iter().filter(|c| !c.trim().is_empty()).count();
+    let Some(header) = rows
+        .iter()
+        .take(MAX_TITLE_ROWS + 1)
+        .position(|row| filled(row) > 1)
+    else {
+        return 0;
+    };
+    let Some(width) = rows.get(header).map(filled) else {
+        return 0;
+    };
+    let below: Vec<usize> = rows
+        .iter()
+        .skip(header + 1)
+        .take(ROWS_COMPARED)
+        .map(filled)
+        .collect();
+    let wide = below.iter().filter(|&&n| n > 1).count();
+    let comparable = !below.is_empty()
+        && wide * 2 >= below.len()
+        && below.iter().all(|&n| n <= width.saturating_mul(2));
+    if comparable {
+        header
+    } else {
+        0
+    }
+}
+
 /// A spreadsheet's name for a column: A, B, …, Z, AA, AB, …
 pub fn column_letter(column: usize) -> String {
     let mut n = column + 1;

@@ -6,7 +6,11 @@
 //!
 //! The seeds' own troubleshooting list ("use the correct separator", "no non-English characters")
 //! must simply never happen, so the reader decides the encoding (BOM, then the whole file's
-//! bytes) and the separator (the one that splits the first lines most consistently) itself.
+//! bytes) and the separator (Excel's `sep=;` first line when there is one, else the one that
+//! splits the first lines most consistently) itself. Title rows above the header ("Subscribers
+//! 2026") are skipped (see [`title_rows`]); every row keeps its number in the file, so an error on
+//! row 7 is on row 7 when the organizer opens the file. Quantities are read by one rule,
+//! [`whole_number`] (`2,0` is 2).
 //!
 //! Delimited files stream: memory stays flat however many rows a file has. XLSX sheets stream cell
 //! by cell; ODS sheets are built whole after a scan bounds them (see `limits` for what no file can
@@ -18,6 +22,7 @@ mod decode;
 mod delimited;
 pub mod limits;
 mod mapping;
+mod numbers;
 mod rejects;
 mod sheet;
 mod write;
@@ -30,11 +35,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use decode::{decode_text, detect_encoding};
-pub use delimited::{sniff_delimiter, DELIMITERS};
+pub use delimited::{excel_separator_line, sniff_delimiter, DELIMITERS};
 pub use mapping::{
-    column_letter, looks_like_header, normalize_header, ColumnMap, FieldSpec, HeaderRows,
-    IGNORE_COLUMN,
+    column_letter, looks_like_header, normalize_header, title_rows, ColumnMap, FieldSpec,
+    HeaderRows, IGNORE_COLUMN, MAX_TITLE_ROWS,
 };
+pub use numbers::whole_number;
 pub use rejects::{Problems, RejectedRows};
 pub use write::{neutralize_formula, ExportFormat, TableWriter, XLSX_MAX_ROWS};
 
@@ -142,15 +148,21 @@ impl TableReader {
             .read_to_end(&mut sample)
             .map_err(io)?;
         let (sample_text, _, _) = encoding.decode(&sample);
-        let delimiter = sniff_delimiter(&sample_text);
+        let separator_line = excel_separator_line(&sample_text);
+        let delimiter = separator_line.unwrap_or_else(|| sniff_delimiter(&sample_text));
         source.seek(SeekFrom::Start(0)).map_err(io)?;
         let text = decode::utf8_reader(source, encoding).map_err(io)?;
+        let mut rows = delimited::DelimitedRows::new(text, delimiter);
+        if separator_line.is_some() {
+            // The `sep=` line is the file's first record; the rows after it keep their lines.
+            let _ = rows.next();
+        }
         Ok(TableReader {
             format,
             encoding: Some(encoding.name()),
             delimiter: Some(delimiter),
             ahead: VecDeque::new(),
-            rows: Box::new(delimited::DelimitedRows::new(text, delimiter)),
+            rows: Box::new(rows),
         })
     }
 
@@ -171,13 +183,34 @@ impl TableReader {
     }
 
     /// Decides the header rows and their names, consuming the header rows.
+    ///
+    /// Detected (`Auto`), the header rows are the title rows above a header ([`title_rows`]) and
+    /// the header, when that row looks like one ([`looks_like_header`]); without a header below
+    /// them, single-cell first rows are data like any other (a code with its quantity missing
+    /// must be reported, not skipped).
     pub fn layout(&mut self, header: HeaderRows, fields: &[FieldSpec]) -> Layout {
         let header_rows = match header {
             HeaderRows::Count(n) => usize::try_from(n).unwrap_or(usize::MAX),
-            HeaderRows::Auto => usize::from(looks_like_header(&self.peek(11), fields)),
+            HeaderRows::Auto => {
+                let leading = self.peek(MAX_TITLE_ROWS + 11);
+                let titles = title_rows(&leading);
+                let below_titles = leading.get(titles..).unwrap_or_default();
+                if titles > 0 && looks_like_header(below_titles, fields) {
+                    titles + 1
+                } else {
+                    let first = leading.get(..leading.len().min(11)).unwrap_or_default();
+                    usize::from(looks_like_header(first, fields))
+                }
+            }
         };
         let leading = self.peek(header_rows.saturating_add(20));
-        let column_count = leading.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+        // Titles above the header do not count: a long title in a CSV is no column.
+        let column_count = leading
+            .iter()
+            .skip(header_rows.saturating_sub(1))
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0);
         let named_by = header_rows
             .checked_sub(1)
             .and_then(|last| leading.get(last));
@@ -337,6 +370,8 @@ impl Preview {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     pub headers: Vec<String>,
+    /// The header's row in the file (below any title rows); `None` without a header.
+    pub header_row: Option<u64>,
     pub rows: Vec<Row>,
     pub encoding: &'static str,
     pub delimiter: char,
@@ -345,8 +380,9 @@ pub struct Table {
 /// The largest number of rows [`read_csv`] holds.
 pub const MAX_ROWS: usize = 2_000_000;
 
-/// Reads a whole delimited upload. The first non-empty row is the header when `has_header` is
-/// true. Broken quoting and rows longer than the header are errors that name the row.
+/// Reads a whole delimited upload. When `has_header` is true, the first non-empty row is the
+/// header, after any title rows above it ([`title_rows`]). Broken quoting and rows longer than
+/// the header are errors that name the row; every row keeps its line number in the file.
 pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
     let mut reader = TableReader::from_bytes(bytes.to_vec())?;
     if reader.format != Format::Delimited {
@@ -355,7 +391,13 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
             "is a spreadsheet; this import reads CSV files (save the sheet as CSV)",
         ));
     }
+    if has_header {
+        for _ in 0..title_rows(&reader.peek(MAX_TITLE_ROWS + 11)) {
+            let _ = reader.next();
+        }
+    }
     let mut headers = Vec::new();
+    let mut header_row = None;
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for row in reader.by_ref() {
@@ -366,8 +408,9 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
                 break;
             }
         };
-        if has_header && headers.is_empty() {
+        if has_header && header_row.is_none() {
             headers = row.cells.iter().map(|c| c.trim().to_string()).collect();
+            header_row = Some(row.number);
             continue;
         }
         let extra = row.cells.iter().skip(headers.len());
@@ -398,6 +441,7 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
     }
     Ok(Table {
         headers,
+        header_row,
         rows,
         encoding: reader.encoding.unwrap_or("UTF-8"),
         delimiter: char::from(reader.delimiter.unwrap_or(b',')),

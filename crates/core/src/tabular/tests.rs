@@ -419,3 +419,252 @@ fn rejected_rows_write_no_cell_as_a_formula() {
         "\u{feff}Code,Row,Reason\n'\t=cmd|' /C calc'!A0,2,Code: =not allowed\n"
     );
 }
+
+fn xlsx(rows: &[(u32, &[&str])]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (row, cells) in rows {
+        for (column, cell) in cells.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            let column = u16::try_from(column).expect("column");
+            match cell.parse::<f64>() {
+                Ok(number) => sheet.write_number(*row, column, number).expect("cell"),
+                Err(_) => sheet.write_string(*row, column, *cell).expect("cell"),
+            };
+        }
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+/// The layout the import would use, and the data rows after it.
+fn laid_out(bytes: Vec<u8>) -> (Layout, Vec<Row>) {
+    let mut reader = TableReader::from_bytes(bytes).expect("reader");
+    let layout = reader.layout(HeaderRows::Auto, &AUDIENCE_FIELDS);
+    let rows = reader.by_ref().map(|r| r.expect("row")).collect();
+    (layout, rows)
+}
+
+#[test]
+fn title_rows_above_the_header_are_skipped_and_rows_keep_their_numbers() {
+    let csv = "Subscribers 2026;;\n;;\nStregkode;Antal;Kategori\nVIP1;2;Parket\n\nVIP2;3;Loge\n";
+    let (layout, rows) = laid_out(csv.as_bytes().to_vec());
+    assert_eq!(layout.header_rows, 2, "the title and the header");
+    assert_eq!(layout.headers, vec!["Stregkode", "Antal", "Kategori"]);
+    assert_eq!(
+        layout.automatic_map(&AUDIENCE_FIELDS).choices(3),
+        vec![Some("code"), Some("quantity"), Some("category")]
+    );
+    let numbers: Vec<u64> = rows.iter().map(|r| r.number).collect();
+    assert_eq!(numbers, vec![4, 6], "lines as the file has them");
+    assert_eq!(rows[0].cells, vec!["VIP1", "2", "Parket"]);
+
+    // Two title lines without any separator, in a comma file.
+    let csv = "Abonnenter\nUdtrukket 2026-01-05\n\nCode,Quantity\nA,1\nB,2\n";
+    let (layout, rows) = laid_out(csv.as_bytes().to_vec());
+    assert_eq!(layout.header_rows, 3);
+    assert_eq!(layout.headers, vec!["Code", "Quantity"]);
+    assert_eq!(
+        rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+        vec![5, 6]
+    );
+
+    // A whole-file read (customers, orders, seat maps): an error names the row in the file.
+    let table = read_csv(b"Customers\n\nemail,first_name\na@b.dk,Ida\n", true).expect("table");
+    assert_eq!(table.headers, vec!["email", "first_name"]);
+    assert_eq!(table.header_row, Some(3));
+    assert_eq!(table.rows[0].number, 4);
+    let err = read_csv(
+        b"Customers\n\nemail,first_name\na@b.dk,Ida\nc@d.dk,Bo,extra\n",
+        true,
+    )
+    .err()
+    .map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("row 5, file: has 3 fields but the header has 2")
+    );
+}
+
+#[test]
+fn title_rows_above_the_header_are_skipped_in_xlsx() {
+    let bytes = xlsx(&[
+        (0, &["Subscribers 2026"]),
+        (2, &["Code", "Quantity", "Category"]),
+        (3, &["VIP1", "2", "Parket"]),
+        (4, &["VIP2", "2,0", ""]),
+    ]);
+    let (layout, rows) = laid_out(bytes);
+    assert_eq!(layout.header_rows, 2);
+    assert_eq!(layout.headers, vec!["Code", "Quantity", "Category"]);
+    assert_eq!(
+        rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+        vec![4, 5]
+    );
+    let map = layout.automatic_map(&AUDIENCE_FIELDS);
+    let quantities: Vec<_> = rows
+        .iter()
+        .map(|r| whole_number(map.get(r, "quantity").unwrap_or_default()))
+        .collect();
+    assert_eq!(quantities, vec![Ok(2), Ok(2)]);
+}
+
+#[test]
+fn a_one_column_file_keeps_its_first_row_as_its_header() {
+    // A code list: no row has two cells, so nothing is a title.
+    let (layout, rows) = laid_out(b"Code\nVIP1\nVIP2\n".to_vec());
+    assert_eq!(layout.header_rows, 1);
+    assert_eq!(layout.headers, vec!["Code"]);
+    assert_eq!(rows.len(), 2);
+    let table = read_csv(b"email\na@b.dk\nc@d.dk\n", true).expect("table");
+    assert_eq!((table.headers.len(), table.rows.len()), (1, 2));
+    // One stray wider row further down is no header: the rows below it are one cell wide.
+    let table = read_csv(b"Code\nVIP1\nVIP2,x\nVIP3\nVIP4\n", true).expect_err("wide row");
+    assert_eq!(
+        table.to_string(),
+        "row 3, file: has 2 fields but the header has 1"
+    );
+    let bytes = xlsx(&[
+        (0, &["Code"]),
+        (1, &["VIP1"]),
+        (2, &["VIP2", "x"]),
+        (3, &["VIP3"]),
+    ]);
+    let (layout, _) = laid_out(bytes);
+    assert_eq!(layout.header_rows, 1);
+}
+
+#[test]
+fn a_single_cell_first_row_above_data_without_a_header_stays_a_row() {
+    // No header below it: the short row is a member with its quantity missing, to be reported.
+    let (layout, rows) = laid_out(b"VIP1\nVIP2,3\nVIP3,4\n".to_vec());
+    assert_eq!(layout.header_rows, 0);
+    assert_eq!(
+        rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+}
+
+#[test]
+fn title_rows_are_found_only_with_a_header_of_comparable_width_below() {
+    let row = |number: u64, cells: &[&str]| Row {
+        number,
+        cells: cells.iter().map(|c| c.to_string()).collect(),
+    };
+    let titled = [
+        row(1, &["Report"]),
+        row(3, &["Code", "Quantity"]),
+        row(4, &["A", "1"]),
+    ];
+    assert_eq!(title_rows(&titled), 1);
+    // A two-cell subtitle above a five-column table is not the header.
+    let subtitle = [
+        row(1, &["Report"]),
+        row(2, &["Date", "2026-01-01"]),
+        row(3, &["a", "b", "c", "d", "e"]),
+        row(4, &["1", "2", "3", "4", "5"]),
+    ];
+    assert_eq!(title_rows(&subtitle), 0);
+    // More than five single-cell rows: not titles.
+    let mut long = (1..=6).map(|n| row(n, &["x"])).collect::<Vec<_>>();
+    long.push(row(7, &["Code", "Quantity"]));
+    long.push(row(8, &["A", "1"]));
+    assert_eq!(title_rows(&long), 0);
+    // Nothing below the header: no telling.
+    assert_eq!(title_rows(&titled[..2]), 0);
+}
+
+#[test]
+fn excel_sep_line_sets_the_delimiter() {
+    for first_line in ["sep=;", "SEP=;", "\"sep=;\"", "sep=;;", "\u{feff}sep=;"] {
+        // Commas in every row would win the sniffing: the `sep=` line decides.
+        let csv = format!("{first_line}\r\nCode;Note\r\nVIP1;a, b, c\r\nVIP2;d, e, f\r\n");
+        let (reader, rows) = read_all(csv.into_bytes());
+        assert_eq!(reader.delimiter, Some(b';'), "{first_line:?}");
+        assert_eq!(rows[0].cells, vec!["Code", "Note"], "{first_line:?}");
+        assert_eq!(rows[0].number, 2, "{first_line:?}");
+        assert_eq!(rows[2].number, 4);
+    }
+    for (first_line, delimiter) in [
+        ("sep=,", b','),
+        ("sep=\t", b'\t'),
+        ("sep=\\t", b'\t'),
+        ("sep=|", b'|'),
+    ] {
+        let sep = char::from(delimiter);
+        let csv = format!("{first_line}\nCode{sep}Quantity\nVIP1{sep}2\n");
+        let table = read_csv(csv.as_bytes(), true).expect("table");
+        assert_eq!(table.delimiter, sep, "{first_line:?}");
+        assert_eq!(table.headers, vec!["Code", "Quantity"], "{first_line:?}");
+        assert_eq!(table.header_row, Some(2));
+        assert_eq!(table.rows[0].number, 3);
+    }
+    // In a Windows-1252 file, with a title row under it.
+    let (bytes, _, _) =
+        encoding_rs::WINDOWS_1252.encode("sep=;\nMedlemmer\nKode;Antal\nØST-1;2,0\n");
+    let (layout, rows) = laid_out(bytes.into_owned());
+    assert_eq!(layout.header_rows, 2);
+    assert_eq!(rows[0].number, 4);
+    assert_eq!(rows[0].cells, vec!["ØST-1", "2,0"]);
+    // Not a separator line: read as data.
+    assert_eq!(excel_separator_line("sep=x\nA,B\n"), None);
+    assert_eq!(excel_separator_line("separator;x\n"), None);
+    assert_eq!(excel_separator_line("sep=;,\n"), None);
+}
+
+#[test]
+fn a_title_row_does_not_hide_the_separator() {
+    assert_eq!(
+        sniff_delimiter("Subscribers 2026\n\nCode;Quantity\nA;1\nB;2\n"),
+        b';'
+    );
+    assert_eq!(
+        sniff_delimiter("Report, January\nCode;Quantity\nA;1\nB;2\n"),
+        b';'
+    );
+    // A one-column file with a `;` inside one cell stays one column.
+    assert_eq!(sniff_delimiter("Code\nA\nB; C\nD\nE\n"), b',');
+}
+
+#[test]
+fn decimal_comma_whole_quantities_read_as_integers() {
+    let csv = "Kode;Antal\nA;2,0\nB;2,00\nC;2.0\nD;2,5\n";
+    let (layout, rows) = laid_out(csv.as_bytes().to_vec());
+    let map = layout.automatic_map(&AUDIENCE_FIELDS);
+    let read: Vec<(u64, Result<i64, String>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.number,
+                whole_number(map.get(r, "quantity").unwrap_or_default()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        vec![
+            (2, Ok(2)),
+            (3, Ok(2)),
+            (4, Ok(2)),
+            (5, Err("`2,5` is not a whole number".to_string())),
+        ]
+    );
+
+    let bytes = xlsx(&[
+        (0, &["Kode", "Antal"]),
+        (1, &["A", "2,0"]),
+        (2, &["B", "2"]),
+        (3, &["C", "2,5"]),
+    ]);
+    let (layout, rows) = laid_out(bytes);
+    let map = layout.automatic_map(&AUDIENCE_FIELDS);
+    let read: Vec<_> = rows
+        .iter()
+        .map(|r| whole_number(map.get(r, "quantity").unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        read,
+        vec![Ok(2), Ok(2), Err("`2,5` is not a whole number".to_string())]
+    );
+}

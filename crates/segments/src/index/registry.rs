@@ -1,19 +1,23 @@
 //! One index per organization, built on first use and kept fresh from the domain-event outbox.
 //!
-//! The refresher polls `domain_events` (seq greater than what each index has applied) a few
-//! times a second and re-reads the customers the events name: an order placed or cancelled names
-//! its customer, `customer.changed` names the customer. Re-reading rather than patching keeps one
-//! code path for "what a customer looks like in the index", and replaying an event twice is
-//! harmless. A node keeps nothing that the database and the outbox cannot rebuild.
+//! Each index has an in-memory outbox [`Follower`] of its organization's `order.placed`,
+//! `order.cancelled` and `customer.changed`, started ([`Follower::starting_now`]) just before the
+//! index was built. The refresher polls them a few times a second and re-reads the customers the events
+//! name: an order placed or cancelled names its customer, `customer.changed` names the customer.
+//! Re-reading rather than patching keeps one code path for "what a customer looks like in the
+//! index", and makes an event delivered twice harmless, which the follower's at-least-once
+//! delivery needs: it delivers events that committed late, behind a higher `seq` already applied
+//! (PostgreSQL), as well as new ones. A node keeps nothing that the database and the outbox cannot
+//! rebuild.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use fullhouse_core::tenancy::store::domain_events;
+use fullhouse_core::events::{Follower, StoredEvent};
 use fullhouse_core::{Db, Error, OrgId, Result};
+use fullhouse_ticketing::outbox::{CustomerChanged, OrderCancelled, OrderPlaced};
 use fullhouse_ticketing::service::facts::FactsService;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
@@ -25,7 +29,7 @@ use crate::model::{CustomerSummary, SegmentCounts};
 pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// How often the catalog (event dates, new events) is read again without an event asking for it.
 const CATALOG_INTERVAL: Duration = Duration::from_secs(30);
-/// Outbox rows applied per round.
+/// Outbox rows read past an index's position per round.
 const EVENTS_PER_ROUND: u64 = 10_000;
 
 /// The indexes of this node, shared by the handlers and the refresher.
@@ -34,11 +38,12 @@ pub struct Registry {
     orgs: Mutex<HashMap<String, Arc<OnceCell<Arc<LiveIndex>>>>>,
 }
 
-/// An organization's index and the outbox position it reflects.
+/// An organization's index and the outbox follower that keeps it fresh.
 pub struct LiveIndex {
     org: OrgId,
     index: RwLock<OrgIndex>,
-    applied_seq: Mutex<i64>,
+    /// Held for a whole round, so two refreshes of one index never interleave.
+    follower: tokio::sync::Mutex<Follower>,
     catalog_read: Mutex<Instant>,
 }
 
@@ -61,8 +66,9 @@ impl LiveIndex {
         Ok(f(&index))
     }
 
-    pub fn applied_seq(&self) -> i64 {
-        self.applied_seq.lock().map(|s| *s).unwrap_or_default()
+    /// The highest outbox seq applied (events below it may still arrive late and be applied).
+    pub async fn applied_seq(&self) -> i64 {
+        self.follower.lock().await.position()
     }
 }
 
@@ -85,16 +91,17 @@ impl Registry {
         };
         let live = cell
             .get_or_try_init(|| async {
-                // The outbox position is read before the facts: events committed while the
-                // build reads are applied again afterwards, which is harmless.
-                let seq = last_seq(&self.db, org).await?;
+                // The follower starts before the facts are read: events committed while the
+                // build reads are applied again afterwards, which is harmless, and events in
+                // flight now arrive through its re-read window.
+                let follower = follower(&self.db, org).starting_now().await?;
                 let started = Instant::now();
                 let index = build::build(&self.db, org).await?;
                 tracing::info!(org = %org, customers = index.len(), elapsed = ?started.elapsed(), "segment index built");
                 Ok::<_, Error>(Arc::new(LiveIndex {
                     org: org.clone(),
                     index: RwLock::new(index),
-                    applied_seq: Mutex::new(seq),
+                    follower: tokio::sync::Mutex::new(follower),
                     catalog_read: Mutex::new(Instant::now()),
                 }))
             })
@@ -124,42 +131,23 @@ impl Registry {
         }
     }
 
-    /// Applies the outbox rows the index has not seen yet; returns how many it read.
+    /// Applies the outbox events the index has not seen yet, late ones included; returns how
+    /// many it read.
     pub async fn refresh(&self, live: &LiveIndex) -> Result<usize> {
-        let after = live.applied_seq();
-        let rows = domain_events::Entity::find()
-            .filter(domain_events::Column::OrganizationId.eq(live.org.as_str()))
-            .filter(domain_events::Column::Seq.gt(after))
-            .order_by_asc(domain_events::Column::Seq)
-            .limit(EVENTS_PER_ROUND)
-            .all(self.db.reader())
-            .await?;
+        let mut follower = live.follower.lock().await;
+        let batch = follower.next_batch().await?;
         let catalog_due = live
             .catalog_read
             .lock()
             .map(|t| t.elapsed() >= CATALOG_INTERVAL)
             .unwrap_or(true);
-        let Some(last) = rows.last().map(|r| r.seq) else {
+        if batch.is_empty() {
             if catalog_due {
                 self.reread_catalog(live).await?;
             }
             return Ok(0);
-        };
-        let mut named = HashSet::new();
-        for row in &rows {
-            match row.kind.as_str() {
-                "order.placed" | "order.cancelled" => {
-                    if let Some(customer) = row.payload.get("customer_id").and_then(|c| c.as_str())
-                    {
-                        named.insert(customer.to_string());
-                    }
-                }
-                "customer.changed" => {
-                    named.insert(row.subject_id.clone());
-                }
-                _ => {}
-            }
         }
+        let named: HashSet<String> = batch.events().iter().filter_map(customer_named).collect();
         let ids: Vec<String> = named.into_iter().collect();
         let facts = FactsService::new(self.db.clone());
         let found = facts.customers_in(&live.org, &ids).await?;
@@ -182,15 +170,14 @@ impl Registry {
             index.set_catalog(catalog);
             index.replace(records, &gone);
         }
-        if let Ok(mut seq) = live.applied_seq.lock() {
-            *seq = last;
-        }
+        let read = batch.len();
+        follower.acknowledge(batch).await?;
         if catalog_due {
             if let Ok(mut t) = live.catalog_read.lock() {
                 *t = Instant::now();
             }
         }
-        Ok(rows.len())
+        Ok(read)
     }
 
     async fn reread_catalog(&self, live: &LiveIndex) -> Result<()> {
@@ -237,12 +224,39 @@ impl Registry {
     }
 }
 
-/// The newest outbox position of an organization (0 when it has none).
-async fn last_seq(db: &Db, org: &OrgId) -> Result<i64> {
-    let row = domain_events::Entity::find()
-        .filter(domain_events::Column::OrganizationId.eq(org.as_str()))
-        .order_by_desc(domain_events::Column::Seq)
-        .one(db.reader())
-        .await?;
-    Ok(row.map(|r| r.seq).unwrap_or(0))
+/// The follower of one organization's index.
+fn follower(db: &Db, org: &OrgId) -> Follower {
+    Follower::in_memory(db.clone(), 0)
+        .organization(org.clone())
+        .kind::<OrderPlaced>()
+        .kind::<OrderCancelled>()
+        .kind::<CustomerChanged>()
+        .batch_size(EVENTS_PER_ROUND)
+}
+
+/// The customer an event asks the index to read again, if any. An event whose payload does not
+/// read is logged and skipped rather than retried forever: it would stop the index at that event.
+fn customer_named(event: &StoredEvent) -> Option<String> {
+    let customer = if event.is::<OrderPlaced>() {
+        event
+            .decode::<OrderPlaced>()
+            .map(|placed| placed.0.customer_id)
+    } else if event.is::<OrderCancelled>() {
+        event
+            .decode::<OrderCancelled>()
+            .map(|cancelled| cancelled.0.customer_id)
+    } else if event.is::<CustomerChanged>() {
+        event
+            .decode::<CustomerChanged>()
+            .map(|changed| Some(changed.id))
+    } else {
+        Ok(None)
+    };
+    match customer {
+        Ok(customer) => customer.map(|id| id.into_string()),
+        Err(err) => {
+            tracing::error!(org = %event.org, seq = event.seq, error = ?err, "outbox event skipped by the segment index");
+            None
+        }
+    }
 }

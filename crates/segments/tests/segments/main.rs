@@ -1,6 +1,7 @@
 //! The segments crate's integration tests, on SQLite and PostgreSQL.
 
 mod data;
+mod freshness;
 mod index;
 mod service;
 

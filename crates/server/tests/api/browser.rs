@@ -523,6 +523,66 @@ async fn refused_input_comes_back_beside_its_field_in_the_users_language() {
     app.finish().await;
 }
 
+/// The campaign form's numbers are parsed by the audiences' model: a discount or a per-order
+/// limit that is not a number comes back beside its field, and nothing is created.
+#[tokio::test]
+async fn a_campaign_form_number_that_is_not_a_number_comes_back_beside_its_field() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let org = app.new_org("pages-campaign-numbers").await;
+    let session = page_session(&app, &org).await;
+    let (status, html) = session
+        .post(
+            &app,
+            "/campaigns",
+            &[
+                ("csrf_token", &session.csrf),
+                ("name", "Presale"),
+                ("discount_kind", "percent"),
+                ("discount_value", "ten"),
+                ("max_tickets_per_order", "four"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("id=\"discount_value-error\">`ten` is not a number</small>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"ten\""),
+        "the typed value stays: {html}"
+    );
+    let (_, campaigns) = app.get("/api/v1/campaigns", &org.token).await;
+    assert_eq!(
+        campaigns["items"].as_array().map(Vec::len),
+        Some(0),
+        "no campaign was created"
+    );
+
+    let (status, html) = session
+        .post(
+            &app,
+            "/campaigns",
+            &[
+                ("csrf_token", &session.csrf),
+                ("name", "Presale"),
+                ("discount_kind", "percent"),
+                ("discount_value", "10"),
+                ("max_tickets_per_order", "four"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        // Translated by its kind (not a whole number), in the page's language.
+        html.contains(
+            "id=\"max_tickets_per_order-error\">Enter a whole number within the allowed range.</small>"
+        ),
+        "{html}"
+    );
+    app.finish().await;
+}
+
 #[tokio::test]
 async fn another_organizations_customer_and_event_pages_are_not_found() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");

@@ -175,6 +175,28 @@ both_backends! {
         app.finish().await;
     }
 
+    async fn a_storefront_quantity_that_is_not_a_number_is_refused_beside_its_field(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        let field = format!("qty_{}", show.standing);
+        let response = app
+            .client
+            .post(app.url(&format!("/shop/royal/events/{}", show.event)))
+            .header("accept-language", "en")
+            .form(&[(field.as_str(), "two"), ("email", "buyer@example.com")])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), 422);
+        let html = response.text().await.unwrap_or_default();
+        assert!(html.contains(&format!("id=\"{field}-error\"")), "{html}");
+        assert!(html.contains("Enter a whole number"), "{html}");
+        let (s, orders) = app.get("/api/v1/orders", &org.token).await;
+        assert_eq!(s, 200, "{orders}");
+        assert_eq!(orders["items"].as_array().map(Vec::len), Some(0), "no order was placed");
+        app.finish().await;
+    }
+
     async fn a_code_guessing_loop_is_throttled(app: TestApp) {
         let org = app.new_org("royal").await;
         let show = show(&app, &org).await;

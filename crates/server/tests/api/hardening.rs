@@ -105,8 +105,18 @@ async fn every_answer_carries_the_security_headers_and_pages_a_strict_csp() {
 #[test]
 fn no_template_has_inline_script_or_style() {
     // The page CSP refuses inline script and style; a template that has some breaks in browsers.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-    let mut stack = vec![root];
+    // Every crate's templates: each module keeps its own.
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut stack: Vec<_> = std::fs::read_dir(&crates)
+        .expect("crates")
+        .flatten()
+        .map(|krate| krate.path().join("templates"))
+        .filter(|dir| dir.is_dir())
+        .collect();
+    assert!(
+        stack.len() >= 5,
+        "templates of web and the modules: {stack:?}"
+    );
     let mut offenders = Vec::new();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("templates").flatten() {
@@ -492,7 +502,8 @@ both_backends! {
         let (status, body) = app
             .post("/api/v1/audiences/preview", &org.token, json!({"upload_id": stale}))
             .await;
-        assert_error(status, &body, 404, "not_found");
+        assert_error(status, &body, 422, "validation");
+        assert_eq!(body["error"]["details"]["fields"][0]["field"], "upload_id", "{body}");
         app.finish().await;
     }
 }

@@ -14,6 +14,7 @@ mod mail;
 mod openapi;
 mod openapi_document;
 mod orders;
+mod outbox;
 mod platform;
 mod processes;
 mod roles;

@@ -152,6 +152,68 @@ both_backends! {
             .await;
         assert_eq!(status, 422, "{bad}");
     }
+
+    async fn a_dashboard_filter_that_is_not_a_number_is_refused_beside_its_field(app: TestApp) {
+        let org = app.new_org("segments-not-a-number").await;
+        let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Everyone"})).await);
+        let page = |path: String, htmx: bool| {
+            let mut request = app.client.get(app.url(&path)).bearer_auth(&org.token);
+            if htmx {
+                request = request.header("hx-request", "true");
+            }
+            async move {
+                let response = request.send().await.expect("page");
+                let status = response.status().as_u16();
+                let vary = response.headers().get("vary").map(|v| v.to_str().unwrap_or_default().to_string());
+                (status, vary, response.text().await.unwrap_or_default())
+            }
+        };
+        // What is beside a field: the reason in the element the field names as its description.
+        let beside = |html: &str, field: &str| {
+            html.split(&format!("id=\"{field}-error\""))
+                .nth(1)
+                .and_then(|rest| rest.split("</small>").next())
+                .map(|slot| slot.trim_start_matches([' ', '>']).trim_start_matches("hidden>").to_string())
+        };
+        let reason = "Enter a whole number within the allowed range.";
+
+        // "Bought within the last abc days": the page answers 422, the reason beside the days,
+        // and above the counts the row it belongs to; no count is made up from a default.
+        let (status, _, html) = page(format!("/segments/{segment}?latest_on=on&latest_days=abc&tickets_on=on&tickets=2"), false).await;
+        assert_eq!(status, 422, "{html}");
+        assert_eq!(beside(&html, "latest_days").as_deref(), Some(reason), "{html}");
+        assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"latest_days-error\""), "{html}");
+        assert!(html.contains(&format!("Latest purchase: {reason}")), "{html}");
+        assert_eq!(beside(&html, "tickets").as_deref(), Some(""), "only the bad field is marked: {html}");
+        assert!(!html.contains("id=\"total\""), "{html}");
+
+        // While typing, htmx gets the counts partial with the reasons for beside the fields.
+        let (status, vary, partial) = page(format!("/segments/{segment}/counts?latest_on=on&latest_days=abc"), true).await;
+        assert_eq!(status, 200, "htmx swaps only a 2xx answer: {partial}");
+        assert_eq!(vary.as_deref(), Some("HX-Request"));
+        assert!(!partial.contains("<html"), "{partial}");
+        assert!(partial.contains(&format!("id=\"latest_days-error\" hx-swap-oob=\"true\" >{reason}</small>")), "{partial}");
+        assert!(partial.contains(&format!("Latest purchase: {reason}")), "{partial}");
+
+        // A number is counted, and nothing is marked.
+        let (status, _, html) = page(format!("/segments/{segment}?latest_on=on&latest_days=30"), false).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"total\""), "{html}");
+        assert_eq!(beside(&html, "latest_days").as_deref(), Some(""), "{html}");
+
+        // Saving the filters as a view refuses the text too, and saves nothing.
+        let response = app
+            .client
+            .post(app.url(&format!("/segments/{segment}/views")))
+            .bearer_auth(&org.token)
+            .form(&[("view_name", "Recent"), ("latest_on", "on"), ("latest_days", "abc")])
+            .send()
+            .await
+            .expect("save view");
+        assert_eq!(response.status(), 422);
+        let (_, views) = app.get(&format!("/api/v1/segments/{segment}/views"), &org.token).await;
+        assert_eq!(views["items"].as_array().map(Vec::len), Some(0), "{views}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 //! CSV import.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
-    created, ApiJson, ApiPath, ApiQuery, AppState, Page, UploadBody, UPLOAD_BODY_LIMIT,
+    created, ApiJson, ApiPath, ApiQuery, AppState, CsvBody, Page, UPLOAD_BODY_LIMIT,
 };
-use fullhouse_core::{Caller, Error, Permission, Result};
+use fullhouse_core::{Caller, Permission, Result};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .merge(
-            // Files are held to the configured upload limit by `UploadBody`.
+            // Files are held to the configured upload limit by `CsvBody`.
             OpenApiRouter::new()
                 .routes(routes!(import_customers))
                 .layer(DefaultBodyLimit::disable()),
@@ -209,29 +209,12 @@ async fn import_customers(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<ImportParams>,
-    headers: HeaderMap,
-    UploadBody(bytes): UploadBody,
+    CsvBody(bytes): CsvBody,
 ) -> Result<Json<ImportOutcome>> {
     caller.require(Permission::ManageData)?;
-    refuse_non_csv(&headers)?;
     Ok(Json(
         customers(&state)
             .import_csv(&caller.org, bytes, params.dry_run.unwrap_or(false))
             .await?,
     ))
-}
-
-/// The file must be the raw body: a form upload or JSON here is a client mistake worth naming.
-fn refuse_non_csv(headers: &HeaderMap) -> Result<()> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if content_type.starts_with("multipart/") || content_type.starts_with("application/json") {
-        return Err(Error::UnsupportedMediaType(
-            "send the CSV file itself as the body, with `Content-Type: text/csv`".into(),
-        ));
-    }
-    Ok(())
 }

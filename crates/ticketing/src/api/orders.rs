@@ -2,15 +2,15 @@
 //! JSON, CSV) and receiving orders from an external platform's webhook.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
-    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UploadBody, UPLOAD_BODY_LIMIT,
+    created, ApiJson, ApiPath, ApiQuery, AppState, CsvBody, Page, PageParams, UPLOAD_BODY_LIMIT,
 };
 use fullhouse_core::tenancy::model::Credential;
-use fullhouse_core::{Caller, Error, Permission, Result};
+use fullhouse_core::{Caller, Permission, Result};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,7 +20,7 @@ use crate::service::OrderService;
 
 pub fn router() -> OpenApiRouter<AppState> {
     // Ingest routes carry whole histories: a batch gets a larger limit than the JSON one, and a
-    // file the configured upload limit (held by `UploadBody`).
+    // file the configured upload limit (held by `CsvBody`).
     let ingest = OpenApiRouter::new()
         .routes(routes!(bulk_orders))
         .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))
@@ -167,34 +167,12 @@ async fn bulk_orders(
 async fn import_orders(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
-    UploadBody(bytes): UploadBody,
+    CsvBody(bytes): CsvBody,
 ) -> Result<Json<IngestSummary>> {
     caller.require(Permission::ManageData)?;
-    require_csv(&headers)?;
     let summary =
         crate::import::orders::import_csv(&orders(&state), &caller.org, bytes.to_vec()).await?;
     Ok(Json(summary))
-}
-
-/// CSV arrives as `text/csv`; browsers and tools also send it as plain text or octet stream.
-fn require_csv(headers: &HeaderMap) -> Result<()> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
-    match essence {
-        "text/csv"
-        | "application/csv"
-        | "text/plain"
-        | "application/octet-stream"
-        | "application/vnd.ms-excel" => Ok(()),
-        _ => Err(Error::UnsupportedMediaType(
-            "send the file as the body with `Content-Type: text/csv`".into(),
-        )),
-    }
 }
 
 /// Receive an order from an external ticketing platform. Authenticate with an API token of the

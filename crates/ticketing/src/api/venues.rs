@@ -1,14 +1,14 @@
 //! Routes for venues and their seat maps.
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{
-    created, ApiJson, ApiPath, ApiQuery, AppState, Page, PageParams, UploadBody, UPLOAD_BODY_LIMIT,
+    created, ApiJson, ApiPath, ApiQuery, AppState, CsvBody, Page, PageParams, UPLOAD_BODY_LIMIT,
 };
-use fullhouse_core::{Caller, Error, Permission, Result};
+use fullhouse_core::{Caller, Permission, Result};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(
             routes!(get_seat_map, replace_seat_map).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        // A file is held to the configured upload limit by `UploadBody`.
+        // A file is held to the configured upload limit by `CsvBody`.
         .routes(routes!(import_seat_map).layer(DefaultBodyLimit::disable()))
 }
 
@@ -150,38 +150,12 @@ async fn import_seat_map(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<VenueId>,
-    headers: HeaderMap,
-    UploadBody(bytes): UploadBody,
+    CsvBody(bytes): CsvBody,
 ) -> Result<Json<SeatMap>> {
     caller.require(Permission::ManageData)?;
-    require_csv(&headers)?;
     Ok(Json(
         venues(&state)
             .import_seat_map(&caller.org, &id, bytes.to_vec())
             .await?,
     ))
-}
-
-/// Spreadsheet programs and browsers label CSV files in several ways; all of them are fine.
-fn require_csv(headers: &HeaderMap) -> Result<()> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
-        "text/csv"
-        | "application/csv"
-        | "text/plain"
-        | "application/vnd.ms-excel"
-        | "application/octet-stream" => Ok(()),
-        _ => Err(Error::UnsupportedMediaType(
-            "send the file with `Content-Type: text/csv`".into(),
-        )),
-    }
 }

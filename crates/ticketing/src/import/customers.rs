@@ -219,7 +219,7 @@ pub fn parse_customer_file(bytes: &[u8]) -> Result<CustomerFile, Vec<FieldError>
         .collect();
     if mapped.is_empty() {
         return Err(vec![FieldError::at_row(
-            1,
+            table.header_row.unwrap_or(1),
             "file",
             "no column maps to a customer field; name columns like external_id, first_name, \
              last_name, email, phone (in English, Danish or French)",

@@ -22,8 +22,6 @@ use super::rules::{coordinates, optional_text};
 pub const MAX_KEYS_PER_CUSTOMER: usize = 100;
 /// The longest tag or permission key.
 pub const MAX_KEY_LEN: usize = 80;
-/// The kind of the domain event written for every create, update and erasure.
-pub const CUSTOMER_CHANGED: &str = "customer.changed";
 
 /// A customer's gender; absent when unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

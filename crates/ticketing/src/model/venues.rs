@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use fullhouse_core::tabular::{ColumnMap, FieldSpec, Row, Table};
+use fullhouse_core::tabular::{whole_number, ColumnMap, FieldSpec, Row, Table};
 use fullhouse_core::{Error, FieldError, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -709,10 +709,14 @@ impl FileReader<'_> {
             ));
         }
         let name = self.name(row, "ga", problems);
-        let capacity = match self.value(row, "capacity").map(str::parse::<i64>) {
+        let capacity = match self.value(row, "capacity").map(whole_number) {
             Some(Ok(n)) if n >= 1 => n,
-            Some(_) => {
+            Some(Ok(_)) => {
                 problems.push(self.error(row, "capacity", "must be a whole number, 1 or more"));
+                0
+            }
+            Some(Err(reason)) => {
+                problems.push(self.error(row, "capacity", reason));
                 0
             }
             None => {

@@ -7,6 +7,8 @@ use fullhouse_core::{Db, OrgId, Result};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, Set};
 
+use crate::model::ids::CustomerId;
+use crate::outbox::CustomerChanged;
 use crate::store::customer_permissions;
 
 /// Answers consent questions from the `customer_permissions` table.
@@ -65,14 +67,9 @@ impl ConsentRegistry for CustomerConsents {
             )
             .exec(&txn)
             .await?;
-        fullhouse_core::events::record(
-            &txn,
-            org,
-            "customer.changed",
-            customer_id,
-            serde_json::json!({"id": customer_id, "permission_withdrawn": permission, "source": source}),
-        )
-        .await?;
+        let id = CustomerId::from_db(customer_id.to_string());
+        let event = CustomerChanged::permission_withdrawn(id, permission, source);
+        fullhouse_core::events::record(&txn, org, &event).await?;
         txn.commit().await?;
         Ok(())
     }

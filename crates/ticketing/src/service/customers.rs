@@ -22,6 +22,7 @@ use crate::import::customers::parse_customer_file;
 use crate::model::customers::*;
 use crate::model::ids::*;
 use crate::model::orders::{Order, OrderFilter};
+use crate::outbox::{CustomerChange, CustomerChanged};
 use crate::store::{customer_permissions, customer_tags, customers, orders, tickets};
 
 /// Bind parameters per statement: well under SQLite's 32,766 and PostgreSQL's 65,535, so a
@@ -58,7 +59,7 @@ impl CustomerService {
         )
         .await?;
         add_tags(&txn, org, tag_pairs(id.as_str(), &valid), now).await?;
-        record_change(&txn, org, id.as_str(), "created").await?;
+        record_change(&txn, org, &id, CustomerChange::Created).await?;
         let customer = load_one(&txn, org, &id).await?;
         txn.commit().await?;
         Ok(customer)
@@ -128,7 +129,7 @@ impl CustomerService {
         if let Some(tags) = &valid.tags {
             replace_tags(&txn, org, id.as_str(), tags, now).await?;
         }
-        record_change(&txn, org, id.as_str(), "updated").await?;
+        record_change(&txn, org, id, CustomerChange::Updated).await?;
         let customer = load_one(&txn, org, id).await?;
         txn.commit().await?;
         Ok(customer)
@@ -164,7 +165,7 @@ impl CustomerService {
         };
         let details = json!({ "outcome": outcome });
         record_audit(&txn, caller, "customer.erased", id.as_str(), details).await?;
-        record_change(&txn, org, id.as_str(), "erased").await?;
+        record_change(&txn, org, id, CustomerChange::Erased).await?;
         txn.commit().await?;
         Ok(Erasure {
             id: id.clone(),
@@ -233,7 +234,7 @@ impl CustomerService {
         };
         upsert_permissions(&txn, org, vec![write], now).await?;
         touch(&txn, org, id, now).await?;
-        record_change(&txn, org, id.as_str(), "updated").await?;
+        record_change(&txn, org, id, CustomerChange::Updated).await?;
         let customer = load_one(&txn, org, id).await?;
         txn.commit().await?;
         Ok(customer)
@@ -247,7 +248,7 @@ impl CustomerService {
         find_row(&txn, org, id).await?;
         if add_tags(&txn, org, vec![(id.to_string(), tag)], now).await? > 0 {
             touch(&txn, org, id, now).await?;
-            record_change(&txn, org, id.as_str(), "updated").await?;
+            record_change(&txn, org, id, CustomerChange::Updated).await?;
         }
         let customer = load_one(&txn, org, id).await?;
         txn.commit().await?;
@@ -268,7 +269,7 @@ impl CustomerService {
             .await?;
         if removed.rows_affected > 0 {
             touch(&txn, org, id, now).await?;
-            record_change(&txn, org, id.as_str(), "updated").await?;
+            record_change(&txn, org, id, CustomerChange::Updated).await?;
         }
         txn.commit().await?;
         Ok(())
@@ -418,14 +419,20 @@ async fn upsert_many(
     }
     write_permissions(txn, org, permissions, now).await?;
     add_tags(txn, org, tags, now).await?;
-    for id in &ids {
-        let change = if updated_ids.contains(id) {
-            "updated"
-        } else {
-            "created"
-        };
-        record_change(txn, org, id, change).await?;
-    }
+    // One statement for the batch's events, last before the commit: see the outbox's re-read
+    // window (`fullhouse_core::events::DEFAULT_REREAD_WINDOW`).
+    let changes: Vec<CustomerChanged> = ids
+        .iter()
+        .map(|id| {
+            let change = if updated_ids.contains(id) {
+                CustomerChange::Updated
+            } else {
+                CustomerChange::Created
+            };
+            CustomerChanged::new(CustomerId::from_db(id.clone()), change)
+        })
+        .collect();
+    events::record_many(txn, org, &changes).await?;
     let updated = updated_ids.len() as u64;
     Ok(BulkOutcome {
         created: ids.len() as u64 - updated,
@@ -661,17 +668,10 @@ async fn touch(
 async fn record_change(
     txn: &DatabaseTransaction,
     org: &OrgId,
-    id: &str,
-    change: &str,
+    id: &CustomerId,
+    change: CustomerChange,
 ) -> Result<()> {
-    events::record(
-        txn,
-        org,
-        CUSTOMER_CHANGED,
-        id,
-        json!({ "id": id, "change": change }),
-    )
-    .await
+    events::record(txn, org, &CustomerChanged::new(id.clone(), change)).await
 }
 
 /// True when an order or a ticket points at the customer.

@@ -35,17 +35,16 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, Select, Set,
 };
-use serde_json::json;
 
 pub use grouped::{plan_group, take_group_capacity, write_group};
 
 use super::fetch_page;
 use super::sale_facts::{EventStock, StockRows};
 use crate::model::catalog::EventStatus;
-use crate::model::customers::CUSTOMER_CHANGED;
 use crate::model::ids::*;
 use crate::model::orders::*;
 use crate::model::rules::optional_text;
+use crate::outbox::{CustomerChange, CustomerChanged, OrderCancelled, OrderPlaced, OrderSummary};
 use crate::store::{customers, events, orders, ticket_types, tickets, venue_ga_areas, venue_seats};
 
 /// Places sold per general-admission area and event (migration 0002). A GA area's capacity is a
@@ -687,9 +686,7 @@ pub async fn cancel_in_transaction(
     outbox::record(
         txn,
         org,
-        "order.cancelled",
-        id.as_str(),
-        order_payload(&refreshed, &cancelled),
+        &OrderCancelled(order_summary(&refreshed, &cancelled)),
     )
     .await?;
     Ok(Cancelled::Now(load_order(txn, org, refreshed).await?))
@@ -1631,18 +1628,14 @@ async fn insert_plans(
         .map(|t| t.clone().into_active_model())
         .collect();
     insert_rows(txn, ticket_rows).await.map_err(race_or_error)?;
-    let placed: Vec<outbox::NewEvent> = plans
+    let placed: Vec<OrderPlaced> = plans
         .iter()
         .map(|plan| {
             let rows: Vec<tickets::Model> = plan.tickets.iter().map(|t| t.row.clone()).collect();
-            outbox::NewEvent {
-                kind: "order.placed",
-                subject_id: plan.order.id.clone(),
-                payload: order_payload(&plan.order, &rows),
-            }
+            OrderPlaced(order_summary(&plan.order, &rows))
         })
         .collect();
-    outbox::record_many(txn, org, placed).await?;
+    outbox::record_many(txn, org, &placed).await?;
     Ok(())
 }
 
@@ -1869,19 +1862,19 @@ async fn give_back(
 }
 
 /// What modules reacting to `order.placed` / `order.cancelled` need without reading the order.
-fn order_payload(order: &orders::Model, tickets: &[tickets::Model]) -> serde_json::Value {
+fn order_summary(order: &orders::Model, tickets: &[tickets::Model]) -> OrderSummary {
     let event_ids = distinct(tickets.iter().map(|t| t.event_id.clone()));
-    json!({
-        "order_id": order.id,
-        "customer_id": order.customer_id,
-        "event_ids": event_ids,
-        "ticket_count": tickets.len(),
-        "total_minor": order.total_minor,
-        "currency": order.currency,
-        "channel": order.channel,
-        "source": order.source,
-        "created_at": order.created_at,
-    })
+    OrderSummary {
+        order_id: OrderId::from_db(order.id.clone()),
+        customer_id: order.customer_id.clone().map(CustomerId::from_db),
+        event_ids: event_ids.into_iter().map(EventId::from_db).collect(),
+        ticket_count: tickets.len() as u64,
+        total_minor: order.total_minor,
+        currency: order.currency.clone(),
+        channel: order.channel.clone(),
+        source: order.source.clone(),
+        created_at: order.created_at,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1999,14 +1992,8 @@ async fn update_customer(
             .exec(txn)
             .await
             .map_err(race_or_error)?;
-        outbox::record(
-            txn,
-            org,
-            CUSTOMER_CHANGED,
-            &existing.id,
-            json!({"id": existing.id, "change": "updated"}),
-        )
-        .await?;
+        let id = CustomerId::from_db(existing.id.clone());
+        outbox::record(txn, org, &CustomerChanged::new(id, CustomerChange::Updated)).await?;
     }
     Ok(CustomerId::from_db(existing.id))
 }
@@ -2052,9 +2039,7 @@ async fn insert_customer(
     outbox::record(
         txn,
         org,
-        CUSTOMER_CHANGED,
-        id.as_str(),
-        json!({"id": id, "change": "created"}),
+        &CustomerChanged::new(id.clone(), CustomerChange::Created),
     )
     .await?;
     Ok(id)

@@ -14,13 +14,12 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, Set, Value,
 };
-use serde_json::json;
 
 use super::orders::event_ga_sales;
-use crate::model::customers::CUSTOMER_CHANGED;
 use crate::model::ids::*;
 use crate::model::orders::TicketStatus;
 use crate::model::rules::optional_text;
+use crate::outbox::{CustomerChange, CustomerChanged};
 use crate::store::{customers, events, ticket_types, tickets, venue_ga_areas, venue_seats};
 
 /// The most seats a scoped read names (far above a cart's limit, far below parameter limits).
@@ -560,9 +559,7 @@ pub async fn create_buyer(
     outbox::record(
         txn,
         org,
-        CUSTOMER_CHANGED,
-        id.as_str(),
-        json!({"id": id, "change": "created"}),
+        &CustomerChanged::new(id.clone(), CustomerChange::Created),
     )
     .await?;
     Ok(id)

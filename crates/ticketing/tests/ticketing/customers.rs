@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{Duration, Utc};
+use fullhouse_core::events::DomainEvent;
 use fullhouse_core::tenancy::model::{Caller, Credential, Role};
 use fullhouse_core::tenancy::store::{audit_log, domain_events};
 use fullhouse_core::{Error, OrgId, TokenId};
 use fullhouse_testkit::both_backends;
 use fullhouse_ticketing::import::customers::parse_customer_file;
 use fullhouse_ticketing::model::customers::*;
+use fullhouse_ticketing::outbox::CustomerChanged;
 use fullhouse_ticketing::service::sale_facts::{
     customers_by_email, existing_customers, find_buyer, Buyer,
 };
@@ -325,7 +327,7 @@ both_backends! {
         customers.erase(&owner(&fx.org), &created.id).await.expect("erased");
         let changes: Vec<String> = domain_events::Entity::find()
             .filter(domain_events::Column::OrganizationId.eq(fx.org.as_str()))
-            .filter(domain_events::Column::Kind.eq(CUSTOMER_CHANGED))
+            .filter(domain_events::Column::Kind.eq(CustomerChanged::KIND))
             .filter(domain_events::Column::SubjectId.eq(created.id.as_str()))
             .all(fx.db.reader())
             .await
@@ -479,6 +481,23 @@ both_backends! {
         assert_eq!(customer_count(&fx, &fx.org).await, 1);
         let unchanged = customers.customer(&fx.org, &ann.id).await.expect("ann");
         assert_eq!(unchanged, ann);
+        fx.finish().await;
+    }
+
+    async fn a_customer_export_with_a_sep_line_and_a_title_row_imports_and_errors_name_rows_in_the_file(fx: Fixture) {
+        let customers = service(&fx);
+        let good = windows_1252("sep=;\nKunder eksporteret 2026-01-05\n\nKunde ID;Fornavn;Fødselsdato\nK-1;Anne;1980-01-01\n");
+        let outcome = customers.import_csv(&fx.org, good.into(), false).await.expect("import");
+        assert_eq!((outcome.created, outcome.rows), (1, 1));
+
+        let bad = windows_1252("sep=;\nKunder eksporteret 2026-01-05\n\nKunde ID;Fornavn;Fødselsdato\nK-2;Bo;1981-01-01\nK-3;Carl;32-01-1982\n");
+        let fields = failing_fields(customers.import_csv(&fx.org, bad.into(), false).await);
+        assert_eq!(fields, [("Fødselsdato".to_string(), Some(6))]);
+
+        let unknown = "Kunder\n\nFarve;Størrelse\nrød;M\n";
+        let fields = failing_fields(customers.import_csv(&fx.org, unknown.as_bytes().to_vec().into(), false).await);
+        assert_eq!(fields, [("file".to_string(), Some(3))], "the header's row, below the title");
+        assert_eq!(customer_count(&fx, &fx.org).await, 1);
         fx.finish().await;
     }
 

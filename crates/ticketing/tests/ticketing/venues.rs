@@ -316,6 +316,24 @@ both_backends! {
         fx.finish().await;
     }
 
+    async fn a_seat_map_export_with_a_sep_line_a_title_and_decimal_comma_capacities_is_read(fx: Fixture) {
+        let hall = venue(&fx, &fx.org, "Det Ny Teater").await;
+        let file = windows_1252(
+            "sep=;\r\nSalsplan Det Ny Teater\r\n\r\nStåplads;Kapacitet;Kategori\r\nGulvet;500,00;Stående\r\nBalkonen;1.200,0;\r\n",
+        );
+        let map = venues(&fx).import_seat_map(&fx.org, &hall.id, file).await.expect("import");
+        let areas: Vec<(&str, i64)> = map.ga_areas.iter().map(|a| (a.name.as_str(), a.capacity)).collect();
+        assert_eq!(areas, [("Gulvet", 500), ("Balkonen", 1_200)]);
+
+        let file = windows_1252("Salsplan\r\nStåplads;Kapacitet\r\nGulvet;2,5\r\nBalkonen;0\r\n");
+        let err = venues(&fx).import_seat_map(&fx.org, &hall.id, file).await.expect_err("half a place");
+        assert_eq!(field_errors(err), [
+            (Some(3), "Kapacitet".to_string(), "`2,5` is not a whole number".to_string()),
+            (Some(4), "Kapacitet".to_string(), "must be a whole number, 1 or more".to_string()),
+        ]);
+        fx.finish().await;
+    }
+
     async fn a_csv_without_the_seat_columns_names_the_missing_ones(fx: Fixture) {
         let hall = venue(&fx, &fx.org, "Operaen").await;
         let err = venues(&fx).import_seat_map(&fx.org, &hall.id, b"rang;siege\nA;1\n".to_vec()).await.expect_err("missing");

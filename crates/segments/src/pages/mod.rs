@@ -1,0 +1,109 @@
+//! Customers → Segmentation: the segment list (with removed segments to restore), the create and
+//! edit forms with "fetch data", and the segment dashboard whose counts follow every slider and
+//! checkbox live.
+//!
+//! The dashboard is one GET form: the full page renders it with its counts; htmx sends the same
+//! query to `/segments/{id}/counts` on every change and swaps in the counts partial only.
+//! `hx-sync="this:replace"` aborts a request still in flight when a newer one starts, so a fast
+//! slider never shows a stale count last.
+//!
+//! The forms' text is parsed in [`crate::model::form`]; these handlers render the forms and put
+//! a refused value's reason beside its field.
+
+mod dashboard;
+mod edit;
+mod list;
+mod views;
+
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{NaiveDate, Utc};
+use fullhouse_core::http::{AppState, PageParams};
+use fullhouse_core::module::LocaleFile;
+use fullhouse_ticketing::model::catalog::{Event, EventFilter as CatalogEventFilter, Production};
+use fullhouse_ticketing::model::venues::Venue;
+use fullhouse_ticketing::service::{CatalogService, VenueService};
+use fullhouse_web::{PageError, Ui};
+
+use crate::service::SegmentService;
+
+/// The strings of the segment pages.
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("segments");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/segments", get(list::list).post(edit::create))
+        .route("/segments/new", get(edit::new_form))
+        .route("/segments/{id}", get(dashboard::dashboard))
+        .route("/segments/{id}/counts", get(dashboard::counts))
+        .route("/segments/{id}/edit", get(edit::edit_form).post(edit::edit))
+        .route("/segments/{id}/remove", post(list::remove))
+        .route("/segments/{id}/restore", post(list::restore))
+        .route("/segments/{id}/views", post(views::save_view))
+}
+
+fn service(state: &AppState) -> SegmentService {
+    SegmentService::new(state.db.clone())
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// Names for the selects: productions, venues and events (the first page of each).
+pub struct Choices {
+    pub productions: Vec<Production>,
+    pub venues: Vec<Venue>,
+    pub events: Vec<Event>,
+}
+
+impl Choices {
+    async fn load(state: &AppState, ui: &Ui) -> Result<Self, PageError> {
+        let org = &ui.caller.org;
+        let all = PageParams {
+            cursor: None,
+            limit: Some(PageParams::MAX_LIMIT),
+        };
+        let catalog = CatalogService::new(state.db.clone());
+        let productions = catalog
+            .list_productions(org, &all)
+            .await
+            .map_err(|e| ui.error(e))?
+            .items;
+        let events = catalog
+            .list_events(org, &CatalogEventFilter::default(), &all)
+            .await
+            .map_err(|e| ui.error(e))?
+            .items;
+        let venues = VenueService::new(state.db.clone())
+            .list_venues(org, &all)
+            .await
+            .map_err(|e| ui.error(e))?
+            .items;
+        Ok(Self {
+            productions,
+            venues,
+            events,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fullhouse_web::i18n::checks;
+
+    #[test]
+    fn danish_and_french_translate_every_english_string() {
+        assert!(!checks::keys_in(super::LOCALES, "en").is_empty());
+        assert_eq!(checks::untranslated(super::LOCALES), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_key_the_pages_use_exists() {
+        let mut known = checks::keys_in(super::LOCALES, "en");
+        known.extend(checks::keys_in(fullhouse_web::i18n::LOCALES, "en"));
+        let unknown =
+            checks::unknown_keys(&checks::page_sources(env!("CARGO_MANIFEST_DIR")), &known);
+        assert!(unknown.is_empty(), "keys missing from en: {unknown:#?}");
+    }
+}

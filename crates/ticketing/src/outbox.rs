@@ -1,0 +1,155 @@
+//! The facts ticketing publishes to the domain-event outbox ([`fullhouse_core::events`]): an
+//! order placed, an order cancelled, a customer changed. Other modules follow them with a
+//! [`fullhouse_core::events::Follower`] (`.kind::<OrderPlaced>()`) and decode them with
+//! [`fullhouse_core::events::StoredEvent::decode`].
+//!
+//! (Named `outbox`, not `events`: in ticketing an event is a performance.)
+//!
+//! The serde shapes below are what the outbox rows hold, rows written before these types existed
+//! included; see [`DomainEvent`] for the rules on changing them.
+
+use chrono::{DateTime, Utc};
+use fullhouse_core::events::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use crate::model::ids::{CustomerId, EventId, OrderId};
+
+/// An order as the outbox describes it when it is placed or cancelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub order_id: OrderId,
+    /// The buyer; none for an anonymous sale.
+    pub customer_id: Option<CustomerId>,
+    /// The events (performances) of the order's tickets, each once: for a cancellation, those of
+    /// the tickets it cancelled.
+    pub event_ids: Vec<EventId>,
+    /// Tickets placed (or, for a cancellation, cancelled).
+    pub ticket_count: u64,
+    pub total_minor: i64,
+    pub currency: String,
+    /// `online`, `box_office`, … (`model::orders::Channel`).
+    pub channel: String,
+    /// `fullhouse` or the platform an imported order came from.
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `order.placed`: an order and its tickets were written (box-office sales are paid when placed;
+/// online ones are paid later, see checkout's `order.paid`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderPlaced(pub OrderSummary);
+
+impl DomainEvent for OrderPlaced {
+    const KIND: &'static str = "order.placed";
+
+    fn subject_id(&self) -> String {
+        self.0.order_id.to_string()
+    }
+}
+
+/// `order.cancelled`: an order's tickets were cancelled and their seats and places given back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderCancelled(pub OrderSummary);
+
+impl DomainEvent for OrderCancelled {
+    const KIND: &'static str = "order.cancelled";
+
+    fn subject_id(&self) -> String {
+        self.0.order_id.to_string()
+    }
+}
+
+/// `customer.changed`: a customer was created, updated or erased, or withdrew a permission. It
+/// says which customer, not what changed in detail: readers re-read the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerChanged {
+    pub id: CustomerId,
+    /// What happened to the profile; absent when a permission was withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<CustomerChange>,
+    /// The permission withdrawn (one-click unsubscribe).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_withdrawn: Option<String>,
+    /// Where the withdrawal came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl CustomerChanged {
+    /// The profile was created, updated or erased.
+    pub fn new(id: CustomerId, change: CustomerChange) -> Self {
+        Self {
+            id,
+            change: Some(change),
+            permission_withdrawn: None,
+            source: None,
+        }
+    }
+
+    /// The customer withdrew `permission` through `source`.
+    pub fn permission_withdrawn(id: CustomerId, permission: &str, source: &str) -> Self {
+        Self {
+            id,
+            change: None,
+            permission_withdrawn: Some(permission.to_string()),
+            source: Some(source.to_string()),
+        }
+    }
+}
+
+impl DomainEvent for CustomerChanged {
+    const KIND: &'static str = "customer.changed";
+
+    fn subject_id(&self) -> String {
+        self.id.to_string()
+    }
+}
+
+/// What happened to a customer's profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomerChange {
+    Created,
+    Updated,
+    Erased,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payloads_written_before_the_types_existed_still_read_and_write_back_the_same() {
+        let placed = json!({
+            "order_id": "ord_01JD8Y3Q6W2V7X9K4M5N6P7R8S",
+            "customer_id": null,
+            "event_ids": ["evt_01JD8Y3Q6W2V7X9K4M5N6P7R8T"],
+            "ticket_count": 2,
+            "total_minor": 45000,
+            "currency": "DKK",
+            "channel": "online",
+            "source": "fullhouse",
+            "created_at": "2026-12-04T17:00:00.123456Z",
+        });
+        let read: OrderPlaced = serde_json::from_value(placed.clone()).expect("order.placed reads");
+        assert_eq!(read.0.ticket_count, 2);
+        assert_eq!(serde_json::to_value(&read).expect("writes"), placed);
+
+        let changed = json!({"id": "cus_01JD8Y3Q6W2V7X9K4M5N6P7R8V", "change": "erased"});
+        let read: CustomerChanged = serde_json::from_value(changed.clone()).expect("reads");
+        assert_eq!(read.change, Some(CustomerChange::Erased));
+        assert_eq!(serde_json::to_value(&read).expect("writes"), changed);
+
+        let withdrawn = json!({
+            "id": "cus_01JD8Y3Q6W2V7X9K4M5N6P7R8V",
+            "permission_withdrawn": "newsletter",
+            "source": "unsubscribe_link",
+        });
+        let read: CustomerChanged = serde_json::from_value(withdrawn.clone()).expect("reads");
+        assert_eq!(read.change, None);
+        assert_eq!(serde_json::to_value(&read).expect("writes"), withdrawn);
+    }
+}
