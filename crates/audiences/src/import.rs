@@ -34,12 +34,6 @@ pub enum ImportInto {
     Existing(AudienceId),
 }
 
-/// The preview of a stored upload with these choices, read now. The pages and the API call
-/// [`preview_upload`], which reads an upload once.
-pub async fn preview(path: PathBuf, choices: ReadChoices) -> Result<Preview> {
-    wizard::preview_file(path, choices, &MEMBER_FIELDS).await
-}
-
 /// The preview of an upload as an audience import reads it; the file is read once per upload
 /// and header choice (see [`fullhouse_core::import::preview`]).
 pub async fn preview_upload(

@@ -160,17 +160,21 @@ async fn mapping_view(
     form: &MappingForm,
 ) -> Result<MappingView, PageError> {
     let upload_id = upload_id(ui, upload)?;
-    let (upload, key) = uploads::file_key(&state.db, &ui.caller.org, &upload_id)
+    let (upload, _) = uploads::file_key(&state.db, &ui.caller.org, &upload_id)
         .await
         .map_err(|e| ui.error(e))?;
+    // The preview of an upload is read from its file once and kept (see
+    // `fullhouse_core::import::preview`): a change of mapping redraws from the kept rows.
     let read = match form.choices() {
         Ok(choices) => {
-            let file = state
-                .files
-                .download_to_temp(&key)
-                .await
-                .map_err(|e| ui.error(e))?;
-            import::preview(file.path().to_path_buf(), choices).await
+            import::preview_upload(
+                &state.db,
+                &state.files,
+                &ui.caller.org,
+                &upload_id,
+                &choices,
+            )
+            .await
         }
         Err(err) => Err(err),
     };
