@@ -620,7 +620,10 @@ fn check_sales_window(input: &PricingInput<'_>, problems: &mut Vec<FieldError>) 
     }
 }
 
-/// Whether a ticket type is closed to open sale online: hidden, or in a secret shop.
+/// Whether a ticket type is closed to open sale on every channel: hidden, or in a secret shop.
+/// Such a type is sold only with a grant that unlocks it (a code, or a loyalty membership of an
+/// identified customer) — online, at the box office and through the API alike, so a seat is
+/// never priced at a code-only price without the code.
 pub fn is_locked(ticket_type: &StockTicketType) -> bool {
     ticket_type.hidden || ticket_type.shop_id.is_some()
 }
@@ -678,7 +681,7 @@ fn assign_grants(
         served.get(&g).copied().unwrap_or(0) < limit
     };
     for ticket in tickets.iter_mut() {
-        let type_locked = online && is_locked(&ticket.ticket_type);
+        let type_locked = is_locked(&ticket.ticket_type);
         let seat_held = online
             && ticket
                 .seat

@@ -1132,7 +1132,7 @@ fn sale_view_of(
                         })
                 })
                 .map(|(code, _)| (*code).clone());
-            if online && is_locked(t) && unlocked_by.is_none() {
+            if is_locked(t) && unlocked_by.is_none() {
                 return None;
             }
             Some(OfferedType {
