@@ -10,15 +10,15 @@ use serde_json::{json, Value};
 
 /// An event with 50 seats (40 of category A, 10 VIP), a GA area, a public seated type, a hidden
 /// VIP type and a standing type, made through the API.
-struct Show {
-    event: String,
-    seats: Vec<String>,
-    seated: String,
-    vip: String,
-    standing: String,
+pub(crate) struct Show {
+    pub event: String,
+    pub seats: Vec<String>,
+    pub seated: String,
+    pub vip: String,
+    pub standing: String,
 }
 
-async fn show(app: &TestApp, org: &TestOrg) -> Show {
+pub(crate) async fn show(app: &TestApp, org: &TestOrg) -> Show {
     let t = &org.token;
     let (s, production) = app
         .post("/api/v1/productions", t, json!({"name": "Hamlet"}))
@@ -90,7 +90,7 @@ async fn show(app: &TestApp, org: &TestOrg) -> Show {
 }
 
 /// Sends a request without a token (the storefront is public).
-async fn public(
+pub(crate) async fn public(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -106,7 +106,7 @@ async fn public(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-fn buyer() -> Value {
+pub(crate) fn buyer() -> Value {
     json!({"email": "karen@example.dk", "first_name": "Karen", "last_name": "Blixen"})
 }
 

@@ -16,6 +16,7 @@ mod openapi_document;
 mod orders;
 mod outbox;
 mod platform;
+mod prices;
 mod processes;
 mod roles;
 mod schemathesis;
