@@ -370,8 +370,8 @@ pub fn error_message(lang: Lang, error: &Error) -> String {
         Error::CsrfFailed => t(lang, "error-csrf"),
         Error::Unauthorized(_) => t(lang, "error-unauthorized"),
         Error::RateLimited => t(lang, "error-rate-limited"),
-        // A conflict on a field is a value someone else has.
-        Error::Conflict { field: Some(_), .. } => t(lang, "error-taken"),
+        // A conflict says what is gone (a seat sold, a code's uses taken, a name someone else
+        // has): its sentence says more than any word for "taken" could.
         Error::Conflict { message, .. } => untranslated_reason(lang, message),
         Error::Database(_) | Error::Internal(_) => t(lang, "error-internal"),
         other => untranslated_reason(lang, &other.public_message()),
