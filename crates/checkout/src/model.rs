@@ -15,7 +15,9 @@ use utoipa::ToSchema;
 use crate::codes::{CodeGrant, Counting, DiscountKind};
 
 pub mod order_form;
+pub mod payment_method;
 pub use order_form::OrderForm;
+pub use payment_method::PaymentMethod;
 
 /// The most tickets one checkout sells in one order.
 pub const MAX_TICKETS_PER_CART: usize = 50;
@@ -212,6 +214,8 @@ pub struct CheckoutOrder {
     pub expires_at: Option<DateTime<Utc>>,
     pub payment_provider: String,
     pub payment_reference: Option<String>,
+    /// How a sale paid at the box office counter was paid; `None` for online orders.
+    pub payment_method: Option<PaymentMethod>,
     /// True when the payment provider is the test provider: no money moved.
     pub test_payment: bool,
     pub codes: Vec<String>,

@@ -1,5 +1,6 @@
 //! The checkout crate's integration tests: the service against SQLite and PostgreSQL, with a
 //! small table-backed implementation of the code rules.
 
+mod boxoffice;
 mod fixture;
 mod sales;
