@@ -204,6 +204,7 @@ impl Stage {
             channel: Channel::BoxOffice,
             buyer: None,
             paid_at_counter: true,
+            payment_method: Some(fullhouse_checkout::PaymentMethod::Cash),
         }
     }
 
@@ -291,6 +292,7 @@ both_backends! {
         online.cart.codes.clear();
         online.channel = Channel::Online;
         online.paid_at_counter = false;
+        online.payment_method = None;
         online.buyer = Some(fullhouse_ticketing::service::sale_facts::Buyer {
             email: "loyal@example.dk".into(),
             first_name: None,

@@ -28,7 +28,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::model::{BuyerInput, Cart, CheckoutOrder, CheckoutStatus, CodeOutcome, Quote};
+use crate::model::{
+    BuyerInput, Cart, CheckoutOrder, CheckoutStatus, CodeOutcome, PaymentMethod, Quote,
+};
 use crate::service::{Checkout, PlaceOrder, SaleView};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -241,8 +243,8 @@ pub async fn shop_org(state: &AppState, slug: &str) -> Result<OrgId> {
 // Box office.
 // ---------------------------------------------------------------------------------------------
 
-/// A box-office sale: the cart, optionally a buyer to find or create as a customer, and whether
-/// it is paid at the counter now (the default) or held for later payment.
+/// A box-office sale: the cart, optionally a buyer to find or create as a customer, whether it
+/// is paid at the counter now (the default) or held for later payment, and how it was paid.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BoxOfficeSale {
@@ -250,6 +252,9 @@ pub struct BoxOfficeSale {
     pub buyer: Option<BuyerInput>,
     #[serde(default = "yes")]
     pub paid_at_counter: bool,
+    /// How the buyer paid at the counter: required when `paid_at_counter` (422 on
+    /// `payment_method` without it), left out when the order is held for later payment.
+    pub payment_method: Option<PaymentMethod>,
 }
 
 fn yes() -> bool {
@@ -265,19 +270,22 @@ fn buyer(input: Option<BuyerInput>) -> Option<Buyer> {
     })
 }
 
-/// Everything on sale for an event at the box office: hidden types and held seats included.
+/// What the box office may sell for an event: the public ticket types, the hidden ones the typed
+/// `codes` unlock (a hidden type needs its code at the counter too), and every unsold seat, held
+/// ones included.
 #[utoipa::path(get, path = "/box-office/events/{id}", tag = "checkout",
-    params(("id" = EventId, Path)),
-    responses((status = 200, body = SaleView), (status = 404, body = ErrorBody)))]
+    params(("id" = EventId, Path), CodesQuery),
+    responses((status = 200, body = SaleView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn box_office_event(
     Extension(checkout): Extension<Checkout>,
     caller: Caller,
     ApiPath(id): ApiPath<EventId>,
+    ApiQuery(query): ApiQuery<CodesQuery>,
 ) -> Result<Json<SaleView>> {
     caller.require(Permission::Sell)?;
     Ok(Json(
         checkout
-            .sale_view(&caller.org, &id, &[], Channel::BoxOffice)
+            .sale_view(&caller.org, &id, &query.list(), Channel::BoxOffice)
             .await?,
     ))
 }
@@ -307,6 +315,7 @@ async fn box_office_order(
     ApiJson(sale): ApiJson<BoxOfficeSale>,
 ) -> Result<Response> {
     caller.require(Permission::Sell)?;
+    let payment_method = PaymentMethod::for_sale(sale.paid_at_counter, sale.payment_method)?;
     let order = checkout
         .place(
             &caller.org,
@@ -315,6 +324,7 @@ async fn box_office_order(
                 channel: Channel::BoxOffice,
                 buyer: buyer(sale.buyer),
                 paid_at_counter: sale.paid_at_counter,
+                payment_method,
             },
         )
         .await?;
@@ -488,6 +498,7 @@ async fn storefront_order(
                 channel: Channel::Online,
                 buyer: buyer(Some(order.buyer)),
                 paid_at_counter: false,
+                payment_method: None,
             },
         )
         .await?;

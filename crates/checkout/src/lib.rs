@@ -20,6 +20,7 @@ use sea_orm_migration::MigrationTrait;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codes::{CodeContext, CodeGrant, CodeRules, Counting, Discount, DiscountKind, UseTake};
+pub use model::PaymentMethod;
 pub use payment::{PaymentProvider, TestPayments};
 pub use service::{Checkout, PlaceOrder};
 
@@ -29,6 +30,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0001Checkout),
         Box::new(store::M0002EventCursors),
         Box::new(store::M0003CursorToCore),
+        Box::new(store::M0004PaymentMethod),
     ]
 }
 

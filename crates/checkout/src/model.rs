@@ -12,8 +12,10 @@ use utoipa::ToSchema;
 use crate::codes::DiscountKind;
 
 pub mod order_form;
+pub mod payment_method;
 pub mod pricing;
 pub use order_form::OrderForm;
+pub use payment_method::PaymentMethod;
 pub use pricing::*;
 
 /// The most tickets one checkout sells in one order.
@@ -215,6 +217,8 @@ pub struct CheckoutOrder {
     pub expires_at: Option<DateTime<Utc>>,
     pub payment_provider: String,
     pub payment_reference: Option<String>,
+    /// How a sale paid at the box office counter was paid; `None` for online orders.
+    pub payment_method: Option<PaymentMethod>,
     /// True when the payment provider is the test provider: no money moved.
     pub test_payment: bool,
     pub codes: Vec<String>,

@@ -76,6 +76,9 @@ pub struct PlaceOrder {
     pub buyer: Option<Buyer>,
     /// Paid at the counter: the order is paid at once, nothing is held.
     pub paid_at_counter: bool,
+    /// How it was paid at the counter (stored as given; the box office's API and page require
+    /// one for a counter sale, see [`PaymentMethod::for_sale`]). `None` online.
+    pub payment_method: Option<PaymentMethod>,
 }
 
 /// What the storefront shows for an event: what is on sale to this buyer (with their codes).
@@ -584,6 +587,7 @@ impl Checkout {
             expires_at,
             payment_provider: provider.to_string(),
             payment_reference: None,
+            payment_method: request.payment_method.map(|m| m.as_str().to_string()),
             test_payment: !request.paid_at_counter && self.payments.is_test(),
             created_at: now,
             updated_at: now,
@@ -1094,6 +1098,10 @@ fn checkout_order(
         expires_at: row.expires_at,
         payment_provider: row.payment_provider,
         payment_reference: row.payment_reference,
+        payment_method: row
+            .payment_method
+            .as_deref()
+            .and_then(PaymentMethod::from_db),
         test_payment: row.test_payment,
         codes,
         created_at: row.created_at,

@@ -293,6 +293,7 @@ async fn rush(
                     channel: Channel::BoxOffice,
                     buyer: None,
                     paid_at_counter: true,
+                    payment_method: Some(fullhouse_checkout::PaymentMethod::Cash),
                 };
                 let asked = Instant::now();
                 checkout.place(&org, order).await.map_err(fail)?;

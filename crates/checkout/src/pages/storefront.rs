@@ -98,22 +98,46 @@ pub struct SeatCell {
     pub checked: bool,
 }
 
-/// The ticket type a seat sells as: the offered seated type of the seat's category, else the
-/// first offered seated type without a category.
-fn type_for_seat<'v>(view: &'v SaleView, category: Option<&str>) -> Option<&'v OfferedType> {
+/// The ticket types a seat may sell as, the default first: the offered seated types of the
+/// seat's category, else the offered seated types without a category. Among them the types on
+/// open sale come before those a code unlocked, so a seat is never offered at a code-only price
+/// unless someone chooses it.
+pub fn types_for_seat<'v>(view: &'v SaleView, category: Option<&str>) -> Vec<&'v OfferedType> {
     let seated = || view.ticket_types.iter().filter(|t| !t.general_admission);
-    category
-        .and_then(|c| {
-            seated().find(|t| {
-                t.category
-                    .as_deref()
-                    .is_some_and(|tc| tc.trim().eq_ignore_ascii_case(c.trim()))
-            })
+    let of_category: Vec<&OfferedType> = category
+        .map(|c| {
+            seated()
+                .filter(|t| {
+                    t.category
+                        .as_deref()
+                        .is_some_and(|tc| tc.trim().eq_ignore_ascii_case(c.trim()))
+                })
+                .collect()
         })
-        .or_else(|| seated().find(|t| t.category.is_none()))
+        .unwrap_or_default();
+    let mut types = if of_category.is_empty() {
+        seated().filter(|t| t.category.is_none()).collect()
+    } else {
+        of_category
+    };
+    // Stable: the catalog's order within each group.
+    types.sort_by_key(|t| t.unlocked_by.is_some());
+    types
 }
 
-/// The seat map as rows of cells, for the storefront or the box office.
+/// The ticket type id a posted seat value (`<ticket type>:<seat>`) names for `seat`.
+pub fn chosen_type<'c>(chosen: &'c [String], seat: &str) -> Option<&'c str> {
+    chosen.iter().find_map(|value| {
+        value
+            .split_once(':')
+            .filter(|(_, s)| *s == seat)
+            .map(|(t, _)| t)
+    })
+}
+
+/// The seat map as rows of cells, for the storefront or the box office. `chosen` are the posted
+/// seat values: a chosen seat is ticked and keeps the ticket type it was chosen as, when that
+/// type is one it may sell as.
 pub fn seat_rows(view: &SaleView, lang: Lang, chosen: &[String]) -> Vec<SeatRowView> {
     let mut rows: Vec<SeatRowView> = Vec::new();
     for offer in &view.seats {
@@ -122,7 +146,14 @@ pub fn seat_rows(view: &SaleView, lang: Lang, chosen: &[String]) -> Vec<SeatRowV
             "{} · {} · {}",
             seat.section_name, seat.group_name, seat.row_name
         );
-        let ticket_type = type_for_seat(view, seat.category.as_deref());
+        let seat_id = seat.id.to_string();
+        let picked = chosen_type(chosen, &seat_id);
+        let allowed = types_for_seat(view, seat.category.as_deref());
+        let ticket_type = allowed
+            .iter()
+            .find(|t| picked.is_some_and(|p| t.id.to_string() == p))
+            .or(allowed.first())
+            .copied();
         let state = match (offer.state, ticket_type) {
             (SeatState::Sold, _) => "sold",
             (SeatState::Held, _) => "held",
@@ -143,9 +174,10 @@ pub fn seat_rows(view: &SaleView, lang: Lang, chosen: &[String]) -> Vec<SeatRowV
             ),
             None => format!("{} {}", lang.t("shop-seat"), seat.seat_label),
         };
+        let buyable = matches!(state, "available" | "unlocked");
         let cell = SeatCell {
-            checked: chosen.contains(&value),
-            buyable: matches!(state, "available" | "unlocked"),
+            checked: buyable && picked.is_some(),
+            buyable,
             value,
             label: seat.seat_label.clone(),
             state,
@@ -167,24 +199,40 @@ pub struct QuantityField {
     pub ticket_type: OfferedType,
     /// The field's name (`qty_<ticket type>`).
     pub name: String,
+    /// The quantity as last typed (`0` when none was).
+    pub value: String,
     pub problem: Option<String>,
 }
 
-/// The general-admission types on sale as quantity fields; `refused` is the error the last post
-/// got, whose field problems are shown beside their fields.
-pub fn quantity_fields(view: &SaleView, lang: Lang, refused: Option<&Error>) -> Vec<QuantityField> {
+/// The general-admission types on sale as quantity fields, keeping what `form` typed in them;
+/// `refused` is the error the last post got, whose field problems are shown beside their fields.
+pub fn quantity_fields(
+    view: &SaleView,
+    lang: Lang,
+    form: &OrderForm,
+    refused: Option<&Error>,
+) -> Vec<QuantityField> {
     let problems = refused.map(|err| FormErrors::from_error(lang, err));
     view.ticket_types
         .iter()
         .filter(|t| t.general_admission)
         .map(|t| {
-            let name = format!("{QUANTITY_PREFIX}{}", t.id);
+            let id = t.id.to_string();
+            let name = format!("{QUANTITY_PREFIX}{id}");
+            let value = form
+                .quantities
+                .iter()
+                .find(|(type_id, _)| *type_id == id)
+                .map(|(_, typed)| typed.trim().to_string())
+                .filter(|typed| !typed.is_empty())
+                .unwrap_or_else(|| "0".to_string());
             QuantityField {
                 problem: problems
                     .as_ref()
                     .and_then(|p| p.field(&name))
                     .map(str::to_string),
                 name,
+                value,
                 ticket_type: t.clone(),
             }
         })
@@ -256,7 +304,7 @@ async fn render_event(
         Err(err) => return failure(lang, err),
     };
     let rows = seat_rows(&view, lang, &form.seats);
-    let quantities = quantity_fields(&view, lang, refused.as_ref());
+    let quantities = quantity_fields(&view, lang, form, refused.as_ref());
     let error = refused.map(|err| error_message(lang, &err));
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -357,6 +405,7 @@ async fn place(
                         channel: Channel::Online,
                         buyer: Some(form.buyer()),
                         paid_at_counter: false,
+                        payment_method: None,
                     },
                 )
                 .await

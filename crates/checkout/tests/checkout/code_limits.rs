@@ -43,6 +43,7 @@ fn order(channel: Channel, cart: Cart) -> PlaceOrder {
             phone: None,
         }),
         paid_at_counter: !online,
+        payment_method: (!online).then_some(fullhouse_checkout::PaymentMethod::Cash),
     }
 }
 

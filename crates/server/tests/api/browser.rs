@@ -15,6 +15,9 @@ use serde_json::json;
 use crate::chromium::Browser;
 use crate::common::{TestApp, TestOrg};
 
+/// The box office's basket and sale (in its own file: this one is long enough).
+mod boxoffice;
+
 async fn app_and_browser(workers: usize) -> Option<(TestApp, Browser)> {
     let browser = Browser::start().await?;
     let app = TestApp::spawn_with_workers(Backend::Sqlite, workers)

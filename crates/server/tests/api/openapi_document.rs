@@ -261,3 +261,26 @@ fn unsigned_integers_reach_their_real_maximum() {
     assert_eq!(seats["maximum"], json!(u64::MAX), "{seats}");
     assert!(seats.get("format").is_none(), "{seats}");
 }
+
+/// The payment method of a counter sale: an enum of its own, on the sale and on the order.
+#[test]
+fn the_counter_payment_method_is_documented_on_the_sale_and_the_order() {
+    let doc = document();
+    assert_eq!(
+        doc.pointer("/components/schemas/PaymentMethod/enum"),
+        Some(&json!(["cash", "card", "invoice"])),
+        "{}",
+        doc["components"]["schemas"]["PaymentMethod"]
+    );
+    for schema in ["CheckoutOrder", "BoxOfficeSale"] {
+        let property = &doc["components"]["schemas"][schema]["properties"]["payment_method"];
+        let mut found = Vec::new();
+        refs(property, &mut found);
+        assert!(
+            found
+                .iter()
+                .any(|r| r == "#/components/schemas/PaymentMethod"),
+            "{schema}.payment_method: {property}"
+        );
+    }
+}
