@@ -115,7 +115,7 @@ async fn refused_at_every_counter(
         .post(
             "/api/v1/box-office/orders",
             &org.token,
-            json!({"cart": cart, "buyer": buyer()}),
+            json!({"cart": cart, "buyer": buyer(), "payment_method": "card"}),
         )
         .await;
     assert_eq!(s.as_u16(), status, "box office order: {body}");
