@@ -200,7 +200,9 @@ fn reason(lang: Lang, field: &FieldError) -> String {
     if field.field.contains(".seats[") && field.reason.ends_with(" is sold") {
         return lang.t("boxoffice-seat-taken");
     }
-    if field.field.starts_with("codes") && field.reason.contains("no uses left") {
+    if field.field.starts_with("codes")
+        && (field.reason.contains("no uses left") || field.reason.ends_with("has been used up"))
+    {
         return lang.t("shop-code-used-up");
     }
     if field.problem.is_none() && field.field.starts_with("codes[") {
