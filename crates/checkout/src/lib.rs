@@ -29,6 +29,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0001Checkout),
         Box::new(store::M0002EventCursors),
         Box::new(store::M0003CursorToCore),
+        Box::new(store::M0005OrderStates),
     ]
 }
 
