@@ -8,6 +8,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(M0001Audiences),
         Box::new(crate::campaigns::store::M0002Campaigns),
+        Box::new(crate::campaigns::store::M0003PaidRedemptions),
     ]
 }
 

@@ -12,12 +12,12 @@ use fullhouse_audiences::import::{self, ImportInto, ReadChoices, Refused};
 use fullhouse_audiences::model::{NewAudience, NewMember};
 use fullhouse_audiences::AudienceService;
 use fullhouse_checkout::model::{Cart, CartItem};
-use fullhouse_checkout::{Checkout, PlaceOrder};
+use fullhouse_checkout::{Checkout, ManualClock, PlaceOrder};
 use fullhouse_core::tenancy::service::{NewOrganization, TenancyService};
 use fullhouse_core::{Backend, Error, OrgId};
 use fullhouse_testkit::{both_backends, TestDb};
 use fullhouse_ticketing::model::catalog::{NewEvent, NewProduction, NewTicketType};
-use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::model::orders::{Channel, OrderStatus};
 use fullhouse_ticketing::model::venues::{GaAreaInput, NewVenue, SeatMapInput};
 use fullhouse_ticketing::service::{CatalogService, VenueService};
 use fullhouse_ticketing::{EventId, TicketTypeId};
@@ -312,6 +312,7 @@ both_backends! {
         assert_eq!(stage.rush(1_000, "vip-all").await, 10);
         let report = CampaignService::new(stage.db.db.clone()).report(&stage.org, &campaign.id).await.expect("report");
         assert_eq!((report.uses, report.orders), (10, 10));
+        assert_eq!((report.paid_uses, report.held_uses), (10, 0), "box-office orders are paid at once");
         assert_eq!(report.codes[0].remaining, 0);
         stage.db.finish().await;
     }
@@ -331,6 +332,49 @@ both_backends! {
         let report = CampaignService::new(stage.db.db.clone()).report(&stage.org, &campaign.id).await.expect("report");
         assert_eq!(report.uses, 0);
         stage.checkout.place(&stage.org, stage.order(2, "ONCE")).await.expect("the use came back");
+        stage.db.finish().await;
+    }
+
+    async fn the_report_counts_uses_held_by_unpaid_orders_apart_from_paid_ones(stage: Stage) {
+        let campaign = stage.code("HOLD", 5, LimitScope::AcrossEvents).await;
+        let clock = ManualClock::starting_at(Utc::now());
+        let checkout = Checkout::new(stage.db.db.clone())
+            .with_code_rules(Arc::new(CampaignRules))
+            .with_clock(Arc::new(clock.clone()));
+        let online = |event: usize| PlaceOrder {
+            channel: Channel::Online,
+            paid_at_counter: false,
+            ..stage.order(event, "HOLD")
+        };
+        let runs_out = checkout.place(&stage.org, online(0)).await.expect("held");
+        let to_pay = checkout.place(&stage.org, online(1)).await.expect("held");
+        let at_counter = checkout.place(&stage.org, stage.order(2, "HOLD")).await.expect("paid at the counter");
+        let reports = CampaignService::new(stage.db.db.clone());
+        let report = reports.report(&stage.org, &campaign.id).await.expect("report");
+        assert_eq!((report.paid_uses, report.held_uses), (1, 2), "{report:?}");
+        assert_eq!((report.paid_orders, report.held_orders, report.orders), (1, 2, 3));
+        let code = &report.codes[0];
+        assert_eq!(code.paid_orders, [at_counter.id.to_string()]);
+        let mut held = code.held_orders.clone();
+        held.sort();
+        let mut expected = vec![runs_out.id.to_string(), to_pay.id.to_string()];
+        expected.sort();
+        assert_eq!(held, expected);
+        assert_eq!(code.remaining, 2, "held uses are taken as surely as paid ones");
+
+        checkout.pay(&stage.org, &to_pay.id, None).await.expect("paid");
+        let report = reports.report(&stage.org, &campaign.id).await.expect("report");
+        assert_eq!((report.paid_uses, report.held_uses), (2, 1), "{report:?}");
+        assert_eq!(report.codes[0].held_orders, [runs_out.id.to_string()]);
+
+        clock.advance(Duration::minutes(16));
+        assert_eq!(checkout.expire_due_holds().await.expect("sweep"), 1);
+        let expired = checkout.order(&stage.org, &runs_out.id).await.expect("order");
+        assert_eq!(expired.order.status, OrderStatus::Expired);
+        let report = reports.report(&stage.org, &campaign.id).await.expect("report");
+        assert_eq!((report.paid_uses, report.held_uses, report.uses), (2, 0, 2), "{report:?}");
+        assert_eq!(report.codes[0].remaining, 3, "the expired hold gave its use back");
+        assert!(!report.codes[0].orders.contains(&runs_out.id.to_string()));
         stage.db.finish().await;
     }
 }

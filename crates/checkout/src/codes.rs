@@ -16,6 +16,7 @@
 //! | [`CodeRules::held_seats`] | once per quote, placement and storefront seat map | same as `lookup` |
 //! | [`CodeRules::take_uses`] | once per grant the order uses, after the order and its tickets are written, before commit | the placing write transaction |
 //! | [`CodeRules::give_back_uses`] | once per grant an order used, when that order is cancelled or its payment hold expires | the cancelling / expiring write transaction |
+//! | [`CodeRules::uses_paid`] | when orders that took uses are paid: the payment of an online order, or placing box-office orders paid at the counter | the paying or placing write transaction |
 //! | [`CodeRules::lookup_many`] | once per group of orders placed together (see `service::Checkout::place`) | the group's write transaction |
 //! | [`CodeRules::take_counters`] | once per group: every take of its orders, sorted by key | the group's write transaction |
 //! | [`CodeRules::untake`] | for a take of `take_counters` whose order is refused later in the group | the group's write transaction |
@@ -184,6 +185,20 @@ pub trait CodeRules: Send + Sync + 'static {
         org: &OrgId,
         take: &UseTake,
     ) -> Result<()>;
+
+    /// The uses these orders took are now paid for: until then they were held by orders awaiting
+    /// payment. For reports that tell paid uses from held ones; the counters do not change
+    /// (held uses are taken as surely as paid ones, until the hold gives them back). Called
+    /// once per payment, and once per placement (single or group) for the orders it placed
+    /// paid at the counter, with the ones that took uses. The default records nothing.
+    async fn uses_paid(
+        &self,
+        _txn: &DatabaseTransaction,
+        _org: &OrgId,
+        _orders: &[OrderId],
+    ) -> Result<()> {
+        Ok(())
+    }
 
     // Orders placed together (see `batch`): the same contract, in fewer statements. The
     // defaults are the one-order methods in a loop, so an implementation only overrides them to

@@ -31,6 +31,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0002EventCursors),
         Box::new(store::M0003CursorToCore),
         Box::new(store::M0004PaymentMethod),
+        Box::new(store::M0005OrderStates),
     ]
 }
 

@@ -170,39 +170,12 @@ pub struct GrantView {
     pub remaining: Option<i64>,
 }
 
-/// A checkout order's payment state. Ticketing's order stays `placed` until it is cancelled;
-/// this says whether it is paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckoutStatus {
-    /// Seats, places and code uses are held until `expires_at`.
-    AwaitingPayment,
-    Paid,
-    /// The hold ran out unpaid: everything was given back.
-    Expired,
-    /// Cancelled (refunded when it was paid): everything was given back.
-    Cancelled,
-}
-
-impl CheckoutStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AwaitingPayment => "awaiting_payment",
-            Self::Paid => "paid",
-            Self::Expired => "expired",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "paid" => Self::Paid,
-            "expired" => Self::Expired,
-            "cancelled" => Self::Cancelled,
-            _ => Self::AwaitingPayment,
-        }
-    }
-}
+/// A checkout order's state: ticketing's order state itself. Checkout keeps it in
+/// `checkout_orders.status` too (the expiry sweep reads it there across organizations) and moves
+/// both with conditional updates in one transaction, so the two are equal at every commit; one
+/// type means they cannot name different states. (Checkout had a status enum of its own while
+/// ticketing's orders were only `placed` or `cancelled`.)
+pub use fullhouse_ticketing::model::orders::OrderStatus as CheckoutStatus;
 
 /// An order sold through checkout: its payment state, and ticketing's order with the tickets.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -1,29 +1,37 @@
 //! The one path for every sale: quote a cart, place an order (seats, places, code uses, order and
 //! tickets, `order.placed` — one transaction), take the payment, cancel, and expire unpaid holds.
+//!
+//! An order's state is ticketing's ([`CheckoutStatus`] is `OrderStatus`): online orders are
+//! placed awaiting payment and box-office orders paid; a payment makes an order paid; a hold that
+//! runs out makes it expired; a cancel makes an unpaid order cancelled and a paid one refunded.
+//! Each move changes `checkout_orders.status` and ticketing's `orders.status` in the same
+//! transaction, with conditional updates on both, so the two never disagree after a commit. The
+//! one move that starts in ticketing (an organizer's cancel there) is followed here
+//! ([`Checkout::follow_cancellations`]): checkout then takes ticketing's state.
 
 mod grouped;
+mod states;
 
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
-use fullhouse_core::events::{self as outbox, Follower};
+use fullhouse_core::events::Follower;
 use fullhouse_core::{Db, Error, OrgId, Result};
 use fullhouse_ticketing::model::catalog::Event;
 use fullhouse_ticketing::model::orders::{Channel, NewOrder, NewTicket, OrderSource};
 use fullhouse_ticketing::outbox::OrderCancelled;
 use fullhouse_ticketing::service::orders::{
-    cancel_in_transaction, order_in_transaction, plan_booking, write_booking, PlaceError,
+    order_in_transaction, plan_booking, write_booking, Booking, PlaceError,
 };
 use fullhouse_ticketing::service::sale_facts::{
     customer_exists, event_stock_scoped, find_or_create_buyer, Buyer, EventStock, SeatScope,
 };
 use fullhouse_ticketing::service::{CatalogService, OrderService};
 use fullhouse_ticketing::{CustomerId, EventId, OrderId};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -32,8 +40,7 @@ use crate::api::CodeCheckLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::codes::{CodeContext, CodeGrant, CodeRules, NoCodeRules, UseTake};
 use crate::model::*;
-use crate::outbox::OrderPaid;
-use crate::payment::{PaymentOutcome, PaymentProvider, PaymentRequest, TestPayments};
+use crate::payment::{PaymentProvider, TestPayments};
 use crate::store::{checkout_code_uses, checkout_orders};
 
 /// How long an unpaid order holds its seats, places and code uses by default.
@@ -508,7 +515,7 @@ impl Checkout {
             )
             .await?;
         let (priced, new_order) = priced_order(request, &pricing, customer.clone())?;
-        let booking = match plan_booking(
+        let mut booking = match plan_booking(
             &txn,
             org,
             &new_order,
@@ -528,6 +535,7 @@ impl Checkout {
         // order (code counters, then places), so the two never deadlock.
         let now = self.clock.now();
         let row = self.checkout_row(org, request, &pricing, &priced, &order_id, now);
+        let paid = hold_unless_paid(&mut booking, &row);
         checkout_orders::Entity::insert(checkout_orders::ActiveModel::from(row.clone()))
             .exec_without_returning(&txn)
             .await?;
@@ -541,6 +549,11 @@ impl Checkout {
             if !self.codes.take_uses(&txn, org, take).await? {
                 return Err(Attempt::Rejected(no_uses_left(take, label, field)));
             }
+        }
+        if paid && !takes.is_empty() {
+            self.codes
+                .uses_paid(&txn, org, std::slice::from_ref(&order_id))
+                .await?;
         }
         let order = match write_booking(&txn, org, booking).await {
             Ok(order) => order,
@@ -592,307 +605,6 @@ impl Checkout {
             created_at: now,
             updated_at: now,
             paid_at,
-        }
-    }
-
-    /// Takes the payment of an order awaiting it. Paying a paid order changes nothing; an order
-    /// whose hold expired cannot be paid (409).
-    pub async fn pay(
-        &self,
-        org: &OrgId,
-        id: &OrderId,
-        token: Option<String>,
-    ) -> Result<CheckoutOrder> {
-        let row = self.find(self.db.reader(), org, id).await?;
-        match CheckoutStatus::from_db(&row.status) {
-            CheckoutStatus::Paid => return self.order(org, id).await,
-            CheckoutStatus::Expired | CheckoutStatus::Cancelled => {
-                return Err(Error::conflict(
-                    "status",
-                    format!(
-                        "this order is {}; its seats were given back — start again",
-                        row.status
-                    ),
-                ))
-            }
-            CheckoutStatus::AwaitingPayment => {}
-        }
-        let now = self.clock.now();
-        if row.expires_at.is_some_and(|at| at <= now) {
-            return Err(Error::conflict(
-                "status",
-                "the hold on this order expired; its seats are being given back — start again",
-            ));
-        }
-        let request = PaymentRequest {
-            org: org.clone(),
-            order_id: id.clone(),
-            amount_minor: row.total_minor,
-            currency: row.currency.clone(),
-            token,
-        };
-        let reference = match self.payments.charge(&request).await? {
-            PaymentOutcome::Declined { reason } => {
-                return Err(Error::invalid("payment", reason));
-            }
-            PaymentOutcome::Paid { reference } => reference,
-        };
-        // Conditional on the hold, judged after the provider answered: a hold that ran out in
-        // the meantime (swept or not) wins, and the payment is refunded.
-        let now = self.clock.now();
-        let txn = self.db.begin_write().await?;
-        let changed = checkout_orders::Entity::update_many()
-            .col_expr(
-                checkout_orders::Column::Status,
-                Expr::value(CheckoutStatus::Paid.as_str()),
-            )
-            .col_expr(checkout_orders::Column::PaidAt, Expr::value(now))
-            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
-            .col_expr(
-                checkout_orders::Column::PaymentReference,
-                Expr::value(reference.clone()),
-            )
-            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
-            .filter(checkout_orders::Column::Id.eq(id.as_str()))
-            .filter(checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
-            .filter(checkout_orders::Column::ExpiresAt.gt(now))
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if changed == 1 {
-            // Modules that count money (referral revenue, reports) react to the payment, not
-            // to the hold.
-            let paid = OrderPaid {
-                order_id: id.clone(),
-                event_id: EventId::from_db(row.event_id.clone()),
-                total_minor: row.total_minor,
-                currency: row.currency.clone(),
-                channel: row.channel.clone(),
-                paid_at: now,
-            };
-            outbox::record(&txn, org, &paid).await?;
-            txn.commit().await?;
-        } else {
-            txn.rollback().await?;
-        }
-        if changed == 0 {
-            let now_row = self.find(self.db.reader(), org, id).await?;
-            if CheckoutStatus::from_db(&now_row.status) != CheckoutStatus::Paid {
-                self.payments.refund(&request, &reference).await?;
-                return Err(Error::conflict(
-                    "status",
-                    "the hold on this order expired before the payment arrived; the payment was refunded",
-                ));
-            }
-        }
-        self.order(org, id).await
-    }
-
-    /// Cancels an order sold through checkout (refunding it when paid): its seats, places and
-    /// code uses are given back and `order.cancelled` is recorded, in one transaction.
-    /// Cancelling again changes nothing.
-    pub async fn cancel(&self, org: &OrgId, id: &OrderId) -> Result<CheckoutOrder> {
-        let txn = self.db.begin_write().await?;
-        let row = self.find(&txn, org, id).await?;
-        let was = CheckoutStatus::from_db(&row.status);
-        let changed = self
-            .release(
-                &txn,
-                org,
-                id,
-                CheckoutStatus::Cancelled,
-                &[CheckoutStatus::AwaitingPayment, CheckoutStatus::Paid],
-            )
-            .await?;
-        if !changed {
-            txn.rollback().await?;
-            return self.order(org, id).await;
-        }
-        txn.commit().await?;
-        if was == CheckoutStatus::Paid && row.payment_provider == self.payments.id() {
-            if let Some(reference) = &row.payment_reference {
-                let request = PaymentRequest {
-                    org: org.clone(),
-                    order_id: id.clone(),
-                    amount_minor: row.total_minor,
-                    currency: row.currency.clone(),
-                    token: None,
-                };
-                self.payments.refund(&request, reference).await?;
-            }
-        }
-        self.order(org, id).await
-    }
-
-    /// Moves an order from one of `from` to `to` with a conditional update and, when this call
-    /// moved it, gives back its tickets' places and its code uses.
-    async fn release(
-        &self,
-        txn: &DatabaseTransaction,
-        org: &OrgId,
-        id: &OrderId,
-        to: CheckoutStatus,
-        from: &[CheckoutStatus],
-    ) -> Result<bool> {
-        let now = self.clock.now();
-        let mut update = checkout_orders::Entity::update_many()
-            .col_expr(checkout_orders::Column::Status, Expr::value(to.as_str()))
-            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
-            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
-            .filter(checkout_orders::Column::Id.eq(id.as_str()))
-            .filter(checkout_orders::Column::Status.is_in(from.iter().map(|s| s.as_str())));
-        if to == CheckoutStatus::Expired {
-            update = update.filter(checkout_orders::Column::ExpiresAt.lte(now));
-        }
-        if update.exec(txn).await?.rows_affected == 0 {
-            return Ok(false);
-        }
-        // Code counters before places, in the order `try_place` takes them: never a deadlock.
-        let uses = checkout_code_uses::Entity::find()
-            .filter(checkout_code_uses::Column::OrganizationId.eq(org.as_str()))
-            .filter(checkout_code_uses::Column::OrderId.eq(id.as_str()))
-            .order_by_asc(checkout_code_uses::Column::GrantKey)
-            .all(txn)
-            .await?;
-        for used in uses {
-            let take = UseTake {
-                key: used.grant_key,
-                code: used.code,
-                order_id: id.clone(),
-                event_id: EventId::from_db(used.event_id),
-                production_id: fullhouse_ticketing::ProductionId::from_db(used.production_id),
-                customer_id: used.customer_id.map(CustomerId::from_db),
-                uses: used.uses,
-            };
-            self.codes.give_back_uses(txn, org, &take).await?;
-        }
-        cancel_in_transaction(txn, org, id).await?;
-        Ok(true)
-    }
-
-    /// Expires every unpaid hold whose time is up (by checkout's clock), across organizations;
-    /// returns how many. Each in its own transaction; a concurrent payment or sweep wins cleanly.
-    pub async fn expire_due_holds(&self) -> Result<usize> {
-        let mut expired = 0;
-        loop {
-            let now = self.clock.now();
-            let due = checkout_orders::Entity::find()
-                .filter(
-                    checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()),
-                )
-                .filter(checkout_orders::Column::ExpiresAt.lte(now))
-                .order_by_asc(checkout_orders::Column::ExpiresAt)
-                .limit(SWEEP_BATCH)
-                .all(self.db.reader())
-                .await?;
-            let full_round = due.len() as u64 == SWEEP_BATCH;
-            let mut this_round = 0;
-            for row in due {
-                let org = OrgId::from_db(row.organization_id);
-                let id = OrderId::from_db(row.id);
-                let txn = self.db.begin_write().await?;
-                if self
-                    .release(
-                        &txn,
-                        &org,
-                        &id,
-                        CheckoutStatus::Expired,
-                        &[CheckoutStatus::AwaitingPayment],
-                    )
-                    .await?
-                {
-                    txn.commit().await?;
-                    this_round += 1;
-                } else {
-                    txn.rollback().await?;
-                }
-            }
-            expired += this_round;
-            if !full_round || this_round == 0 {
-                return Ok(expired);
-            }
-        }
-    }
-
-    /// Gives back the code uses of checkout orders that were cancelled some other way (an
-    /// organizer cancelling through ticketing's `/orders/{id}/cancel`), by following
-    /// `order.cancelled` in the domain-event outbox; returns how many orders it released.
-    ///
-    /// The follower is durable (consumer [`CANCELLATIONS_CONSUMER`]) and delivers at least once,
-    /// late commits included; releasing is conditional on the order's status, so an event read
-    /// twice, by this process or another, changes nothing.
-    pub async fn follow_cancellations(&self) -> Result<usize> {
-        let mut follower = self.cancellations.lock().await;
-        let batch = follower.next_batch().await?;
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        let reader = self.db.reader();
-        let open = [
-            CheckoutStatus::AwaitingPayment.as_str(),
-            CheckoutStatus::Paid.as_str(),
-        ];
-        let mut released = 0;
-        for chunk in batch.events().chunks(100) {
-            let mut still_open = Condition::any();
-            for event in chunk {
-                still_open = still_open.add(
-                    Condition::all()
-                        .add(checkout_orders::Column::OrganizationId.eq(event.org.as_str()))
-                        .add(checkout_orders::Column::Id.eq(event.subject_id.as_str())),
-                );
-            }
-            let rows = checkout_orders::Entity::find()
-                .filter(still_open)
-                .filter(checkout_orders::Column::Status.is_in(open))
-                .all(reader)
-                .await?;
-            for row in rows {
-                let org = OrgId::from_db(row.organization_id);
-                let id = OrderId::from_db(row.id);
-                let txn = self.db.begin_write().await?;
-                if self
-                    .release(
-                        &txn,
-                        &org,
-                        &id,
-                        CheckoutStatus::Cancelled,
-                        &[CheckoutStatus::AwaitingPayment, CheckoutStatus::Paid],
-                    )
-                    .await?
-                {
-                    txn.commit().await?;
-                    released += 1;
-                } else {
-                    txn.rollback().await?;
-                }
-            }
-        }
-        follower.acknowledge(batch).await?;
-        Ok(released)
-    }
-
-    /// Runs [`Self::expire_due_holds`] every `every` until `stop` is cancelled.
-    pub async fn run_expiry(
-        self,
-        every: std::time::Duration,
-        stop: tokio_util::sync::CancellationToken,
-    ) {
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(every) => {}
-            }
-            match self.expire_due_holds().await {
-                Ok(0) => {}
-                Ok(count) => tracing::info!(count, "expired unpaid checkout holds"),
-                Err(err) => tracing::warn!(error = ?err, "expiring checkout holds failed"),
-            }
-            match self.follow_cancellations().await {
-                Ok(0) => {}
-                Ok(count) => tracing::info!(count, "released orders cancelled outside checkout"),
-                Err(err) => tracing::warn!(error = ?err, "following cancellations failed"),
-            }
         }
     }
 
@@ -959,6 +671,16 @@ fn priced_order(
         tickets: priced.tickets.iter().map(new_ticket).collect(),
     };
     Ok((priced, new_order))
+}
+
+/// Ticketing places an order paid unless asked to hold it: checkout's row decides (paid at the
+/// counter, else awaiting payment), so that the two start in the same state. True when paid.
+fn hold_unless_paid(booking: &mut Booking, row: &checkout_orders::Model) -> bool {
+    let paid = CheckoutStatus::from_db(&row.status) == CheckoutStatus::Paid;
+    if !paid {
+        booking.hold_for_payment();
+    }
+    paid
 }
 
 /// The uses an order takes of each grant it applies, with the grant's label and the field a

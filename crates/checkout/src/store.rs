@@ -5,6 +5,10 @@
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
+mod order_states;
+
+pub use order_states::M0005OrderStates;
+
 pub mod checkout_orders {
     use sea_orm::entity::prelude::*;
 

@@ -278,7 +278,7 @@ fn generate(
             let at = timestamp(ordered_at);
             let _ = writeln!(
                 order_rows,
-                "{org}\t{order_id}\t\\N\t{customer_id}\t{}\tplaced\t{total}\tDKK\tbench\t{at}\t{at}\t\\N",
+                "{org}\t{order_id}\t\\N\t{customer_id}\t{}\tpaid\t{total}\tDKK\tbench\t{at}\t{at}\t\\N",
                 if online { "online" } else { "box_office" }
             );
         }

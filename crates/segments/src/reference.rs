@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fullhouse_core::{Backend, Db, OrgId, Result};
+use fullhouse_ticketing::model::orders::OrderStatus;
 use fullhouse_ticketing::store::venues;
 use sea_orm::sea_query::{
     Alias, Cond, Expr, Func, IntoCondition, Query, SelectStatement, SimpleExpr,
@@ -149,7 +150,8 @@ fn statement(
     select.to_owned()
 }
 
-/// `tickets t ⋈ orders o ⋈ ticket_types tt ⋈ events e`, valid tickets of placed orders.
+/// `tickets t ⋈ orders o ⋈ ticket_types tt ⋈ events e`, valid tickets of paid orders (what the
+/// index counts as sales: see `fullhouse_ticketing::service::facts`).
 fn sales_from(select: &mut SelectStatement, org: &OrgId) {
     select
         .from_as(a("tickets"), a("t"))
@@ -179,7 +181,7 @@ fn sales_from(select: &mut SelectStatement, org: &OrgId) {
         )
         .and_where(col("t", "organization_id").eq(org.as_str()))
         .and_where(col("t", "status").eq("valid"))
-        .and_where(col("o", "status").eq("placed"));
+        .and_where(col("o", "status").eq(OrderStatus::Paid.as_str()));
 }
 
 /// The customer holds a sale for which `narrow` holds.

@@ -9,6 +9,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0001Ticketing),
         Box::new(M0002GaSales),
         Box::new(M0003BuyerEmails),
+        Box::new(M0004PaidOrders),
     ]
 }
 
@@ -269,6 +270,29 @@ impl MigrationTrait for M0003BuyerEmails {
                 "CREATE INDEX ix_customers_organization_id_lower_email \
                  ON customers (organization_id, lower(email))",
             )
+            .await?;
+        Ok(())
+    }
+}
+
+struct M0004PaidOrders;
+
+impl MigrationName for M0004PaidOrders {
+    fn name(&self) -> &str {
+        "ticketing_0004_paid_orders"
+    }
+}
+
+/// Orders get the states an organizer can read (`OrderStatus`): what was `placed` is `paid`,
+/// because every way into ticketing (its API, imports, webhooks, the box office) recorded sales
+/// that were paid. Checkout's held and expired orders take checkout's state in checkout_0005,
+/// which knows them.
+#[async_trait::async_trait]
+impl MigrationTrait for M0004PaidOrders {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("UPDATE orders SET status = 'paid' WHERE status = 'placed'")
             .await?;
         Ok(())
     }

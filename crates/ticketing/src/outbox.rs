@@ -1,5 +1,5 @@
 //! The facts ticketing publishes to the domain-event outbox ([`fullhouse_core::events`]): an
-//! order placed, an order cancelled, a customer changed. Other modules follow them with a
+//! order placed, paid or released (expired, cancelled, refunded), a customer changed. Other modules follow them with a
 //! [`fullhouse_core::events::Follower`] (`.kind::<OrderPlaced>()`) and decode them with
 //! [`fullhouse_core::events::StoredEvent::decode`].
 //!
@@ -13,6 +13,7 @@ use fullhouse_core::events::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ids::{CustomerId, EventId, OrderId};
+use crate::model::orders::OrderStatus;
 
 /// An order as the outbox describes it when it is placed or cancelled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,10 +33,15 @@ pub struct OrderSummary {
     /// `fullhouse` or the platform an imported order came from.
     pub source: String,
     pub created_at: DateTime<Utc>,
+    /// The order's state after the fact: `awaiting_payment` or `paid` when placed; `expired`,
+    /// `cancelled` or `refunded` when released. Absent from events written before orders had
+    /// these states (a placed order was then paid or held by checkout; a release, cancelled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatus>,
 }
 
-/// `order.placed`: an order and its tickets were written (box-office sales are paid when placed;
-/// online ones are paid later, see checkout's `order.paid`).
+/// `order.placed`: an order and its tickets were written, paid (box office, API, imports) or
+/// awaiting payment (online through checkout, paid later: see [`OrderPaid`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct OrderPlaced(pub OrderSummary);
@@ -48,7 +54,37 @@ impl DomainEvent for OrderPlaced {
     }
 }
 
-/// `order.cancelled`: an order's tickets were cancelled and their seats and places given back.
+/// `order.paid`: the payment of an order awaiting it was taken. Modules that count money
+/// (referral revenue, reports) and purchases (the segment index) react to this, not to the hold.
+/// Orders paid when placed (box office, API, imports) have `status: paid` in their
+/// `order.placed` and no `order.paid` follows.
+///
+/// Recorded by ticketing's `mark_paid_in_transaction`, which checkout calls in its payment
+/// transaction. (Checkout recorded it itself before order states moved into ticketing; the kind
+/// and the payload are the same, so those rows read as this type.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPaid {
+    pub order_id: OrderId,
+    pub event_id: EventId,
+    pub total_minor: i64,
+    pub currency: String,
+    pub channel: String,
+    pub paid_at: DateTime<Utc>,
+    /// The buyer; none for an anonymous sale, and absent from events checkout wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<CustomerId>,
+}
+
+impl DomainEvent for OrderPaid {
+    const KIND: &'static str = "order.paid";
+
+    fn subject_id(&self) -> String {
+        self.order_id.to_string()
+    }
+}
+
+/// `order.cancelled`: an order was released (the hold ran out, it was cancelled, or refunded:
+/// see the summary's `status`); its tickets were cancelled and their seats and places given back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct OrderCancelled(pub OrderSummary);
@@ -137,6 +173,23 @@ mod tests {
         let read: OrderPlaced = serde_json::from_value(placed.clone()).expect("order.placed reads");
         assert_eq!(read.0.ticket_count, 2);
         assert_eq!(serde_json::to_value(&read).expect("writes"), placed);
+
+        assert_eq!(read.0.status, None);
+
+        let paid_by_checkout = json!({
+            "order_id": "ord_01JD8Y3Q6W2V7X9K4M5N6P7R8S",
+            "event_id": "evt_01JD8Y3Q6W2V7X9K4M5N6P7R8T",
+            "total_minor": 45000,
+            "currency": "DKK",
+            "channel": "online",
+            "paid_at": "2026-12-04T17:05:00.123456Z",
+        });
+        let read: OrderPaid = serde_json::from_value(paid_by_checkout.clone()).expect("reads");
+        assert_eq!(read.customer_id, None);
+        assert_eq!(
+            serde_json::to_value(&read).expect("writes"),
+            paid_by_checkout
+        );
 
         let changed = json!({"id": "cus_01JD8Y3Q6W2V7X9K4M5N6P7R8V", "change": "erased"});
         let read: CustomerChanged = serde_json::from_value(changed.clone()).expect("reads");

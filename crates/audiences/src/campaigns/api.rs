@@ -88,7 +88,8 @@ async fn delete_campaign(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
-/// The redemption report: per code, uses by standing orders, what is left, and the orders.
+/// The redemption report: per code and in total, uses of paid orders and uses held by orders
+/// awaiting payment, what is left (held uses count as taken), and the orders of each.
 #[utoipa::path(get, path = "/campaigns/{id}/report", tag = "campaigns", params(("id" = CampaignId, Path)),
     responses((status = 200, body = CampaignReport), (status = 404, body = ErrorBody)))]
 async fn campaign_report(

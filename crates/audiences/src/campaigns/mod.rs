@@ -5,6 +5,7 @@
 pub mod api;
 pub mod bench;
 pub mod model;
+mod report;
 pub mod rules;
 pub mod service;
 pub mod store;

@@ -330,27 +330,7 @@ impl NewCampaign {
     }
 }
 
-/// How one code of a campaign has been used.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct CodeReport {
-    pub code: String,
-    pub quantity: i64,
-    /// Uses taken by orders that stand (per event, or across events, as the campaign counts).
-    pub used: i64,
-    /// `quantity - used`, for the counter with the fewest left.
-    pub remaining: i64,
-    pub orders: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct CampaignReport {
-    pub campaign_id: CampaignId,
-    pub codes_used: i64,
-    pub uses: i64,
-    pub orders: i64,
-    /// Codes with at least one use, most used first.
-    pub codes: Vec<CodeReport>,
-}
+pub use super::report::{CampaignReport, CodeReport};
 
 // ---------------------------------------------------------------------------------------------
 // The campaign form: what a person typed, as typed, and the one place that turns it into a

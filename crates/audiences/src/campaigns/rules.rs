@@ -502,6 +502,8 @@ impl CodeRules for CampaignRules {
                 uses: sea_orm::Set(take.uses),
                 created_at: sea_orm::Set(now),
                 returned_at: sea_orm::Set(None),
+                // Stamped by `uses_paid` in the same transaction when the order is paid.
+                paid_at: sea_orm::Set(None),
             });
         }
         fullhouse_core::db::insert_rows(txn, rows).await?;
@@ -521,6 +523,31 @@ impl CodeRules for CampaignRules {
                 counter.uses,
             )
             .await?;
+        }
+        Ok(())
+    }
+
+    /// Stamps the payment on the orders' standing redemptions: one update per chunk of orders,
+    /// on the `(organization_id, order_id)` index.
+    async fn uses_paid(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        orders: &[fullhouse_ticketing::OrderId],
+    ) -> Result<()> {
+        let now = Utc::now();
+        for chunk in orders.chunks(IN_CHUNK) {
+            redemptions::Entity::update_many()
+                .col_expr(
+                    redemptions::Column::PaidAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .filter(redemptions::Column::OrganizationId.eq(org.as_str()))
+                .filter(redemptions::Column::OrderId.is_in(chunk.iter().map(|o| o.as_str())))
+                .filter(redemptions::Column::ReturnedAt.is_null())
+                .filter(redemptions::Column::PaidAt.is_null())
+                .exec(txn)
+                .await?;
         }
         Ok(())
     }

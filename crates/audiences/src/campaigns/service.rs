@@ -1,7 +1,5 @@
 //! Operations on campaigns: create, change, pause, delete, and the redemption report.
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
 use fullhouse_core::http::{Page, PageParams};
 use fullhouse_core::ids::OrgId;
@@ -18,7 +16,6 @@ use super::model::*;
 use super::store::{campaign_code_uses as uses, campaign_redemptions as redemptions, campaigns};
 use crate::model::AudienceId;
 use crate::service::find_audience;
-use crate::store::audience_members as members;
 
 #[derive(Clone)]
 pub struct CampaignService {
@@ -195,72 +192,11 @@ impl CampaignService {
         Ok(())
     }
 
-    /// Per code: uses by standing orders, what is left, and which orders.
+    /// Per code and in total: uses of paid orders, uses held by orders awaiting payment, which
+    /// orders, and what is left (see [`super::report`]).
     pub async fn report(&self, org: &OrgId, id: &CampaignId) -> Result<CampaignReport> {
         find(self.db.reader(), org, id).await?;
-        let standing = redemptions::Entity::find()
-            .filter(redemptions::Column::OrganizationId.eq(org.as_str()))
-            .filter(redemptions::Column::CampaignId.eq(id.as_str()))
-            .filter(redemptions::Column::ReturnedAt.is_null())
-            .all(self.db.reader())
-            .await?;
-        let counters = uses::Entity::find()
-            .filter(uses::Column::OrganizationId.eq(org.as_str()))
-            .filter(uses::Column::CampaignId.eq(id.as_str()))
-            .all(self.db.reader())
-            .await?;
-        let mut by_member: BTreeMap<String, (String, i64, Vec<String>)> = BTreeMap::new();
-        for r in &standing {
-            let entry = by_member
-                .entry(r.member_id.clone())
-                .or_insert_with(|| (r.code.clone(), 0, Vec::new()));
-            entry.1 += r.uses;
-            if !entry.2.contains(&r.order_id) {
-                entry.2.push(r.order_id.clone());
-            }
-        }
-        let member_ids: Vec<String> = by_member.keys().cloned().collect();
-        let quantities: BTreeMap<String, i64> = members::Entity::find()
-            .select_only()
-            .column(members::Column::Id)
-            .column(members::Column::Quantity)
-            .filter(members::Column::OrganizationId.eq(org.as_str()))
-            .filter(members::Column::Id.is_in(member_ids))
-            .into_tuple::<(String, i64)>()
-            .all(self.db.reader())
-            .await?
-            .into_iter()
-            .collect();
-        let mut codes: Vec<CodeReport> = by_member
-            .into_iter()
-            .map(|(member, (code, used, orders))| {
-                let quantity = quantities.get(&member).copied().unwrap_or(0);
-                let most_used = counters
-                    .iter()
-                    .filter(|c| c.member_id == member)
-                    .map(|c| c.used)
-                    .max()
-                    .unwrap_or(0);
-                CodeReport {
-                    code,
-                    quantity,
-                    used,
-                    remaining: (quantity - most_used).max(0),
-                    orders,
-                }
-            })
-            .collect();
-        codes.sort_by(|a, b| b.used.cmp(&a.used).then(a.code.cmp(&b.code)));
-        let mut orders: Vec<&String> = standing.iter().map(|r| &r.order_id).collect();
-        orders.sort();
-        orders.dedup();
-        Ok(CampaignReport {
-            campaign_id: id.clone(),
-            codes_used: codes.len() as i64,
-            uses: codes.iter().map(|c| c.used).sum(),
-            orders: orders.len() as i64,
-            codes,
-        })
+        super::report::report(self.db.reader(), org, id).await
     }
 }
 

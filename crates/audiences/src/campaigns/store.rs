@@ -73,6 +73,45 @@ impl MigrationTrait for M0002Campaigns {
     }
 }
 
+/// When a redemption's order was paid (`campaign_redemptions.paid_at`), so that the report
+/// tells uses of paid orders from uses held by orders awaiting payment. Redemptions of orders
+/// checkout recorded as paid before this get the order's payment time.
+pub struct M0003PaidRedemptions;
+
+impl MigrationName for M0003PaidRedemptions {
+    fn name(&self) -> &str {
+        "audiences_0003_paid_redemptions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003PaidRedemptions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(name("campaign_redemptions"))
+                    .add_column(timestamp_null("paid_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE campaign_redemptions SET paid_at = ( \
+                   SELECT c.paid_at FROM checkout_orders c \
+                   WHERE c.organization_id = campaign_redemptions.organization_id \
+                     AND c.id = campaign_redemptions.order_id) \
+                 WHERE EXISTS ( \
+                   SELECT 1 FROM checkout_orders c \
+                   WHERE c.organization_id = campaign_redemptions.organization_id \
+                     AND c.id = campaign_redemptions.order_id AND c.paid_at IS NOT NULL)",
+            )
+            .await?;
+        Ok(())
+    }
+}
+
 pub mod campaigns {
     use sea_orm::entity::prelude::*;
 
@@ -147,6 +186,8 @@ pub mod campaign_redemptions {
         pub uses: i64,
         pub created_at: DateTimeUtc,
         pub returned_at: Option<DateTimeUtc>,
+        /// When the order was paid; `None` while it awaits payment (its uses are held).
+        pub paid_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

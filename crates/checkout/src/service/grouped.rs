@@ -27,13 +27,13 @@ use fullhouse_ticketing::service::sale_facts::{
     checked_buyer_email, create_buyer, customers_by_email, event_stocks, existing_customers,
     EventStock, SeatScope,
 };
-use fullhouse_ticketing::{CustomerId, EventId, SeatId};
+use fullhouse_ticketing::{CustomerId, EventId, OrderId, SeatId};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    cart_seats, checkout_order, code_use_row, no_uses_left, priced_order, takes_of, Checkout,
-    PlaceOrder, Pricing,
+    cart_seats, checkout_order, code_use_row, hold_unless_paid, no_uses_left, priced_order,
+    takes_of, Checkout, PlaceOrder, Pricing,
 };
 use crate::codes::{CodeContext, CodeGrant, UseTake};
 use crate::model::*;
@@ -99,6 +99,8 @@ struct Candidate<'j> {
     new_buyer: Option<&'j fullhouse_ticketing::service::sale_facts::Buyer>,
     booking: Booking,
     row: checkout_orders::Model,
+    /// Paid when placed (at the counter), rather than held for payment.
+    paid: bool,
     /// The order's takes, in its own order, with the grant's label and the field it answers on.
     takes: Vec<(UseTake, String, String)>,
     refused: Option<Error>,
@@ -209,7 +211,7 @@ impl Checkout {
         let mut candidates = Vec::new();
         for ((i, pricing, priced, _), plan) in priced_orders.iter().zip(plans) {
             let Some(job) = jobs.get(*i) else { continue };
-            let booking = match plan {
+            let mut booking = match plan {
                 Ok(booking) => booking,
                 Err(PlaceError::Rejected(err)) => {
                     set(&mut answers, *i, Err(err));
@@ -219,6 +221,7 @@ impl Checkout {
             };
             let order_id = booking.order_id().clone();
             let row = self.checkout_row(org, &job.request, pricing, priced, &order_id, now);
+            let paid = hold_unless_paid(&mut booking, &row);
             let customer = customers.get(*i).cloned().flatten();
             candidates.push(Candidate {
                 job: *i,
@@ -229,6 +232,7 @@ impl Checkout {
                 takes: takes_of(pricing, priced, &order_id, customer),
                 booking,
                 row,
+                paid,
                 refused: None,
             });
         }
@@ -449,6 +453,14 @@ impl Checkout {
             .flat_map(|c| c.takes.iter().map(|(take, ..)| take.clone()))
             .collect();
         self.codes.record_takes(txn, org, &takes).await?;
+        let paid_with_codes: Vec<OrderId> = kept
+            .iter()
+            .filter(|c| c.paid && !c.takes.is_empty())
+            .map(|c| c.booking.order_id().clone())
+            .collect();
+        if !paid_with_codes.is_empty() {
+            self.codes.uses_paid(txn, org, &paid_with_codes).await?;
+        }
         let bookings: Vec<&Booking> = kept.iter().map(|c| &c.booking).collect();
         let orders = write_group(txn, org, &bookings)
             .await

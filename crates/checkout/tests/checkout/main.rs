@@ -5,3 +5,4 @@ mod boxoffice;
 mod code_limits;
 mod fixture;
 mod sales;
+mod states;

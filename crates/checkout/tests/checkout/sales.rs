@@ -23,7 +23,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::fixture::*;
 
-fn seats_item(ticket_type: &TicketTypeId, seats: &[&SeatId]) -> CartItem {
+pub(crate) fn seats_item(ticket_type: &TicketTypeId, seats: &[&SeatId]) -> CartItem {
     CartItem {
         ticket_type_id: ticket_type.clone(),
         quantity: None,
@@ -38,7 +38,7 @@ fn seats_item(ticket_type: &TicketTypeId, seats: &[&SeatId]) -> CartItem {
     }
 }
 
-fn ga_item(ticket_type: &TicketTypeId, quantity: u32) -> CartItem {
+pub(crate) fn ga_item(ticket_type: &TicketTypeId, quantity: u32) -> CartItem {
     CartItem {
         ticket_type_id: ticket_type.clone(),
         quantity: Some(quantity),
@@ -47,7 +47,7 @@ fn ga_item(ticket_type: &TicketTypeId, quantity: u32) -> CartItem {
     }
 }
 
-fn online(event: &EventId, items: Vec<CartItem>, codes: &[&str]) -> PlaceOrder {
+pub(crate) fn online(event: &EventId, items: Vec<CartItem>, codes: &[&str]) -> PlaceOrder {
     PlaceOrder {
         cart: Cart {
             event_id: event.clone(),
@@ -67,7 +67,7 @@ fn online(event: &EventId, items: Vec<CartItem>, codes: &[&str]) -> PlaceOrder {
     }
 }
 
-async fn events_of_kind(f: &Fixture, kind: &str) -> u64 {
+pub(crate) async fn events_of_kind(f: &Fixture, kind: &str) -> u64 {
     domain_events::Entity::find()
         .filter(domain_events::Column::OrganizationId.eq(f.org.as_str()))
         .filter(domain_events::Column::Kind.eq(kind))
@@ -203,6 +203,7 @@ both_backends! {
 
         let after = f.checkout.order(&f.org, &order.id).await.expect("order");
         assert_eq!(after.status, CheckoutStatus::Expired);
+        assert_eq!(after.order.status, CheckoutStatus::Expired, "expired in ticketing too, not cancelled");
         assert_eq!(f.used("VIPSEAT").await, 0, "the use is given back");
         let stock = event_stock(f.db.reader(), &f.org, &s.event).await.expect("stock");
         assert!(!stock.seats[45].sold, "the seat is free again");
@@ -234,10 +235,11 @@ both_backends! {
         assert_eq!(f.used("HALF").await, 2);
 
         let cancelled = f.checkout.cancel(&f.org, &order.id).await.expect("cancelled");
-        assert_eq!(cancelled.status, CheckoutStatus::Cancelled);
+        assert_eq!(cancelled.status, CheckoutStatus::Refunded, "a paid order cancelled is refunded");
+        assert_eq!(cancelled.order.status, CheckoutStatus::Refunded, "in ticketing too");
         assert_eq!(f.used("HALF").await, 0);
         let again = f.checkout.cancel(&f.org, &order.id).await.expect("cancelled again");
-        assert_eq!(again.status, CheckoutStatus::Cancelled);
+        assert_eq!(again.status, CheckoutStatus::Refunded);
         assert_eq!(f.used("HALF").await, 0, "given back once");
         let stock = event_stock(f.db.reader(), &f.org, &s.event).await.expect("stock");
         assert!(!stock.seats[0].sold && !stock.seats[1].sold);
@@ -293,7 +295,8 @@ both_backends! {
         assert_eq!(f.checkout.follow_cancellations().await.expect("follow"), 1);
         assert_eq!(f.used("HALF").await, 0, "uses given back");
         let after = f.checkout.order(&f.org, &order.id).await.expect("order");
-        assert_eq!(after.status, CheckoutStatus::Cancelled);
+        assert_eq!(after.status, CheckoutStatus::Cancelled, "ticketing moves no money: cancelled, not refunded");
+        assert_eq!(after.order.status, CheckoutStatus::Cancelled);
         assert_eq!(f.checkout.follow_cancellations().await.expect("follow"), 0, "once");
         let cursor = event_cursors::Entity::find_by_id(CANCELLATIONS_CONSUMER)
             .one(f.db.reader())
@@ -373,13 +376,10 @@ async fn the_cursor_stored_before_the_move_to_core_is_kept(backend: Backend) {
             &fullhouse_checkout::CheckoutModule::new(),
         ])
     };
-    let mut before_the_move = all();
-    // Everything up to checkout_0002: checkout_0003 and the migrations after it run below.
-    while let Some(later) = before_the_move.pop() {
-        if later.name() == "checkout_0003_cursor_to_core" {
-            break;
-        }
-    }
+    let before_the_move: Vec<_> = all()
+        .into_iter()
+        .take_while(|m| m.name() != "checkout_0003_cursor_to_core")
+        .collect();
     let Some(test_db) = TestDb::new(backend, before_the_move).await else {
         return;
     };

@@ -5,8 +5,8 @@
 //! # Writing
 //!
 //! Every kind of event is a payload type implementing [`DomainEvent`], owned by the module whose
-//! fact it is (ticketing's `OrderPlaced`, `OrderCancelled`, `CustomerChanged` in
-//! `fullhouse_ticketing::outbox`; checkout's `OrderPaid` in `fullhouse_checkout::outbox`). Its
+//! fact it is (ticketing's `OrderPlaced`, `OrderPaid`, `OrderCancelled`, `CustomerChanged` in
+//! `fullhouse_ticketing::outbox`: ticketing keeps the order's state, checkout moves it). Its
 //! [`DomainEvent::KIND`] is the `kind` column and its serde shape is the `payload` column, so
 //! changing a payload type changes what old rows must still read as: add optional fields, never
 //! rename. A writer calls [`record`] (or [`record_many`]) inside its own transaction:

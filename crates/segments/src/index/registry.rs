@@ -1,9 +1,11 @@
 //! One index per organization, built on first use and kept fresh from the domain-event outbox.
 //!
 //! Each index has an in-memory outbox [`Follower`] of its organization's `order.placed`,
-//! `order.cancelled` and `customer.changed`, started ([`Follower::starting_now`]) just before the
-//! index was built. The refresher polls them a few times a second and re-reads the customers the events
-//! name: an order placed or cancelled names its customer, `customer.changed` names the customer.
+//! `order.paid`, `order.cancelled` and `customer.changed`, started ([`Follower::starting_now`])
+//! just before the index was built. The refresher polls them a few times a second and re-reads
+//! the customers the events name: an order placed, paid or released names its customer,
+//! `customer.changed` names the customer. (Sales are paid orders: an online order counts from
+//! its `order.paid`, not from the hold its `order.placed` starts.)
 //! Re-reading rather than patching keeps one code path for "what a customer looks like in the
 //! index", and makes an event delivered twice harmless, which the follower's at-least-once
 //! delivery needs: it delivers events that committed late, behind a higher `seq` already applied
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use fullhouse_core::events::{Follower, StoredEvent};
 use fullhouse_core::{Db, Error, OrgId, Result};
-use fullhouse_ticketing::outbox::{CustomerChanged, OrderCancelled, OrderPlaced};
+use fullhouse_ticketing::outbox::{CustomerChanged, OrderCancelled, OrderPaid, OrderPlaced};
 use fullhouse_ticketing::service::facts::FactsService;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
@@ -229,6 +231,7 @@ fn follower(db: &Db, org: &OrgId) -> Follower {
     Follower::in_memory(db.clone(), 0)
         .organization(org.clone())
         .kind::<OrderPlaced>()
+        .kind::<OrderPaid>()
         .kind::<OrderCancelled>()
         .kind::<CustomerChanged>()
         .batch_size(EVENTS_PER_ROUND)
@@ -241,6 +244,8 @@ fn customer_named(event: &StoredEvent) -> Option<String> {
         event
             .decode::<OrderPlaced>()
             .map(|placed| placed.0.customer_id)
+    } else if event.is::<OrderPaid>() {
+        event.decode::<OrderPaid>().map(|paid| paid.customer_id)
     } else if event.is::<OrderCancelled>() {
         event
             .decode::<OrderCancelled>()

@@ -286,7 +286,7 @@ pub async fn generate(db: &Db, org: OrgId, seed: u64, today: NaiveDate) -> World
                     "box_office"
                 }
                 .into()),
-                status: Set(if cancelled { "cancelled" } else { "placed" }.into()),
+                status: Set(if cancelled { "cancelled" } else { "paid" }.into()),
                 total_minor: Set(0),
                 currency: Set("DKK".into()),
                 source: Set("test".into()),

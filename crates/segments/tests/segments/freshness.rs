@@ -14,6 +14,7 @@ use fullhouse_testkit::both_backends;
 use fullhouse_ticketing::model::customers::NewCustomer;
 use fullhouse_ticketing::model::orders::{Channel, NewOrder, NewTicket, OrderSource};
 use fullhouse_ticketing::outbox::{CustomerChange, CustomerChanged};
+use fullhouse_ticketing::service::orders;
 use fullhouse_ticketing::service::{CatalogService, CustomerService, OrderService, VenueService};
 use fullhouse_ticketing::store::customer_tags;
 use fullhouse_ticketing::{CustomerId, TicketTypeId};
@@ -279,6 +280,58 @@ both_backends! {
         for refresher in refreshers {
             refresher.stop().await;
         }
+        fx.finish().await;
+    }
+
+    async fn an_order_held_for_payment_joins_the_segment_when_it_is_paid(fx: Fixture) {
+        let db = fx.db.clone();
+        let org = data::new_org(&db, "held").await;
+        let today = Utc::now().date_naive();
+        data::generate(&db, org.clone(), 5, today).await;
+        let ticket_type = standing_room(&db, &org).await;
+        let registry = Registry::new(db.clone());
+        let live = registry.index(&org).await.expect("index");
+        let refresher = Refresher::start(&registry);
+        let everyone = query(today, Vec::new());
+        let before = live.answer(&everyone).expect("answer").0.segment;
+
+        let buyer = CustomerService::new(db.clone())
+            .create(&org, NewCustomer { email: Some("held@example.dk".into()), ..Default::default() })
+            .await
+            .expect("customer");
+        let new = NewOrder {
+            customer_id: Some(buyer.id.clone()),
+            channel: Channel::Online,
+            external_id: None,
+            created_at: None,
+            tickets: vec![NewTicket::of_type(ticket_type)],
+        };
+        // As checkout places an online order: held until paid.
+        let txn = db.begin_write().await.expect("txn");
+        let mut booking = orders::plan_booking(&txn, &org, &new, OrderSource::Fullhouse, None).await.expect("planned");
+        booking.hold_for_payment();
+        let held = orders::write_booking(&txn, &org, booking).await.expect("booked");
+        txn.commit().await.expect("commit");
+        // Wait until the refresher has applied the hold's `order.placed`: from there only the
+        // payment's event can bring the buyer in.
+        let placed_seq = events::latest_seq(db.reader(), Some(&org)).await.expect("seq");
+        let started = Instant::now();
+        while live.applied_seq().await < placed_seq {
+            assert!(started.elapsed() < FRESH_WITHIN * 5, "the refresher never read the hold");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let segment = |c: &SegmentCounts| c.segment;
+        assert_eq!(live.answer(&everyone).expect("answer").0.segment, before, "a hold is no purchase");
+        assert_eq!(reference::counts(&db, &org, &everyone).await.expect("reference").segment, before);
+
+        let txn = db.begin_write().await.expect("txn");
+        assert!(orders::mark_paid_in_transaction(&txn, &org, &held.id, Utc::now()).await.expect("paid"));
+        txn.commit().await.expect("commit");
+        assert_eq!(reference::counts(&db, &org, &everyone).await.expect("reference").segment, before + 1);
+        counts_become(&live, &everyone, segment, before + 1, FRESH_WITHIN)
+            .await
+            .unwrap_or_else(|seen| panic!("the payment did not reach the index: {seen}"));
+        refresher.stop().await;
         fx.finish().await;
     }
 }

@@ -264,7 +264,7 @@ async fn a_demo_job_started_from_the_jobs_page_shows_live_progress_to_100_percen
 // and another organization's ids are not found.
 
 /// A session logged in through the login form, with the CSRF token its pages carry.
-struct PageSession {
+pub(crate) struct PageSession {
     client: reqwest::Client,
     csrf: String,
 }
@@ -277,7 +277,7 @@ fn hidden_csrf(html: &str) -> String {
         .to_string()
 }
 
-async fn page_session(app: &TestApp, org: &TestOrg) -> PageSession {
+pub(crate) async fn page_session(app: &TestApp, org: &TestOrg) -> PageSession {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -307,7 +307,7 @@ async fn page_session(app: &TestApp, org: &TestOrg) -> PageSession {
 }
 
 impl PageSession {
-    async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {
+    pub(crate) async fn get(&self, app: &TestApp, path: &str) -> (u16, String) {
         let response = self.client.get(app.url(path)).send().await.expect("get");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())

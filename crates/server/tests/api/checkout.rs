@@ -329,8 +329,8 @@ both_backends! {
         assert_error(s, &body, 409, "conflict");
         let (s, cancelled) = app.post(&format!("/api/v1/checkout/orders/{id}/cancel"), &org.token, json!({})).await;
         assert_eq!(s, 200, "{cancelled}");
-        assert_eq!(cancelled["status"], "cancelled");
-        assert_eq!(cancelled["payment_method"], "card", "a cancelled sale keeps how it was paid");
+        assert_eq!(cancelled["status"], "refunded", "paid at the counter, so its money goes back");
+        assert_eq!(cancelled["payment_method"], "card", "a refunded sale keeps how it was paid");
         let (s, again) = app.post("/api/v1/box-office/orders", &org.token, sale).await;
         assert_eq!(s, 201, "the seat is on sale again: {again}");
         // The storefront does not show box-office orders.
@@ -500,6 +500,7 @@ mod in_browser {
             .await;
         assert_eq!(s, 200, "{report}");
         assert_eq!(report["uses"], 1, "{report}");
+        assert_eq!(report["paid_uses"], 1, "the order was paid: {report}");
         assert_eq!(report["codes"][0]["code"], "PATRON-7", "{report}");
         browser.finish().await;
         app.finish().await;

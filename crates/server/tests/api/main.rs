@@ -5,6 +5,7 @@ mod bombs;
 mod browser;
 mod catalog;
 mod checkout;
+mod checkout_states;
 mod chromium;
 mod common;
 mod customers;

@@ -284,3 +284,29 @@ fn the_counter_payment_method_is_documented_on_the_sale_and_the_order() {
         );
     }
 }
+
+#[test]
+fn orders_and_checkout_orders_name_the_five_states_an_organizer_reads() {
+    let doc = document();
+    let states = json!([
+        "awaiting_payment",
+        "paid",
+        "expired",
+        "cancelled",
+        "refunded"
+    ]);
+    let status_of = |schema: &str| {
+        let status = &doc["components"]["schemas"][schema]["properties"]["status"];
+        let named = status["$ref"].as_str().and_then(|r| resolve(&doc, r));
+        named.unwrap_or(status)["enum"].clone()
+    };
+    assert_eq!(status_of("Order"), states);
+    assert_eq!(status_of("CheckoutOrder"), states);
+    let report = &doc["components"]["schemas"]["CampaignReport"]["properties"];
+    for field in ["paid_uses", "held_uses", "paid_orders", "held_orders"] {
+        assert!(
+            report.get(field).is_some(),
+            "the campaign report has {field}"
+        );
+    }
+}

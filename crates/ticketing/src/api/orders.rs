@@ -109,7 +109,10 @@ async fn get_order(
     Ok(Json(orders(&state).order(&caller.org, &id).await?))
 }
 
-/// Cancel an order and its tickets, giving their places back. Cancelling again changes nothing.
+/// Cancel an order and its tickets, giving their places back: an order awaiting payment or paid
+/// becomes `cancelled` (ticketing moves no money; a checkout order's refund is checkout's
+/// `/checkout/orders/{id}/cancel`). An order already expired, cancelled or refunded is returned
+/// as it is.
 #[utoipa::path(post, path = "/orders/{id}/cancel", tag = "orders", params(("id" = OrderId, Path)),
     responses((status = 200, body = Order), (status = 404, body = ErrorBody)))]
 async fn cancel_order(

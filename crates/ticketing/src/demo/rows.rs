@@ -339,7 +339,7 @@ pub fn write_sales(
             .map(|index| customer_id(seed, index, audience.created_at[index]));
         let (status, ticket_status) = match order.cancelled_at {
             Some(_) => ("cancelled", "cancelled"),
-            None => ("placed", "valid"),
+            None => ("paid", "valid"),
         };
         orders.push(
             [

@@ -44,27 +44,78 @@ impl Channel {
     }
 }
 
-/// An order is placed, and may later be cancelled (which cancels all of its tickets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// Where an order stands. An order sold online waits for its payment while it holds its seats,
+/// places and code uses; everything else is paid when it is placed. The three end states say why
+/// an order gave everything back, because organizers read them differently: nobody paid
+/// (`expired`), it was called off before or without money changing hands (`cancelled`), or the
+/// money went back (`refunded`).
+///
+/// Stored as the snake_case text of each value (`orders.status`). Orders written before payment
+/// had a state of their own were `placed`: ticketing_0004 made them `paid`, and checkout_0005
+/// gave checkout's orders checkout's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
-    Placed,
+    /// Placed online and held until its payment arrives or the hold runs out.
+    AwaitingPayment,
+    /// Paid (an online payment, the box office counter, or a sale recorded as history).
+    /// `placed`, the name before payment had a state, is read as `paid`.
+    #[serde(alias = "placed")]
+    Paid,
+    /// The hold ran out unpaid: tickets cancelled, everything given back.
+    Expired,
+    /// Called off (unpaid, or by an organizer in ticketing): tickets cancelled, everything
+    /// given back.
     Cancelled,
+    /// Cancelled after payment and the money returned: tickets cancelled, everything given back.
+    Refunded,
 }
 
 impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        Self::AwaitingPayment,
+        Self::Paid,
+        Self::Expired,
+        Self::Cancelled,
+        Self::Refunded,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Placed => "placed",
+            Self::AwaitingPayment => "awaiting_payment",
+            Self::Paid => "paid",
+            Self::Expired => "expired",
             Self::Cancelled => "cancelled",
+            Self::Refunded => "refunded",
         }
     }
 
+    /// Reads a stored value. `placed` is the name paid orders had before (see above); anything
+    /// unknown was written by a bug and reads as paid, the state nothing acts on.
     pub fn from_db(value: &str) -> Self {
-        if value == "cancelled" {
-            Self::Cancelled
-        } else {
-            Self::Placed
+        match value {
+            "awaiting_payment" => Self::AwaitingPayment,
+            "expired" => Self::Expired,
+            "cancelled" => Self::Cancelled,
+            "refunded" => Self::Refunded,
+            _ => Self::Paid,
+        }
+    }
+
+    /// Whether the order holds its tickets (valid), seats and places: awaiting payment or paid.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::AwaitingPayment | Self::Paid)
+    }
+
+    /// The states an order may be released from into `self` (an end state), or none when
+    /// `self` is not an end state. A hold can only run out unpaid and only paid money can go
+    /// back; either kind of order can be called off.
+    pub fn released_from(self) -> &'static [OrderStatus] {
+        match self {
+            Self::Expired => &[Self::AwaitingPayment],
+            Self::Refunded => &[Self::Paid],
+            Self::Cancelled => &[Self::AwaitingPayment, Self::Paid],
+            Self::AwaitingPayment | Self::Paid => &[],
         }
     }
 }
@@ -184,6 +235,7 @@ pub struct Order {
     pub source: OrderSource,
     /// When the order was bought (in the past for imported history).
     pub created_at: DateTime<Utc>,
+    /// When it gave its tickets' places back (expired, cancelled or refunded).
     pub cancelled_at: Option<DateTime<Utc>>,
     pub tickets: Vec<Ticket>,
 }

@@ -38,6 +38,17 @@ mod tests {
         assert!(unknown.is_empty(), "keys missing from en: {unknown:#?}");
     }
 
+    /// The customer page names an order's state with `lang.term("order-status", …)`, which
+    /// falls back to the raw value: every state needs its words.
+    #[test]
+    fn every_order_state_has_its_words() {
+        let known = checks::keys_in(super::LOCALES, "en");
+        for status in crate::model::orders::OrderStatus::ALL {
+            let key = format!("order-status-{}", status.as_str().replace('_', "-"));
+            assert!(known.contains(&key), "{key} is missing");
+        }
+    }
+
     #[test]
     fn no_key_is_also_defined_by_the_shared_ui() {
         let ours = checks::keys_in(super::LOCALES, "en");

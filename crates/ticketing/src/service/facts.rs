@@ -1,5 +1,5 @@
 //! Bulk reads of the facts other modules index (the segment index): customers with the fields
-//! filters read, their tags and granted permissions, their sales (valid tickets of placed orders)
+//! filters read, their tags and granted permissions, their sales (valid tickets of paid orders)
 //! and the catalog those sales point at. Read-only; pages by key so millions of rows stream in
 //! bounded memory.
 
@@ -11,6 +11,7 @@ use sea_orm::{
     QuerySelect,
 };
 
+use crate::model::orders::OrderStatus;
 use crate::store::{
     customer_permissions, customer_tags, customers, events, orders, ticket_types, tickets, venues,
 };
@@ -284,7 +285,9 @@ fn customer_columns() -> sea_orm::Select<customers::Entity> {
     ])
 }
 
-/// Valid tickets of placed orders that name a customer, with their order's time and channel.
+/// Valid tickets of paid orders that name a customer, with their order's time and channel. A
+/// purchase is a paid order: one awaiting payment holds its seats but is not bought yet (the
+/// segment index reads the customer again on `order.paid`).
 fn sales_query(org: &OrgId) -> sea_orm::sea_query::SelectStatement {
     let t = tickets::Entity;
     let o = orders::Entity;
@@ -328,6 +331,6 @@ fn sales_query(org: &OrgId) -> sea_orm::sea_query::SelectStatement {
         .and_where(Expr::col((t, tickets::Column::OrganizationId)).eq(org.as_str()))
         .and_where(Expr::col((t, tickets::Column::Status)).eq("valid"))
         .and_where(Expr::col((t, tickets::Column::CustomerId)).is_not_null())
-        .and_where(Expr::col((o, orders::Column::Status)).eq("placed"))
+        .and_where(Expr::col((o, orders::Column::Status)).eq(OrderStatus::Paid.as_str()))
         .to_owned()
 }

@@ -5,6 +5,7 @@ use fullhouse_core::tenancy::store::domain_events;
 use fullhouse_core::{Db, Error, OrgId};
 use fullhouse_testkit::both_backends;
 use fullhouse_ticketing::model::orders::*;
+use fullhouse_ticketing::service::orders as orders_in_txn;
 use fullhouse_ticketing::service::OrderService;
 use fullhouse_ticketing::store::{
     customers, events, orders, productions, ticket_types, venue_ga_areas, venue_seats, venues,
@@ -294,7 +295,7 @@ both_backends! {
         let placed = service.place_order(&fx.org, new, OrderSource::Api).await.expect("placed");
         assert!(placed.created);
         let order = service.order(&fx.org, &placed.order.id).await.expect("read back");
-        assert_eq!(order.status, OrderStatus::Placed);
+        assert_eq!(order.status, OrderStatus::Paid, "a sale recorded through ticketing is paid");
         assert_eq!(order.source, OrderSource::Api);
         assert_eq!(order.customer_id.as_ref(), Some(&stage.customer));
         assert_eq!(order.total_minor, 65_000);
@@ -627,6 +628,55 @@ both_backends! {
             .expect("customer");
         assert_eq!(customer.external_id.as_deref(), Some("tm-cust-7"));
         assert_eq!(customer.last_name.as_deref(), Some("Berg"));
+        fx.finish().await;
+    }
+
+    async fn a_held_order_is_paid_once_and_only_then_counts_as_a_sale(fx: Fixture) {
+        let stage = stage(&fx.db, &fx.org).await;
+        let new = order_of(Some(&stage.customer), vec![seat_ticket(&stage.seated, &stage.seats[0])]);
+        let txn = fx.db.begin_write().await.expect("txn");
+        let mut booking = orders_in_txn::plan_booking(&txn, &fx.org, &new, OrderSource::Fullhouse, None).await.expect("planned");
+        booking.hold_for_payment();
+        let held = orders_in_txn::write_booking(&txn, &fx.org, booking).await.expect("booked");
+        txn.commit().await.expect("commit");
+        assert_eq!(held.status, OrderStatus::AwaitingPayment);
+        let service = OrderService::new(fx.db.clone());
+        assert_eq!(service.order(&fx.org, &held.id).await.expect("read").status, OrderStatus::AwaitingPayment);
+        assert_eq!(sold(&fx.db, &fx.org, &stage.seated).await, 1, "a held order keeps its seat");
+        let facts = fullhouse_ticketing::service::facts::FactsService::new(fx.db.clone());
+        let customer = vec![stage.customer.to_string()];
+        assert!(facts.sales_of(&fx.org, &customer).await.expect("sales").is_empty(), "not bought yet");
+
+        let txn = fx.db.begin_write().await.expect("txn");
+        assert!(orders_in_txn::mark_paid_in_transaction(&txn, &fx.org, &held.id, Utc::now()).await.expect("paid"));
+        assert!(!orders_in_txn::mark_paid_in_transaction(&txn, &fx.org, &held.id, Utc::now()).await.expect("again"), "paid once");
+        txn.commit().await.expect("commit");
+        assert_eq!(service.order(&fx.org, &held.id).await.expect("read").status, OrderStatus::Paid);
+        assert_eq!(outbox_count(&fx.db, &fx.org, "order.paid").await, 1);
+        assert_eq!(facts.sales_of(&fx.org, &customer).await.expect("sales").len(), 1, "a paid order is a sale");
+        fx.finish().await;
+    }
+
+    async fn a_release_moves_an_order_only_where_its_state_allows(fx: Fixture) {
+        let stage = stage(&fx.db, &fx.org).await;
+        let service = OrderService::new(fx.db.clone());
+        let paid = service.place_order(&fx.org, order_of(None, vec![NewTicket::of_type(stage.standing.clone())]), OrderSource::Api).await.expect("placed").order;
+        let txn = fx.db.begin_write().await.expect("txn");
+        let expired = orders_in_txn::release_in_transaction(&txn, &fx.org, &paid.id, OrderStatus::Expired).await.expect("release");
+        assert!(matches!(expired, orders_in_txn::Cancelled::Already(ref o) if o.status == OrderStatus::Paid), "a paid order does not expire: {expired:?}");
+        let refunded = orders_in_txn::release_in_transaction(&txn, &fx.org, &paid.id, OrderStatus::Refunded).await.expect("release");
+        assert!(matches!(refunded, orders_in_txn::Cancelled::Now(ref o) if o.status == OrderStatus::Refunded), "{refunded:?}");
+        let cancelled = orders_in_txn::release_in_transaction(&txn, &fx.org, &paid.id, OrderStatus::Cancelled).await.expect("release");
+        assert!(matches!(cancelled, orders_in_txn::Cancelled::Already(ref o) if o.status == OrderStatus::Refunded), "an end state is final: {cancelled:?}");
+        assert!(orders_in_txn::release_in_transaction(&txn, &fx.org, &paid.id, OrderStatus::Paid).await.is_err(), "paid is no end state");
+        txn.commit().await.expect("commit");
+        let read = service.order(&fx.org, &paid.id).await.expect("read");
+        assert_eq!(read.status, OrderStatus::Refunded);
+        assert!(read.tickets.iter().all(|t| t.status == TicketStatus::Cancelled));
+        assert_eq!(sold(&fx.db, &fx.org, &stage.standing).await, 0, "its place was given back");
+        assert_eq!(outbox_count(&fx.db, &fx.org, "order.cancelled").await, 1);
+        let again = service.cancel_order(&fx.org, &paid.id).await.expect("no-op");
+        assert_eq!(again.status, OrderStatus::Refunded, "ticketing's cancel leaves a refunded order as it is");
         fx.finish().await;
     }
 }

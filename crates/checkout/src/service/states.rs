@@ -1,0 +1,360 @@
+//! How checkout moves its orders on after placing them: the payment, a cancel (refunded when
+//! paid), the expiry of unpaid holds, and following cancellations made in ticketing. Each move
+//! changes `checkout_orders.status` and ticketing's order in one transaction (see the module
+//! above for the states).
+
+use fullhouse_core::{Error, OrgId, Result};
+use fullhouse_ticketing::service::orders::{
+    mark_paid_in_transaction, release_in_transaction, Cancelled,
+};
+use fullhouse_ticketing::{CustomerId, EventId, OrderId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{Checkout, SWEEP_BATCH};
+use crate::codes::UseTake;
+use crate::model::*;
+use crate::payment::{PaymentOutcome, PaymentRequest};
+use crate::store::{checkout_code_uses, checkout_orders};
+
+impl Checkout {
+    /// Takes the payment of an order awaiting it. Paying a paid order changes nothing; an order
+    /// whose hold expired cannot be paid (409).
+    pub async fn pay(
+        &self,
+        org: &OrgId,
+        id: &OrderId,
+        token: Option<String>,
+    ) -> Result<CheckoutOrder> {
+        let row = self.find(self.db.reader(), org, id).await?;
+        match CheckoutStatus::from_db(&row.status) {
+            CheckoutStatus::Paid => return self.order(org, id).await,
+            CheckoutStatus::Expired | CheckoutStatus::Cancelled | CheckoutStatus::Refunded => {
+                return Err(Error::conflict(
+                    "status",
+                    format!(
+                        "this order is {}; its seats were given back — start again",
+                        row.status
+                    ),
+                ))
+            }
+            CheckoutStatus::AwaitingPayment => {}
+        }
+        let now = self.clock.now();
+        if row.expires_at.is_some_and(|at| at <= now) {
+            return Err(Error::conflict(
+                "status",
+                "the hold on this order expired; its seats are being given back — start again",
+            ));
+        }
+        let request = PaymentRequest {
+            org: org.clone(),
+            order_id: id.clone(),
+            amount_minor: row.total_minor,
+            currency: row.currency.clone(),
+            token,
+        };
+        let reference = match self.payments.charge(&request).await? {
+            PaymentOutcome::Declined { reason } => {
+                return Err(Error::invalid("payment", reason));
+            }
+            PaymentOutcome::Paid { reference } => reference,
+        };
+        // Conditional on the hold, judged after the provider answered: a hold that ran out in
+        // the meantime (swept or not) wins, and the payment is refunded. Ticketing's order moves
+        // in the same transaction (and records `order.paid`); it may have been cancelled there
+        // by an organizer, which wins too.
+        let now = self.clock.now();
+        let txn = self.db.begin_write().await?;
+        let changed = checkout_orders::Entity::update_many()
+            .col_expr(
+                checkout_orders::Column::Status,
+                Expr::value(CheckoutStatus::Paid.as_str()),
+            )
+            .col_expr(checkout_orders::Column::PaidAt, Expr::value(now))
+            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                checkout_orders::Column::PaymentReference,
+                Expr::value(reference.clone()),
+            )
+            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_orders::Column::Id.eq(id.as_str()))
+            .filter(checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
+            .filter(checkout_orders::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let paid = changed == 1 && mark_paid_in_transaction(&txn, org, id, now).await?;
+        if paid {
+            // The campaign report counts these uses as paid from here on.
+            self.codes
+                .uses_paid(&txn, org, std::slice::from_ref(id))
+                .await?;
+            txn.commit().await?;
+        } else {
+            txn.rollback().await?;
+            let now_row = self.find(self.db.reader(), org, id).await?;
+            if CheckoutStatus::from_db(&now_row.status) != CheckoutStatus::Paid {
+                self.payments.refund(&request, &reference).await?;
+                return Err(Error::conflict(
+                    "status",
+                    "the hold on this order ran out or it was cancelled before the payment arrived; the payment was refunded",
+                ));
+            }
+        }
+        self.order(org, id).await
+    }
+
+    /// Cancels an order sold through checkout: an unpaid one becomes cancelled, a paid one
+    /// refunded (the payment goes back when it went through this checkout's provider; money
+    /// taken at the box office counter is handed back there). Its seats, places and code uses
+    /// are given back and `order.cancelled` is recorded, in one transaction. Cancelling again
+    /// changes nothing.
+    pub async fn cancel(&self, org: &OrgId, id: &OrderId) -> Result<CheckoutOrder> {
+        let txn = self.db.begin_write().await?;
+        self.find(&txn, org, id).await?;
+        // Tried along the order's life: a payment can only turn awaiting into paid, so if it
+        // lands between the two statements the second one still finds the order.
+        let mut released = self
+            .release(
+                &txn,
+                org,
+                id,
+                CheckoutStatus::Cancelled,
+                &[CheckoutStatus::AwaitingPayment],
+            )
+            .await?;
+        if released.is_none() {
+            released = self
+                .release(
+                    &txn,
+                    org,
+                    id,
+                    CheckoutStatus::Refunded,
+                    &[CheckoutStatus::Paid],
+                )
+                .await?;
+        }
+        let Some(now) = released else {
+            txn.rollback().await?;
+            return self.order(org, id).await;
+        };
+        let row = self.find(&txn, org, id).await?;
+        txn.commit().await?;
+        if now == CheckoutStatus::Refunded && row.payment_provider == self.payments.id() {
+            if let Some(reference) = &row.payment_reference {
+                let request = PaymentRequest {
+                    org: org.clone(),
+                    order_id: id.clone(),
+                    amount_minor: row.total_minor,
+                    currency: row.currency.clone(),
+                    token: None,
+                };
+                self.payments.refund(&request, reference).await?;
+            }
+        }
+        self.order(org, id).await
+    }
+
+    /// Moves an order from one of `from` to the end state `to` with a conditional update and,
+    /// when this call moved it, gives back its code uses and releases ticketing's order to the
+    /// same state (tickets cancelled, places given back). Returns the state the order ended in,
+    /// or `None` when it was in none of `from`.
+    ///
+    /// That state is `to`, unless ticketing had released the order already (an organizer's
+    /// cancel there that [`Self::follow_cancellations`] has not reached yet): then checkout takes
+    /// ticketing's state, so that the two agree.
+    async fn release(
+        &self,
+        txn: &DatabaseTransaction,
+        org: &OrgId,
+        id: &OrderId,
+        to: CheckoutStatus,
+        from: &[CheckoutStatus],
+    ) -> Result<Option<CheckoutStatus>> {
+        let now = self.clock.now();
+        let mut update = checkout_orders::Entity::update_many()
+            .col_expr(checkout_orders::Column::Status, Expr::value(to.as_str()))
+            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
+            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_orders::Column::Id.eq(id.as_str()))
+            .filter(checkout_orders::Column::Status.is_in(from.iter().map(|s| s.as_str())));
+        if to == CheckoutStatus::Expired {
+            update = update.filter(checkout_orders::Column::ExpiresAt.lte(now));
+        }
+        if update.exec(txn).await?.rows_affected == 0 {
+            return Ok(None);
+        }
+        // Code counters before places, in the order `try_place` takes them: never a deadlock.
+        let uses = checkout_code_uses::Entity::find()
+            .filter(checkout_code_uses::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_code_uses::Column::OrderId.eq(id.as_str()))
+            .order_by_asc(checkout_code_uses::Column::GrantKey)
+            .all(txn)
+            .await?;
+        for used in uses {
+            let take = UseTake {
+                key: used.grant_key,
+                code: used.code,
+                order_id: id.clone(),
+                event_id: EventId::from_db(used.event_id),
+                production_id: fullhouse_ticketing::ProductionId::from_db(used.production_id),
+                customer_id: used.customer_id.map(CustomerId::from_db),
+                uses: used.uses,
+            };
+            self.codes.give_back_uses(txn, org, &take).await?;
+        }
+        match release_in_transaction(txn, org, id, to).await? {
+            Cancelled::Now(_) => Ok(Some(to)),
+            Cancelled::Already(order) if order.status.is_open() => Err(Error::internal(format!(
+                "ticketing's order {id} is {} and cannot become {}",
+                order.status.as_str(),
+                to.as_str()
+            ))),
+            Cancelled::Already(order) => {
+                checkout_orders::Entity::update_many()
+                    .col_expr(
+                        checkout_orders::Column::Status,
+                        Expr::value(order.status.as_str()),
+                    )
+                    .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
+                    .filter(checkout_orders::Column::Id.eq(id.as_str()))
+                    .exec(txn)
+                    .await?;
+                Ok(Some(order.status))
+            }
+        }
+    }
+
+    /// Expires every unpaid hold whose time is up (by checkout's clock), across organizations;
+    /// returns how many. Each in its own transaction; a concurrent payment or sweep wins cleanly.
+    pub async fn expire_due_holds(&self) -> Result<usize> {
+        let mut expired = 0;
+        loop {
+            let now = self.clock.now();
+            let due = checkout_orders::Entity::find()
+                .filter(
+                    checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()),
+                )
+                .filter(checkout_orders::Column::ExpiresAt.lte(now))
+                .order_by_asc(checkout_orders::Column::ExpiresAt)
+                .limit(SWEEP_BATCH)
+                .all(self.db.reader())
+                .await?;
+            let full_round = due.len() as u64 == SWEEP_BATCH;
+            let mut this_round = 0;
+            for row in due {
+                let org = OrgId::from_db(row.organization_id);
+                let id = OrderId::from_db(row.id);
+                let txn = self.db.begin_write().await?;
+                if self
+                    .release(
+                        &txn,
+                        &org,
+                        &id,
+                        CheckoutStatus::Expired,
+                        &[CheckoutStatus::AwaitingPayment],
+                    )
+                    .await?
+                    .is_some()
+                {
+                    txn.commit().await?;
+                    this_round += 1;
+                } else {
+                    txn.rollback().await?;
+                }
+            }
+            expired += this_round;
+            if !full_round || this_round == 0 {
+                return Ok(expired);
+            }
+        }
+    }
+
+    /// Gives back the code uses of checkout orders that were cancelled some other way (an
+    /// organizer cancelling through ticketing's `/orders/{id}/cancel`), by following
+    /// `order.cancelled` in the domain-event outbox, and gives checkout's row ticketing's state
+    /// (`cancelled`: ticketing moves no money, so a paid order cancelled there is not refunded
+    /// by this); returns how many orders it released.
+    ///
+    /// The follower is durable (consumer [`CANCELLATIONS_CONSUMER`]) and delivers at least once,
+    /// late commits included; releasing is conditional on the order's status, so an event read
+    /// twice, by this process or another, changes nothing.
+    pub async fn follow_cancellations(&self) -> Result<usize> {
+        let mut follower = self.cancellations.lock().await;
+        let batch = follower.next_batch().await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let reader = self.db.reader();
+        let open = [
+            CheckoutStatus::AwaitingPayment.as_str(),
+            CheckoutStatus::Paid.as_str(),
+        ];
+        let mut released = 0;
+        for chunk in batch.events().chunks(100) {
+            let mut still_open = Condition::any();
+            for event in chunk {
+                still_open = still_open.add(
+                    Condition::all()
+                        .add(checkout_orders::Column::OrganizationId.eq(event.org.as_str()))
+                        .add(checkout_orders::Column::Id.eq(event.subject_id.as_str())),
+                );
+            }
+            let rows = checkout_orders::Entity::find()
+                .filter(still_open)
+                .filter(checkout_orders::Column::Status.is_in(open))
+                .all(reader)
+                .await?;
+            for row in rows {
+                let org = OrgId::from_db(row.organization_id);
+                let id = OrderId::from_db(row.id);
+                let txn = self.db.begin_write().await?;
+                if self
+                    .release(
+                        &txn,
+                        &org,
+                        &id,
+                        CheckoutStatus::Cancelled,
+                        &[CheckoutStatus::AwaitingPayment, CheckoutStatus::Paid],
+                    )
+                    .await?
+                    .is_some()
+                {
+                    txn.commit().await?;
+                    released += 1;
+                } else {
+                    txn.rollback().await?;
+                }
+            }
+        }
+        follower.acknowledge(batch).await?;
+        Ok(released)
+    }
+
+    /// Runs [`Self::expire_due_holds`] every `every` until `stop` is cancelled.
+    pub async fn run_expiry(
+        self,
+        every: std::time::Duration,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+            match self.expire_due_holds().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "expired unpaid checkout holds"),
+                Err(err) => tracing::warn!(error = ?err, "expiring checkout holds failed"),
+            }
+            match self.follow_cancellations().await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "released orders cancelled outside checkout"),
+                Err(err) => tracing::warn!(error = ?err, "following cancellations failed"),
+            }
+        }
+    }
+}
