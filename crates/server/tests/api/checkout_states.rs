@@ -162,7 +162,7 @@ both_backends! {
         assert_eq!(cancel(paid.clone()).await["status"], "refunded");
         assert_eq!(states(&app, &org, &paid).await, (json!("refunded"), json!("refunded")));
 
-        let sale = json!({"cart": {"event_id": show.event, "items": [{"ticket_type_id": show.standing, "quantity": 2}]}});
+        let sale = json!({"cart": {"event_id": show.event, "items": [{"ticket_type_id": show.standing, "quantity": 2}]}, "payment_method": "cash"});
         let (s, counter) = app.post("/api/v1/box-office/orders", &org.token, sale).await;
         assert_eq!(s, 201, "{counter}");
         assert_eq!(counter["status"], "paid", "paid at the counter, at once");
