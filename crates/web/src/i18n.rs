@@ -264,6 +264,27 @@ impl Lang {
         group_digits(value, separator)
     }
 
+    /// A moment as the clock on the venue's wall shows it (`2026-12-26 19:00` for 18:00 UTC in
+    /// `Europe/Copenhagen`): buyers and staff read times where the event happens, never in UTC.
+    /// A zone that does not parse (venues' zones are checked when saved) falls back to UTC and
+    /// says so.
+    pub fn local_time(self, at: impl Val<chrono::DateTime<chrono::Utc>>, zone: &str) -> String {
+        let at = at.val();
+        match zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            Err(_) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+
+    /// The clock time alone (`19:00`), in the venue's zone like [`Lang::local_time`].
+    pub fn local_clock(self, at: impl Val<chrono::DateTime<chrono::Utc>>, zone: &str) -> String {
+        let at = at.val();
+        match zone.parse::<chrono_tz::Tz>() {
+            Ok(tz) => at.with_timezone(&tz).format("%H:%M").to_string(),
+            Err(_) => at.format("%H:%M UTC").to_string(),
+        }
+    }
+
     /// An amount in minor units: `1,250.00 DKK`, `1.250,00 DKK`, `1 250,00 DKK`.
     pub fn money(self, amount_minor: impl Val<i64>, currency: &str) -> String {
         let amount_minor = amount_minor.val();
@@ -508,6 +529,22 @@ mod tests {
         );
         assert_eq!(Lang::from_accept_language("de, es;q=0.9"), None);
         assert_eq!(Lang::from_accept_language("fr;q=0, en"), Some(Lang::En));
+    }
+
+    #[test]
+    fn times_read_on_the_venues_clock_never_in_utc() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-26T18:00:00Z")
+            .expect("time")
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            Lang::Da.local_time(at, "Europe/Copenhagen"),
+            "2026-12-26 19:00"
+        );
+        assert_eq!(Lang::En.local_clock(at, "America/New_York"), "13:00");
+        assert_eq!(
+            Lang::Fr.local_time(at, "Nowhere/Else"),
+            "2026-12-26 18:00 UTC"
+        );
     }
 
     #[test]

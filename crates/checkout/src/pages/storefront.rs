@@ -36,8 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/shop/{shop}/orders/{id}", get(order_page).post(pay))
 }
 
-/// Upcoming events a shop lists.
-const SHOP_EVENTS: u64 = 100;
+/// Upcoming events a shop lists (the most a page of events holds).
+const SHOP_EVENTS: u64 = fullhouse_core::http::PageParams::MAX_LIMIT;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/storefront/shop.html")]
@@ -71,12 +71,12 @@ async fn shop_page(
         .list_events(&org, &filter, &params)
         .await
     {
-        Ok(page) => ShopPage {
-            lang,
-            shop,
-            events: page.items,
+        Ok(page) => {
+            // The list pages by creation; a buyer reads a programme in date order.
+            let mut events = page.items;
+            events.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)));
+            ShopPage { lang, shop, events }.into_response()
         }
-        .into_response(),
         Err(err) => failure(lang, err),
     }
 }
@@ -426,6 +426,8 @@ struct OrderPage {
     lang: Lang,
     shop: String,
     order: CheckoutOrder,
+    /// The event the order is for: its title, venue and time in the venue's zone head the page.
+    event: fullhouse_ticketing::model::catalog::Event,
     payment_label: String,
     error: Option<String>,
 }
@@ -446,7 +448,14 @@ async fn find_order(
     lang: Lang,
     shop: &str,
     id: &str,
-) -> Result<(OrgId, CheckoutOrder), Response> {
+) -> Result<
+    (
+        OrgId,
+        CheckoutOrder,
+        fullhouse_ticketing::model::catalog::Event,
+    ),
+    Response,
+> {
     let org = shop_org(state, shop).await.map_err(|e| failure(lang, e))?;
     let id = OrderId::parse(id).map_err(|e| failure(lang, e))?;
     let order = checkout
@@ -456,7 +465,11 @@ async fn find_order(
     if order.channel != Channel::Online {
         return Err(failure(lang, Error::NotFound("order")));
     }
-    Ok((org, order))
+    let event = fullhouse_ticketing::service::CatalogService::new(state.db.clone())
+        .event(&org, &order.event_id)
+        .await
+        .map_err(|e| failure(lang, e))?;
+    Ok((org, order, event))
 }
 
 async fn order_page(
@@ -467,10 +480,11 @@ async fn order_page(
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
     match find_order(&state, &checkout, lang, &shop, &id).await {
-        Ok((_, order)) => OrderPage {
+        Ok((_, order, event)) => OrderPage {
             lang,
             shop,
             order,
+            event,
             payment_label: checkout.payments().label().to_string(),
             error: None,
         }
@@ -487,7 +501,7 @@ async fn pay(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
-    let (org, order) = match find_order(&state, &checkout, lang, &shop, &id).await {
+    let (org, order, event) = match find_order(&state, &checkout, lang, &shop, &id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -507,6 +521,7 @@ async fn pay(
                     lang,
                     shop,
                     order,
+                    event,
                     payment_label: checkout.payments().label().to_string(),
                     error,
                 },

@@ -22,4 +22,5 @@ mod processes;
 mod roles;
 mod schemathesis;
 mod segments;
+mod storefront;
 mod venues;

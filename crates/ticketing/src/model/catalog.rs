@@ -83,6 +83,9 @@ pub struct Event {
     pub production_name: String,
     pub venue_id: VenueId,
     pub venue_name: String,
+    /// The venue's time zone (IANA, e.g. `Europe/Copenhagen`): buyers read every time of the
+    /// event in it, wherever they are.
+    pub venue_timezone: String,
     /// The event's own name, when it differs from the production's.
     pub name: Option<String>,
     /// What to call the event: its own name, else the production's.

@@ -159,7 +159,11 @@ impl CatalogService {
         .insert(&txn)
         .await?;
         txn.commit().await?;
-        Ok(event_from(saved, production.name, venue.name))
+        Ok(event_from(
+            saved,
+            production.name,
+            (venue.name, venue.timezone),
+        ))
     }
 
     /// Events matching `filter`, in creation order (cursor pagination by id).
@@ -358,7 +362,8 @@ async fn refuse_venue_change(txn: &DatabaseTransaction, org: &OrgId, id: &EventI
 /// The production and venue names of a page of events: one query each, however long the page.
 struct EventNames {
     productions: HashMap<String, String>,
-    venues: HashMap<String, String>,
+    /// Venue id → (name, time zone).
+    venues: HashMap<String, (String, String)>,
 }
 
 impl EventNames {
@@ -385,10 +390,11 @@ impl EventNames {
             .into_tuple()
             .all(conn)
             .await?;
-        let venues: Vec<(String, String)> = venues::Entity::find()
+        let venues: Vec<(String, String, String)> = venues::Entity::find()
             .select_only()
             .column(venues::Column::Id)
             .column(venues::Column::Name)
+            .column(venues::Column::Timezone)
             .filter(venues::Column::OrganizationId.eq(org.as_str()))
             .filter(venues::Column::Id.is_in(venue_ids))
             .into_tuple()
@@ -396,7 +402,10 @@ impl EventNames {
             .await?;
         Ok(EventNames {
             productions: productions.into_iter().collect(),
-            venues: venues.into_iter().collect(),
+            venues: venues
+                .into_iter()
+                .map(|(id, name, zone)| (id, (name, zone)))
+                .collect(),
         })
     }
 
@@ -411,7 +420,11 @@ impl EventNames {
     }
 }
 
-fn event_from(m: events::Model, production_name: String, venue_name: String) -> Event {
+fn event_from(
+    m: events::Model,
+    production_name: String,
+    (venue_name, venue_timezone): (String, String),
+) -> Event {
     Event {
         id: EventId::from_db(m.id),
         production_id: ProductionId::from_db(m.production_id),
@@ -419,6 +432,7 @@ fn event_from(m: events::Model, production_name: String, venue_name: String) -> 
         production_name,
         venue_id: VenueId::from_db(m.venue_id),
         venue_name,
+        venue_timezone,
         name: m.name,
         starts_at: m.starts_at,
         ends_at: m.ends_at,
