@@ -160,6 +160,11 @@ impl Lang {
         }
     }
 
+    /// Every language, for a picker in a template.
+    pub fn all(self) -> [Lang; 3] {
+        Lang::ALL
+    }
+
     /// The language's name in itself, as a language picker shows it.
     pub fn native_name(self) -> &'static str {
         match self {
@@ -339,6 +344,39 @@ fn group_digits(value: i64, separator: char) -> String {
         .collect();
     let sign = if value < 0 { "-" } else { "" };
     format!("{sign}{}", groups.join(&separator.to_string()))
+}
+
+/// Middleware for public pages (the storefront): `?lang=da` on a GET chooses the visitor's
+/// language. The page answers in it at once (the choice joins the request's cookies, so
+/// [`Lang::of_visitor`] reads it) and the choice is kept in the same cookie the login page's picker
+/// sets. A GET is enough: a language is a preference, not an action another site could abuse.
+pub async fn language_from_query(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let chosen = request
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == "lang")
+        .and_then(|(_, value)| Lang::parse(value));
+    let Some(lang) = chosen else {
+        return next.run(request).await;
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&format!("{LANGUAGE_COOKIE}={}", lang.code()))
+    {
+        request.headers_mut().append(header::COOKIE, value);
+    }
+    let mut response = next.run(request).await;
+    if let Ok(cookie) = header::HeaderValue::from_str(&format!(
+        "{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// The text of `key` in `lang` (English when `lang` lacks it, the key itself when none has it).

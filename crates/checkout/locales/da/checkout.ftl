@@ -61,3 +61,7 @@ boxoffice-code-applied = anvendt: { $label }
 boxoffice-code-valid = gyldig, men ingen billet i kurven bruger den: { $label }
 boxoffice-code-limit = højst { $count } billetter pr. ordre
 boxoffice-seat-taken = Pladsen er netop blevet solgt. Fjern den fra kurven, eller vælg en anden plads.
+shop-language = Sprog
+shop-not-found-shop = Vi kunne ikke finde denne butik. Tjek den adresse, du har fået.
+shop-not-found-event = Vi kunne ikke finde denne forestilling. Den kan være flyttet eller taget af salg.
+shop-not-found-order = Vi kunne ikke finde denne ordre. Tjek linket i din bekræftelse.

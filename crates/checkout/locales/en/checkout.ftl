@@ -61,3 +61,7 @@ boxoffice-code-applied = applied: { $label }
 boxoffice-code-valid = valid, but no ticket in the basket uses it: { $label }
 boxoffice-code-limit = at most { $count } tickets per order
 boxoffice-seat-taken = This seat was just sold. Remove it from the basket or choose another seat.
+shop-language = Language
+shop-not-found-shop = We could not find this shop. Check the address you were given.
+shop-not-found-event = We could not find this event. It may have been moved or taken off sale.
+shop-not-found-order = We could not find this order. Check the link in your confirmation.

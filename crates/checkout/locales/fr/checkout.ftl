@@ -61,3 +61,7 @@ boxoffice-code-applied = appliqué : { $label }
 boxoffice-code-valid = valable, mais aucun billet du panier ne l’utilise : { $label }
 boxoffice-code-limit = au plus { $count } billets par commande
 boxoffice-seat-taken = Cette place vient d’être vendue. Retirez-la du panier ou choisissez une autre place.
+shop-language = Langue
+shop-not-found-shop = Nous ne trouvons pas cette boutique. Vérifiez l'adresse qui vous a été donnée.
+shop-not-found-event = Nous ne trouvons pas cet événement. Il a peut-être été déplacé ou retiré de la vente.
+shop-not-found-order = Nous ne trouvons pas cette commande. Vérifiez le lien de votre confirmation.

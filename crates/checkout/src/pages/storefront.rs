@@ -34,6 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/shop/{shop}", get(shop_page))
         .route("/shop/{shop}/events/{id}", get(event_page).post(place))
         .route("/shop/{shop}/orders/{id}", get(order_page).post(pay))
+        .layer(axum::middleware::from_fn(
+            fullhouse_web::i18n::language_from_query,
+        ))
 }
 
 /// Upcoming events a shop lists (the most a page of events holds).
@@ -254,17 +257,24 @@ struct EventPage {
     last_name: String,
 }
 
-/// A page-level failure: the message in the visitor's language, on the error page.
+/// A page-level failure: the message in the visitor's language, on the error page. What is not
+/// found is said in plain words (a shop, an event, an order), never as an id format.
 fn failure(lang: Lang, err: Error) -> Response {
     let status = err.code().status();
-    (
-        status,
-        MessagePage {
-            lang,
-            message: error_message(lang, &err),
+    let message = match &err {
+        Error::NotFound(what) => match *what {
+            "shop" => lang.t("shop-not-found-shop"),
+            "order" => lang.t("shop-not-found-order"),
+            _ => lang.t("shop-not-found-event"),
         },
-    )
-        .into_response()
+        _ => error_message(lang, &err),
+    };
+    (status, MessagePage { lang, message }).into_response()
+}
+
+/// An id typed into a shop address that is not one of ours: to a buyer, simply not found.
+fn not_found(what: &'static str) -> impl Fn(Error) -> Error {
+    move |_| Error::NotFound(what)
 }
 
 #[derive(Template, WebTemplate)]
@@ -281,7 +291,9 @@ async fn resolve(
     id: &str,
 ) -> Result<(OrgId, EventId), Response> {
     let org = shop_org(state, shop).await.map_err(|e| failure(lang, e))?;
-    let event = EventId::parse(id).map_err(|e| failure(lang, e))?;
+    let event = EventId::parse(id)
+        .map_err(not_found("event"))
+        .map_err(|e| failure(lang, e))?;
     Ok((org, event))
 }
 
@@ -457,7 +469,9 @@ async fn find_order(
     Response,
 > {
     let org = shop_org(state, shop).await.map_err(|e| failure(lang, e))?;
-    let id = OrderId::parse(id).map_err(|e| failure(lang, e))?;
+    let id = OrderId::parse(id)
+        .map_err(not_found("order"))
+        .map_err(|e| failure(lang, e))?;
     let order = checkout
         .order(&org, &id)
         .await

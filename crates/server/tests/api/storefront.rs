@@ -48,4 +48,38 @@ both_backends! {
         assert!(!html.contains("UTC"), "the hold's end is on the venue's clock too: {html}");
         app.finish().await;
     }
+
+    async fn a_visitor_picks_a_language_in_the_shop_and_keeps_it(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let show = show(&app, &org).await;
+        let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        let page = client.get(app.url("/shop/royal?lang=da")).header("accept-language", "en").send().await.expect("sent");
+        assert!(page.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap_or_default().starts_with("fullhouse_lang=da")));
+        let html = page.text().await.unwrap_or_default();
+        assert!(html.contains("lang=\"da\" aria-current=\"true\""), "Danish is the current language: {html}");
+        assert!(html.contains("?lang=fr"), "the other languages are offered: {html}");
+        // The choice is kept on the next page, whatever the browser asks for.
+        let next = client.get(app.url(&format!("/shop/royal/events/{}", show.event))).header("accept-language", "en").send().await.expect("sent");
+        let html = next.text().await.unwrap_or_default();
+        assert!(html.contains("<html lang=\"da\""), "{}", &html[..html.len().min(300)]);
+        app.finish().await;
+    }
+
+    async fn an_unknown_shop_event_or_order_is_said_in_plain_words(app: TestApp) {
+        let org = app.new_org("royal").await;
+        show(&app, &org).await;
+        for (path, words) in [
+            ("/shop/no-such-theatre", "We could not find this shop."),
+            ("/shop/royal/events/not-an-event", "We could not find this event."),
+            ("/shop/royal/events/evt_01ARZ3NDEKTSV4RRFFQ69G5FAV", "We could not find this event."),
+            ("/shop/royal/orders/12345", "We could not find this order."),
+        ] {
+            let response = app.client.get(app.url(path)).header("accept-language", "en").send().await.expect("sent");
+            assert_eq!(response.status().as_u16(), 404, "{path}");
+            let html = response.text().await.unwrap_or_default();
+            assert!(html.contains(words), "{path}: {html}");
+            assert!(!html.contains("evt_") && !html.contains("ord_") && !html.contains("invalid"), "no id formats: {html}");
+        }
+        app.finish().await;
+    }
 }
