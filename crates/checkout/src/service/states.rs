@@ -158,6 +158,25 @@ impl Checkout {
         self.order(org, id).await
     }
 
+    /// [`Self::release`] in a transaction of its own, committed when it moved the order: the
+    /// sweep and the cancellation follower release order by order, so one order's failure or a
+    /// concurrent payment never holds back the others. `true` when this call moved it.
+    async fn release_alone(
+        &self,
+        org: &OrgId,
+        id: &OrderId,
+        to: CheckoutStatus,
+        from: &[CheckoutStatus],
+    ) -> Result<bool> {
+        let txn = self.db.begin_write().await?;
+        if self.release(&txn, org, id, to, from).await?.is_some() {
+            txn.commit().await?;
+            Ok(true)
+        } else {
+            txn.rollback().await?;
+            Ok(false)
+        }
+    }
     /// Moves an order from one of `from` to the end state `to` with a conditional update and,
     /// when this call moved it, gives back its code uses and releases ticketing's order to the
     /// same state (tickets cancelled, places given back). Returns the state the order ended in,
@@ -248,22 +267,16 @@ impl Checkout {
             for row in due {
                 let org = OrgId::from_db(row.organization_id);
                 let id = OrderId::from_db(row.id);
-                let txn = self.db.begin_write().await?;
                 if self
-                    .release(
-                        &txn,
+                    .release_alone(
                         &org,
                         &id,
                         CheckoutStatus::Expired,
                         &[CheckoutStatus::AwaitingPayment],
                     )
                     .await?
-                    .is_some()
                 {
-                    txn.commit().await?;
                     this_round += 1;
-                } else {
-                    txn.rollback().await?;
                 }
             }
             expired += this_round;
@@ -311,22 +324,16 @@ impl Checkout {
             for row in rows {
                 let org = OrgId::from_db(row.organization_id);
                 let id = OrderId::from_db(row.id);
-                let txn = self.db.begin_write().await?;
                 if self
-                    .release(
-                        &txn,
+                    .release_alone(
                         &org,
                         &id,
                         CheckoutStatus::Cancelled,
                         &[CheckoutStatus::AwaitingPayment, CheckoutStatus::Paid],
                     )
                     .await?
-                    .is_some()
                 {
-                    txn.commit().await?;
                     released += 1;
-                } else {
-                    txn.rollback().await?;
                 }
             }
         }

@@ -110,16 +110,16 @@ pub(crate) fn buyer() -> Value {
     json!({"email": "karen@example.dk", "first_name": "Karen", "last_name": "Blixen"})
 }
 
-/// A campaign code that unlocks `category` of the show's event for `uses` tickets (an audience
-/// of one member with the code, and a campaign that unlocks the member's category).
-pub(crate) async fn category_code(
+/// An audience of one member holding `code` for `quantity` uses (with `member`'s other fields,
+/// e.g. a category), and a campaign on `event` with `campaign`'s fields (name, effects, limits);
+/// returns the campaign's id. Every test that needs a real campaign code makes it here.
+pub(crate) async fn code_campaign(
     app: &TestApp,
     org: &TestOrg,
     event: &str,
-    category: &str,
-    code: &str,
-    uses: u32,
-) {
+    (code, quantity, member): (&str, u32, Value),
+    campaign: Value,
+) -> String {
     let t = &org.token;
     let (s, audience) = app
         .post(
@@ -130,23 +130,44 @@ pub(crate) async fn category_code(
         .await;
     assert_eq!(s, 201, "{audience}");
     let audience_id = audience["id"].as_str().unwrap_or_default().to_string();
-    let (s, member) = app
+    let mut member_body = json!({"code": code, "quantity": quantity});
+    if let (Some(body), Some(extra)) = (member_body.as_object_mut(), member.as_object()) {
+        body.extend(extra.clone());
+    }
+    let (s, created) = app
         .post(
             &format!("/api/v1/audiences/{audience_id}/members"),
             t,
-            json!({"code": code, "quantity": uses, "category": category}),
+            member_body,
         )
         .await;
-    assert_eq!(s, 201, "{member}");
-    let (s, campaign) = app
-        .post(
-            "/api/v1/campaigns",
-            t,
-            json!({"name": format!("{category} for {code}"), "public_label": category, "audience_ids": [audience_id],
-                   "event_ids": [event], "effects": {"unlock_member_category": true}}),
-        )
-        .await;
-    assert_eq!(s, 201, "{campaign}");
+    assert_eq!(s, 201, "{created}");
+    let mut campaign_body = json!({"name": format!("Campaign {code}"), "audience_ids": [audience_id], "event_ids": [event]});
+    if let (Some(body), Some(extra)) = (campaign_body.as_object_mut(), campaign.as_object()) {
+        body.extend(extra.clone());
+    }
+    let (s, created) = app.post("/api/v1/campaigns", t, campaign_body).await;
+    assert_eq!(s, 201, "{created}");
+    created["id"].as_str().unwrap_or_default().to_string()
+}
+
+/// A campaign code that unlocks `category` of the show's event for `uses` tickets.
+pub(crate) async fn category_code(
+    app: &TestApp,
+    org: &TestOrg,
+    event: &str,
+    category: &str,
+    code: &str,
+    uses: u32,
+) {
+    code_campaign(
+        app,
+        org,
+        event,
+        (code, uses, json!({"category": category})),
+        json!({"public_label": category, "effects": {"unlock_member_category": true}}),
+    )
+    .await;
 }
 
 both_backends! {
@@ -449,29 +470,14 @@ mod in_browser {
         let org = app.new_org("royal").await;
         let show = show(&app, &org).await;
         let t = &org.token;
-        let (s, audience) = app
-            .post("/api/v1/audiences", t, json!({"name": "Patrons"}))
-            .await;
-        assert_eq!(s, 201, "{audience}");
-        let audience_id = audience["id"].as_str().unwrap_or_default().to_string();
-        let (s, member) = app
-            .post(
-                &format!("/api/v1/audiences/{audience_id}/members"),
-                t,
-                json!({"code": "PATRON-7", "quantity": 1, "category": "VIP"}),
-            )
-            .await;
-        assert_eq!(s, 201, "{member}");
-        let (s, campaign) = app
-            .post(
-                "/api/v1/campaigns",
-                t,
-                json!({"name": "Patrons' VIP", "public_label": "Patrons' VIP seats", "audience_ids": [audience_id],
-                       "event_ids": [show.event], "effects": {"unlock_member_category": true}}),
-            )
-            .await;
-        assert_eq!(s, 201, "{campaign}");
-        let campaign_id = campaign["id"].as_str().unwrap_or_default().to_string();
+        let campaign_id = super::code_campaign(
+            &app,
+            &org,
+            &show.event,
+            ("PATRON-7", 1, json!({"category": "VIP"})),
+            json!({"name": "Patrons' VIP", "public_label": "Patrons' VIP seats", "effects": {"unlock_member_category": true}}),
+        )
+        .await;
 
         browser
             .goto(&app, &format!("/shop/royal/events/{}", show.event))

@@ -14,35 +14,19 @@ use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 
 use crate::browser::page_session;
-use crate::checkout::{buyer, public, show, Show};
+use crate::checkout::{buyer, code_campaign, public, show, Show};
 use crate::common::*;
 
 /// A campaign on the show's event: code `HOLD-7`, two uses, half price.
 async fn campaign(app: &TestApp, org: &TestOrg, show: &Show) -> String {
-    let t = &org.token;
-    let (s, audience) = app
-        .post("/api/v1/audiences", t, json!({"name": "Holders"}))
-        .await;
-    assert_eq!(s, 201, "{audience}");
-    let audience_id = audience["id"].as_str().unwrap_or_default().to_string();
-    let (s, member) = app
-        .post(
-            &format!("/api/v1/audiences/{audience_id}/members"),
-            t,
-            json!({"code": "HOLD-7", "quantity": 2}),
-        )
-        .await;
-    assert_eq!(s, 201, "{member}");
-    let (s, campaign) = app
-        .post(
-            "/api/v1/campaigns",
-            t,
-            json!({"name": "Half price", "audience_ids": [audience_id], "event_ids": [show.event],
-                   "effects": {"discount": {"kind": "percent", "percent": 50.0}}}),
-        )
-        .await;
-    assert_eq!(s, 201, "{campaign}");
-    campaign["id"].as_str().unwrap_or_default().to_string()
+    code_campaign(
+        app,
+        org,
+        &show.event,
+        ("HOLD-7", 2, json!({})),
+        json!({"name": "Half price", "effects": {"discount": {"kind": "percent", "percent": 50.0}}}),
+    )
+    .await
 }
 
 /// A storefront order of one standing place, with `codes`, by `email`.

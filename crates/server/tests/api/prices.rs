@@ -2,51 +2,31 @@
 //! answered the same by the JSON storefront, the box office API and the storefront page — in the
 //! quote before any payment, and as the refusal of the order.
 
-use crate::checkout::{buyer, public, show, Show};
+use crate::checkout::{buyer, code_campaign, public, show, Show};
 use crate::common::*;
 use fullhouse_testkit::both_backends;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// A campaign giving `percent` off the show to one code of `quantity` uses, with an optional
+/// A campaign giving half price on the show to one code of `quantity` uses, with an optional
 /// per-order limit.
 async fn campaign_code(
     app: &TestApp,
     org: &TestOrg,
     show: &Show,
     code: &str,
-    quantity: i64,
+    quantity: u32,
     max_tickets_per_order: Option<u32>,
 ) {
-    let t = &org.token;
-    let (s, audience) = app
-        .post(
-            "/api/v1/audiences",
-            t,
-            json!({"name": format!("Holders of {code}")}),
-        )
-        .await;
-    assert_eq!(s, 201, "{audience}");
-    let audience_id = audience["id"].as_str().unwrap_or_default().to_string();
-    let (s, member) = app
-        .post(
-            &format!("/api/v1/audiences/{audience_id}/members"),
-            t,
-            json!({"code": code, "quantity": quantity}),
-        )
-        .await;
-    assert_eq!(s, 201, "{member}");
-    let (s, campaign) = app
-        .post(
-            "/api/v1/campaigns",
-            t,
-            json!({"name": format!("Campaign {code}"), "public_label": "Spring offer",
-                   "audience_ids": [audience_id], "event_ids": [show.event],
-                   "max_tickets_per_order": max_tickets_per_order,
-                   "effects": {"discount": {"kind": "percent", "percent": 50.0}}}),
-        )
-        .await;
-    assert_eq!(s, 201, "{campaign}");
+    code_campaign(
+        app,
+        org,
+        &show.event,
+        (code, quantity, json!({})),
+        json!({"public_label": "Spring offer", "max_tickets_per_order": max_tickets_per_order,
+               "effects": {"discount": {"kind": "percent", "percent": 50.0}}}),
+    )
+    .await;
 }
 
 /// The field and reason of a refusal, whether a conflict or invalid input.
