@@ -10,7 +10,10 @@
 //! ([`Checkout::follow_cancellations`]): checkout then takes ticketing's state.
 
 mod grouped;
+mod sale_view;
 mod states;
+
+pub use sale_view::{GaOffer, OfferedType, SaleView, SeatOffer, SeatState};
 
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
@@ -86,58 +89,6 @@ pub struct PlaceOrder {
     /// How it was paid at the counter (stored as given; the box office's API and page require
     /// one for a counter sale, see [`PaymentMethod::for_sale`]). `None` online.
     pub payment_method: Option<PaymentMethod>,
-}
-
-/// What the storefront shows for an event: what is on sale to this buyer (with their codes).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SaleView {
-    #[schema(value_type = Object)]
-    pub event: Event,
-    pub ticket_types: Vec<OfferedType>,
-    pub seats: Vec<SeatOffer>,
-    pub ga_areas: Vec<GaOffer>,
-    pub codes: Vec<CodeOutcome>,
-    /// The payment provider is the test provider: no money moves.
-    pub test_payments: bool,
-    pub payment_label: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OfferedType {
-    pub id: fullhouse_ticketing::TicketTypeId,
-    pub name: String,
-    pub category: Option<String>,
-    pub price_minor: i64,
-    pub currency: String,
-    /// Places left of the type's own limit (`None`: no limit of its own).
-    pub left: Option<i64>,
-    /// General admission (a quantity) rather than seats.
-    pub general_admission: bool,
-    /// The code that made this hidden type visible.
-    pub unlocked_by: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SeatState {
-    Available,
-    Sold,
-    /// Held back for codes; a code the buyer typed unlocks it (`Unlocked`) or not.
-    Held,
-    Unlocked,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SeatOffer {
-    pub seat: SeatView,
-    pub state: SeatState,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct GaOffer {
-    pub id: fullhouse_ticketing::GaAreaId,
-    pub name: String,
-    pub left: i64,
 }
 
 /// Why one placing attempt failed.
@@ -315,52 +266,6 @@ impl Checkout {
             grant: None,
             uses: 0,
         }))
-    }
-
-    /// What is on sale for an event to a buyer holding `codes`.
-    pub async fn sale_view(
-        &self,
-        org: &OrgId,
-        event: &EventId,
-        codes: &[String],
-        channel: Channel,
-    ) -> Result<SaleView> {
-        let codes = clean_codes(codes).map_err(|f| Error::invalid_fields(vec![f]))?;
-        let event_row = CatalogService::new(self.db.clone())
-            .event(org, event)
-            .await?;
-        let cart = Cart {
-            event_id: event.clone(),
-            items: Vec::new(),
-            codes: codes.clone(),
-            customer_id: None,
-        };
-        let txn = self.db.reader().begin().await?;
-        let pricing = self
-            .pricing(
-                &txn,
-                org,
-                PricingFor {
-                    cart: &cart,
-                    codes: &codes,
-                    customer: None,
-                    identified: false,
-                    channel,
-                    scope: SeatScope::All,
-                },
-            )
-            .await?;
-        txn.rollback().await?;
-        let input = pricing.input(&cart, channel);
-        let priced = price(&input);
-        let outcomes = code_outcomes(&input, &priced);
-        Ok(sale_view_of(
-            event_row,
-            &pricing,
-            outcomes,
-            channel,
-            self.payments.as_ref(),
-        ))
     }
 
     async fn pricing(
@@ -829,104 +734,5 @@ fn checkout_order(
         created_at: row.created_at,
         paid_at: row.paid_at,
         order,
-    }
-}
-
-fn sale_view_of(
-    event: Event,
-    pricing: &Pricing,
-    codes: Vec<CodeOutcome>,
-    channel: Channel,
-    payments: &dyn PaymentProvider,
-) -> SaleView {
-    let grants: Vec<(&String, &CodeGrant)> = pricing
-        .typed
-        .iter()
-        .filter_map(|t| t.grant.as_ref().map(|g| (&t.code, g)))
-        .filter(|(_, g)| g.remaining.is_none_or(|r| r > 0))
-        .collect();
-    let online = channel == Channel::Online;
-    let ticket_types = pricing
-        .stock
-        .ticket_types
-        .iter()
-        .filter_map(|t| {
-            let unlocked_by = grants
-                .iter()
-                .find(|(_, g)| {
-                    g.unlocks_ticket_types.contains(&t.id)
-                        || t.category.as_deref().is_some_and(|c| {
-                            g.unlocks_categories
-                                .iter()
-                                .any(|u| u.trim().eq_ignore_ascii_case(c.trim()))
-                        })
-                })
-                .map(|(code, _)| (*code).clone());
-            if is_locked(t) && unlocked_by.is_none() {
-                return None;
-            }
-            Some(OfferedType {
-                id: t.id.clone(),
-                name: t.name.clone(),
-                category: t.category.clone(),
-                price_minor: t.price_minor,
-                currency: t.currency.clone(),
-                left: t.left(),
-                general_admission: t.ga_area_id.is_some(),
-                unlocked_by: if is_locked(t) { unlocked_by } else { None },
-            })
-        })
-        .collect();
-    let unlocked_seats: HashSet<_> = codes
-        .iter()
-        .filter(|c| matches!(c.status, CodeStatus::Applied | CodeStatus::Valid))
-        .filter_map(|c| c.grant.as_ref())
-        .flat_map(|g| g.unlocks_seats.iter().cloned())
-        .collect();
-    let seats = pricing
-        .stock
-        .seats
-        .iter()
-        .map(|s| {
-            let state = if s.sold {
-                SeatState::Sold
-            } else if unlocked_seats.contains(&s.id) {
-                SeatState::Unlocked
-            } else if online && is_held(s, &pricing.held) {
-                SeatState::Held
-            } else {
-                SeatState::Available
-            };
-            SeatOffer {
-                seat: SeatView {
-                    id: s.id.clone(),
-                    section_name: s.section_name.clone(),
-                    group_name: s.group_name.clone(),
-                    row_name: s.row_name.clone(),
-                    seat_label: s.seat_label.clone(),
-                    category: s.category.clone(),
-                },
-                state,
-            }
-        })
-        .collect();
-    let ga_areas = pricing
-        .stock
-        .ga_areas
-        .iter()
-        .map(|a| GaOffer {
-            id: a.id.clone(),
-            name: a.name.clone(),
-            left: (a.capacity - a.sold).max(0),
-        })
-        .collect();
-    SaleView {
-        event,
-        ticket_types,
-        seats,
-        ga_areas,
-        codes,
-        test_payments: payments.is_test(),
-        payment_label: payments.label().to_string(),
     }
 }

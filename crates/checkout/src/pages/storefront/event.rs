@@ -1,0 +1,173 @@
+//! An event's page: what is on sale to this buyer (with their codes), and placing the order.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Form, Router};
+use fullhouse_core::http::AppState;
+use fullhouse_core::{Error, OrgId};
+use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::{EventId, OrderId};
+use fullhouse_web::i18n::error_message;
+use fullhouse_web::{FormErrors, Lang};
+
+use crate::api::{shop_org, CodesQuery, ShopClient};
+use crate::model::order_form::QUANTITY_PREFIX;
+use crate::model::{CheckoutOrder, CheckoutStatus, OrderForm};
+use crate::service::{OfferedType, SaleView, SeatState};
+use crate::{Checkout, PlaceOrder};
+
+use super::*;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/storefront/event.html")]
+struct EventPage {
+    lang: Lang,
+    shop: String,
+    view: SaleView,
+    codes: String,
+    rows: Vec<SeatRowView>,
+    quantities: Vec<QuantityField>,
+    error: Option<String>,
+    email: String,
+    first_name: String,
+    last_name: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_event(
+    checkout: &Checkout,
+    org: &OrgId,
+    lang: Lang,
+    shop: String,
+    event: &EventId,
+    codes: Vec<String>,
+    refused: Option<Error>,
+    form: &OrderForm,
+) -> Response {
+    let view = match checkout
+        .sale_view(org, event, &codes, Channel::Online)
+        .await
+    {
+        Ok(view) => view,
+        Err(err) => return failure(lang, err),
+    };
+    let rows = seat_rows(&view, lang, &form.seats);
+    let quantities = quantity_fields(&view, lang, form, refused.as_ref());
+    let error = refused.map(|err| error_message(lang, &err));
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        EventPage {
+            lang,
+            shop,
+            codes: codes.join(", "),
+            rows,
+            quantities,
+            error,
+            email: form.email.clone(),
+            first_name: form.first_name.clone(),
+            last_name: form.last_name.clone(),
+            view,
+        },
+    )
+        .into_response()
+}
+
+pub(super) async fn event_page(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    headers: HeaderMap,
+    client: ShopClient,
+    Path((shop, id)): Path<(String, String)>,
+    Query(query): Query<CodesQuery>,
+) -> Response {
+    let lang = Lang::of_visitor(&headers);
+    let (org, event) = match resolve(&state, lang, &shop, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let mut codes = query.list();
+    let mut refused = None;
+    if let Err(err) = client.spend_code_checks(&checkout, &codes, None) {
+        refused = Some(err);
+        codes.clear();
+    }
+    let mut response = render_event(
+        &checkout,
+        &org,
+        lang,
+        shop,
+        &event,
+        codes,
+        refused,
+        &OrderForm::default(),
+    )
+    .await;
+    if let Some(cookie) = client.cookie() {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+pub(super) async fn place(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    headers: HeaderMap,
+    client: ShopClient,
+    Path((shop, id)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = Lang::of_visitor(&headers);
+    let (org, event) = match resolve(&state, lang, &shop, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let form = OrderForm::from_pairs(pairs);
+    let codes = form.code_list();
+    if let Err(err) = client.spend_code_checks(&checkout, &codes, Some(&form.email)) {
+        return render_event(
+            &checkout,
+            &org,
+            lang,
+            shop,
+            &event,
+            Vec::new(),
+            Some(err),
+            &form,
+        )
+        .await;
+    }
+    let placed = match form.cart(&event) {
+        Ok(cart) => {
+            checkout
+                .place(
+                    &org,
+                    PlaceOrder {
+                        cart,
+                        channel: Channel::Online,
+                        buyer: Some(form.buyer()),
+                        paid_at_counter: false,
+                        payment_method: None,
+                    },
+                )
+                .await
+        }
+        Err(err) => Err(err),
+    };
+    match placed {
+        Ok(order) => Redirect::to(&format!("/shop/{shop}/orders/{}", order.id)).into_response(),
+        Err(err) => {
+            render_event(&checkout, &org, lang, shop, &event, codes, Some(err), &form).await
+        }
+    }
+}

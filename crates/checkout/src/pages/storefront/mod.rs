@@ -1,0 +1,93 @@
+//! The buyer's storefront (public, no login): an event page with its ticket types, a seat-map
+//! picker and a code field that reveals what a code unlocks; the payment step (behind the
+//! checkout's payment provider, labelled when it is the test provider); the confirmation.
+//!
+//! Everything goes through [`Checkout`], like the JSON storefront; codes typed here spend the
+//! same rate-limit budget as the API's code checks.
+//!
+//! The storefront has no login, hence no session and no CSRF token: its forms post plain
+//! fields, guarded like the JSON storefront's requests by the shop client's rate limit on codes
+//! ([`ShopClient`]), not by [`fullhouse_web::CsrfForm`].
+
+mod event;
+mod order;
+mod seats;
+mod shop;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Form, Router};
+use fullhouse_core::http::AppState;
+use fullhouse_core::{Error, OrgId};
+use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::{EventId, OrderId};
+use fullhouse_web::i18n::error_message;
+use fullhouse_web::{FormErrors, Lang};
+
+use crate::api::{shop_org, CodesQuery, ShopClient};
+use crate::model::order_form::QUANTITY_PREFIX;
+use crate::model::{CheckoutOrder, CheckoutStatus, OrderForm};
+use crate::service::{OfferedType, SaleView, SeatState};
+use crate::{Checkout, PlaceOrder};
+
+pub use seats::{quantity_fields, seat_rows, types_for_seat, QuantityField, SeatRowView};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/shop/{shop}", get(shop::shop_page))
+        .route(
+            "/shop/{shop}/events/{id}",
+            get(event::event_page).post(event::place),
+        )
+        .route(
+            "/shop/{shop}/orders/{id}",
+            get(order::order_page).post(order::pay),
+        )
+        .layer(axum::middleware::from_fn(
+            fullhouse_web::i18n::language_from_query,
+        ))
+}
+
+/// A page-level failure: the message in the visitor's language, on the error page. What is not
+/// found is said in plain words (a shop, an event, an order), never as an id format.
+pub(super) fn failure(lang: Lang, err: Error) -> Response {
+    let status = err.code().status();
+    let message = match &err {
+        Error::NotFound(what) => match *what {
+            "shop" => lang.t("shop-not-found-shop"),
+            "order" => lang.t("shop-not-found-order"),
+            _ => lang.t("shop-not-found-event"),
+        },
+        _ => error_message(lang, &err),
+    };
+    (status, MessagePage { lang, message }).into_response()
+}
+
+/// An id typed into a shop address that is not one of ours: to a buyer, simply not found.
+pub(super) fn not_found(what: &'static str) -> impl Fn(Error) -> Error {
+    move |_| Error::NotFound(what)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/storefront/message.html")]
+pub(super) struct MessagePage {
+    lang: Lang,
+    message: String,
+}
+
+pub(super) async fn resolve(
+    state: &AppState,
+    lang: Lang,
+    shop: &str,
+    id: &str,
+) -> Result<(OrgId, EventId), Response> {
+    let org = shop_org(state, shop).await.map_err(|e| failure(lang, e))?;
+    let event = EventId::parse(id)
+        .map_err(not_found("event"))
+        .map_err(|e| failure(lang, e))?;
+    Ok((org, event))
+}

@@ -1,0 +1,68 @@
+//! The shop's front page: the programme of upcoming events.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Form, Router};
+use fullhouse_core::http::AppState;
+use fullhouse_core::{Error, OrgId};
+use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::{EventId, OrderId};
+use fullhouse_web::i18n::error_message;
+use fullhouse_web::{FormErrors, Lang};
+
+use crate::api::{shop_org, CodesQuery, ShopClient};
+use crate::model::order_form::QUANTITY_PREFIX;
+use crate::model::{CheckoutOrder, CheckoutStatus, OrderForm};
+use crate::service::{OfferedType, SaleView, SeatState};
+use crate::{Checkout, PlaceOrder};
+
+use super::*;
+
+/// Upcoming events a shop lists (the most a page of events holds).
+const SHOP_EVENTS: u64 = fullhouse_core::http::PageParams::MAX_LIMIT;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/storefront/shop.html")]
+struct ShopPage {
+    lang: Lang,
+    shop: String,
+    events: Vec<fullhouse_ticketing::model::catalog::Event>,
+}
+
+/// The shop's front page: its upcoming events on sale.
+pub(super) async fn shop_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(shop): Path<String>,
+) -> Response {
+    let lang = Lang::of_visitor(&headers);
+    let org = match shop_org(&state, &shop).await {
+        Ok(org) => org,
+        Err(err) => return failure(lang, err),
+    };
+    let filter = fullhouse_ticketing::model::catalog::EventFilter {
+        from: Some(chrono::Utc::now()),
+        status: Some(fullhouse_ticketing::model::catalog::EventStatus::Scheduled),
+        ..Default::default()
+    };
+    let params = fullhouse_core::http::PageParams {
+        cursor: None,
+        limit: Some(SHOP_EVENTS),
+    };
+    match fullhouse_ticketing::service::CatalogService::new(state.db.clone())
+        .list_events(&org, &filter, &params)
+        .await
+    {
+        Ok(page) => {
+            // The list pages by creation; a buyer reads a programme in date order.
+            let mut events = page.items;
+            events.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)));
+            ShopPage { lang, shop, events }.into_response()
+        }
+        Err(err) => failure(lang, err),
+    }
+}

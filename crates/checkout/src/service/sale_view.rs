@@ -1,0 +1,219 @@
+//! What an event has on sale for one buyer: the storefront's event page, the box office's seat
+//! map and the JSON storefront all read it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use fullhouse_core::{Error, OrgId, Result};
+use fullhouse_ticketing::model::catalog::Event;
+use fullhouse_ticketing::model::orders::Channel;
+use fullhouse_ticketing::service::sale_facts::SeatScope;
+use fullhouse_ticketing::service::CatalogService;
+use fullhouse_ticketing::EventId;
+use sea_orm::TransactionTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Checkout, Pricing, PricingFor};
+use crate::codes::CodeGrant;
+use crate::model::*;
+use crate::payment::PaymentProvider;
+
+/// What the storefront shows for an event: what is on sale to this buyer (with their codes).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SaleView {
+    #[schema(value_type = Object)]
+    pub event: Event,
+    pub ticket_types: Vec<OfferedType>,
+    pub seats: Vec<SeatOffer>,
+    pub ga_areas: Vec<GaOffer>,
+    pub codes: Vec<CodeOutcome>,
+    /// The payment provider is the test provider: no money moves.
+    pub test_payments: bool,
+    pub payment_label: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferedType {
+    pub id: fullhouse_ticketing::TicketTypeId,
+    pub name: String,
+    pub category: Option<String>,
+    pub price_minor: i64,
+    pub currency: String,
+    /// Places left of the type's own limit (`None`: no limit of its own).
+    pub left: Option<i64>,
+    /// General admission (a quantity) rather than seats.
+    pub general_admission: bool,
+    /// The code that made this hidden type visible.
+    pub unlocked_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatState {
+    Available,
+    Sold,
+    /// Held back for codes; a code the buyer typed unlocks it (`Unlocked`) or not.
+    Held,
+    Unlocked,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SeatOffer {
+    pub seat: SeatView,
+    pub state: SeatState,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GaOffer {
+    pub id: fullhouse_ticketing::GaAreaId,
+    pub name: String,
+    pub left: i64,
+}
+
+impl Checkout {
+    /// What is on sale for an event to a buyer holding `codes`.
+    pub async fn sale_view(
+        &self,
+        org: &OrgId,
+        event: &EventId,
+        codes: &[String],
+        channel: Channel,
+    ) -> Result<SaleView> {
+        let codes = clean_codes(codes).map_err(|f| Error::invalid_fields(vec![f]))?;
+        let event_row = CatalogService::new(self.db.clone())
+            .event(org, event)
+            .await?;
+        let cart = Cart {
+            event_id: event.clone(),
+            items: Vec::new(),
+            codes: codes.clone(),
+            customer_id: None,
+        };
+        let txn = self.db.reader().begin().await?;
+        let pricing = self
+            .pricing(
+                &txn,
+                org,
+                PricingFor {
+                    cart: &cart,
+                    codes: &codes,
+                    customer: None,
+                    identified: false,
+                    channel,
+                    scope: SeatScope::All,
+                },
+            )
+            .await?;
+        txn.rollback().await?;
+        let input = pricing.input(&cart, channel);
+        let priced = price(&input);
+        let outcomes = code_outcomes(&input, &priced);
+        Ok(sale_view_of(
+            event_row,
+            &pricing,
+            outcomes,
+            channel,
+            self.payments.as_ref(),
+        ))
+    }
+}
+
+fn sale_view_of(
+    event: Event,
+    pricing: &Pricing,
+    codes: Vec<CodeOutcome>,
+    channel: Channel,
+    payments: &dyn PaymentProvider,
+) -> SaleView {
+    let grants: Vec<(&String, &CodeGrant)> = pricing
+        .typed
+        .iter()
+        .filter_map(|t| t.grant.as_ref().map(|g| (&t.code, g)))
+        .filter(|(_, g)| g.remaining.is_none_or(|r| r > 0))
+        .collect();
+    let online = channel == Channel::Online;
+    let ticket_types = pricing
+        .stock
+        .ticket_types
+        .iter()
+        .filter_map(|t| {
+            let unlocked_by = grants
+                .iter()
+                .find(|(_, g)| {
+                    g.unlocks_ticket_types.contains(&t.id)
+                        || t.category.as_deref().is_some_and(|c| {
+                            g.unlocks_categories
+                                .iter()
+                                .any(|u| u.trim().eq_ignore_ascii_case(c.trim()))
+                        })
+                })
+                .map(|(code, _)| (*code).clone());
+            if is_locked(t) && unlocked_by.is_none() {
+                return None;
+            }
+            Some(OfferedType {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                category: t.category.clone(),
+                price_minor: t.price_minor,
+                currency: t.currency.clone(),
+                left: t.left(),
+                general_admission: t.ga_area_id.is_some(),
+                unlocked_by: if is_locked(t) { unlocked_by } else { None },
+            })
+        })
+        .collect();
+    let unlocked_seats: HashSet<_> = codes
+        .iter()
+        .filter(|c| matches!(c.status, CodeStatus::Applied | CodeStatus::Valid))
+        .filter_map(|c| c.grant.as_ref())
+        .flat_map(|g| g.unlocks_seats.iter().cloned())
+        .collect();
+    let seats = pricing
+        .stock
+        .seats
+        .iter()
+        .map(|s| {
+            let state = if s.sold {
+                SeatState::Sold
+            } else if unlocked_seats.contains(&s.id) {
+                SeatState::Unlocked
+            } else if online && is_held(s, &pricing.held) {
+                SeatState::Held
+            } else {
+                SeatState::Available
+            };
+            SeatOffer {
+                seat: SeatView {
+                    id: s.id.clone(),
+                    section_name: s.section_name.clone(),
+                    group_name: s.group_name.clone(),
+                    row_name: s.row_name.clone(),
+                    seat_label: s.seat_label.clone(),
+                    category: s.category.clone(),
+                },
+                state,
+            }
+        })
+        .collect();
+    let ga_areas = pricing
+        .stock
+        .ga_areas
+        .iter()
+        .map(|a| GaOffer {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            left: (a.capacity - a.sold).max(0),
+        })
+        .collect();
+    SaleView {
+        event,
+        ticket_types,
+        seats,
+        ga_areas,
+        codes,
+        test_payments: payments.is_test(),
+        payment_label: payments.label().to_string(),
+    }
+}
