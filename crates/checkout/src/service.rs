@@ -15,13 +15,11 @@ mod states;
 
 pub use sale_view::{GaOffer, OfferedType, SaleView, SeatOffer, SeatState};
 
-use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use chrono::Duration;
 use fullhouse_core::events::Follower;
 use fullhouse_core::{Db, Error, OrgId, Result};
-use fullhouse_ticketing::model::catalog::Event;
 use fullhouse_ticketing::model::orders::{Channel, NewOrder, NewTicket, OrderSource};
 use fullhouse_ticketing::outbox::OrderCancelled;
 use fullhouse_ticketing::service::orders::{
@@ -30,14 +28,12 @@ use fullhouse_ticketing::service::orders::{
 use fullhouse_ticketing::service::sale_facts::{
     customer_exists, event_stock_scoped, find_or_create_buyer, Buyer, EventStock, SeatScope,
 };
-use fullhouse_ticketing::service::{CatalogService, OrderService};
+use fullhouse_ticketing::service::OrderService;
 use fullhouse_ticketing::{CustomerId, EventId, OrderId};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::api::CodeCheckLimiter;
 use crate::clock::{Clock, SystemClock};

@@ -2,7 +2,6 @@
 //! map and the JSON storefront all read it.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use fullhouse_core::{Error, OrgId, Result};
 use fullhouse_ticketing::model::catalog::Event;

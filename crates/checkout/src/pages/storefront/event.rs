@@ -5,19 +5,17 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use fullhouse_core::http::AppState;
 use fullhouse_core::{Error, OrgId};
 use fullhouse_ticketing::model::orders::Channel;
-use fullhouse_ticketing::{EventId, OrderId};
+use fullhouse_ticketing::EventId;
 use fullhouse_web::i18n::error_message;
-use fullhouse_web::{FormErrors, Lang};
+use fullhouse_web::Lang;
 
-use crate::api::{shop_org, CodesQuery, ShopClient};
-use crate::model::order_form::QUANTITY_PREFIX;
-use crate::model::{CheckoutOrder, CheckoutStatus, OrderForm};
-use crate::service::{OfferedType, SaleView, SeatState};
+use crate::api::{CodesQuery, ShopClient};
+use crate::model::OrderForm;
+use crate::service::SaleView;
 use crate::{Checkout, PlaceOrder};
 
 use super::*;

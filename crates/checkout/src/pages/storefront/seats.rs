@@ -1,24 +1,11 @@
 //! The seat map and the standing-quantity fields, as the storefront and the box office draw them.
 
-use askama::Template;
-use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Extension, Form, Router};
-use fullhouse_core::http::AppState;
-use fullhouse_core::{Error, OrgId};
-use fullhouse_ticketing::model::orders::Channel;
-use fullhouse_ticketing::{EventId, OrderId};
-use fullhouse_web::i18n::error_message;
+use fullhouse_core::Error;
 use fullhouse_web::{FormErrors, Lang};
 
-use crate::api::{shop_org, CodesQuery, ShopClient};
 use crate::model::order_form::QUANTITY_PREFIX;
-use crate::model::{CheckoutOrder, CheckoutStatus, OrderForm};
+use crate::model::OrderForm;
 use crate::service::{OfferedType, SaleView, SeatState};
-use crate::{Checkout, PlaceOrder};
 
 /// One row of the seat map as the picker draws it.
 pub struct SeatRowView {
