@@ -142,10 +142,9 @@ async fn count_segment(
     ApiJson(request): ApiJson<CountRequest>,
 ) -> Result<Json<SegmentCounts>> {
     caller.require(Permission::Read)?;
-    let today = Utc::now().date_naive();
     Ok(Json(
         service(&state)
-            .count(&registry, &caller.org, &id, request, today)
+            .count(&registry, &caller.org, &id, request, Utc::now())
             .await?,
     ))
 }
@@ -191,7 +190,6 @@ async fn count_definition(
     ApiJson(body): ApiJson<DefinitionCount>,
 ) -> Result<Json<SegmentCounts>> {
     caller.require(Permission::Read)?;
-    let today = Utc::now().date_naive();
     Ok(Json(
         service(&state)
             .count_definition(
@@ -199,7 +197,7 @@ async fn count_definition(
                 &caller.org,
                 body.definition.clone(),
                 body.request(),
-                today,
+                Utc::now(),
             )
             .await?,
     ))
@@ -303,10 +301,9 @@ async fn count_view(
         filters: view.filters,
         view_for,
     };
-    let today = Utc::now().date_naive();
     Ok(Json(
         segments
-            .count(&registry, &caller.org, &id, request, today)
+            .count(&registry, &caller.org, &id, request, Utc::now())
             .await?,
     ))
 }

@@ -54,6 +54,8 @@ fn fail(e: impl std::fmt::Debug) -> String {
     format!("{e:?}")
 }
 
+/// The bench organization's zone (its PostgreSQL twin is created in it too).
+const BENCH_ZONE: Tz = Tz::Europe__Copenhagen;
 const EVENTS: usize = 2_000;
 const PRODUCTIONS: usize = 200;
 const VENUES: usize = 5;
@@ -91,7 +93,7 @@ fn ulid_id(prefix: &str, ms: u64, n: u128) -> String {
 }
 
 fn world(now: DateTime<Utc>, rng: &mut SmallRng) -> World {
-    let today = now.date_naive();
+    let today = local_date(now, BENCH_ZONE);
     let ms = 1_700_000_000_000;
     let venue_ids = (0..VENUES)
         .map(|i| {
@@ -145,7 +147,10 @@ fn world(now: DateTime<Utc>, rng: &mut SmallRng) -> World {
 
 impl World {
     fn catalog(&self) -> Catalog {
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog {
+            zone: BENCH_ZONE,
+            ..Catalog::default()
+        };
         for (i, id) in self.venue_ids.iter().enumerate() {
             catalog.venues.insert(id.clone(), VENUE_SITES[i]);
         }
@@ -213,8 +218,8 @@ fn generate(
     let coordinates = rng.gen_bool(0.7).then(|| {
         let (lat, lon) = VENUE_SITES[rng.gen_range(0..VENUES)];
         (
-            (lat + rng.gen_range(-1.0..1.0)) as f32,
-            (lon + rng.gen_range(-1.0..1.0)) as f32,
+            lat + rng.gen_range(-1.0..1.0),
+            lon + rng.gen_range(-1.0..1.0),
         )
     });
     let tags: Vec<String> = TAGS
@@ -244,6 +249,7 @@ fn generate(
         let ordered_at =
             ordered_at.min(w.now - chrono::Duration::minutes(rng.gen_range(1..100_000)));
         let ordered_day = day_number(ordered_at.date_naive());
+        let ordered_local_day = day_number(local_date(ordered_at, BENCH_ZONE));
         let tickets = rng.gen_range(1..=5);
         let mut total = 0i64;
         for t in 0..tickets {
@@ -266,7 +272,11 @@ fn generate(
         sales.tickets += tickets as u32;
         sales.revenue_minor += total;
         events.push(event);
-        sales.last_day = Some(sales.last_day.map_or(ordered_day, |d| d.max(ordered_day)));
+        sales.last_day = Some(
+            sales
+                .last_day
+                .map_or(ordered_local_day, |d| d.max(ordered_local_day)),
+        );
         let impulse = day_number(start.date_naive()) - ordered_day;
         sales.impulse_days = Some(sales.impulse_days.map_or(impulse, |d| d.min(impulse)));
         if online {
@@ -297,9 +307,9 @@ fn generate(
             "{org}\t{customer_id}\t\\N\t{first}\tBench\t\\N\t\\N\t\\N\t\\N\t{}\t{}\t\\N\t\\N\t\\N\t\\N\t{}\t{}\t\\N\t{}\t{now}\t{now}",
             opt(gender.map(str::to_string)),
             opt(birth.map(|b| b.to_string())),
-            // The f32 the index keeps, written as the f64 it widens to, so both compute alike.
-            opt(coordinates.map(|c| f64::from(c.0).to_string())),
-            opt(coordinates.map(|c| f64::from(c.1).to_string())),
+            // Rust's shortest round-trip form: the database reads back the very f64 the index keeps.
+            opt(coordinates.map(|c| c.0.to_string())),
+            opt(coordinates.map(|c| c.1.to_string())),
             if subscriber { "t" } else { "f" },
         );
         for tag in &tags {
@@ -382,6 +392,7 @@ fn ten_filter_query(w: &World) -> SegmentQuery {
         view_for: ViewFor::default(),
         filters,
         today: w.today,
+        zone: BENCH_ZONE,
     }
 }
 

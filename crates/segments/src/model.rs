@@ -3,7 +3,8 @@
 
 pub mod form;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+pub use chrono_tz::Tz;
 use fullhouse_core::error::FieldError;
 use fullhouse_core::{define_id, Error, Result};
 use fullhouse_ticketing::{EventId, ProductionId, VenueId};
@@ -98,10 +99,11 @@ impl EventFilter {
         }
     }
 
-    /// Does the event (and the ticket type's category) meet every criterion given?
-    pub fn matches(&self, event: &EventFacts, category: Option<&str>) -> bool {
+    /// Does the event (and the ticket type's category) meet every criterion given? `from` and
+    /// `to` are days on the organization's calendar (`zone`).
+    pub fn matches(&self, event: &EventFacts, category: Option<&str>, zone: Tz) -> bool {
         let listed = |ids: &[String], id: &str| ids.is_empty() || ids.iter().any(|i| i == id);
-        let day = event.starts_at.date_naive();
+        let day = local_date(event.starts_at, zone);
         listed(&ids(&self.production_ids), &event.production_id)
             && listed(&ids(&self.event_ids), &event.id)
             && listed(&ids(&self.venue_ids), &event.venue_id)
@@ -155,10 +157,13 @@ impl SegmentDefinition {
         }
     }
 
-    /// The first instant whose events count: the start of the day `days_back` days before today.
-    pub fn window_start(&self, today: NaiveDate) -> DateTime<Utc> {
-        let day = today - chrono::Duration::days(i64::from(self.days_back));
-        day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    /// The first instant whose events count: the organization's midnight that starts the day
+    /// `days_back` days before today.
+    pub fn window_start(&self, today: NaiveDate, zone: Tz) -> DateTime<Utc> {
+        day_start(
+            today - chrono::Duration::days(i64::from(self.days_back)),
+            zone,
+        )
     }
 
     /// The exclusion, when it excludes anything: an empty exclusion would exclude every holder.
@@ -451,15 +456,32 @@ impl Filter {
 }
 
 /// Checks a list of filters (a view, or a count request).
-pub fn check_filters(filters: &[Filter], problems: &mut Vec<FieldError>) {
+/// Checks `filters`, and writes tag and permission keys the way customers' keys are stored
+/// (trimmed, lowercased: ` VIP ` finds the customers tagged `vip`), so the index and the
+/// reference SQL compare stored keys with stored keys.
+pub fn check_filters(filters: &mut [Filter], problems: &mut Vec<FieldError>) {
     if filters.len() > MAX_FILTERS {
         problems.push(FieldError::new(
             "filters",
             format!("may hold at most {MAX_FILTERS} filters"),
         ));
     }
-    for (i, filter) in filters.iter().enumerate() {
-        filter.check(&format!("filters[{i}]"), problems);
+    for (i, filter) in filters.iter_mut().enumerate() {
+        let field = format!("filters[{i}]");
+        filter.check(&field, problems);
+        let (name, key) = match filter {
+            Filter::Tag { tag, .. } => ("tag", tag),
+            Filter::Permission { permission, .. } => ("permission", permission),
+            _ => continue,
+        };
+        if key.trim().is_empty() || key.chars().count() > 80 {
+            continue; // said by `check`
+        }
+        match fullhouse_ticketing::model::customers::key(&format!("{field}.{name}"), key) {
+            Ok(stored) => *key = stored,
+            Err(Error::Validation { fields, .. }) => problems.extend(fields),
+            Err(_) => {}
+        }
     }
 }
 
@@ -757,6 +779,30 @@ fn years_before(today: NaiveDate, years: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MIN)
 }
 
+/// The day `at` falls on in `zone`: "today", a purchase's day and an event's day are all read on
+/// the organization's calendar, never UTC's (for Copenhagen, 23:30 UTC is already tomorrow).
+pub fn local_date(at: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    at.with_timezone(&zone).date_naive()
+}
+
+/// The first instant of `day` in `zone`. Where a clock change skips midnight, the day starts at
+/// the first local time that exists (a skipped hour is at most a few hours long).
+pub fn day_start(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    (0..=3)
+        .find_map(|hour| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::hours(hour)))
+                .earliest()
+        })
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
+}
+
+/// An organization's time zone by its IANA name; an unknown name reads as UTC.
+pub fn zone_named(name: &str) -> Tz {
+    name.parse().unwrap_or(Tz::UTC)
+}
+
 /// Kilometres per degree of latitude.
 pub const KM_PER_DEGREE: f64 = 111.195;
 
@@ -818,20 +864,20 @@ mod tests {
             venue_id: "ven_1".into(),
             starts_at: Utc::now(),
         };
-        assert!(EventFilter::default().matches(&event, None));
+        assert!(EventFilter::default().matches(&event, None, Tz::UTC));
         let by_category = EventFilter {
             categories: vec!["A".into()],
             ..Default::default()
         };
-        assert!(!by_category.matches(&event, None));
-        assert!(by_category.matches(&event, Some("A")));
+        assert!(!by_category.matches(&event, None, Tz::UTC));
+        assert!(by_category.matches(&event, Some("A"), Tz::UTC));
     }
 
     #[test]
     fn bad_filters_name_their_field() {
         let mut problems = Vec::new();
         check_filters(
-            &[
+            &mut [
                 Filter::Age {
                     min: Some(40),
                     max: Some(30),
@@ -845,5 +891,75 @@ mod tests {
         );
         let fields: Vec<_> = problems.iter().map(|p| p.field.clone()).collect();
         assert_eq!(fields, vec!["filters[0].max", "filters[1].tag"]);
+    }
+
+    #[test]
+    fn tags_and_permissions_are_matched_as_customers_store_them() {
+        let mut problems = Vec::new();
+        let mut filters = [
+            Filter::Tag {
+                tag: " VIP ".into(),
+                mode: Inclusion::Include,
+            },
+            Filter::Permission {
+                permission: "Newsletter".into(),
+                mode: Inclusion::Exclude,
+            },
+            Filter::Tag {
+                tag: "not a key!".into(),
+                mode: Inclusion::Include,
+            },
+        ];
+        check_filters(&mut filters, &mut problems);
+        assert!(matches!(&filters[0], Filter::Tag { tag, .. } if tag == "vip"));
+        assert!(
+            matches!(&filters[1], Filter::Permission { permission, .. } if permission == "newsletter")
+        );
+        let fields: Vec<_> = problems.iter().map(|p| p.field.clone()).collect();
+        assert_eq!(fields, vec!["filters[2].tag"]);
+    }
+
+    #[test]
+    fn today_and_day_boundaries_are_the_organizations() {
+        let copenhagen = Tz::Europe__Copenhagen;
+        // 23:30 UTC on 4 December is 00:30 on 5 December in Copenhagen.
+        let late = Utc
+            .with_ymd_and_hms(2026, 12, 4, 23, 30, 0)
+            .single()
+            .expect("time");
+        assert_eq!(local_date(late, copenhagen), day("2026-12-05"));
+        assert_eq!(local_date(late, Tz::UTC), day("2026-12-04"));
+        // The organization's midnight, in winter and in summer.
+        assert_eq!(
+            day_start(day("2026-12-05"), copenhagen),
+            Utc.with_ymd_and_hms(2026, 12, 4, 23, 0, 0)
+                .single()
+                .expect("time")
+        );
+        assert_eq!(
+            day_start(day("2026-07-01"), copenhagen),
+            Utc.with_ymd_and_hms(2026, 6, 30, 22, 0, 0)
+                .single()
+                .expect("time")
+        );
+        // A zone whose clocks skipped midnight (Havana, 2013-03-10 00:00 → 01:00) starts that
+        // day at its first existing minute.
+        let havana: Tz = "America/Havana".parse().expect("zone");
+        assert_eq!(
+            day_start(day("2013-03-10"), havana),
+            Utc.with_ymd_and_hms(2013, 3, 10, 5, 0, 0)
+                .single()
+                .expect("time")
+        );
+        let definition = SegmentDefinition {
+            days_back: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            definition.window_start(day("2026-12-05"), copenhagen),
+            Utc.with_ymd_and_hms(2026, 12, 3, 23, 0, 0)
+                .single()
+                .expect("time")
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! The one backend-specific fragment is the number of calendar days between two timestamps
 //! (impulse), which SQLite and PostgreSQL spell differently.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use fullhouse_core::{Backend, Db, OrgId, Result};
 use fullhouse_ticketing::model::orders::OrderStatus;
 use fullhouse_ticketing::store::venues;
@@ -34,10 +34,6 @@ fn col(table: &str, column: &str) -> Expr {
     Expr::col((a(table), a(column)))
 }
 
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
-
 /// Runs the reference query for `query` in `org`.
 pub async fn counts(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<ReferenceCounts> {
     let (select, filters) = built(db, org, query).await?;
@@ -63,7 +59,7 @@ pub async fn counts(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<Refere
 async fn built(db: &Db, org: &OrgId, query: &SegmentQuery) -> Result<(Statement, usize)> {
     let mut conditions = Vec::new();
     for filter in &query.filters {
-        conditions.push(condition(db, org, filter, query.today).await?);
+        conditions.push(condition(db, org, filter, query.today, query.zone).await?);
     }
     let select = statement(db.backend(), org, query, &conditions);
     Ok((
@@ -123,13 +119,18 @@ fn statement(
         select.expr_as(count_if(condition.clone()), a(&format!("f{i}")));
     }
     let definition = &query.definition;
-    let window = definition.window_start(query.today);
+    let window = definition.window_start(query.today, query.zone);
     select.and_where(Expr::exists(holders(org, |cond| {
         cond.add(col("e", "starts_at").gte(window))
-            .add(event_filter(&definition.event_filter))
+            .add(event_filter(&definition.event_filter, query.zone))
     })));
     if let Some(excluded) = definition.effective_exclusion() {
-        select.and_where(Expr::exists(holders(org, |cond| cond.add(event_filter(excluded)))).not());
+        select.and_where(
+            Expr::exists(holders(org, |cond| {
+                cond.add(event_filter(excluded, query.zone))
+            }))
+            .not(),
+        );
     }
     if let Some(production) = &query.view_for.production_id {
         select.and_where(
@@ -195,7 +196,7 @@ fn holders(org: &OrgId, narrow: impl FnOnce(Cond) -> Cond) -> SelectStatement {
     select.to_owned()
 }
 
-fn event_filter(filter: &EventFilter) -> Cond {
+fn event_filter(filter: &EventFilter, zone: Tz) -> Cond {
     let mut cond = Cond::all();
     if !filter.production_ids.is_empty() {
         cond = cond.add(
@@ -234,11 +235,11 @@ fn event_filter(filter: &EventFilter) -> Cond {
         cond = cond.add(col("tt", "category").is_in(filter.categories.clone()));
     }
     if let Some(from) = filter.from {
-        cond = cond.add(col("e", "starts_at").gte(day_start(from)));
+        cond = cond.add(col("e", "starts_at").gte(day_start(from, zone)));
     }
     if let Some(to) = filter.to {
         if let Some(next) = to.succ_opt() {
-            cond = cond.add(col("e", "starts_at").lt(day_start(next)));
+            cond = cond.add(col("e", "starts_at").lt(day_start(next, zone)));
         }
     }
     cond
@@ -344,7 +345,13 @@ fn gender_expr() -> SimpleExpr {
 }
 
 /// One filter as a condition on `c` (customers) and `s` (the sales summary).
-async fn condition(db: &Db, org: &OrgId, filter: &Filter, today: NaiveDate) -> Result<Cond> {
+async fn condition(
+    db: &Db,
+    org: &OrgId,
+    filter: &Filter,
+    today: NaiveDate,
+    zone: Tz,
+) -> Result<Cond> {
     Ok(match filter {
         Filter::Age {
             min: None,
@@ -392,8 +399,8 @@ async fn condition(db: &Db, org: &OrgId, filter: &Filter, today: NaiveDate) -> R
         Filter::Revenue { minor, mode } => count_condition("revenue", *minor, *mode),
         Filter::LatestPurchase { days, mode } => {
             let edge = today - chrono::Duration::days(i64::from(*days));
-            let start = day_start(edge);
-            let end = day_start(edge + chrono::Duration::days(1));
+            let start = day_start(edge, zone);
+            let end = day_start(edge + chrono::Duration::days(1), zone);
             match mode {
                 RecencyMode::Within => col("s", "last_at").gte(start).into_condition(),
                 RecencyMode::Exactly => Cond::all()

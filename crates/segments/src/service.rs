@@ -1,10 +1,14 @@
 //! Segment and view operations: one transaction each, the organization first.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use fullhouse_core::{Db, Error, OrgId, Result};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
+
+use fullhouse_core::error::FieldError;
+use fullhouse_ticketing::service::venues::VenueService;
+use fullhouse_ticketing::service::CatalogService;
 
 use crate::index::{Registry, SegmentQuery};
 use crate::model::*;
@@ -152,10 +156,10 @@ impl SegmentService {
         org: &OrgId,
         id: &SegmentId,
         request: CountRequest,
-        today: NaiveDate,
+        now: DateTime<Utc>,
     ) -> Result<SegmentCounts> {
         let segment = self.segment(org, id).await?;
-        self.count_definition(registry, org, segment.definition, request, today)
+        self.count_definition(registry, org, segment.definition, request, now)
             .await
     }
 
@@ -165,23 +169,75 @@ impl SegmentService {
         registry: &Registry,
         org: &OrgId,
         definition: SegmentDefinition,
-        request: CountRequest,
-        today: NaiveDate,
+        mut request: CountRequest,
+        now: DateTime<Utc>,
     ) -> Result<SegmentCounts> {
         let mut problems = Vec::new();
         definition.check(&mut problems);
-        check_filters(&request.filters, &mut problems);
+        check_filters(&mut request.filters, &mut problems);
+        self.check_references(org, &request, &mut problems).await?;
         finish(problems)?;
         let index = registry.index(org).await?;
+        // Read your own writes: a count asked right after a change (a customer saved, an order
+        // paid) applies the outbox events the background refresher has not applied yet. When
+        // there are none this is one small query.
+        registry.refresh(&index).await?;
+        // "Today" is the organization's day, not UTC's.
+        let (today, zone) = index.with(|index| (index.today(now), index.zone()))?;
         let query = SegmentQuery {
             definition,
             view_for: request.view_for,
             filters: request.filters,
             today,
+            zone,
         };
         let (mut counts, first) = index.answer(&query)?;
         counts.customers = registry.summaries(org, &first).await?;
         Ok(counts)
+    }
+
+    /// The production or event viewed for and the venues distances are measured from must be
+    /// this organization's: a typo is said, never counted as "nobody" (or "everybody").
+    /// A production without events yet is fine: viewing for it leaves the segment unchanged.
+    async fn check_references(
+        &self,
+        org: &OrgId,
+        request: &CountRequest,
+        problems: &mut Vec<FieldError>,
+    ) -> Result<()> {
+        let catalog = CatalogService::new(self.db.clone());
+        if let Some(production) = &request.view_for.production_id {
+            if let Err(Error::NotFound(_)) = catalog.production(org, production).await {
+                problems.push(FieldError::new("production_id", "no such production"));
+            }
+        }
+        if let Some(event) = &request.view_for.event_id {
+            if let Err(Error::NotFound(_)) = catalog.event(org, event).await {
+                problems.push(FieldError::new("event_id", "no such event"));
+            }
+        }
+        let venues = VenueService::new(self.db.clone());
+        for (i, filter) in request.filters.iter().enumerate() {
+            let Filter::Distance { venue_id, .. } = filter else {
+                continue;
+            };
+            let field = format!("filters[{i}].venue_id");
+            match venues.venue(org, venue_id).await {
+                Ok(venue) if venue.latitude.is_none() || venue.longitude.is_none() => {
+                    problems.push(FieldError::new(
+                        field,
+                        format!(
+                            "venue `{}` has no coordinates: give it a latitude and a longitude to measure distances from it",
+                            venue.name
+                        ),
+                    ));
+                }
+                Ok(_) => {}
+                Err(Error::NotFound(_)) => problems.push(FieldError::new(field, "no such venue")),
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
     }
 
     // ------------------------------------------------------------------------------------------
@@ -261,10 +317,10 @@ impl SegmentService {
     }
 }
 
-fn check_view(new: NewView) -> Result<(String, serde_json::Value)> {
+fn check_view(mut new: NewView) -> Result<(String, serde_json::Value)> {
     let mut problems = Vec::new();
     let name = check_name("name", &new.name, &mut problems);
-    check_filters(&new.filters, &mut problems);
+    check_filters(&mut new.filters, &mut problems);
     finish(problems)?;
     let filters = serde_json::to_value(&new.filters).map_err(Error::internal)?;
     Ok((name, filters))

@@ -8,7 +8,7 @@ use fullhouse_core::{Db, OrgId, Result};
 use fullhouse_ticketing::service::facts::{CustomerFacts, FactsService, SaleFacts};
 
 use super::{Catalog, CustomerRecord, OrgIndex, SalesSummary};
-use crate::model::{day_number, infer_gender};
+use crate::model::{day_number, infer_gender, local_date};
 
 /// Customers read per round trip.
 const PAGE: u64 = 5_000;
@@ -16,7 +16,13 @@ const PAGE: u64 = 5_000;
 /// Builds the organization's index from the database.
 pub async fn build(db: &Db, org: &OrgId) -> Result<OrgIndex> {
     let facts = FactsService::new(db.clone());
-    let mut catalog = Catalog::default();
+    let organization = fullhouse_core::tenancy::service::TenancyService::new(db.clone())
+        .organization(org)
+        .await?;
+    let mut catalog = Catalog {
+        zone: crate::model::zone_named(&organization.timezone),
+        ..Catalog::default()
+    };
     catalog.merge(facts.catalog(org).await?);
     let mut index = OrgIndex::new(catalog);
     let mut after: Option<String> = None;
@@ -98,7 +104,7 @@ pub async fn load_records(
             birth_date: customer.birth_date,
             subscriber: customer.subscriber,
             coordinates: match (customer.latitude, customer.longitude) {
-                (Some(lat), Some(lon)) => Some((lat as f32, lon as f32)),
+                (Some(lat), Some(lon)) => Some((lat, lon)),
                 _ => None,
             },
             tags: tags.remove(&customer.id).unwrap_or_default(),
@@ -129,8 +135,11 @@ pub fn aggregate(sales: &[SaleFacts], catalog: &Catalog) -> (SalesSummary, Vec<u
         summary.revenue_minor += sale.price_minor;
         events.insert(sale.event_id.as_str());
         orders.insert(sale.order_id.as_str());
+        // Recency reads the organization's calendar; the impulse (days from order to event)
+        // stays in UTC days, as the reference SQL counts it on both backends.
+        let local_day = day_number(local_date(sale.ordered_at, catalog.zone));
+        summary.last_day = Some(summary.last_day.map_or(local_day, |d| d.max(local_day)));
         let day = day_number(sale.ordered_at.date_naive());
-        summary.last_day = Some(summary.last_day.map_or(day, |d| d.max(day)));
         match sale.channel.as_str() {
             "online" => summary.online = true,
             "box_office" => summary.box_office = true,

@@ -198,28 +198,15 @@ impl Around {
         }
     }
 
-    pub fn within(&self, (lat, lon): (f32, f32), limit: f64) -> bool {
-        !lat.is_nan()
-            && distance_squared(
-                self.lat0,
-                self.lon0,
-                self.cos0,
-                f64::from(lat),
-                f64::from(lon),
-            ) <= limit
+    pub fn within(&self, (lat, lon): (f64, f64), limit: f64) -> bool {
+        !lat.is_nan() && distance_squared(self.lat0, self.lon0, self.cos0, lat, lon) <= limit
     }
 
-    pub fn code(&self, (lat, lon): (f32, f32)) -> u16 {
+    pub fn code(&self, (lat, lon): (f64, f64)) -> u16 {
         if lat.is_nan() {
             return DISTANCE_UNKNOWN;
         }
-        let squared = distance_squared(
-            self.lat0,
-            self.lon0,
-            self.cos0,
-            f64::from(lat),
-            f64::from(lon),
-        );
+        let squared = distance_squared(self.lat0, self.lon0, self.cos0, lat, lon);
         let q = squared.sqrt().sqrt() * DISTANCE_SCALE;
         if q.is_nan() {
             DISTANCE_UNKNOWN
@@ -359,7 +346,7 @@ mod tests {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            (state % 1_000_000) as f32 / 1_000_000.0
+            (state % 1_000_000) as f64 / 1_000_000.0
         };
         for _ in 0..20_000 {
             let at = (
@@ -381,7 +368,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(around.code((f32::NAN, 1.0)), DISTANCE_UNKNOWN);
+        assert_eq!(around.code((f64::NAN, 1.0)), DISTANCE_UNKNOWN);
         assert_eq!(DistanceCut::new(f64::NAN).outside_from, 1);
         assert_eq!(DistanceCut::new(f64::INFINITY).inside_below, DISTANCE_FAR);
     }

@@ -61,13 +61,13 @@ pub enum Numeric<'a> {
     Distance {
         codes: &'a [u16],
         cut: DistanceCut,
-        coordinates: &'a [(f32, f32)],
+        coordinates: &'a [(f64, f64)],
         around: Around,
         limit: f64,
     },
     /// Within `limit` km² of a venue without a distance column: every coordinate is tested.
     DistanceExact {
-        coordinates: &'a [(f32, f32)],
+        coordinates: &'a [(f64, f64)],
         around: Around,
         limit: f64,
     },

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fullhouse_core::{Error, Result};
+use fullhouse_core::Result;
 use fullhouse_ticketing::service::facts::CatalogFacts;
 use roaring::{MultiOps, RoaringBitmap};
 
@@ -38,7 +38,7 @@ pub struct CustomerRecord {
     pub gender: Option<InferredGender>,
     pub birth_date: Option<NaiveDate>,
     pub subscriber: bool,
-    pub coordinates: Option<(f32, f32)>,
+    pub coordinates: Option<(f64, f64)>,
     pub tags: Vec<String>,
     pub permissions: Vec<String>,
     pub sales: SalesSummary,
@@ -80,6 +80,8 @@ pub struct TicketTypeEntry {
 /// given, so holder bitmaps stay valid when the catalog is read again.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
+    /// The organization's time zone: purchases are bucketed by its calendar days.
+    pub zone: Tz,
     pub events: Vec<EventEntry>,
     pub event_numbers: HashMap<String, u32>,
     pub ticket_types: Vec<TicketTypeEntry>,
@@ -208,7 +210,7 @@ pub struct OrgIndex {
     last_purchase: Vec<u16>,
     impulse: Vec<i16>,
     /// Latitude and longitude; NaN when unknown.
-    coordinates: Vec<(f32, f32)>,
+    coordinates: Vec<(f64, f64)>,
     /// Distance codes from the catalog's venues (the first [`MAX_VENUE_COLUMNS`] by id).
     venue_distances: HashMap<String, VenueDistances>,
     female: RoaringBitmap,
@@ -243,7 +245,11 @@ pub struct SegmentQuery {
     pub definition: SegmentDefinition,
     pub view_for: ViewFor,
     pub filters: Vec<Filter>,
+    /// Today on the organization's calendar ([`OrgIndex::today`]).
     pub today: NaiveDate,
+    /// The organization's time zone: every day boundary (the window, the event filter's
+    /// dates, purchase recency) is its midnight.
+    pub zone: Tz,
 }
 
 impl OrgIndex {
@@ -252,6 +258,16 @@ impl OrgIndex {
             catalog,
             ..Default::default()
         }
+    }
+
+    /// The organization's time zone, read when the index was built.
+    pub fn zone(&self) -> Tz {
+        self.catalog.zone
+    }
+
+    /// Today on the organization's calendar at `now`.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        model::local_date(now, self.catalog.zone)
     }
 
     /// How many customers the index holds.
@@ -318,7 +334,7 @@ impl OrgIndex {
         self.revenue.push();
         self.last_purchase.push(NO_PURCHASE);
         self.impulse.push(NO_IMPULSE);
-        self.coordinates.push((f32::NAN, f32::NAN));
+        self.coordinates.push((f64::NAN, f64::NAN));
         for column in self.venue_distances.values_mut() {
             column.codes.push(columns::DISTANCE_UNKNOWN);
         }
@@ -390,11 +406,11 @@ impl OrgIndex {
         if let Some(slot) = self.impulse.get_mut(i) {
             *slot = NO_IMPULSE;
         }
-        self.set_coordinates(n, (f32::NAN, f32::NAN));
+        self.set_coordinates(n, (f64::NAN, f64::NAN));
     }
 
     /// Sets a customer's coordinates and their distance codes.
-    fn set_coordinates(&mut self, n: u32, coordinates: (f32, f32)) {
+    fn set_coordinates(&mut self, n: u32, coordinates: (f64, f64)) {
         let i = n as usize;
         if let Some(slot) = self.coordinates.get_mut(i) {
             *slot = coordinates;
@@ -484,8 +500,9 @@ impl OrgIndex {
     /// same segment with every filter change.
     fn segment_base(&self, query: &SegmentQuery) -> Result<Arc<CachedBase>> {
         let key = format!(
-            "{}|{}|{}",
+            "{}|{}|{}|{}",
             query.today,
+            query.zone,
             serde_json::to_string(&query.definition).unwrap_or_default(),
             serde_json::to_string(&query.view_for).unwrap_or_default()
         );
@@ -499,8 +516,8 @@ impl OrgIndex {
                 return Ok(hit);
             }
         }
-        let mut bitmap = self.compute_base(&query.definition, query.today);
-        self.apply_view_for(&mut bitmap, &query.view_for)?;
+        let mut bitmap = self.compute_base(&query.definition, query.today, query.zone);
+        self.apply_view_for(&mut bitmap, &query.view_for);
         let cached = Arc::new(CachedBase {
             key,
             generation: self.generation,
@@ -515,15 +532,22 @@ impl OrgIndex {
         Ok(cached)
     }
 
-    fn compute_base(&self, definition: &SegmentDefinition, today: NaiveDate) -> RoaringBitmap {
-        let start: DateTime<Utc> = definition.window_start(today);
+    fn compute_base(
+        &self,
+        definition: &SegmentDefinition,
+        today: NaiveDate,
+        zone: Tz,
+    ) -> RoaringBitmap {
+        let start: DateTime<Utc> = definition.window_start(today, zone);
         let filter = &definition.event_filter;
         let mut base = self.holders_where(|tt, event| {
-            event.facts.starts_at >= start && filter.matches(&event.facts, tt.category.as_deref())
+            event.facts.starts_at >= start
+                && filter.matches(&event.facts, tt.category.as_deref(), zone)
         });
         if let Some(excluded) = definition.effective_exclusion() {
-            base -= self
-                .holders_where(|tt, event| excluded.matches(&event.facts, tt.category.as_deref()));
+            base -= self.holders_where(|tt, event| {
+                excluded.matches(&event.facts, tt.category.as_deref(), zone)
+            });
         }
         base &= &self.alive;
         base
@@ -584,28 +608,16 @@ impl OrgIndex {
     }
 
     /// "View for production / event": leaves out the holders of any ticket of it.
-    fn apply_view_for(&self, base: &mut RoaringBitmap, view_for: &ViewFor) -> Result<()> {
+    fn apply_view_for(&self, base: &mut RoaringBitmap, view_for: &ViewFor) {
+        // A production without events has no holders to leave out: the segment stays as it is
+        // (the service has checked that the production exists).
         if let Some(production) = &view_for.production_id {
-            if !self
-                .catalog
-                .events
-                .iter()
-                .any(|e| e.facts.production_id == production.as_str())
-            {
-                return Err(Error::invalid(
-                    "production_id",
-                    "no event of this production is known",
-                ));
-            }
             *base -= self.holders_where(|_, e| e.facts.production_id == production.as_str());
         }
+        // An event the catalog does not hold yet (created since it was read) has no holders.
         if let Some(event) = &view_for.event_id {
-            if !self.catalog.event_numbers.contains_key(event.as_str()) {
-                return Err(Error::invalid("event_id", "no such event"));
-            }
             *base -= self.holders_where(|_, e| e.facts.id == event.as_str());
         }
-        Ok(())
     }
 
     /// Bytes the index would take serialized: bitmaps plus columns (ids included); the id

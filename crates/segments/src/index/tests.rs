@@ -84,8 +84,8 @@ fn record(id: u128, rng: &mut SmallRng) -> CustomerRecord {
         subscriber: rng.gen_bool(0.3),
         coordinates: rng.gen_bool(0.8).then(|| {
             (
-                55.0 + rng.gen_range(0.0..2.0f32),
-                9.0 + rng.gen_range(0.0..5.0f32),
+                55.0 + rng.gen_range(0.0..2.0f64),
+                9.0 + rng.gen_range(0.0..5.0f64),
             )
         }),
         tags: ["vip", "press"]
@@ -307,6 +307,7 @@ fn query(rng: &mut SmallRng, rare_event: bool, kind: u32) -> SegmentQuery {
             .chain((0..rng.gen_range(0..9)).map(|_| filter(rng)))
             .collect(),
         today: today(),
+        zone: Tz::UTC,
     }
 }
 
@@ -322,7 +323,7 @@ fn check(index: &OrgIndex, records: &[CustomerRecord], queries: &[SegmentQuery])
                 r.holdings.iter().any(|&tt| {
                     let event = &index.catalog.events
                         [index.catalog.ticket_types[tt as usize].event as usize];
-                    window.matches(&event.facts, None)
+                    window.matches(&event.facts, None, Tz::UTC)
                 })
             })
             .map(|(n, r)| (n as u32, r))

@@ -19,7 +19,7 @@ use fullhouse_web::i18n::{error_message, field_reason};
 use fullhouse_web::layout::with_status;
 use fullhouse_web::{page_or_partial, vary_on_htmx, FormErrors, Lang, PageError, Ui};
 
-use super::{service, today, Choices};
+use super::{service, Choices};
 use crate::index::Registry;
 use crate::model::form::{DashboardForm, DASHBOARD_NUMBER_FIELDS};
 use crate::model::{Segment, SegmentCounts, SegmentId, SegmentView};
@@ -172,7 +172,7 @@ async fn count_view(
     let counted = match form.count_request() {
         Ok(request) => {
             service(state)
-                .count(registry, &ui.caller.org, id, request, today())
+                .count(registry, &ui.caller.org, id, request, chrono::Utc::now())
                 .await
         }
         Err(refused) => Err(refused),

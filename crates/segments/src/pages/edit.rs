@@ -13,7 +13,7 @@ use fullhouse_core::{Error, Permission};
 use fullhouse_web::layout::with_status;
 use fullhouse_web::{CsrfForm, FormErrors, PageError, Ui};
 
-use super::{service, today, Choices};
+use super::{service, Choices};
 use crate::index::Registry;
 use crate::model::form::SegmentForm;
 use crate::model::{CountRequest, NewSegment, Segment, SegmentDefinition, SegmentId, SegmentPatch};
@@ -86,7 +86,7 @@ async fn fetch(
             &ui.caller.org,
             definition,
             CountRequest::default(),
-            today(),
+            chrono::Utc::now(),
         )
         .await?;
     Ok(counts.segment)

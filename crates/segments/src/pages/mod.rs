@@ -17,7 +17,6 @@ mod views;
 
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{NaiveDate, Utc};
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::module::LocaleFile;
 use fullhouse_ticketing::model::catalog::{Event, EventFilter as CatalogEventFilter, Production};
@@ -44,10 +43,6 @@ pub fn router() -> Router<AppState> {
 
 fn service(state: &AppState) -> SegmentService {
     SegmentService::new(state.db.clone())
-}
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
 }
 
 /// Names for the selects: productions, venues and events (the first page of each).

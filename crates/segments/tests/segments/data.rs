@@ -50,14 +50,19 @@ pub async fn new_org(db: &Db, slug: &str) -> OrgId {
         .id
 }
 
-/// A coordinate exactly representable as `f32`, so the index (which keeps `f32`) and SQL
-/// (which keeps `f64`) compute with the same number.
+/// A coordinate around a point (the index and SQL both keep `f64`: any value would do).
 fn coordinate(rng: &mut StdRng, around: f64) -> f64 {
     around + f64::from(rng.gen_range(-256i32..256)) / 256.0
 }
 
 fn at(day: NaiveDate, rng: &mut StdRng) -> DateTime<Utc> {
-    let seconds = rng.gen_range(0..86_400);
+    // A quarter of the times fall between 22:00 and 24:00 UTC: the organization's (Copenhagen)
+    // midnight in summer and in winter, where a UTC calendar and the organization's disagree.
+    let seconds = if rng.gen_bool(0.25) {
+        rng.gen_range(79_200..86_400)
+    } else {
+        rng.gen_range(0..86_400)
+    };
     Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight")) + Duration::seconds(seconds)
 }
 
@@ -177,14 +182,19 @@ pub async fn generate(db: &Db, org: OrgId, seed: u64, today: NaiveDate) -> World
         let birth_date = rng
             .gen_bool(0.7)
             .then(|| today - Duration::days(rng.gen_range(5_000..30_000)));
-        let located = rng.gen_bool(0.7);
-        let (latitude, longitude) = if located {
-            (
+        let (latitude, longitude) = match rng.gen_range(0..10) {
+            0..=2 => (None, None),
+            // The distance edges: at a venue's very address (0 km), or north of it by a whole
+            // number of km — on the radius a filter asks for, give or take one rounding.
+            3 => {
+                let venue_lat = *[55.5f64, 56.0].choose(&mut rng).expect("venue");
+                let km = f64::from(rng.gen_range(0..60u8));
+                (Some(venue_lat + km / KM_PER_DEGREE), Some(12.5))
+            }
+            _ => (
                 Some(coordinate(&mut rng, 55.7)),
                 Some(coordinate(&mut rng, 12.5)),
-            )
-        } else {
-            (None, None)
+            ),
         };
         customers::Entity::insert(customers::ActiveModel {
             organization_id: Set(org_id.clone()),
@@ -286,7 +296,15 @@ pub async fn generate(db: &Db, org: OrgId, seed: u64, today: NaiveDate) -> World
                     "box_office"
                 }
                 .into()),
-                status: Set(if cancelled { "cancelled" } else { "paid" }.into()),
+                // Unpaid holds are no purchase: neither the index nor the reference counts them.
+                status: Set(if cancelled {
+                    "cancelled"
+                } else if rng.gen_bool(0.1) {
+                    "awaiting_payment"
+                } else {
+                    "paid"
+                }
+                .into()),
                 total_minor: Set(0),
                 currency: Set("DKK".into()),
                 source: Set("test".into()),
@@ -470,5 +488,6 @@ pub fn query(seed: u64, world: &World) -> SegmentQuery {
         view_for,
         filters,
         today: world.today,
+        zone: Tz::Europe__Copenhagen,
     }
 }

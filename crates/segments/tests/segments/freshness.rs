@@ -37,6 +37,7 @@ fn query(today: NaiveDate, filters: Vec<Filter>) -> SegmentQuery {
         view_for: ViewFor::default(),
         filters,
         today,
+        zone: Tz::Europe__Copenhagen,
     }
 }
 

@@ -92,6 +92,7 @@ both_backends! {
             view_for: ViewFor::default(),
             filters: vec![Filter::Tag { tag: "regular".into(), mode: Inclusion::Include }],
             today,
+            zone: Tz::Europe__Copenhagen,
         };
         let (before, _) = live.answer(&query).expect("answer");
         assert_eq!(before.total, 0);

@@ -1,5 +1,6 @@
 //! The segments crate's integration tests, on SQLite and PostgreSQL.
 
+mod calendar;
 mod data;
 mod freshness;
 mod index;

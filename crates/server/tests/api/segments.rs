@@ -19,6 +19,7 @@ fn id(value: &Value) -> String {
 
 /// A future event with a GA ticket type in category `A`, and a customer.
 struct Stage {
+    venue: String,
     production: String,
     event: String,
     ticket_type: String,
@@ -67,6 +68,7 @@ async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
     )
     .await);
     Stage {
+        venue,
         production,
         event,
         ticket_type,
@@ -114,6 +116,54 @@ both_backends! {
             .await;
         assert_eq!(status, 200, "{view_for}");
         assert_eq!(view_for["total"], 0, "{view_for}");
+    }
+
+    async fn an_unsaved_definition_with_filters_and_view_for_counts_like_the_saved_segment(app: TestApp) {
+        let org = app.new_org("segments-unsaved").await;
+        let stage = stage(&app, &org).await;
+        let (status, order) = app
+            .post("/api/v1/orders", &org.token, json!({"customer_id": stage.customer, "channel": "online", "tickets": [{"ticket_type_id": stage.ticket_type, "ga_name": "Floor"}]}))
+            .await;
+        assert_eq!(status, 201, "{order}");
+        let without_events = id(&created(&app, &org, "/api/v1/productions", json!({"name": "Tosca"})).await);
+        let definition = json!({"event_filter": {"production_ids": [stage.production]}, "days_back": 30});
+        let mut saved = definition.clone();
+        saved["name"] = json!("Carmen buyers");
+        let segment = id(&created(&app, &org, "/api/v1/segments", saved).await);
+        // Tags are matched as customers' tags are stored: ` VIP ` is `vip`.
+        let filters = json!([{"kind": "tag", "tag": " VIP ", "mode": "include"}, {"kind": "channel", "channel": "online"}]);
+        for (view_for, expected) in [
+            (json!({}), 1),
+            // A production without events leaves the segment as it is.
+            (json!({"production_id": without_events}), 1),
+            (json!({"event_id": stage.event}), 0),
+        ] {
+            let mut body = view_for.clone();
+            body["filters"] = filters.clone();
+            let (status, of_saved) = app.post(&format!("/api/v1/segments/{segment}/counts"), &org.token, body.clone()).await;
+            assert_eq!(status, 200, "{of_saved}");
+            body["definition"] = definition.clone();
+            let (status, of_unsaved) = app.post("/api/v1/segment-counts", &org.token, body).await;
+            assert_eq!(status, 200, "{view_for}: {of_unsaved}");
+            for key in ["segment", "total"] {
+                assert_eq!(of_saved[key], of_unsaved[key], "{view_for} {key}: {of_saved} / {of_unsaved}");
+            }
+            assert_eq!(of_saved["filters"], of_unsaved["filters"], "{view_for}");
+            assert_eq!(of_unsaved["total"], expected, "{view_for}: {of_unsaved}");
+        }
+
+        // References that are not this organization's are said, never counted as nobody.
+        let nowhere = id(&created(&app, &org, "/api/v1/venues", json!({"name": "Somewhere"})).await);
+        for (body, field) in [
+            (json!({"filters": [{"kind": "distance", "venue_id": "ven_01JD0000000000000000000000", "max_km": 5}]}), "filters[0].venue_id"),
+            (json!({"filters": [{"kind": "distance", "venue_id": nowhere, "max_km": 5}]}), "filters[0].venue_id"),
+            (json!({"production_id": "prd_01JD0000000000000000000000"}), "production_id"),
+            (json!({"filters": [{"kind": "tag", "tag": "not a tag!", "mode": "include"}]}), "filters[0].tag"),
+        ] {
+            let (status, refused) = app.post(&format!("/api/v1/segments/{segment}/counts"), &org.token, body.clone()).await;
+            assert_eq!(status, 422, "{body}: {refused}");
+            assert_eq!(refused["error"]["details"]["fields"][0]["field"], field, "{refused}");
+        }
     }
 
     async fn segments_are_created_edited_removed_restored_and_viewed_over_http(app: TestApp) {
