@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::checkout::{buyer, public, show, Show};
+use crate::checkout::{buyer, code_campaign, public, show, Show};
 use crate::common::*;
 use fullhouse_checkout::{Checkout, Confirmations};
 use fullhouse_core::jobs::Worker;
+use fullhouse_core::mail::{self, Attachment, NewMessage, QueuedMessage};
 use fullhouse_testkit::both_backends;
 use fullhouse_testkit::smtp::SmtpServer;
 use mail_parser::{MessageParser, MimeHeaders};
@@ -57,10 +58,14 @@ async fn deliver(app: &TestApp) {
     worker.run_until_idle().await.expect("delivery runs");
 }
 
-/// A paid storefront order of a seat and two standing places; returns the order as the API
-/// answers it once paid.
+/// A paid storefront order of a seat and two standing places with `codes`; returns the order as
+/// the API answers it once paid.
 async fn paid_order(app: &TestApp, show: &Show) -> Value {
-    let cart = json!({"event_id": show.event, "items": [{"ticket_type_id": show.seated, "seats": [{"seat_id": show.seats[4]}]}, {"ticket_type_id": show.standing, "quantity": 2}]});
+    paid_order_with(app, show, &[]).await
+}
+
+async fn paid_order_with(app: &TestApp, show: &Show, codes: &[&str]) -> Value {
+    let cart = json!({"event_id": show.event, "items": [{"ticket_type_id": show.seated, "seats": [{"seat_id": show.seats[4]}]}, {"ticket_type_id": show.standing, "quantity": 2}], "codes": codes});
     let (s, order) = public(
         app,
         Method::POST,
@@ -139,9 +144,13 @@ both_backends! {
         let org = app.new_org("royal").await;
         use_smtp(&app, &org, &smtp).await;
         let show = show(&app, &org).await;
-        let paid = paid_order(&app, &show).await;
+        code_campaign(&app, &org, &show.event, ("FRIENDS-1", 3, json!({})),
+            json!({"name": "Friends", "public_label": "Friends of the house", "effects": {"discount": {"kind": "percent", "percent": 50.0}}})).await;
+        let paid = paid_order_with(&app, &show, &["FRIENDS-1"]).await;
         let expected = barcodes(&paid);
         assert_eq!(expected.len(), 3, "{paid}");
+        let total = paid["total_minor"].as_i64().unwrap_or_default();
+        assert!(total < 70000, "the code took something off: {paid}");
 
         assert_eq!(confirm(&app).await, 1, "one confirmation for the paid order");
         assert_eq!(confirm(&app).await, 0, "read again, the order is not mailed twice");
@@ -163,12 +172,16 @@ both_backends! {
             assert!(body.contains("20:30"), "the venue's local time: {body}");
             assert!(!body.contains("19:30") && !body.contains("UTC"), "never UTC: {body}");
             assert!(body.contains("Main Stage") && body.contains("Seat 5") && body.contains("Row A"), "{body}");
-            assert!(body.contains("Seated") && body.contains("Standing") && body.contains("700.00 DKK"), "{body}");
+            assert!(body.contains("Seated") && body.contains("Standing"), "{body}");
+            let total = format!("{}.{:02} DKK", total / 100, total % 100);
+            assert!(body.contains(&total), "the total paid, {total}: {body}");
+            assert!(body.contains("Friends of the house") && body.contains("FRIENDS-1"), "the discount itemized: {body}");
+            assert!(body.contains("Discounts in all"), "{body}");
         }
         let id = paid["id"].as_str().unwrap_or_default();
         let reference = fullhouse_checkout::tickets::order_reference(&fullhouse_ticketing::OrderId::from_db(id.to_string()));
         assert!(html.contains(&reference), "the readable reference {reference}: {html}");
-        assert!(html.contains(&format!("{}/shop/royal/orders/{id}", app.base)), "a link to the order: {html}");
+        assert!(text.contains(&format!("{}/shop/royal/orders/{id}", app.base)), "a link to the order: {text}");
 
         let attachments: Vec<_> = message.attachments().collect();
         assert_eq!(attachments.len(), 1);
@@ -277,6 +290,46 @@ both_backends! {
         assert!(!page.contains("tickets.pdf") && !page.contains("<svg"), "no tickets before payment: {page}");
         let (s, _) = public(&app, Method::GET, "/shop/royal/orders/not-an-order/tickets.pdf", None).await;
         assert_eq!(s, 404);
+        app.finish().await;
+    }
+
+    async fn a_queued_attachment_is_written_with_its_message_by_the_file_drop_once_and_a_bad_one_is_refused(app: TestApp) {
+        let org = app.new_org("filedrop").await;
+        let message = |key: &str, content_type: &str, bytes: &[u8]| QueuedMessage {
+            message: NewMessage {
+                to_email: "ida@example.dk".into(),
+                to_name: None,
+                subject: "Your tickets".into(),
+                html: "<p>Attached.</p>".into(),
+                text: None,
+                marketing: None,
+                idempotency_key: key.into(),
+                attachments: vec![Attachment { file_name: "tickets.pdf".into(), content_type: content_type.into(), bytes: bytes.to_vec() }],
+            },
+            unsubscribe_token: None,
+        };
+        let (server, org_id) = (&app.server, &org.id);
+        let queue = move |messages: Vec<QueuedMessage>| async move {
+            let txn = server.state.db.begin_write().await.expect("txn");
+            let queued = mail::queue(&txn, org_id, messages).await;
+            txn.commit().await.expect("commit");
+            queued
+        };
+        assert_eq!(queue(vec![message("t-1", "application/pdf", b"%PDF-first")]).await.expect("queued"), 1);
+        assert_eq!(queue(vec![message("t-1", "application/pdf", b"%PDF-second")]).await.expect("queued"), 0, "the same key is queued once");
+        let refused = queue(vec![message("t-2", "not a type", b"x")]).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused.contains("attachments[0].content_type"), "{refused}");
+        deliver(&app).await;
+        let dir = app.server.state.settings.data_dir.join("mail").join(org.id.as_str());
+        let files: Vec<_> = std::fs::read_dir(&dir).expect("mail dir").filter_map(|e| e.ok()).collect();
+        assert_eq!(files.len(), 1);
+        let raw = std::fs::read(files[0].path()).expect("eml");
+        let parsed = MessageParser::default().parse(&raw).expect("a MIME message");
+        assert_eq!(parsed.body_text(0).map(|t| t.trim().to_string()).as_deref(), Some("Attached."));
+        let attachments: Vec<_> = parsed.attachments().collect();
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(attachments[0].attachment_name(), Some("tickets.pdf"));
+        assert_eq!(attachments[0].contents(), b"%PDF-first", "the first queueing's file, intact");
         app.finish().await;
     }
 }

@@ -92,12 +92,12 @@ pub fn sample_variables() -> Value {
     })
 }
 
-/// The ticket table both templates show: `(seat or area, ticket, full price, paid)` headings.
-fn ticket_table(headings: [&str; 4]) -> String {
-    let [place, kind, list, paid] = headings;
+/// The tickets as a list, one line each (lists read well in narrow mail clients and in the
+/// text part): seat or area, ticket type, price paid, and the full price and discount when a
+/// discount applied. `full_price` is the words for "full price".
+fn ticket_list(full_price: &str) -> String {
     format!(
-        "<table cellpadding=\"6\" style=\"border-collapse:collapse\"><tr><th align=\"left\">{place}</th><th align=\"left\">{kind}</th><th align=\"right\">{list}</th><th align=\"right\">{paid}</th></tr>\
-{{% for t in tickets %}}<tr><td>{{{{ t.place }}}}</td><td>{{{{ t.type }}}}</td><td align=\"right\">{{{{ t.list_price }}}}</td><td align=\"right\">{{{{ t.price }}}}{{% if t.discount %}}<br><small>−{{{{ t.discount }}}}{{% if t.discount_label %}} ({{{{ t.discount_label }}}}){{% endif %}}</small>{{% endif %}}</td></tr>{{% endfor %}}</table>"
+        "<ul>{{% for t in tickets %}}<li><strong>{{{{ t.place }}}}</strong> – {{{{ t.type }}}}: {{{{ t.price }}}}{{% if t.discount %}} ({full_price} {{{{ t.list_price }}}}, −{{{{ t.discount }}}}{{% if t.discount_label %}} {{{{ t.discount_label }}}}{{% endif %}}){{% endif %}}</li>{{% endfor %}}</ul>"
     )
 }
 
@@ -116,7 +116,7 @@ pub fn built_in(key: &str, language: &str) -> Option<(String, String)> {
 {{% if order.discount_total %}}<p>Rabat i alt: {{{{ order.discount_total }}}}</p>{{% endif %}}<p>I alt betalt: <strong>{{{{ order.total }}}}</strong></p>\
 <p>Ordrereference: <strong>{{{{ order.reference }}}}</strong></p>\
 <p><a href=\"{{{{ order.url }}}}\">Se din bestilling</a> · <a href=\"{{{{ order.tickets_url }}}}\">Hent billetterne (PDF)</a></p><p>{{{{ organization }}}}</p>",
-                ticket_table(["Plads eller område", "Billet", "Fuld pris", "Betalt"]),
+                ticket_list("fuld pris"),
                 discounts("Rabatter", "kode"),
             ),
         ),
@@ -129,7 +129,7 @@ pub fn built_in(key: &str, language: &str) -> Option<(String, String)> {
 {{% if order.discount_total %}}<p>Total des remises : {{{{ order.discount_total }}}}</p>{{% endif %}}<p>Total payé : <strong>{{{{ order.total }}}}</strong></p>\
 <p>Référence de commande : <strong>{{{{ order.reference }}}}</strong></p>\
 <p><a href=\"{{{{ order.url }}}}\">Voir votre commande</a> · <a href=\"{{{{ order.tickets_url }}}}\">Télécharger les billets (PDF)</a></p><p>{{{{ organization }}}}</p>",
-                ticket_table(["Place ou zone", "Billet", "Plein tarif", "Payé"]),
+                ticket_list("plein tarif"),
                 discounts("Remises", "code"),
             ),
         ),
@@ -142,7 +142,7 @@ pub fn built_in(key: &str, language: &str) -> Option<(String, String)> {
 {{% if order.discount_total %}}<p>Discounts in all: {{{{ order.discount_total }}}}</p>{{% endif %}}<p>Total paid: <strong>{{{{ order.total }}}}</strong></p>\
 <p>Order reference: <strong>{{{{ order.reference }}}}</strong></p>\
 <p><a href=\"{{{{ order.url }}}}\">See your order</a> · <a href=\"{{{{ order.tickets_url }}}}\">Download the tickets (PDF)</a></p><p>{{{{ organization }}}}</p>",
-                ticket_table(["Seat or area", "Ticket", "Full price", "Paid"]),
+                ticket_list("full price"),
                 discounts("Discounts", "code"),
             ),
         ),
@@ -153,7 +153,7 @@ pub fn built_in(key: &str, language: &str) -> Option<(String, String)> {
 <p>Din bestilling <strong>{{{{ order.reference }}}}</strong> til {{{{ event.title }}}} ({{{{ event.date }}}} kl. {{{{ event.time }}}}, {{{{ event.venue }}}}) er {{% if order.status == 'refunded' %}}annulleret og refunderet{{% else %}}annulleret{{% endif %}}. Billetterne nedenfor gælder ikke længere.</p>{}\
 <p>{{% if order.refund == 'provider' %}}{{{{ order.total }}}} betales tilbage til det kort eller den konto, du betalte med. Det kan tage nogle bankdage.{{% elif order.refund == 'counter' %}}Du betalte i billetlugen: {{{{ order.total }}}} udbetales dér.{{% elif order.refund == 'test' %}}Bestillingen var en testbetaling; ingen penge blev trukket.{{% else %}}Der er ikke flyttet penge ved annulleringen. Kontakt {{{{ organization }}}} om dine {{{{ order.total }}}}; svar blot på denne mail.{{% endif %}}</p>\
 <p><a href=\"{{{{ order.url }}}}\">Se bestillingen</a></p><p>{{{{ organization }}}}</p>",
-                ticket_table(["Plads eller område", "Billet", "Fuld pris", "Betalt"]),
+                ticket_list("fuld pris"),
             ),
         ),
         ("order_cancelled", "fr") => (
@@ -163,7 +163,7 @@ pub fn built_in(key: &str, language: &str) -> Option<(String, String)> {
 <p>Votre commande <strong>{{{{ order.reference }}}}</strong> pour {{{{ event.title }}}} ({{{{ event.date }}}} à {{{{ event.time }}}}, {{{{ event.venue }}}}) est {{% if order.status == 'refunded' %}}annulée et remboursée{{% else %}}annulée{{% endif %}}. Les billets ci-dessous ne sont plus valables.</p>{}\
 <p>{{% if order.refund == 'provider' %}}{{{{ order.total }}}} vous sera rendu sur la carte ou le compte utilisé pour payer. Cela peut prendre quelques jours ouvrés.{{% elif order.refund == 'counter' %}}Vous avez payé à la billetterie : {{{{ order.total }}}} vous y sera rendu.{{% elif order.refund == 'test' %}}La commande était un paiement de test ; aucun argent n'a été prélevé.{{% else %}}L'annulation n'a déplacé aucun argent. Contactez {{{{ organization }}}} au sujet de vos {{{{ order.total }}}} ; répondez simplement à ce message.{{% endif %}}</p>\
 <p><a href=\"{{{{ order.url }}}}\">Voir la commande</a></p><p>{{{{ organization }}}}</p>",
-                ticket_table(["Place ou zone", "Billet", "Plein tarif", "Payé"]),
+                ticket_list("plein tarif"),
             ),
         ),
         ("order_cancelled", _) => (
@@ -173,7 +173,7 @@ pub fn built_in(key: &str, language: &str) -> Option<(String, String)> {
 <p>Your order <strong>{{{{ order.reference }}}}</strong> for {{{{ event.title }}}} ({{{{ event.date }}}} at {{{{ event.time }}}}, {{{{ event.venue }}}}) is {{% if order.status == 'refunded' %}}cancelled and refunded{{% else %}}cancelled{{% endif %}}. The tickets below are no longer valid.</p>{}\
 <p>{{% if order.refund == 'provider' %}}{{{{ order.total }}}} goes back to the card or account you paid with. It can take a few banking days.{{% elif order.refund == 'counter' %}}You paid at the box office: {{{{ order.total }}}} is handed back there.{{% elif order.refund == 'test' %}}The order was a test payment; no money was taken.{{% else %}}No money was moved by the cancellation. Contact {{{{ organization }}}} about your {{{{ order.total }}}}; simply reply to this mail.{{% endif %}}</p>\
 <p><a href=\"{{{{ order.url }}}}\">See the order</a></p><p>{{{{ organization }}}}</p>",
-                ticket_table(["Seat or area", "Ticket", "Full price", "Paid"]),
+                ticket_list("full price"),
             ),
         ),
         _ => return None,
