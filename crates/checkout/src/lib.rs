@@ -15,6 +15,7 @@ pub mod pages;
 pub mod payment;
 pub mod service;
 pub mod store;
+pub mod tickets;
 
 use sea_orm_migration::MigrationTrait;
 
@@ -22,7 +23,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use codes::{CodeContext, CodeGrant, CodeRules, Counting, Discount, DiscountKind, UseTake};
 pub use model::PaymentMethod;
 pub use payment::{PaymentProvider, TestPayments};
-pub use service::{Checkout, PlaceOrder};
+pub use service::{Checkout, Confirmations, PlaceOrder};
 
 /// Checkout's own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -34,6 +35,9 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0005OrderStates),
     ]
 }
+
+/// How often paid and cancelled orders are looked for to mail their buyers.
+const CONFIRMATIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How often unpaid checkout holds are looked for and expired.
 const EXPIRY_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
@@ -97,10 +101,19 @@ impl fullhouse_core::module::Module for CheckoutModule {
     fn mount(&self, mount: &mut fullhouse_core::module::Mount) {
         let checkout = self.checkout(&mount.state().db);
         let sweeper = checkout.clone();
-        mount.provide(checkout).task(
-            "checkout hold expiry",
-            fullhouse_core::module::Runs::WithJobWorkers,
-            move |shutdown| sweeper.run_expiry(EXPIRY_EVERY, shutdown),
-        );
+        let confirmations =
+            Confirmations::new(checkout.clone(), &mount.state().settings.public_url);
+        mount
+            .provide(checkout)
+            .task(
+                "checkout hold expiry",
+                fullhouse_core::module::Runs::WithJobWorkers,
+                move |shutdown| sweeper.run_expiry(EXPIRY_EVERY, shutdown),
+            )
+            .task(
+                "order confirmation mail",
+                fullhouse_core::module::Runs::WithJobWorkers,
+                move |shutdown| confirmations.run(CONFIRMATIONS_EVERY, shutdown),
+            );
     }
 }

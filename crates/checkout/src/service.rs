@@ -9,10 +9,12 @@
 //! one move that starts in ticketing (an organizer's cancel there) is followed here
 //! ([`Checkout::follow_cancellations`]): checkout then takes ticketing's state.
 
+mod confirmations;
 mod grouped;
 mod sale_view;
 mod states;
 
+pub use confirmations::{Confirmations, CONFIRMATIONS_CONSUMER};
 pub use sale_view::{GaOffer, OfferedType, SaleView, SeatOffer, SeatState};
 
 use std::sync::{Arc, OnceLock};

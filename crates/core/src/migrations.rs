@@ -13,6 +13,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0003Mail),
         Box::new(M0004Uploads),
         Box::new(M0005EventCursors),
+        Box::new(M0006MailAttachments),
     ]
 }
 
@@ -301,5 +302,38 @@ impl MigrationTrait for M0005EventCursors {
             .col(int("last_seq"))
             .to_owned();
         create_all(manager, vec![cursors], vec![]).await
+    }
+}
+
+struct M0006MailAttachments;
+
+impl MigrationName for M0006MailAttachments {
+    fn name(&self) -> &str {
+        "core_0006_mail_attachments"
+    }
+}
+
+/// Files sent with outbox messages (tickets as a PDF), written in the queueing transaction with
+/// their message and read by delivery. Bytes in the database rather than the file store: they are
+/// small, and a message and its files then commit together.
+#[async_trait::async_trait]
+impl MigrationTrait for M0006MailAttachments {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let attachments = Table::create()
+            .table(name("outbox_attachments"))
+            .col(id_ref("organization_id"))
+            .col(id_ref("message_id"))
+            .col(int("position"))
+            .col(text("file_name"))
+            .col(text("content_type"))
+            .col(ColumnDef::new(name("bytes")).binary().not_null())
+            .primary_key(
+                Index::create()
+                    .col(name("organization_id"))
+                    .col(name("message_id"))
+                    .col(name("position")),
+            )
+            .to_owned();
+        create_all(manager, vec![attachments], vec![]).await
     }
 }

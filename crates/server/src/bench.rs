@@ -193,6 +193,7 @@ fn booking_message(i: usize) -> NewMessage {
         text: None,
         marketing: None,
         idempotency_key: format!("bench-{i}"),
+        attachments: Vec::new(),
     }
 }
 

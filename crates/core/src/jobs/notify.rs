@@ -88,6 +88,7 @@ pub(crate) async fn queue_job_finished(
         text: Some(rendered.text),
         marketing: None,
         idempotency_key: format!("job-finished:{}", ending.job_id),
+        attachments: Vec::new(),
     };
     mail::queue(
         txn,

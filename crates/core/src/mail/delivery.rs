@@ -6,13 +6,14 @@
 //! messages and marks them failed ("interrupted") instead of sending them again. A retried job
 //! therefore never sends a message twice.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::stream::{self, StreamExt};
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
@@ -22,7 +23,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::model::{MailSettings, MessageStatus, SmtpSecurity, Transport};
 use super::service::{unsubscribe_url, Consents, MailService};
-use super::store::outbox;
+use super::store::{outbox, outbox_attachments};
 use crate::error::{Error, FieldError, Result};
 use crate::ids::OrgId;
 use crate::jobs::{JobContext, JobHandler};
@@ -63,8 +64,12 @@ impl JobHandler for Delivery {
             if batch.is_empty() {
                 break;
             }
+            let mut files = attachments_of(ctx, &batch).await?;
             let results: Vec<(String, Outcome)> = stream::iter(batch)
-                .map(|message| self.deliver_one(ctx, &settings, &transport, message))
+                .map(|message| {
+                    let attachments = files.remove(&message.id).unwrap_or_default();
+                    self.deliver_one(ctx, &settings, &transport, message, attachments)
+                })
                 .buffer_unordered(IN_FLIGHT)
                 .collect()
                 .await;
@@ -96,6 +101,7 @@ impl Delivery {
         settings: &MailSettings,
         transport: &OrgTransport,
         message: outbox::Model,
+        attachments: Vec<outbox_attachments::Model>,
     ) -> (String, Outcome) {
         let id = message.id.clone();
         if let (Some(customer), Some(permission)) = (&message.customer_id, &message.permission) {
@@ -112,7 +118,7 @@ impl Delivery {
                 }
             }
         }
-        let email = match build_message(settings, &message, &self.public_url) {
+        let email = match build_message(settings, &message, attachments, &self.public_url) {
             Ok(email) => email,
             Err(err) => return (id, Outcome::Failed(err.to_string())),
         };
@@ -159,6 +165,26 @@ async fn count_queued(ctx: &JobContext) -> Result<i64> {
         .count(ctx.db().reader())
         .await?;
     Ok(i64::try_from(count).unwrap_or(i64::MAX))
+}
+
+/// The files of the claimed messages, by message id, in their order. Only messages that have
+/// files have rows, so a batch of plain mail costs one empty query.
+async fn attachments_of(
+    ctx: &JobContext,
+    batch: &[outbox::Model],
+) -> Result<HashMap<String, Vec<outbox_attachments::Model>>> {
+    let rows = outbox_attachments::Entity::find()
+        .filter(outbox_attachments::Column::OrganizationId.eq(ctx.org.as_str()))
+        .filter(outbox_attachments::Column::MessageId.is_in(batch.iter().map(|m| m.id.clone())))
+        .order_by_asc(outbox_attachments::Column::MessageId)
+        .order_by_asc(outbox_attachments::Column::Position)
+        .all(ctx.db().reader())
+        .await?;
+    let mut files: HashMap<String, Vec<outbox_attachments::Model>> = HashMap::new();
+    for row in rows {
+        files.entry(row.message_id.clone()).or_default().push(row);
+    }
+    Ok(files)
 }
 
 /// Claims up to `BATCH` queued messages for this attempt (`claim` = `<job>#<attempt>`, which is
@@ -269,10 +295,12 @@ fn header(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
 }
 
-/// Builds the MIME message: HTML plus a text part, RFC 8058 unsubscribe headers on marketing mail.
+/// Builds the MIME message: HTML plus a text part, RFC 8058 unsubscribe headers on marketing mail,
+/// and the files as attachments beside them (`multipart/mixed`) when there are any.
 fn build_message(
     settings: &MailSettings,
     message: &outbox::Model,
+    attachments: Vec<outbox_attachments::Model>,
     public_url: &str,
 ) -> Result<Message> {
     let address = |field: &str, value: &str| {
@@ -305,11 +333,25 @@ fn build_message(
                 "List-Unsubscribe=One-Click".to_string(),
             ));
     }
+    let body = MultiPart::alternative_plain_html(message.text.clone(), message.html.clone());
+    let body = if attachments.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for file in attachments {
+            let content_type = ContentType::parse(&file.content_type).map_err(|_| {
+                Error::invalid(
+                    "attachments.content_type",
+                    format!("`{}` is not a MIME type", file.content_type),
+                )
+            })?;
+            mixed =
+                mixed.singlepart(Attachment::new(file.file_name).body(file.bytes, content_type));
+        }
+        mixed
+    };
     builder
-        .multipart(MultiPart::alternative_plain_html(
-            message.text.clone(),
-            message.html.clone(),
-        ))
+        .multipart(body)
         .map_err(|e| Error::invalid("message", e.to_string()))
 }
 

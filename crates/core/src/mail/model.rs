@@ -102,7 +102,24 @@ pub struct NewMessage {
     pub marketing: Option<MarketingConsent>,
     /// A second queue with the same key is ignored: retried jobs never queue a message twice.
     pub idempotency_key: String,
+    /// Files sent with the message (tickets as a PDF); empty for most mail. Stored with the
+    /// message in the queueing transaction, so a queued message never lacks its files.
+    pub attachments: Vec<Attachment>,
 }
+
+/// A file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// The name the recipient sees, e.g. `tickets-7X9K4M5N.pdf`.
+    pub file_name: String,
+    /// A MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The largest total size of one message's attachments: common mail servers refuse messages
+/// above 10–25 MB, and base64 adds a third.
+pub const MAX_ATTACHMENT_BYTES: usize = 7 * 1024 * 1024;
 
 /// The consent a marketing message depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::model::*;
-use super::store::{mail_settings, mail_templates, outbox};
+use super::store::{mail_settings, mail_templates, outbox, outbox_attachments};
 use super::{sandbox, templates};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -299,6 +299,7 @@ pub async fn queue(
     let now = Utc::now();
     let mut queued = 0;
     let mut rows = Vec::with_capacity(messages.len());
+    let mut files = Vec::new();
     for message in messages {
         let to_email = validate_email("to_email", &message.message.to_email)?;
         let text = message
@@ -313,9 +314,14 @@ pub async fn queue(
             ),
             None => (None, None),
         };
+        let id = MessageId::generate().into_string();
+        if !message.message.attachments.is_empty() {
+            check_attachments(&message.message.attachments)?;
+            files.push((id.clone(), message.message.attachments));
+        }
         rows.push(outbox::ActiveModel {
             organization_id: Set(org.to_string()),
-            id: Set(MessageId::generate().into_string()),
+            id: Set(id),
             idempotency_key: Set(message.message.idempotency_key),
             to_email: Set(to_email),
             to_name: Set(message.message.to_name),
@@ -358,6 +364,7 @@ pub async fn queue(
             Err(err) => return Err(err.into()),
         };
     }
+    queue_attachments(conn, org, files).await?;
     if queued > 0 {
         let job = NewJob::new(DELIVER_JOB, "Deliver mail", serde_json::json!({}));
         jobs::enqueue(
@@ -371,6 +378,77 @@ pub async fn queue(
         .await?;
     }
     Ok(queued)
+}
+
+/// Refuses attachments a mail server would refuse or a mail client would misread.
+fn check_attachments(attachments: &[Attachment]) -> Result<()> {
+    let mut total = 0usize;
+    for (i, attachment) in attachments.iter().enumerate() {
+        let name = attachment.file_name.trim();
+        if name.is_empty()
+            || name
+                .chars()
+                .any(|c| c.is_control() || c == '/' || c == '\\')
+        {
+            return Err(Error::invalid(
+                format!("attachments[{i}].file_name"),
+                "give a file name without slashes or control characters",
+            ));
+        }
+        if lettre::message::header::ContentType::parse(&attachment.content_type).is_err() {
+            return Err(Error::invalid(
+                format!("attachments[{i}].content_type"),
+                format!("`{}` is not a MIME type", attachment.content_type),
+            ));
+        }
+        total = total.saturating_add(attachment.bytes.len());
+    }
+    if total > MAX_ATTACHMENT_BYTES {
+        return Err(Error::invalid(
+            "attachments",
+            format!("{total} bytes of attachments; at most {MAX_ATTACHMENT_BYTES} per message"),
+        ));
+    }
+    Ok(())
+}
+
+/// Stores the files of the messages this call queued. A message skipped for its idempotency key
+/// keeps the files it was queued with first: only ids that made it into the outbox get files.
+async fn queue_attachments(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    files: Vec<(String, Vec<Attachment>)>,
+) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let inserted: Vec<String> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Id)
+        .filter(outbox::Column::OrganizationId.eq(org.as_str()))
+        .filter(outbox::Column::Id.is_in(files.iter().map(|(id, _)| id.clone())))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, attachments) in files {
+        if !inserted.contains(&id) {
+            continue;
+        }
+        // One row at a time: a row holds up to a few MB of bytes.
+        for (position, attachment) in attachments.into_iter().enumerate() {
+            outbox_attachments::Entity::insert(outbox_attachments::ActiveModel {
+                organization_id: Set(org.to_string()),
+                message_id: Set(id.clone()),
+                position: Set(i64::try_from(position).unwrap_or(i64::MAX)),
+                file_name: Set(attachment.file_name.trim().to_string()),
+                content_type: Set(attachment.content_type),
+                bytes: Set(attachment.bytes),
+            })
+            .exec_without_returning(conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A message ready for the outbox, with the unsubscribe token its body links to (marketing).

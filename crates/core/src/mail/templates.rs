@@ -6,6 +6,8 @@
 //! called inside a sandbox child process ([`super::sandbox`]); everything else renders through
 //! [`super::sandbox::renderer`].
 
+mod orders;
+
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
 
@@ -37,13 +39,13 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
                 "the one-click unsubscribe link (always add it)",
             ),
         ],
-        _ => &[],
+        _ => orders::documented_variables(key).unwrap_or(&[]),
     }
 }
 
 /// Plausible values for a preview, and for the render that checks a template before it is saved.
 pub fn sample_variables(key: &str) -> Value {
-    serde_json::json!({
+    let mut values = serde_json::json!({
         "organization": "Demo Theatre",
         "recipient": "Anna",
         "job": {"title": "Import audience VIP codes", "status": "succeeded", "error": "", "url": "https://example.invalid/jobs/job_1"},
@@ -52,14 +54,36 @@ pub fn sample_variables(key: &str) -> Value {
         "campaign_url": "https://example.invalid/c/SPRING",
         "unsubscribe_url": "https://example.invalid/unsubscribe/sample",
         "template_key": key,
-    })
+    });
+    if let (Some(all), Some(order)) = (
+        values.as_object_mut(),
+        orders::sample_variables().as_object(),
+    ) {
+        all.extend(order.clone());
+    }
+    values
 }
 
 /// The template keys with built-in versions.
-pub const BUILT_IN_KEYS: [&str; 2] = ["job_finished", "campaign_link"];
+pub const BUILT_IN_KEYS: [&str; 4] = [
+    "job_finished",
+    "campaign_link",
+    orders::KEYS[0],
+    orders::KEYS[1],
+];
 
 /// The built-in version of `key` in `language` (English when the language has none).
 pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
+    if let Some((subject, html)) = orders::built_in(key, language) {
+        return Some(MailTemplate {
+            key: key.to_string(),
+            language: language.to_string(),
+            subject,
+            html,
+            text: String::new(),
+            built_in: true,
+        });
+    }
     let (subject, html) = match (key, language) {
         ("job_finished", "da") => (
             "{{ job.title }}: {% if job.status == 'succeeded' %}fuldført{% else %}mislykkedes{% endif %}",
@@ -176,6 +200,47 @@ mod tests {
                 );
                 assert!(rendered.is_ok(), "{key}/{language}: {rendered:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_order_templates_show_every_ticket_the_local_time_and_the_refund_in_every_language() {
+        for language in super::super::model::TEMPLATE_LANGUAGES {
+            let variables = sample_variables("order_confirmation");
+            let confirmation = built_in("order_confirmation", language).expect("built in");
+            let rendered = render(&confirmation, &variables).expect("renders");
+            for expected in [
+                "Seat 5",
+                "Seat 6",
+                "19:00",
+                "4M5N6-P7R8S",
+                "540.00 DKK",
+                "FRIENDS",
+                "tickets.pdf",
+            ] {
+                assert!(
+                    rendered.html.contains(expected),
+                    "{language}: {expected} in {}",
+                    rendered.html
+                );
+            }
+            assert!(!rendered.html.contains("UTC") && !rendered.text.contains("UTC"));
+            assert!(
+                !rendered.html.contains("unsubscribe"),
+                "transactional mail has no unsubscribe link"
+            );
+            let cancelled = built_in("order_cancelled", language).expect("built in");
+            let refunded = render(&cancelled, &variables).expect("renders");
+            let mut counter = variables.clone();
+            counter["order"]["refund"] = "counter".into();
+            counter["order"]["status"] = "cancelled".into();
+            let at_counter = render(&cancelled, &counter).expect("renders");
+            assert_ne!(
+                refunded.subject, at_counter.subject,
+                "{language}: refunded and cancelled differ"
+            );
+            assert_ne!(refunded.html, at_counter.html);
+            assert!(refunded.html.contains("540.00 DKK"), "{}", refunded.html);
         }
     }
 

@@ -55,6 +55,7 @@ fn marketing(app: &TestApp, to: &str, customer_id: &str, key: &str) -> QueuedMes
                 permission: "newsletter".into(),
             }),
             idempotency_key: key.to_string(),
+            attachments: Vec::new(),
         },
         unsubscribe_token: Some(token),
     }
@@ -70,6 +71,7 @@ fn transactional(to: &str, key: &str) -> QueuedMessage {
             text: None,
             marketing: None,
             idempotency_key: key.to_string(),
+            attachments: Vec::new(),
         },
         unsubscribe_token: None,
     }

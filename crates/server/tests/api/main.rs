@@ -23,4 +23,5 @@ mod roles;
 mod schemathesis;
 mod segments;
 mod storefront;
+mod tickets_mail;
 mod venues;

@@ -208,6 +208,7 @@ both_backends! {
                 text: None,
                 marketing: None,
                 idempotency_key: format!("booking-{i}"),
+                attachments: Vec::new(),
             },
             unsubscribe_token: None,
         }).collect();

@@ -40,6 +40,10 @@ pub fn router() -> Router<AppState> {
             "/shop/{shop}/orders/{id}",
             get(order::order_page).post(order::pay),
         )
+        .route(
+            "/shop/{shop}/orders/{id}/tickets.pdf",
+            get(order::tickets_pdf),
+        )
         .layer(axum::middleware::from_fn(
             fullhouse_web::i18n::language_from_query,
         ))

@@ -1,9 +1,10 @@
-//! The order page: the payment step, then the confirmation.
+//! The order page: the payment step, then the confirmation with each ticket's QR code, and the
+//! tickets as a PDF (`/shop/{shop}/orders/{id}/tickets.pdf`, once the order is paid).
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use fullhouse_core::http::AppState;
@@ -15,6 +16,7 @@ use fullhouse_web::Lang;
 
 use crate::api::shop_org;
 use crate::model::{CheckoutOrder, CheckoutStatus};
+use crate::tickets::{order_reference, pdf_file_name, qr_svg, OrderTickets};
 use crate::Checkout;
 
 use super::*;
@@ -29,6 +31,47 @@ struct OrderPage {
     event: fullhouse_ticketing::model::catalog::Event,
     payment_label: String,
     error: Option<String>,
+    /// The tickets with their seat or area, type, price and (paid) QR code.
+    tickets: Vec<PageTicket>,
+}
+
+/// One ticket as the order page shows it.
+struct PageTicket {
+    place: String,
+    type_name: String,
+    price: String,
+    barcode: String,
+    /// An inline `<svg>` of the barcode (paid orders only; empty otherwise).
+    qr: String,
+}
+
+/// The page's tickets, with QR codes when the order is paid.
+async fn page_tickets(
+    state: &AppState,
+    lang: Lang,
+    org: &OrgId,
+    order: &CheckoutOrder,
+    event: &fullhouse_ticketing::model::catalog::Event,
+) -> Result<Vec<PageTicket>, Response> {
+    let tickets = OrderTickets::load(&state.db, org, order, event.clone())
+        .await
+        .map_err(|e| failure(lang, e))?;
+    let paid = order.status == CheckoutStatus::Paid;
+    Ok(tickets
+        .lines
+        .iter()
+        .map(|line| PageTicket {
+            place: line.place(lang),
+            type_name: line.type_name.clone(),
+            price: line.price_line(lang),
+            barcode: line.barcode.clone(),
+            qr: if paid {
+                qr_svg(&line.barcode)
+            } else {
+                String::new()
+            },
+        })
+        .collect())
 }
 
 impl OrderPage {
@@ -38,6 +81,10 @@ impl OrderPage {
 
     fn paid(&self) -> bool {
         self.order.status == CheckoutStatus::Paid
+    }
+
+    fn reference(&self) -> String {
+        order_reference(&self.order.id)
     }
 }
 
@@ -63,7 +110,9 @@ async fn find_order(
         .order(&org, &id)
         .await
         .map_err(|e| failure(lang, e))?;
-    if order.channel != Channel::Online {
+    // A box-office order is shown once it is paid or released (its buyer gets this page's
+    // link by mail); one held for payment at the counter is not paid here.
+    if order.channel != Channel::Online && order.status == CheckoutStatus::AwaitingPayment {
         return Err(failure(lang, Error::NotFound("order")));
     }
     let event = fullhouse_ticketing::service::CatalogService::new(state.db.clone())
@@ -80,18 +129,72 @@ pub(super) async fn order_page(
     Path((shop, id)): Path<(String, String)>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
-    match find_order(&state, &checkout, lang, &shop, &id).await {
-        Ok((_, order, event)) => OrderPage {
-            lang,
-            shop,
-            order,
-            event,
-            payment_label: checkout.payments().label().to_string(),
-            error: None,
-        }
-        .into_response(),
-        Err(response) => response,
+    let (org, order, event) = match find_order(&state, &checkout, lang, &shop, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let tickets = match page_tickets(&state, lang, &org, &order, &event).await {
+        Ok(tickets) => tickets,
+        Err(response) => return response,
+    };
+    OrderPage {
+        lang,
+        shop,
+        order,
+        event,
+        payment_label: checkout.payments().label().to_string(),
+        error: None,
+        tickets,
     }
+    .into_response()
+}
+
+/// The order's tickets as a PDF, one page per ticket; only for a paid order (otherwise 404, in
+/// plain words).
+pub(super) async fn tickets_pdf(
+    State(state): State<AppState>,
+    Extension(checkout): Extension<Checkout>,
+    headers: HeaderMap,
+    Path((shop, id)): Path<(String, String)>,
+) -> Response {
+    let lang = Lang::of_visitor(&headers);
+    let (org, order, event) = match find_order(&state, &checkout, lang, &shop, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if order.status != CheckoutStatus::Paid {
+        let message = lang.t("tickets-not-paid");
+        return (StatusCode::NOT_FOUND, MessagePage { lang, message }).into_response();
+    }
+    let tickets = match OrderTickets::load(&state.db, &org, &order, event).await {
+        Ok(tickets) => tickets,
+        Err(err) => return failure(lang, err),
+    };
+    let file_name = pdf_file_name(&tickets.reference);
+    // Drawing the pages and compressing the QR images is CPU work: off the request threads.
+    let pdf = match tokio::task::spawn_blocking(move || tickets.pdf(lang)).await {
+        Ok(Ok(pdf)) => pdf,
+        Ok(Err(err)) => return failure(lang, err),
+        Err(err) => return failure(lang, Error::internal(err)),
+    };
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{file_name}\""),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
 }
 
 pub(super) async fn pay(
@@ -116,6 +219,10 @@ pub(super) async fn pay(
         Err(err) => {
             let error = Some(error_message(lang, &err));
             let order = checkout.order(&org, &order.id).await.unwrap_or(order);
+            let tickets = match page_tickets(&state, lang, &org, &order, &event).await {
+                Ok(tickets) => tickets,
+                Err(response) => return response,
+            };
             (
                 err.code().status(),
                 OrderPage {
@@ -125,6 +232,7 @@ pub(super) async fn pay(
                     event,
                     payment_label: checkout.payments().label().to_string(),
                     error,
+                    tickets,
                 },
             )
                 .into_response()
