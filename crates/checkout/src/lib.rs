@@ -7,6 +7,7 @@
 //! payments go through a [`payment::PaymentProvider`] (the default is a labelled test provider).
 
 pub mod api;
+pub mod buyers;
 pub mod clock;
 pub mod codes;
 pub mod model;
@@ -32,6 +33,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0003CursorToCore),
         Box::new(store::M0004PaymentMethod),
         Box::new(store::M0005OrderStates),
+        Box::new(buyers::store::M0006BuyerSessions),
     ]
 }
 
@@ -97,7 +99,8 @@ impl fullhouse_core::module::Module for CheckoutModule {
     fn mount(&self, mount: &mut fullhouse_core::module::Mount) {
         let checkout = self.checkout(&mount.state().db);
         let sweeper = checkout.clone();
-        mount.provide(checkout).task(
+        let buyers = buyers::Buyers::new(mount.state().db.clone());
+        mount.provide(checkout).provide(buyers).task(
             "checkout hold expiry",
             fullhouse_core::module::Runs::WithJobWorkers,
             move |shutdown| sweeper.run_expiry(EXPIRY_EVERY, shutdown),
