@@ -81,8 +81,14 @@ async fn mailed_link(app: &TestApp, smtp: &SmtpServer, email: &str, count: usize
             .contains("Sign in to Org royal"),
         "{message}"
     );
-    // Undo quoted-printable soft line breaks and the escaped `=`.
-    let body = message.replace("=\r\n", "").replace("=3D", "=");
+    // The HTML part's link (the text part wraps long lines).
+    let html = message
+        .split("Content-Type: text/html")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no HTML part: {message}"));
+    let body = quoted_printable(html)
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/");
     let path = "/shop/royal/sign-in/fhl_";
     let start = body
         .find(path)
@@ -93,6 +99,31 @@ async fn mailed_link(app: &TestApp, smtp: &SmtpServer, email: &str, count: usize
         "the link is on the server's address: {body}"
     );
     format!("{}{link}", app.base)
+}
+
+/// A message as read: quoted-printable soft line breaks joined and `=XX` bytes decoded.
+fn quoted_printable(message: &str) -> String {
+    let joined = message.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            _ => {
+                out.push(*b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Signs `client` in as `email` by the mailed link (the `count`-th message); the address the
@@ -110,7 +141,12 @@ async fn sign_in(
     // A mail scanner's fetch shows the button and spends nothing.
     for _ in 0..2 {
         let page = client.get(&link).send().await.expect("sent");
-        assert_eq!(page.status().as_u16(), 200);
+        assert_eq!(
+            page.status().as_u16(),
+            200,
+            "{link}: {:#?}",
+            smtp.messages()
+        );
         assert!(page
             .text()
             .await
