@@ -18,7 +18,6 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
-use chrono::{DateTime, Utc};
 use fullhouse_core::auth::{new_token, token_digest};
 use fullhouse_core::mail::{self, MailService, NewMessage, QueuedMessage};
 use fullhouse_core::rate_limit::KeyedLimit;
@@ -261,11 +260,6 @@ impl Buyers {
                 .await?;
         }
         Ok(())
-    }
-
-    /// When links asked now stop working (for messages).
-    pub fn link_expiry(&self) -> DateTime<Utc> {
-        self.clock.now() + link_lifetime()
     }
 }
 

@@ -367,6 +367,11 @@ both_backends! {
         let (s, _) = ask(&late, &app, "karen@example.dk", "").await;
         assert_eq!(s, 200);
         let link = mailed_link(&app, &smtp, "karen@example.dk", 2).await;
+        // Another site cannot post the button for a visitor (signing them in as someone else).
+        let forged = late.post(&link).header("origin", "https://evil.example").send().await.expect("sent");
+        assert_eq!(forged.status().as_u16(), 403);
+        assert!(forged.headers().get(SET_COOKIE).is_none());
+        assert_eq!(late.get(&link).send().await.expect("sent").status().as_u16(), 200, "the forged post spent nothing");
         // Sixteen minutes later.
         buyer_sign_in_links::Entity::update_many()
             .col_expr(buyer_sign_in_links::Column::ExpiresAt, Expr::value(Utc::now() - chrono::Duration::minutes(1)))
