@@ -28,6 +28,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::buyers::BuyerSession;
 use crate::model::{
     BuyerInput, Cart, CheckoutOrder, CheckoutStatus, CodeOutcome, PaymentMethod, Quote,
 };
@@ -408,7 +409,7 @@ fn for_buyer(mut order: CheckoutOrder) -> CheckoutOrder {
 }
 
 /// Storefront buyers are who they say in `buyer`; a customer id would let anyone claim another
-/// customer's loyalty.
+/// customer's loyalty. Only a signed-in buyer's session names their customer (server-side).
 fn storefront_cart(cart: &Cart) -> Result<()> {
     if cart.customer_id.is_some() {
         return Err(Error::invalid(
@@ -427,14 +428,16 @@ async fn storefront_event(
     State(state): State<AppState>,
     Extension(checkout): Extension<Checkout>,
     client: ShopClient,
+    session: BuyerSession,
     ApiPath((shop, id)): ApiPath<(String, EventId)>,
     ApiQuery(query): ApiQuery<CodesQuery>,
 ) -> Result<Response> {
     let codes = query.list();
     client.spend_code_checks(&checkout, &codes, None)?;
     let org = shop_org(&state, &shop).await?;
+    let customer = session.customer(&org).await?;
     let view = checkout
-        .sale_view(&org, &id, &codes, Channel::Online)
+        .sale_view_for(&org, &id, &codes, Channel::Online, customer.as_ref())
         .await?;
     Ok(with_cookie(&client, Json(view).into_response()))
 }
@@ -448,12 +451,16 @@ async fn storefront_code_check(
     State(state): State<AppState>,
     Extension(checkout): Extension<Checkout>,
     client: ShopClient,
+    session: BuyerSession,
     ApiPath((shop, id)): ApiPath<(String, EventId)>,
     ApiJson(check): ApiJson<CodeCheck>,
 ) -> Result<Response> {
     client.spend_code_checks(&checkout, std::slice::from_ref(&check.code), None)?;
     let org = shop_org(&state, &shop).await?;
-    let outcome = checkout.check_code(&org, &id, &check.code).await?;
+    let customer = session.customer(&org).await?;
+    let outcome = checkout
+        .check_code_for(&org, &id, &check.code, customer.as_ref())
+        .await?;
     Ok(with_cookie(&client, Json(outcome).into_response()))
 }
 
@@ -465,12 +472,14 @@ async fn storefront_quote(
     State(state): State<AppState>,
     Extension(checkout): Extension<Checkout>,
     client: ShopClient,
+    session: BuyerSession,
     ApiPath(shop): ApiPath<String>,
-    ApiJson(cart): ApiJson<Cart>,
+    ApiJson(mut cart): ApiJson<Cart>,
 ) -> Result<Response> {
     storefront_cart(&cart)?;
     client.spend_code_checks(&checkout, &cart.codes, None)?;
     let org = shop_org(&state, &shop).await?;
+    cart.customer_id = session.customer(&org).await?;
     let quote = checkout.quote(&org, &cart, Channel::Online).await?;
     Ok(with_cookie(&client, Json(quote).into_response()))
 }
@@ -484,12 +493,15 @@ async fn storefront_order(
     State(state): State<AppState>,
     Extension(checkout): Extension<Checkout>,
     client: ShopClient,
+    session: BuyerSession,
     ApiPath(shop): ApiPath<String>,
-    ApiJson(order): ApiJson<StorefrontOrder>,
+    ApiJson(mut order): ApiJson<StorefrontOrder>,
 ) -> Result<Response> {
     storefront_cart(&order.cart)?;
     client.spend_code_checks(&checkout, &order.cart.codes, Some(&order.buyer.email))?;
     let org = shop_org(&state, &shop).await?;
+    // A signed-in buyer's order is linked to their customer, whatever address is typed.
+    order.cart.customer_id = session.customer(&org).await?;
     let placed = checkout
         .place(
             &org,

@@ -7,6 +7,7 @@
 //! payments go through a [`payment::PaymentProvider`] (the default is a labelled test provider).
 
 pub mod api;
+pub mod buyers;
 pub mod clock;
 pub mod codes;
 pub mod model;
@@ -33,6 +34,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0003CursorToCore),
         Box::new(store::M0004PaymentMethod),
         Box::new(store::M0005OrderStates),
+        Box::new(buyers::store::M0006BuyerSessions),
     ]
 }
 
@@ -103,8 +105,10 @@ impl fullhouse_core::module::Module for CheckoutModule {
         let sweeper = checkout.clone();
         let confirmations =
             Confirmations::new(checkout.clone(), &mount.state().settings.public_url);
+        let buyers = buyers::Buyers::new(mount.state().db.clone());
         mount
             .provide(checkout)
+            .provide(buyers)
             .task(
                 "checkout hold expiry",
                 fullhouse_core::module::Runs::WithJobWorkers,

@@ -31,6 +31,16 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
         })
     }
 
+    /// A budget of `per_hour` units per key and hour (a burst of the same size): for what is
+    /// asked for rarely, such as sign-in links to one address.
+    pub fn per_hour(per_hour: u32) -> Arc<Self> {
+        let quota = Quota::per_hour(NonZeroU32::new(per_hour).unwrap_or(NonZeroU32::MIN));
+        Arc::new(Self {
+            limiter: RateLimiter::keyed(quota),
+            checks: AtomicU64::new(0),
+        })
+    }
+
     /// Spends `n` units of `key`'s budget; false (and nothing spent) when fewer are left.
     pub fn spend(&self, key: &K, n: NonZeroU32) -> bool {
         self.prune_now_and_then();

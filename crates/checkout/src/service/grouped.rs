@@ -32,8 +32,8 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{
-    cart_seats, checkout_order, code_use_row, hold_unless_paid, no_uses_left, priced_order,
-    takes_of, Checkout, PlaceOrder, Pricing,
+    cart_seats, checkout_order, code_customer, code_use_row, hold_unless_paid, no_uses_left,
+    priced_order, takes_of, Checkout, PlaceOrder, Pricing,
 };
 use crate::codes::{CodeContext, CodeGrant, UseTake};
 use crate::model::*;
@@ -170,7 +170,12 @@ impl Checkout {
             }
             named_seats.extend(seats);
             let customer = customers.get(i).cloned().flatten();
-            let context = context_of(stock, customer.clone(), job.request.channel, now);
+            let context = context_of(
+                stock,
+                code_customer(&job.request, customer.as_ref()),
+                job.request.channel,
+                now,
+            );
             let automatic = if cart.customer_id.is_some() && customer.is_some() {
                 self.codes.automatic(&txn, org, &context).await?
             } else {
@@ -353,7 +358,12 @@ impl Checkout {
                 continue;
             };
             let customer = customers.get(i).cloned().flatten();
-            let context = context_of(stock, customer, job.request.channel, now);
+            let context = context_of(
+                stock,
+                code_customer(&job.request, customer.as_ref()),
+                job.request.channel,
+                now,
+            );
             for code in &job.codes {
                 wanted.push((i, (context.clone(), code.clone())));
             }

@@ -8,7 +8,7 @@ use fullhouse_ticketing::model::catalog::Event;
 use fullhouse_ticketing::model::orders::Channel;
 use fullhouse_ticketing::service::sale_facts::SeatScope;
 use fullhouse_ticketing::service::CatalogService;
-use fullhouse_ticketing::EventId;
+use fullhouse_ticketing::{CustomerId, EventId};
 use sea_orm::TransactionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,6 +27,8 @@ pub struct SaleView {
     pub seats: Vec<SeatOffer>,
     pub ga_areas: Vec<GaOffer>,
     pub codes: Vec<CodeOutcome>,
+    /// The member prices of the signed-in buyer (loyalty: no code to type), per ticket type.
+    pub member_prices: Vec<MemberPrice>,
     /// The payment provider is the test provider: no money moves.
     pub test_payments: bool,
     pub payment_label: String,
@@ -63,6 +65,18 @@ pub struct SeatOffer {
     pub state: SeatState,
 }
 
+/// A price a signed-in member pays without typing a code, named by its campaign.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberPrice {
+    /// The campaign's public name ("Friends of the house").
+    pub label: String,
+    pub ticket_type_id: fullhouse_ticketing::TicketTypeId,
+    pub ticket_type: String,
+    pub list_minor: i64,
+    pub member_minor: i64,
+    pub currency: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GaOffer {
     pub id: fullhouse_ticketing::GaAreaId,
@@ -78,6 +92,19 @@ impl Checkout {
         event: &EventId,
         codes: &[String],
         channel: Channel,
+    ) -> Result<SaleView> {
+        self.sale_view_for(org, event, codes, channel, None).await
+    }
+
+    /// [`Checkout::sale_view`] for an identified customer (a buyer signed in by a mailed link):
+    /// their loyalty prices and the codes bound to them count.
+    pub async fn sale_view_for(
+        &self,
+        org: &OrgId,
+        event: &EventId,
+        codes: &[String],
+        channel: Channel,
+        customer: Option<&CustomerId>,
     ) -> Result<SaleView> {
         let codes = clean_codes(codes).map_err(|f| Error::invalid_fields(vec![f]))?;
         let event_row = CatalogService::new(self.db.clone())
@@ -97,8 +124,8 @@ impl Checkout {
                 PricingFor {
                     cart: &cart,
                     codes: &codes,
-                    customer: None,
-                    identified: false,
+                    customer: customer.cloned(),
+                    identified: customer.is_some(),
                     channel,
                     scope: SeatScope::All,
                 },
@@ -132,7 +159,7 @@ fn sale_view_of(
         .filter(|(_, g)| g.remaining.is_none_or(|r| r > 0))
         .collect();
     let online = channel == Channel::Online;
-    let ticket_types = pricing
+    let ticket_types: Vec<OfferedType> = pricing
         .stock
         .ticket_types
         .iter()
@@ -206,8 +233,10 @@ fn sale_view_of(
             left: (a.capacity - a.sold).max(0),
         })
         .collect();
+    let member_prices = member_prices(&pricing.automatic, &ticket_types);
     SaleView {
         event,
+        member_prices,
         ticket_types,
         seats,
         ga_areas,
@@ -215,4 +244,31 @@ fn sale_view_of(
         test_payments: payments.is_test(),
         payment_label: payments.label().to_string(),
     }
+}
+
+/// What the member's automatic grants (loyalty) make each offered ticket type cost.
+fn member_prices(automatic: &[CodeGrant], offered: &[OfferedType]) -> Vec<MemberPrice> {
+    let mut prices = Vec::new();
+    for grant in automatic {
+        let Some(discount) = &grant.discount else {
+            continue;
+        };
+        if grant.remaining.is_some_and(|r| r <= 0) {
+            continue;
+        }
+        for t in offered {
+            if !discount.ticket_types.is_empty() && !discount.ticket_types.contains(&t.id) {
+                continue;
+            }
+            prices.push(MemberPrice {
+                label: grant.label.clone(),
+                ticket_type_id: t.id.clone(),
+                ticket_type: t.name.clone(),
+                list_minor: t.price_minor,
+                member_minor: discounted(t.price_minor, discount.kind),
+                currency: t.currency.clone(),
+            });
+        }
+    }
+    prices
 }

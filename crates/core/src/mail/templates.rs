@@ -39,6 +39,11 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
                 "the one-click unsubscribe link (always add it)",
             ),
         ],
+        "buyer_sign_in" => &[
+            ("organization", "the organization's name"),
+            ("sign_in_url", "the one-time sign-in link (works once)"),
+            ("minutes", "how many minutes the link works"),
+        ],
         _ => orders::documented_variables(key).unwrap_or(&[]),
     }
 }
@@ -53,6 +58,8 @@ pub fn sample_variables(key: &str) -> Value {
         "custom_text": "Two tickets for the price of one this Friday.",
         "campaign_url": "https://example.invalid/c/SPRING",
         "unsubscribe_url": "https://example.invalid/unsubscribe/sample",
+        "sign_in_url": "https://example.invalid/shop/demo/sign-in/sample",
+        "minutes": 15,
         "template_key": key,
     });
     if let (Some(all), Some(order)) = (
@@ -65,9 +72,10 @@ pub fn sample_variables(key: &str) -> Value {
 }
 
 /// The template keys with built-in versions.
-pub const BUILT_IN_KEYS: [&str; 4] = [
+pub const BUILT_IN_KEYS: [&str; 5] = [
     "job_finished",
     "campaign_link",
+    "buyer_sign_in",
     orders::KEYS[0],
     orders::KEYS[1],
 ];
@@ -108,6 +116,19 @@ pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
         ("campaign_link", _) => (
             "An offer for you from {{ organization }}",
             "<p>Dear {{ customer.first_name }},</p><p>{{ custom_text }}</p><p><a href=\"{{ campaign_url }}\">See the offer</a></p><p style=\"font-size:12px\"><a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>",
+        ),
+        // Transactional: a buyer asked for it. It says what to do if they did not.
+        ("buyer_sign_in", "da") => (
+            "Log ind hos {{ organization }}",
+            "<p>Hej,</p><p>Brug linket herunder for at logge ind hos {{ organization }}. Det virker én gang i {{ minutes }} minutter.</p><p><a href=\"{{ sign_in_url }}\">Log ind</a></p><p>Bad du ikke om at logge ind, kan du se bort fra denne mail.</p><p>{{ organization }}</p>",
+        ),
+        ("buyer_sign_in", "fr") => (
+            "Connexion chez {{ organization }}",
+            "<p>Bonjour,</p><p>Utilisez le lien ci-dessous pour vous connecter chez {{ organization }}. Il fonctionne une seule fois pendant {{ minutes }} minutes.</p><p><a href=\"{{ sign_in_url }}\">Se connecter</a></p><p>Si vous n'avez pas demandé à vous connecter, ignorez ce message.</p><p>{{ organization }}</p>",
+        ),
+        ("buyer_sign_in", _) => (
+            "Sign in to {{ organization }}",
+            "<p>Hello,</p><p>Use the link below to sign in to {{ organization }}. It works once, for {{ minutes }} minutes.</p><p><a href=\"{{ sign_in_url }}\">Sign in</a></p><p>If you did not ask to sign in, you can ignore this mail.</p><p>{{ organization }}</p>",
         ),
         _ => return None,
     };

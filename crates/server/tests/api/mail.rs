@@ -10,7 +10,7 @@ use fullhouse_testkit::smtp::{header_value, SmtpServer};
 use serde_json::{json, Value};
 
 /// Points the organization's mail at the loopback SMTP server.
-async fn use_smtp(app: &TestApp, org: &TestOrg, smtp: &SmtpServer) {
+pub(crate) async fn use_smtp(app: &TestApp, org: &TestOrg, smtp: &SmtpServer) {
     let settings = json!({
         "sender_name": "Demo Theatre",
         "sender_email": "tickets@demo-theatre.example",
@@ -84,7 +84,7 @@ async fn queue(app: &TestApp, org: &TestOrg, messages: Vec<QueuedMessage>) -> us
     queued
 }
 
-async fn deliver(app: &TestApp) {
+pub(crate) async fn deliver(app: &TestApp) {
     let state = &app.server.state;
     let worker = Worker::new(
         state.db.clone(),

@@ -3,6 +3,7 @@
 mod audiences;
 mod bombs;
 mod browser;
+mod buyer_sign_in;
 mod catalog;
 mod checkout;
 mod checkout_states;

@@ -13,7 +13,9 @@ use fullhouse_ticketing::EventId;
 use fullhouse_web::i18n::error_message;
 use fullhouse_web::Lang;
 
-use crate::api::{CodesQuery, ShopClient};
+use crate::api::ShopClient;
+use crate::buyers::{BuyerSession, SignedIn};
+use crate::model::order_form::QUANTITY_PREFIX;
 use crate::model::OrderForm;
 use crate::service::SaleView;
 use crate::{Checkout, PlaceOrder};
@@ -33,6 +35,8 @@ struct EventPage {
     email: String,
     first_name: String,
     last_name: String,
+    /// The signed-in buyer's address (`_buyer.html`): their email is the order's, not editable.
+    buyer: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -45,9 +49,11 @@ async fn render_event(
     codes: Vec<String>,
     refused: Option<Error>,
     form: &OrderForm,
+    buyer: Option<&SignedIn>,
 ) -> Response {
+    let customer = buyer.map(|b| &b.customer_id);
     let view = match checkout
-        .sale_view(org, event, &codes, Channel::Online)
+        .sale_view_for(org, event, &codes, Channel::Online, customer)
         .await
     {
         Ok(view) => view,
@@ -70,7 +76,8 @@ async fn render_event(
             rows,
             quantities,
             error,
-            email: form.email.clone(),
+            email: buyer.map_or_else(|| form.email.clone(), |b| b.email.clone()),
+            buyer: buyer.map(|b| b.email.clone()),
             first_name: form.first_name.clone(),
             last_name: form.last_name.clone(),
             view,
@@ -84,17 +91,30 @@ pub(super) async fn event_page(
     Extension(checkout): Extension<Checkout>,
     headers: HeaderMap,
     client: ShopClient,
+    session: BuyerSession,
     Path((shop, id)): Path<(String, String)>,
-    Query(query): Query<CodesQuery>,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
     let (org, event) = match resolve(&state, lang, &shop, &id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let mut codes = query.list();
+    let buyer = session.signed_in(&org).await;
+    // The basket comes back in the address after signing in mid-purchase (seats, quantities
+    // and codes as the order form names them): the page is drawn with it chosen.
+    let basket = OrderForm::from_pairs(
+        query
+            .into_iter()
+            .filter(|(name, _)| {
+                name == "seat" || name == "codes" || name.starts_with(QUANTITY_PREFIX)
+            })
+            .collect(),
+    );
+    let mut codes = basket.code_list();
     let mut refused = None;
-    if let Err(err) = client.spend_code_checks(&checkout, &codes, None) {
+    let email = buyer.as_ref().map(|b| b.email.as_str());
+    if let Err(err) = client.spend_code_checks(&checkout, &codes, email) {
         refused = Some(err);
         codes.clear();
     }
@@ -106,7 +126,8 @@ pub(super) async fn event_page(
         &event,
         codes,
         refused,
-        &OrderForm::default(),
+        &basket,
+        buyer.as_ref(),
     )
     .await;
     if let Some(cookie) = client.cookie() {
@@ -122,6 +143,7 @@ pub(super) async fn place(
     Extension(checkout): Extension<Checkout>,
     headers: HeaderMap,
     client: ShopClient,
+    session: BuyerSession,
     Path((shop, id)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -130,7 +152,12 @@ pub(super) async fn place(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let form = OrderForm::from_pairs(pairs);
+    let buyer = session.signed_in(&org).await;
+    let mut form = OrderForm::from_pairs(pairs);
+    if let Some(signed_in) = &buyer {
+        // A signed-in buyer's order is theirs: the address typed cannot name someone else.
+        form.email = signed_in.email.clone();
+    }
     let codes = form.code_list();
     if let Err(err) = client.spend_code_checks(&checkout, &codes, Some(&form.email)) {
         return render_event(
@@ -142,11 +169,15 @@ pub(super) async fn place(
             Vec::new(),
             Some(err),
             &form,
+            buyer.as_ref(),
         )
         .await;
     }
     let placed = match form.cart(&event) {
-        Ok(cart) => {
+        Ok(mut cart) => {
+            // The server, not the client, names the customer: loyalty and codes bound to
+            // this customer count for them (see `code_customer`).
+            cart.customer_id = buyer.as_ref().map(|b| b.customer_id.clone());
             checkout
                 .place(
                     &org,
@@ -165,7 +196,18 @@ pub(super) async fn place(
     match placed {
         Ok(order) => Redirect::to(&format!("/shop/{shop}/orders/{}", order.id)).into_response(),
         Err(err) => {
-            render_event(&checkout, &org, lang, shop, &event, codes, Some(err), &form).await
+            render_event(
+                &checkout,
+                &org,
+                lang,
+                shop,
+                &event,
+                codes,
+                Some(err),
+                &form,
+                buyer.as_ref(),
+            )
+            .await
         }
     }
 }

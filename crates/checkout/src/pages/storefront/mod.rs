@@ -9,6 +9,7 @@
 //! fields, guarded like the JSON storefront's requests by the shop client's rate limit on codes
 //! ([`ShopClient`]), not by [`fullhouse_web::CsrfForm`].
 
+mod account;
 mod event;
 mod order;
 mod seats;
@@ -44,6 +45,19 @@ pub fn router() -> Router<AppState> {
             "/shop/{shop}/orders/{id}/tickets.pdf",
             get(order::tickets_pdf),
         )
+        .route(
+            "/shop/{shop}/sign-in",
+            get(account::sign_in_form).post(account::ask_link),
+        )
+        .route(
+            "/shop/{shop}/sign-in/{token}",
+            get(account::link_page).post(account::use_link),
+        )
+        .route(
+            "/shop/{shop}/sign-out",
+            axum::routing::post(account::sign_out),
+        )
+        .route("/shop/{shop}/my-tickets", get(account::my_tickets))
         .layer(axum::middleware::from_fn(
             fullhouse_web::i18n::language_from_query,
         ))
