@@ -32,6 +32,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0003CursorToCore),
         Box::new(store::M0004PaymentMethod),
         Box::new(store::M0005OrderStates),
+        Box::new(store::M0007ShopOrders),
     ]
 }
 

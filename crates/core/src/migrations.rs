@@ -13,6 +13,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0003Mail),
         Box::new(M0004Uploads),
         Box::new(M0005EventCursors),
+        Box::new(crate::tenancy::branding::M0007Branding),
     ]
 }
 

@@ -9,7 +9,7 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of these pages (the layout's and the shared ones are in `fullhouse_web`).
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("checkout");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("checkout", "shopfront");
 
 pub fn router() -> Router<AppState> {
     Router::new()

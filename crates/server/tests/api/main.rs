@@ -22,5 +22,6 @@ mod processes;
 mod roles;
 mod schemathesis;
 mod segments;
+mod shopfront;
 mod storefront;
 mod venues;

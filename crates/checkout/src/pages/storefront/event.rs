@@ -15,19 +15,26 @@ use fullhouse_web::Lang;
 
 use crate::api::{CodesQuery, ShopClient};
 use crate::model::OrderForm;
-use crate::service::SaleView;
+use crate::service::{OfferedType, SaleView};
 use crate::{Checkout, PlaceOrder};
+use fullhouse_ticketing::ShopId;
 
+use super::basket::Basket;
+use super::brand::ShopBrand;
+use super::seats::{discount_text, seat_map, SeatMap};
 use super::*;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/storefront/event.html")]
 struct EventPage {
     lang: Lang,
-    shop: String,
+    brand: ShopBrand,
+    /// Where this event's page is: under the public shop or the secret shop the buyer is in.
+    page_url: String,
     view: SaleView,
     codes: String,
-    rows: Vec<SeatRowView>,
+    map: SeatMap,
+    basket: Basket,
     quantities: Vec<QuantityField>,
     error: Option<String>,
     email: String,
@@ -35,26 +42,38 @@ struct EventPage {
     last_name: String,
 }
 
+impl EventPage {
+    /// The discount named after a ticket type's price, in the visitor's language.
+    fn discount_of(&self, offered: &OfferedType) -> String {
+        discount_text(self.lang, offered).unwrap_or_default()
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render_event(
     checkout: &Checkout,
     org: &OrgId,
     lang: Lang,
-    shop: String,
+    (shop, secret): (String, Option<&ShopId>),
     event: &EventId,
     codes: Vec<String>,
     refused: Option<Error>,
     form: &OrderForm,
 ) -> Response {
     let view = match checkout
-        .sale_view(org, event, &codes, Channel::Online)
+        .sale_view_in(org, event, &codes, Channel::Online, secret)
         .await
     {
         Ok(view) => view,
         Err(err) => return failure(lang, err),
     };
-    let rows = seat_rows(&view, lang, &form.seats);
+    let brand = match ShopBrand::of(checkout.db(), org, &shop, secret).await {
+        Ok(brand) => brand,
+        Err(err) => return failure(lang, err),
+    };
+    let map = seat_map(&view, lang, &form.seats);
     let quantities = quantity_fields(&view, lang, form, refused.as_ref());
+    let basket = Basket::of(&view, &map, &quantities);
     let error = refused.map(|err| error_message(lang, &err));
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -65,9 +84,11 @@ async fn render_event(
         status,
         EventPage {
             lang,
-            shop,
+            page_url: format!("{}/events/{}", brand.home, view.event.id),
+            brand,
             codes: codes.join(", "),
-            rows,
+            map,
+            basket,
             quantities,
             error,
             email: form.email.clone(),
@@ -85,10 +106,23 @@ pub(super) async fn event_page(
     headers: HeaderMap,
     client: ShopClient,
     Path((shop, id)): Path<(String, String)>,
-    Query(query): Query<CodesQuery>,
+    query: Query<CodesQuery>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
-    let (org, event) = match resolve(&state, lang, &shop, &id).await {
+    let found = resolve(&state, lang, &shop, &id).await;
+    event_page_in(&checkout, lang, client, (shop, None), found, query).await
+}
+
+/// The event page in the public shop or in a secret shop (`secret`, already found open).
+pub(super) async fn event_page_in(
+    checkout: &Checkout,
+    lang: Lang,
+    client: ShopClient,
+    (shop, secret): (String, Option<&ShopId>),
+    found: Result<(OrgId, EventId), Response>,
+    Query(query): Query<CodesQuery>,
+) -> Response {
+    let (org, event) = match found {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -99,10 +133,10 @@ pub(super) async fn event_page(
         codes.clear();
     }
     let mut response = render_event(
-        &checkout,
+        checkout,
         &org,
         lang,
-        shop,
+        (shop, secret),
         &event,
         codes,
         refused,
@@ -123,21 +157,35 @@ pub(super) async fn place(
     headers: HeaderMap,
     client: ShopClient,
     Path((shop, id)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    form: Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
-    let (org, event) = match resolve(&state, lang, &shop, &id).await {
+    let found = resolve(&state, lang, &shop, &id).await;
+    place_in(&checkout, lang, client, (shop, None), found, form).await
+}
+
+/// Places the order in the public shop or in a secret shop (`secret`, already found open),
+/// which the order records.
+pub(super) async fn place_in(
+    checkout: &Checkout,
+    lang: Lang,
+    client: ShopClient,
+    (shop, secret): (String, Option<&ShopId>),
+    found: Result<(OrgId, EventId), Response>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (org, event) = match found {
         Ok(found) => found,
         Err(response) => return response,
     };
     let form = OrderForm::from_pairs(pairs);
     let codes = form.code_list();
-    if let Err(err) = client.spend_code_checks(&checkout, &codes, Some(&form.email)) {
+    if let Err(err) = client.spend_code_checks(checkout, &codes, Some(&form.email)) {
         return render_event(
-            &checkout,
+            checkout,
             &org,
             lang,
-            shop,
+            (shop, secret),
             &event,
             Vec::new(),
             Some(err),
@@ -148,7 +196,7 @@ pub(super) async fn place(
     let placed = match form.cart(&event) {
         Ok(cart) => {
             checkout
-                .place(
+                .place_in(
                     &org,
                     PlaceOrder {
                         cart,
@@ -157,6 +205,7 @@ pub(super) async fn place(
                         paid_at_counter: false,
                         payment_method: None,
                     },
+                    secret.cloned(),
                 )
                 .await
         }
@@ -165,7 +214,17 @@ pub(super) async fn place(
     match placed {
         Ok(order) => Redirect::to(&format!("/shop/{shop}/orders/{}", order.id)).into_response(),
         Err(err) => {
-            render_event(&checkout, &org, lang, shop, &event, codes, Some(err), &form).await
+            render_event(
+                checkout,
+                &org,
+                lang,
+                (shop, secret),
+                &event,
+                codes,
+                Some(err),
+                &form,
+            )
+            .await
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::api::shop_org;
 use crate::model::{CheckoutOrder, CheckoutStatus};
 use crate::Checkout;
 
+use super::discounts::Discounts;
 use super::*;
 
 #[derive(Template, WebTemplate)]
@@ -24,6 +25,9 @@ use super::*;
 struct OrderPage {
     lang: Lang,
     shop: String,
+    brand: ShopBrand,
+    /// The discount itemized (list prices, the discount, then the total), when there is one.
+    discounts: Option<Discounts>,
     order: CheckoutOrder,
     /// The event the order is for: its title, venue and time in the venue's zone head the page.
     event: fullhouse_ticketing::model::catalog::Event,
@@ -81,7 +85,13 @@ pub(super) async fn order_page(
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
     match find_order(&state, &checkout, lang, &shop, &id).await {
-        Ok((_, order, event)) => OrderPage {
+        Ok((org, order, event)) => OrderPage {
+            brand: ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
+                .await
+                .or_logged(),
+            discounts: Discounts::of(checkout.db(), &org, &order)
+                .await
+                .or_logged(),
             lang,
             shop,
             order,
@@ -119,6 +129,12 @@ pub(super) async fn pay(
             (
                 err.code().status(),
                 OrderPage {
+                    brand: ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
+                        .await
+                        .or_logged(),
+                    discounts: Discounts::of(checkout.db(), &org, &order)
+                        .await
+                        .or_logged(),
                     lang,
                     shop,
                     order,
