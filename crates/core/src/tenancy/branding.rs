@@ -59,7 +59,11 @@ impl Branding {
             // Links sit on the page's white: the colour when it is dark enough to read there
             // (white text reads better on it), else the text colour.
             (Some(color), Some(text)) => {
-                let link = if text == "#ffffff" { color.as_str() } else { "#1f1f1f" };
+                let link = if text == "#ffffff" {
+                    color.as_str()
+                } else {
+                    "#1f1f1f"
+                };
                 format!(":root{{--brand:{color};--brand-text:{text};--brand-link:{link}}}\n")
             }
             _ => String::new(),
@@ -371,7 +375,10 @@ mod tests {
 
     #[test]
     fn a_logo_is_a_png_or_jpeg_by_its_bytes_and_small() {
-        assert_eq!(validate_logo(b"\x89PNG\r\n\x1a\nrest").ok(), Some("image/png"));
+        assert_eq!(
+            validate_logo(b"\x89PNG\r\n\x1a\nrest").ok(),
+            Some("image/png")
+        );
         assert_eq!(
             validate_logo(&[0xFF, 0xD8, 0xFF, 0xE0, 0]).ok(),
             Some("image/jpeg")
@@ -405,7 +412,11 @@ pub mod api {
     }
 
     /// The branding with the logo's public address (the shop's, under the organization's slug).
-    async fn with_url(state: &AppState, caller: &Caller, mut branding: Branding) -> Result<Json<Branding>> {
+    async fn with_url(
+        state: &AppState,
+        caller: &Caller,
+        mut branding: Branding,
+    ) -> Result<Json<Branding>> {
         if let Some(version) = branding.logo_version() {
             let slug = state.tenancy().organization(&caller.org).await?.slug;
             branding.logo_url = Some(format!("/shop/{slug}/logo?v={version}"));
@@ -420,7 +431,9 @@ pub mod api {
         state: axum::extract::State<AppState>,
         caller: Caller,
     ) -> Result<Json<Branding>> {
-        let branding = BrandingService::new(state.db.clone()).branding(&caller.org).await?;
+        let branding = BrandingService::new(state.db.clone())
+            .branding(&caller.org)
+            .await?;
         with_url(&state, &caller, branding).await
     }
 

@@ -48,20 +48,27 @@ async fn floor_of(app: &TestApp, org: &TestOrg, standing: &str) -> Value {
 fn listed<'h>(html: &'h str, event: &str) -> &'h str {
     let marker = format!("data-event=\"{event}\"");
     let start = html.find(&marker).expect("the event is listed");
-    let end = html[start..].find("</li>").map_or(html.len(), |e| start + e);
+    let end = html[start..]
+        .find("</li>")
+        .map_or(html.len(), |e| start + e);
     &html[start..end]
 }
 
 /// A 1×1 PNG (a real one: the shop serves back exactly what was stored).
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
-    0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
-    0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
-    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
-async fn put_logo(app: &TestApp, org: &TestOrg, bytes: Vec<u8>, content_type: &str) -> (StatusCode, Value) {
+async fn put_logo(
+    app: &TestApp,
+    org: &TestOrg,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> (StatusCode, Value) {
     let response = app
         .client
         .put(app.url("/api/v1/settings/branding/logo"))
@@ -232,7 +239,7 @@ both_backends! {
         assert!(line.contains("data-discounted=\"true\"") && line.contains("class=\"list-price\"") && line.contains("300.00") && line.contains("240.00"), "list price struck, the discounted one shown: {line}");
         assert!(line.contains("20 % off — Friends of the house"), "the discount named: {line}");
         assert!(page.contains("data-price=\"24000\""), "seats carry the discounted price for the basket: {page}");
-        assert!(page.contains("240.00 (20 % off — Friends of the house)"), "a seat's title names its discounted price: {page}");
+        assert!(page.contains("240.00 DKK (20 % off — Friends of the house)"), "a seat's title names its discounted price: {page}");
 
         // The order is charged what the page said.
         let form = vec![
@@ -246,6 +253,13 @@ both_backends! {
         let id = location.rsplit('/').next().unwrap_or_default();
         let (_, order) = app.get(&format!("/api/v1/checkout/orders/{id}"), &org.token).await;
         assert_eq!(order["total_minor"], 24000, "{order}");
+        let (s, page) = html(&app, &location).await;
+        assert_eq!(s, 200, "{page}");
+        let list = page.find("id=\"order-list-total\"").expect("the list prices are itemized");
+        let discount = page.find("id=\"order-discount\"").expect("the discount is itemized");
+        let total = page.find("id=\"order-total\"").expect("the total");
+        assert!(list < discount && discount < total, "list prices, discount, total: {page}");
+        assert!(page[list..total].contains("300.00") && page[discount..total].contains("Friends of the house") && page[discount..total].contains("60.00"), "{page}");
         app.finish().await;
     }
 

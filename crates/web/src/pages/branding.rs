@@ -34,7 +34,6 @@ struct BrandingPage {
     version: i64,
 }
 
-
 #[derive(Debug, Deserialize)]
 struct SavedQuery {
     #[serde(default)]
@@ -60,7 +59,8 @@ async fn page(
         .map_err(|e| ui.error(e))?;
     Ok(BrandingPage {
         version: branding.version(),
-        brand_color: brand_color.unwrap_or_else(|| branding.brand_color.clone().unwrap_or_default()),
+        brand_color: brand_color
+            .unwrap_or_else(|| branding.brand_color.clone().unwrap_or_default()),
         ui,
         slug,
         branding,
@@ -169,13 +169,6 @@ async fn save_branding(
             Err(err) => return Err(ui.error(err)),
         }
     };
-    let page = page(
-        &state,
-        ui,
-        Some(form.brand_color),
-        errors.clone(),
-        false,
-    )
-    .await?;
+    let page = page(&state, ui, Some(form.brand_color), errors.clone(), false).await?;
     Ok(with_status(&errors, page))
 }

@@ -29,8 +29,12 @@ impl Basket {
         for field in quantities {
             let count = field.value.parse::<u32>().unwrap_or(0);
             tickets += u64::from(count);
-            total_minor = total_minor
-                .saturating_add(field.ticket_type.best_price_minor.saturating_mul(count.into()));
+            total_minor = total_minor.saturating_add(
+                field
+                    .ticket_type
+                    .best_price_minor
+                    .saturating_mul(count.into()),
+            );
         }
         Self {
             tickets,

@@ -60,7 +60,10 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/shop/{shop}/logo", get(logo))
         .route("/shop/{shop}/brand.css", get(brand_css))
-        .route("/static/shop.css", get(|| async { asset("text/css; charset=utf-8", SHOP_CSS) }))
+        .route(
+            "/static/shop.css",
+            get(|| async { asset("text/css; charset=utf-8", SHOP_CSS) }),
+        )
         .route(
             "/static/shop.js",
             get(|| async { asset("text/javascript; charset=utf-8", SHOP_JS) }),

@@ -89,9 +89,7 @@ pub(super) async fn order_page(
             brand: ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
                 .await
                 .or_logged(),
-            discounts: Discounts::of(checkout.db(), &org, &order)
-                .await
-                .or_logged(),
+            discounts: Discounts::of(checkout.db(), &org, &order).await.or_logged(),
             lang,
             shop,
             order,
@@ -132,9 +130,7 @@ pub(super) async fn pay(
                     brand: ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
                         .await
                         .or_logged(),
-                    discounts: Discounts::of(checkout.db(), &org, &order)
-                        .await
-                        .or_logged(),
+                    discounts: Discounts::of(checkout.db(), &org, &order).await.or_logged(),
                     lang,
                     shop,
                     order,

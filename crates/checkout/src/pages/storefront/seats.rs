@@ -184,7 +184,10 @@ pub fn discount_text(lang: Lang, offered: &OfferedType) -> Option<String> {
                 0 => whole.to_string(),
                 rest => {
                     let decimal = if lang == Lang::En { '.' } else { ',' };
-                    format!("{whole}{decimal}{}", format!("{rest:02}").trim_end_matches('0'))
+                    format!(
+                        "{whole}{decimal}{}",
+                        format!("{rest:02}").trim_end_matches('0')
+                    )
                 }
             };
             lang.t1("shop-discount-percent", "percent", percent)
@@ -243,7 +246,13 @@ fn seat_cells(
         let value = ticket_type
             .map(|t| format!("{}:{}", t.id, seat.id))
             .unwrap_or_default();
-        let place = format!("{} {} · {}", lang.t("shop-seat"), seat.seat_label, name.2);
+        let place = format!(
+            "{} {} · {} {}",
+            lang.t("shop-row"),
+            name.2,
+            lang.t("shop-seat"),
+            seat.seat_label
+        );
         let title = match (state, ticket_type) {
             ("sold", _) => format!("{place} · {}", lang.t("shop-seat-sold")),
             ("held", _) => format!("{place} · {}", lang.t("shop-seat-held")),

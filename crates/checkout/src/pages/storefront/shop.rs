@@ -58,10 +58,7 @@ pub(super) async fn render_shop(
         Ok(brand) => brand,
         Err(err) => return failure(lang, err),
     };
-    match checkout
-        .shop_listing(org, shop, chrono::Utc::now())
-        .await
-    {
+    match checkout.shop_listing(org, shop, chrono::Utc::now()).await {
         Ok(events) => ShopPage {
             lang,
             brand,
