@@ -83,8 +83,92 @@ async fn put_logo(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// A browser session of the organization's owner (the login form, as a browser posts it).
+async fn owner_session(app: &TestApp, org: &TestOrg) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let form = client.get(app.url("/login")).send().await.expect("form");
+    let csrf = hidden_csrf(&form.text().await.unwrap_or_default());
+    let response = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", org.admin_email.as_str()),
+            ("password", org.admin_password.as_str()),
+        ])
+        .send()
+        .await
+        .expect("login sent");
+    assert_eq!(response.status(), 303, "logged in");
+    client
+}
+
+fn hidden_csrf(html: &str) -> String {
+    html.split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Posts the branding form (CSRF token first, as the page sends it).
+async fn post_branding(
+    client: &reqwest::Client,
+    app: &TestApp,
+    color: &str,
+    logo: Option<Vec<u8>>,
+) -> (u16, String) {
+    let page = client
+        .get(app.url("/settings/branding"))
+        .send()
+        .await
+        .expect("form");
+    let csrf = hidden_csrf(&page.text().await.unwrap_or_default());
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf)
+        .text("brand_color", color.to_string());
+    if let Some(bytes) = logo {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name("logo.png")
+            .mime_str("image/png")
+            .expect("mime");
+        form = form.part("logo", part);
+    }
+    let response = client
+        .post(app.url("/settings/branding"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
 both_backends! {
     setup = spawn_app;
+
+    async fn the_branding_page_refuses_a_bad_colour_or_a_big_logo_beside_its_field_and_saves_good_ones(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let client = owner_session(&app, &org).await;
+        let (s, page) = post_branding(&client, &app, "not a colour", None).await;
+        assert_eq!(s, 422, "{page}");
+        assert!(page.contains("id=\"brand_color-error\"") && page.contains("aria-invalid=\"true\""), "the colour's field says what is wrong: {page}");
+        let mut big = PNG.to_vec();
+        big.resize(300 * 1024, 0);
+        let (s, page) = post_branding(&client, &app, "#ffeb3b", Some(big)).await;
+        assert_eq!(s, 422, "{page}");
+        assert!(page.contains("id=\"logo-error\"") && page.contains("256 KB"), "the logo's field says it is too big: {page}");
+        let (s, page) = post_branding(&client, &app, "#FFEB3B", Some(PNG.to_vec())).await;
+        assert_eq!(s, 303, "{page}");
+        let (s, branding) = app.get("/api/v1/settings/branding", &org.token).await;
+        assert_eq!(s, 200, "{branding}");
+        assert_eq!((branding["brand_color"].as_str(), branding["text_color"].as_str()), (Some("#ffeb3b"), Some("#000000")), "black reads better on yellow: {branding}");
+        assert_eq!(branding["logo_content_type"], "image/png", "{branding}");
+        app.finish().await;
+    }
 
     async fn a_secret_shops_ticket_types_are_on_its_page_and_on_no_other_and_a_closed_shop_is_not_found(app: TestApp) {
         let org = app.new_org("royal").await;

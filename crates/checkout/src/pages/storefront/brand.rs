@@ -103,7 +103,8 @@ async fn logo(
             logo.bytes,
         )
             .into_response(),
-        Ok(None) => super::failure(lang, fullhouse_core::Error::NotFound("logo")),
+        // An image address without an image: nothing to show a person.
+        Ok(None) => axum::http::StatusCode::NOT_FOUND.into_response(),
         Err(err) => super::failure(lang, err),
     }
 }

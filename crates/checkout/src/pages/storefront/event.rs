@@ -128,7 +128,7 @@ pub(super) async fn event_page_in(
     };
     let mut codes = query.list();
     let mut refused = None;
-    if let Err(err) = client.spend_code_checks(&checkout, &codes, None) {
+    if let Err(err) = client.spend_code_checks(checkout, &codes, None) {
         refused = Some(err);
         codes.clear();
     }

@@ -121,14 +121,20 @@ pub fn seat_map(view: &SaleView, lang: Lang, chosen: &[String]) -> SeatMap {
     }
     let mut blocks: Vec<SeatBlock> = Vec::new();
     for ((section, group, row), cell) in seat_cells(view, lang, chosen) {
+        // A venue may list its seats row by row across the hall (row 1 left, centre, right,
+        // then row 2): each seat joins its own block wherever it comes.
         let block_name = format!("{section} · {group}");
-        if blocks.last().is_none_or(|b| b.name != block_name) {
-            blocks.push(SeatBlock {
-                name: block_name,
-                rows: Vec::new(),
-            });
-        }
-        let Some(block) = blocks.last_mut() else {
+        let at = match blocks.iter().position(|b| b.name == block_name) {
+            Some(at) => at,
+            None => {
+                blocks.push(SeatBlock {
+                    name: block_name,
+                    rows: Vec::new(),
+                });
+                blocks.len() - 1
+            }
+        };
+        let Some(block) = blocks.get_mut(at) else {
             continue;
         };
         match block.rows.last_mut() {
