@@ -35,6 +35,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0004PaymentMethod),
         Box::new(store::M0005OrderStates),
         Box::new(buyers::store::M0006BuyerSessions),
+        Box::new(store::M0007ShopOrders),
     ]
 }
 

@@ -197,6 +197,9 @@ pub struct CheckoutOrder {
     pub codes: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// The secret shop the order was placed in (`None`: the public shop, box office or API).
+    #[schema(value_type = Option<String>)]
+    pub shop_id: Option<fullhouse_ticketing::ShopId>,
     #[schema(value_type = Object)]
     pub order: fullhouse_ticketing::model::orders::Order,
 }

@@ -12,10 +12,14 @@
 mod confirmations;
 mod grouped;
 mod sale_view;
+mod shop_listing;
 mod states;
 
 pub use confirmations::{Confirmations, CONFIRMATIONS_CONSUMER};
-pub use sale_view::{GaOffer, MemberPrice, OfferedType, SaleView, SeatOffer, SeatState};
+pub use sale_view::{
+    GaOffer, MemberPrice, OfferedDiscount, OfferedType, SaleView, SeatOffer, SeatState,
+};
+pub use shop_listing::{ListedEvent, SHOP_EVENTS};
 
 use std::sync::{Arc, OnceLock};
 
@@ -31,7 +35,7 @@ use fullhouse_ticketing::service::sale_facts::{
     customer_exists, event_stock_scoped, find_or_create_buyer, Buyer, EventStock, SeatScope,
 };
 use fullhouse_ticketing::service::OrderService;
-use fullhouse_ticketing::{CustomerId, EventId, OrderId};
+use fullhouse_ticketing::{CustomerId, EventId, OrderId, ShopId};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -131,8 +135,14 @@ struct Pricing {
 }
 
 impl Pricing {
-    fn input<'a>(&'a self, cart: &'a Cart, channel: Channel) -> PricingInput<'a> {
+    fn input<'a>(
+        &'a self,
+        cart: &'a Cart,
+        channel: Channel,
+        shop: Option<&'a ShopId>,
+    ) -> PricingInput<'a> {
         PricingInput {
+            shop,
             stock: &self.stock,
             cart,
             codes: &self.typed,
@@ -236,7 +246,7 @@ impl Checkout {
             )
             .await?;
         txn.rollback().await?;
-        let input = pricing.input(cart, channel);
+        let input = pricing.input(cart, channel, None);
         let priced = price(&input);
         Ok(quote(&input, &priced))
     }
@@ -335,11 +345,23 @@ impl Checkout {
     /// The order joins a queue and is placed with the orders that arrive with it (see
     /// `grouped`): the same answer as [`Checkout::place_alone`], in far fewer statements.
     pub async fn place(&self, org: &OrgId, request: PlaceOrder) -> Result<CheckoutOrder> {
+        self.place_in(org, request, None).await
+    }
+
+    /// Places an order in a secret shop (`Some`) or the public shop: the shop unlocks its own
+    /// ticket types, sells no other, and is recorded on the order.
+    pub async fn place_in(
+        &self,
+        org: &OrgId,
+        request: PlaceOrder,
+        shop: Option<ShopId>,
+    ) -> Result<CheckoutOrder> {
         let codes = clean_codes(&request.cart.codes).map_err(|f| Error::invalid_fields(vec![f]))?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = grouped::Job {
             org: org.clone(),
             request,
+            shop,
             codes,
             reply,
         };
@@ -349,7 +371,8 @@ impl Checkout {
                 .map_err(|_| Error::internal("the order queue stopped before answering"))?,
             // The queue's task is gone (its runtime shut down): place it here.
             Err(tokio::sync::mpsc::error::SendError(job)) => {
-                self.place_alone(&job.org, &job.request, &job.codes).await
+                self.place_alone(&job.org, &job.request, &job.codes, job.shop.as_ref())
+                    .await
             }
         }
     }
@@ -373,10 +396,11 @@ impl Checkout {
         org: &OrgId,
         request: &PlaceOrder,
         codes: &[String],
+        shop: Option<&ShopId>,
     ) -> Result<CheckoutOrder> {
         let mut attempt = 1;
         loop {
-            match self.try_place(org, request, codes).await {
+            match self.try_place(org, request, codes, shop).await {
                 Ok(order) => return Ok(order),
                 Err(Attempt::Rejected(err)) => return Err(err),
                 Err(Attempt::Race) if attempt < ATTEMPTS => {
@@ -398,6 +422,7 @@ impl Checkout {
         org: &OrgId,
         request: &PlaceOrder,
         codes: &[String],
+        shop: Option<&ShopId>,
     ) -> Result<CheckoutOrder, Attempt> {
         let cart = &request.cart;
         let txn = self.db.begin_write().await?;
@@ -428,7 +453,7 @@ impl Checkout {
                 },
             )
             .await?;
-        let (priced, new_order) = priced_order(request, &pricing, customer.clone())?;
+        let (priced, new_order) = priced_order(request, &pricing, customer.clone(), shop)?;
         let mut booking = match plan_booking(
             &txn,
             org,
@@ -448,7 +473,7 @@ impl Checkout {
         // so they stay locked only from there to the commit. `release` gives back in the same
         // order (code counters, then places), so the two never deadlock.
         let now = self.clock.now();
-        let row = self.checkout_row(org, request, &pricing, &priced, &order_id, now);
+        let row = self.checkout_row(org, (request, shop), &pricing, &priced, &order_id, now);
         let paid = hold_unless_paid(&mut booking, &row);
         checkout_orders::Entity::insert(checkout_orders::ActiveModel::from(row.clone()))
             .exec_without_returning(&txn)
@@ -483,7 +508,7 @@ impl Checkout {
     fn checkout_row(
         &self,
         org: &OrgId,
-        request: &PlaceOrder,
+        (request, shop): (&PlaceOrder, Option<&ShopId>),
         pricing: &Pricing,
         priced: &Priced,
         order_id: &OrderId,
@@ -519,6 +544,7 @@ impl Checkout {
             created_at: now,
             updated_at: now,
             paid_at,
+            shop_id: shop.map(ToString::to_string),
         }
     }
 
@@ -575,6 +601,7 @@ fn priced_order(
     request: &PlaceOrder,
     pricing: &Pricing,
     customer: Option<CustomerId>,
+    shop: Option<&ShopId>,
 ) -> Result<(Priced, NewOrder)> {
     if pricing.stock.status != "scheduled" {
         return Err(Error::invalid(
@@ -582,7 +609,7 @@ fn priced_order(
             format!("the event is {}, not on sale", pricing.stock.status),
         ));
     }
-    let priced = price(&pricing.input(&request.cart, request.channel));
+    let priced = price(&pricing.input(&request.cart, request.channel, shop));
     if !priced.problems.is_empty() {
         return Err(Error::invalid_fields(priced.problems));
     }
@@ -754,6 +781,7 @@ fn checkout_order(
         codes,
         created_at: row.created_at,
         paid_at: row.paid_at,
+        shop_id: row.shop_id.map(ShopId::from_db),
         order,
     }
 }

@@ -6,8 +6,10 @@ use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
 mod order_states;
+mod shop_orders;
 
 pub use order_states::M0005OrderStates;
+pub use shop_orders::M0007ShopOrders;
 
 pub mod checkout_orders {
     use sea_orm::entity::prelude::*;
@@ -35,6 +37,9 @@ pub mod checkout_orders {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub paid_at: Option<DateTimeUtc>,
+        /// The (secret) shop the order was placed in (checkout_0007); NULL for the public shop,
+        /// the box office and the API.
+        pub shop_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0004Uploads),
         Box::new(M0005EventCursors),
         Box::new(M0006MailAttachments),
+        Box::new(crate::tenancy::branding::M0007Branding),
     ]
 }
 

@@ -10,7 +10,32 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0002GaSales),
         Box::new(M0003BuyerEmails),
         Box::new(M0004PaidOrders),
+        Box::new(M0005ShopOpen),
     ]
+}
+
+struct M0005ShopOpen;
+
+impl MigrationName for M0005ShopOpen {
+    fn name(&self) -> &str {
+        "ticketing_0005_shop_open"
+    }
+}
+
+/// Shops open and close (a closed secret shop's page is not found); every existing shop stays
+/// open, as it was.
+#[async_trait::async_trait]
+impl MigrationTrait for M0005ShopOpen {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(name("shops"))
+                    .add_column(boolean("open", true))
+                    .to_owned(),
+            )
+            .await
+    }
 }
 
 struct M0001Ticketing;

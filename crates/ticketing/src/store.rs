@@ -139,6 +139,8 @@ pub mod shops {
         pub id: String,
         pub name: String,
         pub kind: String,
+        /// ticketing_0005: a closed shop's page is not found.
+        pub open: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }

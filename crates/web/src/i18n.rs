@@ -21,7 +21,7 @@ use fullhouse_core::module::LocaleFile;
 use fullhouse_core::{Error, FieldError, Problem};
 
 /// This crate's own strings.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("ui", "mail");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("ui", "mail", "branding");
 
 type Bundle = FluentBundle<FluentResource>;
 

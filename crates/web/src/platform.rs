@@ -49,6 +49,13 @@ impl Module for Platform {
                 "/settings/organization",
             )
             .requiring(Permission::Administer),
+            NavLink::new(
+                NavSection::Settings,
+                15,
+                "nav-branding",
+                "/settings/branding",
+            )
+            .requiring(Permission::Administer),
             NavLink::new(NavSection::Settings, 20, "nav-users", "/settings/users")
                 .requiring(Permission::Administer),
             NavLink::new(

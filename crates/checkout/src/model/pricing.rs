@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use fullhouse_core::FieldError;
 use fullhouse_ticketing::model::orders::Channel;
 use fullhouse_ticketing::service::sale_facts::{EventStock, StockSeat, StockTicketType};
-use fullhouse_ticketing::GaAreaId;
+use fullhouse_ticketing::{GaAreaId, ShopId};
 
 use super::{
     Cart, CodeOutcome, CodeStatus, GrantView, Quote, QuoteLine, SeatChoice, SeatView,
@@ -18,7 +18,7 @@ use crate::codes::{CodeGrant, Counting, DiscountKind};
 
 mod grants;
 use grants::assign_grants;
-pub use grants::{capacity, is_held, is_locked, Bound, Capacity};
+pub use grants::{capacity, is_held, is_locked, is_locked_in, Bound, Capacity};
 // ---------------------------------------------------------------------------------------------
 // Seat labels held for codes.
 // ---------------------------------------------------------------------------------------------
@@ -69,6 +69,9 @@ pub struct PricingInput<'a> {
     pub held_seats: &'a [String],
     pub channel: Channel,
     pub now: DateTime<Utc>,
+    /// The secret shop the sale is made in: it unlocks that shop's own types and sells no other
+    /// (see [`is_locked_in`]). `None` for the public shop, the box office and the API.
+    pub shop: Option<&'a ShopId>,
 }
 
 /// A ticket of the cart, resolved against the event's stock.
@@ -139,6 +142,7 @@ pub fn price(input: &PricingInput<'_>) -> Priced {
     let mut conflicts = Vec::new();
     let mut tickets = resolve_tickets(input, &mut problems, &mut conflicts);
     check_sales_window(input, &mut problems);
+    check_shop(input, &mut problems);
     assign_grants(
         input,
         &grants,
@@ -409,6 +413,29 @@ fn check_sales_window(input: &PricingInput<'_>, problems: &mut Vec<FieldError>) 
                 problems.push(FieldError::new(
                     format!("items[{index}].ticket_type_id"),
                     format!("`{}` is not on sale now", t.name),
+                ));
+            }
+        }
+    }
+}
+
+/// A secret shop sells its own ticket types only: its buyers never reach the public shop's (or
+/// another shop's) types through it, so an order placed there is that shop's sale.
+fn check_shop(input: &PricingInput<'_>, problems: &mut Vec<FieldError>) {
+    let Some(shop) = input.shop else {
+        return;
+    };
+    for (index, item) in input.cart.items.iter().enumerate() {
+        if let Some(t) = input
+            .stock
+            .ticket_types
+            .iter()
+            .find(|t| t.id == item.ticket_type_id)
+        {
+            if t.shop_id.as_ref() != Some(shop) {
+                problems.push(FieldError::new(
+                    format!("items[{index}].ticket_type_id"),
+                    format!("`{}` is not sold in this shop", t.name),
                 ));
             }
         }

@@ -9,7 +9,8 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of these pages (the layout's and the shared ones are in `fullhouse_web`).
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("checkout", "tickets", "buyers");
+pub const LOCALES: &[LocaleFile] =
+    fullhouse_core::locale_files!("checkout", "tickets", "buyers", "shopfront");
 
 pub fn router() -> Router<AppState> {
     Router::new()

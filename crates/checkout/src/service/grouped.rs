@@ -43,6 +43,8 @@ use crate::store::{checkout_code_uses, checkout_orders};
 pub(super) struct Job {
     pub(super) org: OrgId,
     pub(super) request: PlaceOrder,
+    /// The secret shop the order is placed in (see [`Checkout::place_in`]).
+    pub(super) shop: Option<fullhouse_ticketing::ShopId>,
     pub(super) codes: Vec<String>,
     pub(super) reply: oneshot::Sender<Result<CheckoutOrder>>,
 }
@@ -123,7 +125,10 @@ impl Checkout {
         for (job, answer) in jobs.into_iter().zip(answers) {
             let answer = match answer {
                 Some(answer) => answer,
-                None => self.place_alone(org, &job.request, &job.codes).await,
+                None => {
+                    self.place_alone(org, &job.request, &job.codes, job.shop.as_ref())
+                        .await
+                }
             };
             // The caller may have given up waiting; its order stands either way.
             let _ = job.reply.send(answer);
@@ -203,7 +208,7 @@ impl Checkout {
                 held: held_here,
                 context,
             };
-            match priced_order(&job.request, &pricing, customer) {
+            match priced_order(&job.request, &pricing, customer, job.shop.as_ref()) {
                 Ok((priced, new_order)) => priced_orders.push((i, pricing, priced, new_order)),
                 Err(err) => set(&mut answers, i, Err(err)),
             }
@@ -225,7 +230,14 @@ impl Checkout {
                 Err(PlaceError::LostRace(err)) => return Err(err.into()),
             };
             let order_id = booking.order_id().clone();
-            let row = self.checkout_row(org, &job.request, pricing, priced, &order_id, now);
+            let row = self.checkout_row(
+                org,
+                (&job.request, job.shop.as_ref()),
+                pricing,
+                priced,
+                &order_id,
+                now,
+            );
             let paid = hold_unless_paid(&mut booking, &row);
             let customer = customers.get(*i).cloned().flatten();
             candidates.push(Candidate {

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use fullhouse_core::{Error, OrgId, Result};
 use fullhouse_ticketing::model::catalog::Event;
 use fullhouse_ticketing::model::orders::Channel;
-use fullhouse_ticketing::service::sale_facts::SeatScope;
+use fullhouse_ticketing::service::sale_facts::{SeatScope, StockSeat, StockTicketType};
 use fullhouse_ticketing::service::CatalogService;
-use fullhouse_ticketing::{CustomerId, EventId};
+use fullhouse_ticketing::{CustomerId, EventId, ShopId};
 use sea_orm::TransactionTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -39,7 +39,14 @@ pub struct OfferedType {
     pub id: fullhouse_ticketing::TicketTypeId,
     pub name: String,
     pub category: Option<String>,
+    /// The list price.
     pub price_minor: i64,
+    /// What this buyer pays for one ticket of the type, with the codes they typed: the list
+    /// price, or less when a code's discount applies (priced by the one pricing rule).
+    pub best_price_minor: i64,
+    /// The discount that makes [`Self::best_price_minor`] lower than the list price: its kind
+    /// and the name of the campaign it comes from ("20 % off — Friends of the house").
+    pub discount: Option<OfferedDiscount>,
     pub currency: String,
     /// Places left of the type's own limit (`None`: no limit of its own).
     pub left: Option<i64>,
@@ -47,6 +54,21 @@ pub struct OfferedType {
     pub general_admission: bool,
     /// The code that made this hidden type visible.
     pub unlocked_by: Option<String>,
+}
+
+/// A discount a buyer's code gives on a ticket type, as the shop names it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferedDiscount {
+    pub kind: crate::codes::DiscountKind,
+    /// The campaign's public name.
+    pub label: String,
+}
+
+impl OfferedType {
+    /// A code lowers this buyer's price below the list price.
+    pub fn discounted(&self) -> bool {
+        self.best_price_minor < self.price_minor
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -93,11 +115,26 @@ impl Checkout {
         codes: &[String],
         channel: Channel,
     ) -> Result<SaleView> {
-        self.sale_view_for(org, event, codes, channel, None).await
+        self.sale_view_for(org, event, codes, channel, None, None)
+            .await
     }
 
-    /// [`Checkout::sale_view`] for an identified customer (a buyer signed in by a mailed link):
-    /// their loyalty prices and the codes bound to them count.
+    /// What is on sale for an event in a secret shop (`Some`: that shop's own types only) or
+    /// the public shop.
+    pub async fn sale_view_in(
+        &self,
+        org: &OrgId,
+        event: &EventId,
+        codes: &[String],
+        channel: Channel,
+        shop: Option<&ShopId>,
+    ) -> Result<SaleView> {
+        self.sale_view_for(org, event, codes, channel, None, shop)
+            .await
+    }
+
+    /// [`Checkout::sale_view_in`] for an identified customer (a buyer signed in by a mailed
+    /// link): their loyalty prices and the codes bound to them count.
     pub async fn sale_view_for(
         &self,
         org: &OrgId,
@@ -105,6 +142,7 @@ impl Checkout {
         codes: &[String],
         channel: Channel,
         customer: Option<&CustomerId>,
+        shop: Option<&ShopId>,
     ) -> Result<SaleView> {
         let codes = clean_codes(codes).map_err(|f| Error::invalid_fields(vec![f]))?;
         let event_row = CatalogService::new(self.db.clone())
@@ -132,16 +170,79 @@ impl Checkout {
             )
             .await?;
         txn.rollback().await?;
-        let input = pricing.input(&cart, channel);
+        let input = pricing.input(&cart, channel, shop);
         let priced = price(&input);
         let outcomes = code_outcomes(&input, &priced);
         Ok(sale_view_of(
             event_row,
             &pricing,
             outcomes,
-            channel,
+            (channel, shop),
             self.payments.as_ref(),
         ))
+    }
+}
+
+/// What one ticket of `ticket_type` costs this buyer, and the discount that brings it there:
+/// a one-ticket cart priced by the one pricing rule (so a shown price is the price charged). A
+/// seated type is priced on one of its free seats; with none left, at its list price.
+fn one_ticket_price(
+    pricing: &Pricing,
+    ticket_type: &StockTicketType,
+    (channel, shop): (Channel, Option<&ShopId>),
+) -> (i64, Option<OfferedDiscount>) {
+    let list = (ticket_type.price_minor, None);
+    let seats = if ticket_type.ga_area_id.is_some() {
+        Vec::new()
+    } else {
+        let fits = |s: &&StockSeat| {
+            !s.sold
+                && match (&ticket_type.category, &s.category) {
+                    (None, _) => true,
+                    (Some(t), Some(c)) => t.trim().eq_ignore_ascii_case(c.trim()),
+                    (Some(_), None) => false,
+                }
+        };
+        let free = pricing.stock.seats.iter().filter(fits);
+        let open = free
+            .clone()
+            .find(|s| !is_held(s, &pricing.held))
+            .or_else(|| free.clone().next());
+        match open {
+            Some(seat) => vec![SeatChoice {
+                seat_id: Some(seat.id.clone()),
+                seat: None,
+            }],
+            None => return list,
+        }
+    };
+    let cart = Cart {
+        event_id: pricing.stock.event_id.clone(),
+        items: vec![CartItem {
+            ticket_type_id: ticket_type.id.clone(),
+            quantity: seats.is_empty().then_some(1),
+            seats,
+            ga_name: None,
+        }],
+        codes: pricing.typed.iter().map(|t| t.code.clone()).collect(),
+        customer_id: None,
+    };
+    let priced = price(&pricing.input(&cart, channel, shop));
+    let Some(ticket) = priced.tickets.first() else {
+        return list;
+    };
+    let discount = ticket
+        .grant
+        .and_then(|g| priced.grants.get(g))
+        .and_then(|u| u.grant.discount.as_ref().map(|d| (d, &u.grant.label)))
+        .filter(|_| ticket.price_minor < ticket.list_price_minor)
+        .map(|(d, label)| OfferedDiscount {
+            kind: d.kind,
+            label: label.clone(),
+        });
+    match discount {
+        Some(discount) => (ticket.price_minor, Some(discount)),
+        None => list,
     }
 }
 
@@ -149,7 +250,7 @@ fn sale_view_of(
     event: Event,
     pricing: &Pricing,
     codes: Vec<CodeOutcome>,
-    channel: Channel,
+    (channel, shop): (Channel, Option<&ShopId>),
     payments: &dyn PaymentProvider,
 ) -> SaleView {
     let grants: Vec<(&String, &CodeGrant)> = pricing
@@ -175,18 +276,26 @@ fn sale_view_of(
                         })
                 })
                 .map(|(code, _)| (*code).clone());
-            if is_locked(t) && unlocked_by.is_none() {
+            let locked = is_locked_in(t, shop);
+            if locked && unlocked_by.is_none() {
                 return None;
             }
+            // A secret shop shows its own types only: never the public shop's or another's.
+            if shop.is_some() && t.shop_id.as_ref() != shop {
+                return None;
+            }
+            let (best_price_minor, discount) = one_ticket_price(pricing, t, (channel, shop));
             Some(OfferedType {
                 id: t.id.clone(),
                 name: t.name.clone(),
                 category: t.category.clone(),
                 price_minor: t.price_minor,
+                best_price_minor,
+                discount,
                 currency: t.currency.clone(),
                 left: t.left(),
                 general_admission: t.ga_area_id.is_some(),
-                unlocked_by: if is_locked(t) { unlocked_by } else { None },
+                unlocked_by: if locked { unlocked_by } else { None },
             })
         })
         .collect();

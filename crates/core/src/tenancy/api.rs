@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(list_api_tokens, create_api_token))
         .routes(routes!(revoke_api_token))
+        .merge(super::branding::api::router())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

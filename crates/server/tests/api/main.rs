@@ -23,6 +23,7 @@ mod processes;
 mod roles;
 mod schemathesis;
 mod segments;
+mod shopfront;
 mod storefront;
 mod tickets_mail;
 mod venues;

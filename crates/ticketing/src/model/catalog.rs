@@ -306,6 +306,9 @@ pub struct Shop {
     pub id: ShopId,
     pub name: String,
     pub kind: ShopKind,
+    /// Whether the shop sells now. A closed shop's page answers "not found" to buyers; its
+    /// ticket types stay locked (sold only with a code that unlocks them).
+    pub open: bool,
     /// The ticket types sold only in this shop, oldest first.
     pub ticket_type_ids: Vec<TicketTypeId>,
     pub created_at: DateTime<Utc>,
@@ -317,6 +320,13 @@ pub struct Shop {
 pub struct NewShop {
     pub name: String,
     pub kind: ShopKind,
+    /// Open by default: a new shop sells as soon as it has ticket types.
+    #[serde(default = "open_by_default")]
+    pub open: bool,
+}
+
+fn open_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -324,6 +334,7 @@ pub struct NewShop {
 pub struct ShopPatch {
     pub name: Option<String>,
     pub kind: Option<ShopKind>,
+    pub open: Option<bool>,
 }
 
 #[cfg(test)]

@@ -715,6 +715,7 @@ impl CatalogService {
             id: Set(ShopId::generate().into_string()),
             name: Set(required("name", &new.name)?),
             kind: Set(new.kind.as_str().to_string()),
+            open: Set(new.open),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -752,6 +753,9 @@ impl CatalogService {
         }
         if let Some(kind) = patch.kind {
             active.kind = Set(kind.as_str().to_string());
+        }
+        if let Some(open) = patch.open {
+            active.open = Set(open);
         }
         active.updated_at = Set(Utc::now());
         let saved = active.update(&txn).await?;
@@ -827,6 +831,7 @@ fn shop_from(m: shops::Model, ticket_type_ids: Vec<TicketTypeId>) -> Shop {
         id: ShopId::from_db(m.id),
         name: m.name,
         kind: ShopKind::from_db(&m.kind),
+        open: m.open,
         ticket_type_ids,
         created_at: m.created_at,
         updated_at: m.updated_at,

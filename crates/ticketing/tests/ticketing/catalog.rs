@@ -302,7 +302,7 @@ both_backends! {
     async fn things_with_tickets_or_dependants_are_not_deleted(fx: Fixture) {
         let event = scheduled_event(&fx, &fx.org).await;
         let svc = catalog(&fx);
-        let shop = svc.create_shop(&fx.org, NewShop { name: "Friends".into(), kind: ShopKind::Secret }).await.expect("shop");
+        let shop = svc.create_shop(&fx.org, NewShop { name: "Friends".into(), kind: ShopKind::Secret, open: true }).await.expect("shop");
         let sold = svc
             .create_ticket_type(&fx.org, &event.id, new_ticket_type(json!({"name": "Friend", "price_minor": 100, "shop_id": shop.id})))
             .await
@@ -361,7 +361,7 @@ both_backends! {
             .create_ticket_type(&fx.org, &event.id, new_ticket_type(json!({"name": "Adult", "price_minor": 100})))
             .await
             .expect("ticket type");
-        let shop = svc.create_shop(&fx.org, NewShop { name: "Public".into(), kind: ShopKind::Public }).await.expect("shop");
+        let shop = svc.create_shop(&fx.org, NewShop { name: "Public".into(), kind: ShopKind::Public, open: true }).await.expect("shop");
         let b = &fx.other_org;
         assert!(matches!(svc.event(b, &event.id).await, Err(Error::NotFound("event"))));
         assert!(matches!(svc.update_event(b, &event.id, EventPatch::default()).await, Err(Error::NotFound("event"))));
@@ -392,8 +392,8 @@ both_backends! {
     async fn shops_are_listed_with_their_ticket_types(fx: Fixture) {
         let event = scheduled_event(&fx, &fx.org).await;
         let svc = catalog(&fx);
-        let public = svc.create_shop(&fx.org, NewShop { name: "Public".into(), kind: ShopKind::Public }).await.expect("shop");
-        let secret = svc.create_shop(&fx.org, NewShop { name: "Press".into(), kind: ShopKind::Secret }).await.expect("shop");
+        let public = svc.create_shop(&fx.org, NewShop { name: "Public".into(), kind: ShopKind::Public, open: true }).await.expect("shop");
+        let secret = svc.create_shop(&fx.org, NewShop { name: "Press".into(), kind: ShopKind::Secret, open: true }).await.expect("shop");
         let press = svc
             .create_ticket_type(&fx.org, &event.id, new_ticket_type(json!({"name": "Press", "price_minor": 0, "hidden": true, "shop_id": secret.id})))
             .await
@@ -402,7 +402,7 @@ both_backends! {
         assert_eq!(shops.len(), 2);
         assert_eq!((shops[0].id.clone(), shops[0].ticket_type_ids.len()), (public.id, 0));
         assert_eq!((shops[1].id.clone(), shops[1].ticket_type_ids.clone()), (secret.id.clone(), vec![press.id]));
-        let renamed = svc.update_shop(&fx.org, &secret.id, ShopPatch { name: Some("Presse".into()), kind: None }).await.expect("update");
+        let renamed = svc.update_shop(&fx.org, &secret.id, ShopPatch { name: Some("Presse".into()), kind: None, open: None }).await.expect("update");
         assert_eq!((renamed.name.as_str(), renamed.kind), ("Presse", ShopKind::Secret));
         fx.finish().await;
     }

@@ -3,6 +3,7 @@
 //! mail outbox and the mail templates.
 
 mod auth;
+mod branding;
 mod jobs;
 mod mail;
 mod settings;
@@ -18,4 +19,5 @@ pub fn router() -> Router<AppState> {
         .merge(jobs::router())
         .merge(mail::router())
         .merge(settings::router())
+        .merge(branding::router())
 }

@@ -5,6 +5,7 @@
 use fullhouse_core::FieldError;
 use fullhouse_ticketing::model::orders::Channel;
 use fullhouse_ticketing::service::sale_facts::{StockSeat, StockTicketType};
+use fullhouse_ticketing::ShopId;
 
 use super::{discounted, seat_matches, seat_name, PricedTicket, PricingInput, UsableGrant};
 use crate::codes::{CodeGrant, Counting};
@@ -14,7 +15,18 @@ use crate::codes::{CodeGrant, Counting};
 /// identified customer) — online, at the box office and through the API alike, so a seat is
 /// never priced at a code-only price without the code.
 pub fn is_locked(ticket_type: &StockTicketType) -> bool {
-    ticket_type.hidden || ticket_type.shop_id.is_some()
+    is_locked_in(ticket_type, None)
+}
+
+/// Whether a ticket type is closed to a sale made in `shop` (`None`: the public shop, the box
+/// office, the API). Being in a secret shop is what unlocks exactly that shop's own types, with
+/// no code: the shop's unguessable address is the key. A hidden type stays locked everywhere.
+pub fn is_locked_in(ticket_type: &StockTicketType, shop: Option<&ShopId>) -> bool {
+    ticket_type.hidden
+        || ticket_type
+            .shop_id
+            .as_ref()
+            .is_some_and(|own| Some(own) != shop)
 }
 
 pub(super) fn grant_unlocks_type(grant: &CodeGrant, ticket_type: &StockTicketType) -> bool {
@@ -133,7 +145,7 @@ pub(super) fn assign_grants(
         served.get(g).copied().unwrap_or(0) < capacities.get(g).map_or(0, |c| c.tickets)
     };
     let needs_unlock = |ticket: &PricedTicket| {
-        is_locked(&ticket.ticket_type)
+        is_locked_in(&ticket.ticket_type, input.shop)
             || (online
                 && ticket
                     .seat
@@ -150,7 +162,7 @@ pub(super) fn assign_grants(
         let Some(ticket) = tickets.get_mut(i) else {
             continue;
         };
-        let type_locked = is_locked(&ticket.ticket_type);
+        let type_locked = is_locked_in(&ticket.ticket_type, input.shop);
         let seat_held = online
             && ticket
                 .seat

@@ -17,19 +17,29 @@ use crate::api::ShopClient;
 use crate::buyers::{BuyerSession, SignedIn};
 use crate::model::order_form::QUANTITY_PREFIX;
 use crate::model::OrderForm;
-use crate::service::SaleView;
+use crate::service::{OfferedType, SaleView};
 use crate::{Checkout, PlaceOrder};
+use fullhouse_ticketing::ShopId;
 
+use super::basket::Basket;
+use super::brand::ShopBrand;
+use super::seats::{discount_text, seat_map, SeatMap};
 use super::*;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/storefront/event.html")]
 struct EventPage {
     lang: Lang,
+    /// The organization's shop slug: sign-in and My tickets are the organization's, not a
+    /// secret shop's.
     shop: String,
+    brand: ShopBrand,
+    /// Where this event's page is: under the public shop or the secret shop the buyer is in.
+    page_url: String,
     view: SaleView,
     codes: String,
-    rows: Vec<SeatRowView>,
+    map: SeatMap,
+    basket: Basket,
     quantities: Vec<QuantityField>,
     error: Option<String>,
     email: String,
@@ -39,12 +49,19 @@ struct EventPage {
     buyer: Option<String>,
 }
 
+impl EventPage {
+    /// The discount named after a ticket type's price, in the visitor's language.
+    fn discount_of(&self, offered: &OfferedType) -> String {
+        discount_text(self.lang, offered).unwrap_or_default()
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn render_event(
     checkout: &Checkout,
     org: &OrgId,
     lang: Lang,
-    shop: String,
+    (shop, secret): (String, Option<&ShopId>),
     event: &EventId,
     codes: Vec<String>,
     refused: Option<Error>,
@@ -53,14 +70,19 @@ async fn render_event(
 ) -> Response {
     let customer = buyer.map(|b| &b.customer_id);
     let view = match checkout
-        .sale_view_for(org, event, &codes, Channel::Online, customer)
+        .sale_view_for(org, event, &codes, Channel::Online, customer, secret)
         .await
     {
         Ok(view) => view,
         Err(err) => return failure(lang, err),
     };
-    let rows = seat_rows(&view, lang, &form.seats);
+    let brand = match ShopBrand::of(checkout.db(), org, &shop, secret).await {
+        Ok(brand) => brand,
+        Err(err) => return failure(lang, err),
+    };
+    let map = seat_map(&view, lang, &form.seats);
     let quantities = quantity_fields(&view, lang, form, refused.as_ref());
+    let basket = Basket::of(&view, &map, &quantities);
     let error = refused.map(|err| error_message(lang, &err));
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -71,9 +93,12 @@ async fn render_event(
         status,
         EventPage {
             lang,
+            page_url: format!("{}/events/{}", brand.home, view.event.id),
+            brand,
             shop,
             codes: codes.join(", "),
-            rows,
+            map,
+            basket,
             quantities,
             error,
             email: buyer.map_or_else(|| form.email.clone(), |b| b.email.clone()),
@@ -96,7 +121,28 @@ pub(super) async fn event_page(
     Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
-    let (org, event) = match resolve(&state, lang, &shop, &id).await {
+    let found = resolve(&state, lang, &shop, &id).await;
+    event_page_in(
+        &checkout,
+        lang,
+        (client, session),
+        (shop, None),
+        found,
+        query,
+    )
+    .await
+}
+
+/// The event page in the public shop or in a secret shop (`secret`, already found open).
+pub(super) async fn event_page_in(
+    checkout: &Checkout,
+    lang: Lang,
+    (client, session): (ShopClient, BuyerSession),
+    (shop, secret): (String, Option<&ShopId>),
+    found: Result<(OrgId, EventId), Response>,
+    query: Vec<(String, String)>,
+) -> Response {
+    let (org, event) = match found {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -114,15 +160,15 @@ pub(super) async fn event_page(
     let mut codes = basket.code_list();
     let mut refused = None;
     let email = buyer.as_ref().map(|b| b.email.as_str());
-    if let Err(err) = client.spend_code_checks(&checkout, &codes, email) {
+    if let Err(err) = client.spend_code_checks(checkout, &codes, email) {
         refused = Some(err);
         codes.clear();
     }
     let mut response = render_event(
-        &checkout,
+        checkout,
         &org,
         lang,
-        shop,
+        (shop, secret),
         &event,
         codes,
         refused,
@@ -145,10 +191,32 @@ pub(super) async fn place(
     client: ShopClient,
     session: BuyerSession,
     Path((shop, id)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    form: Form<Vec<(String, String)>>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
-    let (org, event) = match resolve(&state, lang, &shop, &id).await {
+    let found = resolve(&state, lang, &shop, &id).await;
+    place_in(
+        &checkout,
+        lang,
+        (client, session),
+        (shop, None),
+        found,
+        form,
+    )
+    .await
+}
+
+/// Places the order in the public shop or in a secret shop (`secret`, already found open),
+/// which the order records.
+pub(super) async fn place_in(
+    checkout: &Checkout,
+    lang: Lang,
+    (client, session): (ShopClient, BuyerSession),
+    (shop, secret): (String, Option<&ShopId>),
+    found: Result<(OrgId, EventId), Response>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let (org, event) = match found {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -159,12 +227,12 @@ pub(super) async fn place(
         form.email = signed_in.email.clone();
     }
     let codes = form.code_list();
-    if let Err(err) = client.spend_code_checks(&checkout, &codes, Some(&form.email)) {
+    if let Err(err) = client.spend_code_checks(checkout, &codes, Some(&form.email)) {
         return render_event(
-            &checkout,
+            checkout,
             &org,
             lang,
-            shop,
+            (shop, secret),
             &event,
             Vec::new(),
             Some(err),
@@ -179,7 +247,7 @@ pub(super) async fn place(
             // this customer count for them (see `code_customer`).
             cart.customer_id = buyer.as_ref().map(|b| b.customer_id.clone());
             checkout
-                .place(
+                .place_in(
                     &org,
                     PlaceOrder {
                         cart,
@@ -188,6 +256,7 @@ pub(super) async fn place(
                         paid_at_counter: false,
                         payment_method: None,
                     },
+                    secret.cloned(),
                 )
                 .await
         }
@@ -197,10 +266,10 @@ pub(super) async fn place(
         Ok(order) => Redirect::to(&format!("/shop/{shop}/orders/{}", order.id)).into_response(),
         Err(err) => {
             render_event(
-                &checkout,
+                checkout,
                 &org,
                 lang,
-                shop,
+                (shop, secret),
                 &event,
                 codes,
                 Some(err),

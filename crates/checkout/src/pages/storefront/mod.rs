@@ -10,10 +10,16 @@
 //! ([`ShopClient`]), not by [`fullhouse_web::CsrfForm`].
 
 mod account;
+mod basket;
+mod brand;
+mod discounts;
 mod event;
 mod order;
 mod seats;
+mod secret;
 mod shop;
+
+pub use brand::ShopBrand;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -58,6 +64,12 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(account::sign_out),
         )
         .route("/shop/{shop}/my-tickets", get(account::my_tickets))
+        .route("/shop/{shop}/s/{shop_id}", get(secret::shop_page))
+        .route(
+            "/shop/{shop}/s/{shop_id}/events/{id}",
+            get(secret::event_page).post(secret::place),
+        )
+        .merge(brand::router())
         .layer(axum::middleware::from_fn(
             fullhouse_web::i18n::language_from_query,
         ))
@@ -75,7 +87,31 @@ pub(super) fn failure(lang: Lang, err: Error) -> Response {
         },
         _ => error_message(lang, &err),
     };
-    (status, MessagePage { lang, message }).into_response()
+    let brand = ShopBrand::default();
+    (
+        status,
+        MessagePage {
+            lang,
+            message,
+            brand,
+        },
+    )
+        .into_response()
+}
+
+/// What an order page shows besides the order (the shop's look, an itemized discount): when
+/// it cannot be read, the page is still shown without it, and the failure is logged.
+pub(super) trait OrLogged<T> {
+    fn or_logged(self) -> T;
+}
+
+impl<T: Default> OrLogged<T> for fullhouse_core::Result<T> {
+    fn or_logged(self) -> T {
+        self.unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "a part of a shop page could not be read");
+            T::default()
+        })
+    }
 }
 
 /// An id typed into a shop address that is not one of ours: to a buyer, simply not found.
@@ -88,6 +124,8 @@ pub(super) fn not_found(what: &'static str) -> impl Fn(Error) -> Error {
 pub(super) struct MessagePage {
     lang: Lang,
     message: String,
+    /// No shop's look: the shop may be the thing not found.
+    brand: ShopBrand,
 }
 
 pub(super) async fn resolve(

@@ -19,6 +19,7 @@ use crate::model::{CheckoutOrder, CheckoutStatus};
 use crate::tickets::{order_reference, pdf_file_name, qr_svg, OrderTickets};
 use crate::Checkout;
 
+use super::discounts::Discounts;
 use super::*;
 
 #[derive(Template, WebTemplate)]
@@ -26,6 +27,9 @@ use super::*;
 struct OrderPage {
     lang: Lang,
     shop: String,
+    brand: ShopBrand,
+    /// The discount itemized (list prices, the discount, then the total), when there is one.
+    discounts: Option<Discounts>,
     order: CheckoutOrder,
     /// The event the order is for: its title, venue and time in the venue's zone head the page.
     event: fullhouse_ticketing::model::catalog::Event,
@@ -138,6 +142,10 @@ pub(super) async fn order_page(
         Err(response) => return response,
     };
     OrderPage {
+        brand: ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
+            .await
+            .or_logged(),
+        discounts: Discounts::of(checkout.db(), &org, &order).await.or_logged(),
         lang,
         shop,
         order,
@@ -226,6 +234,10 @@ pub(super) async fn pay(
             (
                 err.code().status(),
                 OrderPage {
+                    brand: ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
+                        .await
+                        .or_logged(),
+                    discounts: Discounts::of(checkout.db(), &org, &order).await.or_logged(),
                     lang,
                     shop,
                     order,

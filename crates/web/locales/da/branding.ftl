@@ -1,0 +1,13 @@
+nav-branding = Profil
+branding-title = Profil
+branding-lead = Farven og logoet, som jeres butik viser på hver side:
+branding-color = Profilfarve
+branding-color-help = Som #rrggbb, for eksempel #7a1f3d. Knapper og links i butikken får farven; deres tekst bliver sort eller hvid, alt efter hvad der er lettest at læse. Lad feltet stå tomt for standardfarven.
+branding-sample = Tekst på jeres farve
+branding-logo = Logo
+branding-current-logo = Jeres nuværende logo
+branding-logo-help = En PNG eller JPEG på højst 256 KB. SVG-filer accepteres ikke.
+branding-remove-logo = Fjern logoet
+branding-error-color = Ikke en farve: skriv den som # og seks hex-cifre, for eksempel #7a1f3d.
+branding-error-logo-size = Logoet er større end 256 KB; vælg en mindre fil.
+branding-error-logo-type = Logoet skal være et PNG- eller JPEG-billede.

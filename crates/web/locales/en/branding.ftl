@@ -1,0 +1,13 @@
+nav-branding = Branding
+branding-title = Branding
+branding-lead = The colour and logo your shop shows on every page:
+branding-color = Brand colour
+branding-color-help = As #rrggbb, for example #7a1f3d. Buttons and links in the shop take it; their text turns black or white, whichever reads better. Leave empty for the default.
+branding-sample = Text on your colour
+branding-logo = Logo
+branding-current-logo = Your current logo
+branding-logo-help = A PNG or JPEG of at most 256 KB. SVG files are not accepted.
+branding-remove-logo = Remove the logo
+branding-error-color = Not a colour: write it as # and six hex digits, for example #7a1f3d.
+branding-error-logo-size = The logo is larger than 256 KB; choose a smaller file.
+branding-error-logo-type = The logo must be a PNG or JPEG image.

@@ -1,0 +1,13 @@
+nav-branding = Identité visuelle
+branding-title = Identité visuelle
+branding-lead = La couleur et le logo que votre boutique affiche sur chaque page :
+branding-color = Couleur de la marque
+branding-color-help = Au format #rrggbb, par exemple #7a1f3d. Les boutons et les liens de la boutique la prennent ; leur texte devient noir ou blanc, selon ce qui se lit le mieux. Laissez vide pour la couleur par défaut.
+branding-sample = Du texte sur votre couleur
+branding-logo = Logo
+branding-current-logo = Votre logo actuel
+branding-logo-help = Un PNG ou un JPEG de 256 Ko au plus. Les fichiers SVG ne sont pas acceptés.
+branding-remove-logo = Retirer le logo
+branding-error-color = Ce n’est pas une couleur : écrivez # suivi de six chiffres hexadécimaux, par exemple #7a1f3d.
+branding-error-logo-size = Le logo dépasse 256 Ko ; choisissez un fichier plus petit.
+branding-error-logo-type = Le logo doit être une image PNG ou JPEG.
