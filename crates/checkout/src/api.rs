@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(storefront_order))
         .routes(routes!(storefront_get_order))
         .routes(routes!(storefront_pay))
+        .merge(crate::payment::api::router())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ mod sale_view;
 mod states;
 
 pub use sale_view::{GaOffer, OfferedType, SaleView, SeatOffer, SeatState};
+pub use states::{Confirmation, PayStep};
 
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
@@ -43,6 +44,7 @@ use crate::api::CodeCheckLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::codes::{CodeContext, CodeGrant, CodeRules, NoCodeRules, UseTake};
 use crate::model::*;
+use crate::payment::settings::PaymentSetup;
 use crate::payment::{PaymentProvider, TestPayments};
 use crate::store::{checkout_code_uses, checkout_orders};
 
@@ -63,10 +65,13 @@ pub const COUNTER_PROVIDER: &str = "box_office";
 /// Checkout, with the code rules, payment provider and clock it was given.
 #[derive(Clone)]
 pub struct Checkout {
-    db: Db,
+    pub(crate) db: Db,
     codes: Arc<dyn CodeRules>,
-    payments: Arc<dyn PaymentProvider>,
-    clock: Arc<dyn Clock>,
+    /// The provider of organizations that chose none (the test provider unless replaced).
+    pub(crate) payments: Arc<dyn PaymentProvider>,
+    /// What organizations' own providers (Stripe) are built from.
+    pub(crate) setup: PaymentSetup,
+    pub(crate) clock: Arc<dyn Clock>,
     hold: Duration,
     limiter: CodeCheckLimiter,
     /// The queue orders are placed from, started by the first order (see `grouped`). Shared by
@@ -153,6 +158,7 @@ impl Checkout {
         Self {
             codes: Arc::new(NoCodeRules),
             payments: Arc::new(TestPayments),
+            setup: PaymentSetup::default(),
             clock: Arc::new(SystemClock),
             hold: Duration::minutes(DEFAULT_HOLD_MINUTES),
             limiter: CodeCheckLimiter::default(),
@@ -186,6 +192,13 @@ impl Checkout {
 
     pub fn with_payments(mut self, payments: Arc<dyn PaymentProvider>) -> Self {
         self.payments = payments;
+        self.queue = Arc::default();
+        self
+    }
+
+    /// The server's secret key and Stripe's address, for organizations that pay through Stripe.
+    pub fn with_payment_setup(mut self, setup: PaymentSetup) -> Self {
+        self.setup = setup;
         self.queue = Arc::default();
         self
     }
@@ -439,7 +452,8 @@ impl Checkout {
         // so they stay locked only from there to the commit. `release` gives back in the same
         // order (code counters, then places), so the two never deadlock.
         let now = self.clock.now();
-        let row = self.checkout_row(org, request, &pricing, &priced, &order_id, now);
+        let provider = self.chosen_provider(&txn, org).await?;
+        let row = self.checkout_row(org, request, &pricing, &priced, &order_id, now, provider);
         let paid = hold_unless_paid(&mut booking, &row);
         checkout_orders::Entity::insert(checkout_orders::ActiveModel::from(row.clone()))
             .exec_without_returning(&txn)
@@ -479,6 +493,7 @@ impl Checkout {
         priced: &Priced,
         order_id: &OrderId,
         now: chrono::DateTime<chrono::Utc>,
+        (provider, test): (&'static str, bool),
     ) -> checkout_orders::Model {
         let (status, expires_at, provider, paid_at) = if request.paid_at_counter {
             (CheckoutStatus::Paid, None, COUNTER_PROVIDER, Some(now))
@@ -486,7 +501,7 @@ impl Checkout {
             (
                 CheckoutStatus::AwaitingPayment,
                 Some(now + self.hold),
-                self.payments.id(),
+                provider,
                 None,
             )
         };
@@ -506,7 +521,7 @@ impl Checkout {
             payment_provider: provider.to_string(),
             payment_reference: None,
             payment_method: request.payment_method.map(|m| m.as_str().to_string()),
-            test_payment: !request.paid_at_counter && self.payments.is_test(),
+            test_payment: !request.paid_at_counter && test,
             created_at: now,
             updated_at: now,
             paid_at,
@@ -522,7 +537,7 @@ impl Checkout {
         Ok(checkout_order(row, codes, order))
     }
 
-    async fn find(
+    pub(crate) async fn find(
         &self,
         conn: &impl ConnectionTrait,
         org: &OrgId,

@@ -6,8 +6,12 @@ use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
 mod order_states;
+mod payments;
 
 pub use order_states::M0005OrderStates;
+pub use payments::{
+    checkout_payment_settings, checkout_refunds, checkout_stripe_events, M0008StripeEvents,
+};
 
 pub mod checkout_orders {
     use sea_orm::entity::prelude::*;

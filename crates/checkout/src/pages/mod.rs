@@ -9,12 +9,14 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of these pages (the layout's and the shared ones are in `fullhouse_web`).
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("checkout");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("checkout", "payments");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(storefront::router())
         .merge(boxoffice::router())
+        .merge(crate::payment::pages::router())
+        .merge(crate::payment::webhook::router())
 }
 
 #[cfg(test)]

@@ -204,6 +204,8 @@ impl Checkout {
             }
         }
 
+        // One organization per group: its provider, read once.
+        let provider = self.chosen_provider(&txn, org).await?;
         // Plan them all with one read of what they refer to.
         let new_orders: Vec<&NewOrder> = priced_orders.iter().map(|(.., n)| n).collect();
         let stock_list: Vec<&EventStock> = stocks.values().map(|s| s.as_ref()).collect();
@@ -220,7 +222,8 @@ impl Checkout {
                 Err(PlaceError::LostRace(err)) => return Err(err.into()),
             };
             let order_id = booking.order_id().clone();
-            let row = self.checkout_row(org, &job.request, pricing, priced, &order_id, now);
+            let row =
+                self.checkout_row(org, &job.request, pricing, priced, &order_id, now, provider);
             let paid = hold_unless_paid(&mut booking, &row);
             let customer = customers.get(*i).cloned().flatten();
             candidates.push(Candidate {

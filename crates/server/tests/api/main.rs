@@ -23,4 +23,5 @@ mod roles;
 mod schemathesis;
 mod segments;
 mod storefront;
+mod stripe;
 mod venues;

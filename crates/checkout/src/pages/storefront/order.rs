@@ -18,9 +18,19 @@ use crate::api::{shop_org, CodesQuery, ShopClient};
 use crate::model::order_form::QUANTITY_PREFIX;
 use crate::model::{CheckoutOrder, CheckoutStatus, OrderForm};
 use crate::service::{OfferedType, SaleView, SeatState};
-use crate::{Checkout, PlaceOrder};
+use crate::{Checkout, PayStep, PlaceOrder};
 
 use super::*;
+
+/// What the payment step says about the order's provider: the test provider's own label, or
+/// for Stripe where the buyer will pay, in the buyer's language.
+fn payment_label(lang: Lang, checkout: &Checkout, order: &CheckoutOrder) -> String {
+    if order.payment_provider == crate::payment::settings::STRIPE {
+        lang.t("shop-pay-with-stripe")
+    } else {
+        checkout.payments().label().to_string()
+    }
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/storefront/order.html")]
@@ -85,11 +95,11 @@ pub(super) async fn order_page(
     let lang = Lang::of_visitor(&headers);
     match find_order(&state, &checkout, lang, &shop, &id).await {
         Ok((_, order, event)) => OrderPage {
+            payment_label: payment_label(lang, &checkout, &order),
             lang,
             shop,
             order,
             event,
-            payment_label: checkout.payments().label().to_string(),
             error: None,
         }
         .into_response(),
@@ -114,19 +124,29 @@ pub(super) async fn pay(
         .find(|(name, _)| name == "token")
         .map(|(_, value)| value)
         .filter(|v| !v.is_empty());
-    match checkout.pay(&org, &order.id, token).await {
-        Ok(_) => Redirect::to(&format!("/shop/{shop}/orders/{}", order.id)).into_response(),
+    let order_page = format!("/shop/{shop}/orders/{}", order.id);
+    let return_url = format!(
+        "{}{order_page}",
+        state.settings.public_url.trim_end_matches('/')
+    );
+    match checkout
+        .pay_step(&org, &order.id, token, Some(return_url))
+        .await
+    {
+        Ok(PayStep::Paid(_)) => Redirect::to(&order_page).into_response(),
+        // Stripe's hosted page: the order stays awaiting payment until its webhook.
+        Ok(PayStep::Redirect(url)) => Redirect::to(&url).into_response(),
         Err(err) => {
             let error = Some(error_message(lang, &err));
             let order = checkout.order(&org, &order.id).await.unwrap_or(order);
             (
                 err.code().status(),
                 OrderPage {
+                    payment_label: payment_label(lang, &checkout, &order),
                     lang,
                     shop,
                     order,
                     event,
-                    payment_label: checkout.payments().label().to_string(),
                     error,
                 },
             )
