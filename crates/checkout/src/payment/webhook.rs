@@ -176,6 +176,12 @@ async fn receive(
             Json(serde_json::json!({"received": true, "outcome": outcome})),
         )
             .into_response(),
+        // Stripe's convention for a refused delivery: 400 (in the one error shape).
+        Err(err @ Error::Validation { .. }) => {
+            let mut response = err.into_response();
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        }
         Err(err) => err.into_response(),
     }
 }

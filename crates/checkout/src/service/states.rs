@@ -101,6 +101,15 @@ impl Checkout {
         let provider = self.provider_by_id(org, &row.payment_provider).await?;
         let mut pay_by = row.expires_at;
         if let Some(hold) = provider.hold_for_redirect() {
+            if return_url.is_none() {
+                return Err(Error::conflict(
+                    "payment",
+                    format!(
+                        "this order is paid on {}'s page: pay it from the storefront's order page",
+                        provider.label()
+                    ),
+                ));
+            }
             pay_by = Some(self.hold_at_least(org, id, now + hold).await?);
         }
         let request = PaymentRequest {
