@@ -82,8 +82,8 @@ async fn list_refunds(
 
 /// Ask the provider again for a refund that failed (never refunds twice: the provider's
 /// idempotency key is the same).
-#[utoipa::path(post, path = "/payments/refunds/{order_id}/retry", tag = "payments",
-    params(("order_id" = OrderId, Path)),
+#[utoipa::path(post, path = "/checkout/orders/{id}/refund/retry", tag = "payments",
+    params(("id" = OrderId, Path)),
     responses((status = 200, body = RefundRecord), (status = 404, body = ErrorBody)))]
 async fn retry_refund(
     Extension(checkout): Extension<Checkout>,

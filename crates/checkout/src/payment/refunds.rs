@@ -5,7 +5,7 @@
 //! processes at once find it and call nobody. The provider's answer makes the row `refunded` (with
 //! the provider's refund id) or `failed` (with the reason). Failed refunds are listed by
 //! `GET /api/v1/payments/refunds?status=failed` and on Settings → Payments, and can be asked again
-//! (`POST /api/v1/payments/refunds/{order_id}/retry`); Stripe's idempotency key is made from the
+//! (`POST /api/v1/checkout/orders/{id}/refund/retry`); Stripe's idempotency key is made from the
 //! order and the payment, so asking again never refunds twice. Called outside any database
 //! transaction: a remote call never holds rows locked.
 

@@ -471,7 +471,7 @@ both_backends! {
         assert_eq!(failed[0]["order_id"], refused.as_str());
         assert!(failed[0]["error"].as_str().is_some_and(|e| e.contains("disputed")), "{failed}");
         let (s, retried) = app
-            .post(&format!("/api/v1/payments/refunds/{refused}/retry"), &org.token, json!({}))
+            .post(&format!("/api/v1/checkout/orders/{refused}/refund/retry"), &org.token, json!({}))
             .await;
         assert_eq!((s, retried["status"].clone()), (reqwest::StatusCode::OK, json!("failed")), "{retried}");
         assert_eq!(retried["attempts"], 2);
