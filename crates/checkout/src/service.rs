@@ -484,7 +484,9 @@ impl Checkout {
     }
 
     /// Checkout's row of a new order: paid at once at the counter, else held until the hold
-    /// runs out.
+    /// runs out, to be paid through `provider` (the organization's, read in the order's
+    /// transaction).
+    #[allow(clippy::too_many_arguments)] // one row's facts, from two callers (alone, grouped)
     fn checkout_row(
         &self,
         org: &OrgId,
