@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(storefront_order))
         .routes(routes!(storefront_get_order))
         .routes(routes!(storefront_pay))
+        .merge(crate::payment::api::router())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -535,7 +536,8 @@ async fn storefront_get_order(
 }
 
 /// The payment step: the provider takes the payment and the order becomes paid. With the TEST
-/// provider no money moves.
+/// provider no money moves. An organization paying through Stripe answers 409 with the address
+/// of Stripe's page, where the buyer pays; the order becomes paid on Stripe's webhook.
 #[utoipa::path(post, path = "/storefront/{shop}/orders/{id}/pay", tag = "storefront", security(()),
     params(("shop" = String, Path), ("id" = OrderId, Path)), request_body = Payment,
     responses((status = 200, body = CheckoutOrder), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -550,7 +552,19 @@ async fn storefront_pay(
     if order.channel != Channel::Online {
         return Err(Error::NotFound("order"));
     }
-    Ok(Json(for_buyer(
-        checkout.pay(&org, &id, payment.token).await?,
-    )))
+    let return_url = format!(
+        "{}/shop/{shop}/orders/{id}",
+        state.settings.public_url.trim_end_matches('/')
+    );
+    match checkout
+        .pay_step(&org, &id, payment.token, Some(return_url))
+        .await?
+    {
+        crate::PayStep::Paid(order) => Ok(Json(for_buyer(*order))),
+        // A JSON client cannot be redirected: it is told where the buyer pays.
+        crate::PayStep::Redirect(url) => Err(Error::conflict(
+            "payment",
+            format!("the buyer pays on the payment provider's page: {url}"),
+        )),
+    }
 }

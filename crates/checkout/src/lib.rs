@@ -24,7 +24,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use codes::{CodeContext, CodeGrant, CodeRules, Counting, Discount, DiscountKind, UseTake};
 pub use model::PaymentMethod;
 pub use payment::{PaymentProvider, TestPayments};
-pub use service::{Checkout, Confirmations, PlaceOrder};
+pub use service::{Checkout, Confirmation, Confirmations, PayStep, PlaceOrder};
 
 /// Checkout's own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -36,6 +36,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(store::M0005OrderStates),
         Box::new(buyers::store::M0006BuyerSessions),
         Box::new(store::M0007ShopOrders),
+        Box::new(store::M0008StripeEvents),
     ]
 }
 
@@ -101,8 +102,28 @@ impl fullhouse_core::module::Module for CheckoutModule {
         pages::LOCALES
     }
 
+    fn nav(&self) -> Vec<fullhouse_core::module::NavLink> {
+        use fullhouse_core::module::{NavLink, NavSection};
+        vec![NavLink::new(
+            NavSection::Settings,
+            45,
+            "nav-payments",
+            "/settings/payments",
+        )
+        .requiring(fullhouse_core::Permission::Administer)]
+    }
+
     fn mount(&self, mount: &mut fullhouse_core::module::Mount) {
-        let checkout = self.checkout(&mount.state().db);
+        // The server's key for stored secrets: without it the test provider still works, and
+        // Stripe's settings say why they cannot be saved.
+        let secrets = fullhouse_core::secrets::SecretBox::load(&mount.state().settings.data_dir)
+            .map_err(|e| {
+                tracing::error!(error = ?e, "the secret key could not be loaded");
+                format!("{e:?}")
+            });
+        let checkout = self
+            .checkout(&mount.state().db)
+            .with_payment_setup(payment::settings::PaymentSetup::new(secrets));
         let sweeper = checkout.clone();
         let confirmations =
             Confirmations::new(checkout.clone(), &mount.state().settings.public_url);

@@ -20,6 +20,7 @@ pub use sale_view::{
     GaOffer, MemberPrice, OfferedDiscount, OfferedType, SaleView, SeatOffer, SeatState,
 };
 pub use shop_listing::{ListedEvent, SHOP_EVENTS};
+pub use states::{Confirmation, PayStep};
 
 use std::sync::{Arc, OnceLock};
 
@@ -45,6 +46,7 @@ use crate::api::CodeCheckLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::codes::{CodeContext, CodeGrant, CodeRules, NoCodeRules, UseTake};
 use crate::model::*;
+use crate::payment::settings::PaymentSetup;
 use crate::payment::{PaymentProvider, TestPayments};
 use crate::store::{checkout_code_uses, checkout_orders};
 
@@ -65,10 +67,13 @@ pub const COUNTER_PROVIDER: &str = "box_office";
 /// Checkout, with the code rules, payment provider and clock it was given.
 #[derive(Clone)]
 pub struct Checkout {
-    db: Db,
+    pub(crate) db: Db,
     codes: Arc<dyn CodeRules>,
-    payments: Arc<dyn PaymentProvider>,
-    clock: Arc<dyn Clock>,
+    /// The provider of organizations that chose none (the test provider unless replaced).
+    pub(crate) payments: Arc<dyn PaymentProvider>,
+    /// What organizations' own providers (Stripe) are built from.
+    pub(crate) setup: PaymentSetup,
+    pub(crate) clock: Arc<dyn Clock>,
     hold: Duration,
     limiter: CodeCheckLimiter,
     /// The queue orders are placed from, started by the first order (see `grouped`). Shared by
@@ -161,6 +166,7 @@ impl Checkout {
         Self {
             codes: Arc::new(NoCodeRules),
             payments: Arc::new(TestPayments),
+            setup: PaymentSetup::default(),
             clock: Arc::new(SystemClock),
             hold: Duration::minutes(DEFAULT_HOLD_MINUTES),
             limiter: CodeCheckLimiter::default(),
@@ -194,6 +200,13 @@ impl Checkout {
 
     pub fn with_payments(mut self, payments: Arc<dyn PaymentProvider>) -> Self {
         self.payments = payments;
+        self.queue = Arc::default();
+        self
+    }
+
+    /// The server's secret key and Stripe's address, for organizations that pay through Stripe.
+    pub fn with_payment_setup(mut self, setup: PaymentSetup) -> Self {
+        self.setup = setup;
         self.queue = Arc::default();
         self
     }
@@ -473,7 +486,16 @@ impl Checkout {
         // so they stay locked only from there to the commit. `release` gives back in the same
         // order (code counters, then places), so the two never deadlock.
         let now = self.clock.now();
-        let row = self.checkout_row(org, (request, shop), &pricing, &priced, &order_id, now);
+        let provider = self.chosen_provider(&txn, org).await?;
+        let row = self.checkout_row(
+            org,
+            (request, shop),
+            &pricing,
+            &priced,
+            &order_id,
+            now,
+            provider,
+        );
         let paid = hold_unless_paid(&mut booking, &row);
         checkout_orders::Entity::insert(checkout_orders::ActiveModel::from(row.clone()))
             .exec_without_returning(&txn)
@@ -504,7 +526,9 @@ impl Checkout {
     }
 
     /// Checkout's row of a new order: paid at once at the counter, else held until the hold
-    /// runs out.
+    /// runs out, to be paid through `provider` (the organization's, read in the order's
+    /// transaction).
+    #[allow(clippy::too_many_arguments)] // one row's facts, from two callers (alone, grouped)
     fn checkout_row(
         &self,
         org: &OrgId,
@@ -513,6 +537,7 @@ impl Checkout {
         priced: &Priced,
         order_id: &OrderId,
         now: chrono::DateTime<chrono::Utc>,
+        (provider, test): (&'static str, bool),
     ) -> checkout_orders::Model {
         let (status, expires_at, provider, paid_at) = if request.paid_at_counter {
             (CheckoutStatus::Paid, None, COUNTER_PROVIDER, Some(now))
@@ -520,7 +545,7 @@ impl Checkout {
             (
                 CheckoutStatus::AwaitingPayment,
                 Some(now + self.hold),
-                self.payments.id(),
+                provider,
                 None,
             )
         };
@@ -540,7 +565,7 @@ impl Checkout {
             payment_provider: provider.to_string(),
             payment_reference: None,
             payment_method: request.payment_method.map(|m| m.as_str().to_string()),
-            test_payment: !request.paid_at_counter && self.payments.is_test(),
+            test_payment: !request.paid_at_counter && test,
             created_at: now,
             updated_at: now,
             paid_at,
@@ -557,7 +582,7 @@ impl Checkout {
         Ok(checkout_order(row, codes, order))
     }
 
-    async fn find(
+    pub(crate) async fn find(
         &self,
         conn: &impl ConnectionTrait,
         org: &OrgId,

@@ -6,9 +6,13 @@ use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
 mod order_states;
+mod payments;
 mod shop_orders;
 
 pub use order_states::M0005OrderStates;
+pub use payments::{
+    checkout_payment_settings, checkout_refunds, checkout_stripe_events, M0008StripeEvents,
+};
 pub use shop_orders::M0007ShopOrders;
 
 pub mod checkout_orders {

@@ -21,6 +21,7 @@ pub mod money;
 pub mod openapi;
 pub mod rate_limit;
 pub mod schema;
+pub mod secrets;
 pub mod tabular;
 pub mod tenancy;
 pub mod uploads;

@@ -10,12 +10,14 @@ use fullhouse_core::module::LocaleFile;
 
 /// The strings of these pages (the layout's and the shared ones are in `fullhouse_web`).
 pub const LOCALES: &[LocaleFile] =
-    fullhouse_core::locale_files!("checkout", "tickets", "buyers", "shopfront");
+    fullhouse_core::locale_files!("checkout", "tickets", "buyers", "shopfront", "payments");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(storefront::router())
         .merge(boxoffice::router())
+        .merge(crate::payment::pages::router())
+        .merge(crate::payment::webhook::router())
 }
 
 #[cfg(test)]

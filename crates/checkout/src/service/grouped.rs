@@ -214,6 +214,8 @@ impl Checkout {
             }
         }
 
+        // One organization per group: its provider, read once.
+        let provider = self.chosen_provider(&txn, org).await?;
         // Plan them all with one read of what they refer to.
         let new_orders: Vec<&NewOrder> = priced_orders.iter().map(|(.., n)| n).collect();
         let stock_list: Vec<&EventStock> = stocks.values().map(|s| s.as_ref()).collect();
@@ -237,6 +239,7 @@ impl Checkout {
                 priced,
                 &order_id,
                 now,
+                provider,
             );
             let paid = hold_unless_paid(&mut booking, &row);
             let customer = customers.get(*i).cloned().flatten();

@@ -25,5 +25,6 @@ mod schemathesis;
 mod segments;
 mod shopfront;
 mod storefront;
+mod stripe;
 mod tickets_mail;
 mod venues;

@@ -17,10 +17,20 @@ use fullhouse_web::Lang;
 use crate::api::shop_org;
 use crate::model::{CheckoutOrder, CheckoutStatus};
 use crate::tickets::{order_reference, pdf_file_name, qr_svg, OrderTickets};
-use crate::Checkout;
+use crate::{Checkout, PayStep};
 
 use super::discounts::Discounts;
 use super::*;
+
+/// What the payment step says about the order's provider: the test provider's own label, or
+/// for Stripe where the buyer will pay, in the buyer's language.
+fn payment_label(lang: Lang, checkout: &Checkout, order: &CheckoutOrder) -> String {
+    if order.payment_provider == crate::payment::settings::STRIPE {
+        lang.t("shop-pay-with-stripe")
+    } else {
+        checkout.payments().label().to_string()
+    }
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/storefront/order.html")]
@@ -150,7 +160,7 @@ pub(super) async fn order_page(
         shop,
         order,
         event,
-        payment_label: checkout.payments().label().to_string(),
+        payment_label: payment_label(lang, &checkout, &order),
         error: None,
         tickets,
     }
@@ -222,8 +232,18 @@ pub(super) async fn pay(
         .find(|(name, _)| name == "token")
         .map(|(_, value)| value)
         .filter(|v| !v.is_empty());
-    match checkout.pay(&org, &order.id, token).await {
-        Ok(_) => Redirect::to(&format!("/shop/{shop}/orders/{}", order.id)).into_response(),
+    let order_page = format!("/shop/{shop}/orders/{}", order.id);
+    let return_url = format!(
+        "{}{order_page}",
+        state.settings.public_url.trim_end_matches('/')
+    );
+    match checkout
+        .pay_step(&org, &order.id, token, Some(return_url))
+        .await
+    {
+        Ok(PayStep::Paid(_)) => Redirect::to(&order_page).into_response(),
+        // Stripe's hosted page: the order stays awaiting payment until its webhook.
+        Ok(PayStep::Redirect(url)) => Redirect::to(&url).into_response(),
         Err(err) => {
             let error = Some(error_message(lang, &err));
             let order = checkout.order(&org, &order.id).await.unwrap_or(order);
@@ -238,11 +258,11 @@ pub(super) async fn pay(
                         .await
                         .or_logged(),
                     discounts: Discounts::of(checkout.db(), &org, &order).await.or_logged(),
+                    payment_label: payment_label(lang, &checkout, &order),
                     lang,
                     shop,
                     order,
                     event,
-                    payment_label: checkout.payments().label().to_string(),
                     error,
                     tickets,
                 },
