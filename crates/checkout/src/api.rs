@@ -438,7 +438,7 @@ async fn storefront_event(
     let org = shop_org(&state, &shop).await?;
     let customer = session.customer(&org).await?;
     let view = checkout
-        .sale_view_for(&org, &id, &codes, Channel::Online, customer.as_ref())
+        .sale_view_for(&org, &id, &codes, Channel::Online, customer.as_ref(), None)
         .await?;
     Ok(with_cookie(&client, Json(view).into_response()))
 }

@@ -289,7 +289,7 @@ impl Checkout {
             customer_id: None,
         };
         let view = self
-            .sale_view_for(org, event, &cart.codes, Channel::Online, customer)
+            .sale_view_for(org, event, &cart.codes, Channel::Online, customer, None)
             .await?;
         Ok(view.codes.into_iter().next().unwrap_or(CodeOutcome {
             code: code.trim().to_string(),

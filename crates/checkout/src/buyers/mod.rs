@@ -155,6 +155,7 @@ impl Buyers {
                     text: Some(rendered.text),
                     marketing: None,
                     idempotency_key: format!("buyer-sign-in:{digest}"),
+                    attachments: Vec::new(),
                 },
                 unsubscribe_token: None,
             }],

@@ -17,6 +17,8 @@ use crate::common::{TestApp, TestOrg};
 
 /// The box office's basket and sale (in its own file: this one is long enough).
 mod boxoffice;
+/// The buyer's side: seats on the map, a code, sign-in by mailed link, payment, My tickets.
+mod buyer;
 
 async fn app_and_browser(workers: usize) -> Option<(TestApp, Browser)> {
     let browser = Browser::start().await?;

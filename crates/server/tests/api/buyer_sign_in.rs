@@ -31,7 +31,7 @@ fn browser(n: u8) -> reqwest::Client {
         .expect("client")
 }
 
-async fn customer(app: &TestApp, org: &TestOrg, email: &str) -> String {
+pub(crate) async fn customer(app: &TestApp, org: &TestOrg, email: &str) -> String {
     let (s, body) = app
         .post(
             "/api/v1/customers",
@@ -67,7 +67,7 @@ async fn ask(
 
 /// The sign-in link of the newest message to `email` (the server's address, then the path),
 /// once `count` messages have reached the SMTP server.
-async fn mailed_link(app: &TestApp, smtp: &SmtpServer, email: &str, count: usize) -> String {
+pub(crate) async fn mailed_link(app: &TestApp, smtp: &SmtpServer, email: &str, count: usize) -> String {
     deliver(app).await;
     let messages = smtp.wait_for(count, Duration::from_secs(10));
     let message = messages
@@ -243,7 +243,7 @@ async fn order_on_page(
 }
 
 /// The loyalty campaign "Friends of the house": 25 % off for the customer `email`, no code.
-async fn loyalty(app: &TestApp, org: &TestOrg, event: &str, email: &str) {
+pub(crate) async fn loyalty(app: &TestApp, org: &TestOrg, event: &str, email: &str) {
     code_campaign(
         app,
         org,

@@ -164,6 +164,42 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Resizes the window (the viewport follows: 390 is a phone's width).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("window resized");
+    }
+
+    /// By how many CSS pixels the page is wider than the window: above 0, a visitor must scroll
+    /// sideways.
+    pub async fn horizontal_overflow(&self) -> i64 {
+        let value = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("script");
+        value.as_i64().unwrap_or(i64::MAX)
+    }
+
+    /// Goes to an absolute address (a link read from a mail).
+    pub async fn goto_url(&self, url: &str) {
+        self.client.goto(url).await.expect("page loads");
+    }
+
+    /// The path (and query) of the page the browser shows.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("current url");
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
     pub async fn lang_attribute(&self) -> String {
         let value = self
             .client

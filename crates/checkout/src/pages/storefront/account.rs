@@ -519,6 +519,7 @@ async fn benefits(
                 &[],
                 Channel::Online,
                 Some(&buyer.customer_id),
+                None,
             )
             .await?;
         if !view.member_prices.is_empty() {

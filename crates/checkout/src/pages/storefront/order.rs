@@ -156,11 +156,11 @@ pub(super) async fn order_page(
             .await
             .or_logged(),
         discounts: Discounts::of(checkout.db(), &org, &order).await.or_logged(),
+        payment_label: payment_label(lang, &checkout, &order),
         lang,
         shop,
         order,
         event,
-        payment_label: payment_label(lang, &checkout, &order),
         error: None,
         tickets,
     }
@@ -182,7 +182,18 @@ pub(super) async fn tickets_pdf(
     };
     if order.status != CheckoutStatus::Paid {
         let message = lang.t("tickets-not-paid");
-        return (StatusCode::NOT_FOUND, MessagePage { lang, message }).into_response();
+        let brand = ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
+            .await
+            .or_logged();
+        return (
+            StatusCode::NOT_FOUND,
+            MessagePage {
+                lang,
+                message,
+                brand,
+            },
+        )
+            .into_response();
     }
     let tickets = match OrderTickets::load(&state.db, &org, &order, event).await {
         Ok(tickets) => tickets,
