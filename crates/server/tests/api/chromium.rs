@@ -136,6 +136,21 @@ impl Browser {
         self.find(css).await.click().await.expect("click");
     }
 
+    /// Scrolls `css` to the middle of the window first, as a person scrolls what they want to
+    /// tap out from under a bar fixed to the bottom of a phone's screen; then clicks it.
+    pub async fn click_in_view(&self, css: &str) {
+        let element = self.find(css).await;
+        let as_json = serde_json::to_value(&element).expect("element as JSON");
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![as_json],
+            )
+            .await
+            .expect("scrolled");
+        element.click().await.expect("click");
+    }
+
     /// Logs in through the form and waits for the start page.
     pub async fn log_in(&self, app: &TestApp, org: &TestOrg) {
         self.goto(app, "/login").await;

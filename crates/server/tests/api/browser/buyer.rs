@@ -110,7 +110,7 @@ async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_
         assert!(overflow <= 0, "{path} scrolls sideways by {overflow} px at 390 px");
     }
     browser.goto(&app, &event_page).await;
-    browser.click("#seat-map label.seat-available").await;
+    browser.click_in_view("#seat-map label.seat-available").await;
     browser.wait_text("#basket-count", |t| t == "1").await;
     assert!(!reference.is_empty());
     browser.finish().await;
