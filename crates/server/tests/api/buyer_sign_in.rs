@@ -67,7 +67,12 @@ async fn ask(
 
 /// The sign-in link of the newest message to `email` (the server's address, then the path),
 /// once `count` messages have reached the SMTP server.
-pub(crate) async fn mailed_link(app: &TestApp, smtp: &SmtpServer, email: &str, count: usize) -> String {
+pub(crate) async fn mailed_link(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    email: &str,
+    count: usize,
+) -> String {
     deliver(app).await;
     let messages = smtp.wait_for(count, Duration::from_secs(10));
     let message = messages

@@ -19,7 +19,6 @@ fn id(value: &Value) -> String {
 
 /// A future event with a GA ticket type in category `A`, and a customer.
 struct Stage {
-    venue: String,
     production: String,
     event: String,
     ticket_type: String,
@@ -68,7 +67,6 @@ async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
     )
     .await);
     Stage {
-        venue,
         production,
         event,
         ticket_type,

@@ -11,7 +11,8 @@ use crate::checkout::{code_campaign, show};
 use crate::mail::use_smtp;
 
 #[tokio::test]
-async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_finds_the_tickets() {
+async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_finds_the_tickets()
+{
     let Some((app, browser)) = app_and_browser(0).await else {
         return;
     };
@@ -43,9 +44,10 @@ async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_
     browser.type_into("#codes", "SPRING20").await;
     browser.click("#apply-code").await;
     let seated = browser
-        .wait_text(&format!("#ticket-types li[data-ticket-type='{}']", show.seated), |t| {
-            t.contains("Spring offer")
-        })
+        .wait_text(
+            &format!("#ticket-types li[data-ticket-type='{}']", show.seated),
+            |t| t.contains("Spring offer"),
+        )
         .await;
     assert!(seated.contains("240.00"), "300.00 less 20 %: {seated}");
 
@@ -58,7 +60,9 @@ async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_
 
     // Signing in in the middle of the purchase keeps the seat and the code.
     browser.click("#sign-in-for-prices").await;
-    browser.type_into("#sign-in-email", "loyal@example.dk").await;
+    browser
+        .type_into("#sign-in-email", "loyal@example.dk")
+        .await;
     browser.click("#send-link").await;
     browser.find("#sign-in-notice").await;
     let link = mailed_link(&app, &smtp, "loyal@example.dk", 1).await;
@@ -76,7 +80,10 @@ async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_
         .attr("value")
         .await
         .expect("value");
-    assert!(kept.is_some(), "the seat chosen before signing in is still chosen");
+    assert!(
+        kept.is_some(),
+        "the seat chosen before signing in is still chosen"
+    );
     let codes = browser
         .find("#codes")
         .await
@@ -103,14 +110,24 @@ async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_
 
     // On a phone's width nothing scrolls sideways, and the map still takes a seat.
     browser.resize(390, 900).await;
-    for path in ["/shop/royal", &event_page, &order_page, "/shop/royal/my-tickets"] {
+    for path in [
+        "/shop/royal",
+        &event_page,
+        &order_page,
+        "/shop/royal/my-tickets",
+    ] {
         browser.goto(&app, path).await;
         browser.find("main").await;
         let overflow = browser.horizontal_overflow().await;
-        assert!(overflow <= 0, "{path} scrolls sideways by {overflow} px at 390 px");
+        assert!(
+            overflow <= 0,
+            "{path} scrolls sideways by {overflow} px at 390 px"
+        );
     }
     browser.goto(&app, &event_page).await;
-    browser.click_in_view("#seat-map label.seat-available").await;
+    browser
+        .click_in_view("#seat-map label.seat-available")
+        .await;
     browser.wait_text("#basket-count", |t| t == "1").await;
     assert!(!reference.is_empty());
     browser.finish().await;
