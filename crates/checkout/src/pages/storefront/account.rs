@@ -28,7 +28,8 @@ use fullhouse_ticketing::service::{CatalogService, OrderService};
 use fullhouse_ticketing::{EventId, OrderId};
 use fullhouse_web::Lang;
 
-use super::failure;
+use super::brand::ShopBrand;
+use super::{failure, OrLogged};
 use crate::buyers::model::{safe_return_to, LINK_MINUTES};
 use crate::buyers::{BuyerCookie, BuyerSession, Buyers, LinkRequest, LinkState, SignedIn};
 use crate::model::order_form::QUANTITY_PREFIX;
@@ -45,6 +46,7 @@ const MY_ORDERS: u64 = PageParams::MAX_LIMIT;
 struct SignInPage {
     lang: Lang,
     shop: String,
+    brand: ShopBrand,
     email: String,
     return_to: String,
     /// What happened (a link is on its way, or too many asked): shown instead of the form.
@@ -57,6 +59,7 @@ struct SignInPage {
 struct LinkPage {
     lang: Lang,
     shop: String,
+    brand: ShopBrand,
     token: String,
     usable: bool,
 }
@@ -66,6 +69,7 @@ struct LinkPage {
 struct MyTicketsPage {
     lang: Lang,
     shop: String,
+    brand: ShopBrand,
     email: String,
     orders: Vec<OrderRow>,
     benefits: Vec<Benefit>,
@@ -102,6 +106,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
                 .map(|c| c.0.ip()),
         ))
     }
+}
+
+/// The organization's look on its account pages (the public shop's: sign-in is the
+/// organization's, not a secret shop's). A failure to read it only costs the look.
+async fn brand_of(state: &AppState, org: &OrgId, shop: &str) -> ShopBrand {
+    ShopBrand::of(&state.db, org, shop, None).await.or_logged()
 }
 
 async fn shop_organization(state: &AppState, shop: &str) -> Result<Organization, Error> {
@@ -153,10 +163,16 @@ fn wanted_return(shop: &str, pairs: &[(String, String)]) -> Result<Option<String
     }
 }
 
-fn sign_in_page(lang: Lang, shop: String, email: String, return_to: String) -> SignInPage {
+fn sign_in_page(
+    lang: Lang,
+    (shop, brand): (String, ShopBrand),
+    email: String,
+    return_to: String,
+) -> SignInPage {
     SignInPage {
         lang,
         shop,
+        brand,
         email,
         return_to,
         notice: None,
@@ -172,9 +188,10 @@ pub(super) async fn sign_in_form(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let lang = Lang::of_visitor(&headers);
-    if let Err(err) = shop_organization(&state, &shop).await {
-        return failure(lang, err);
-    }
+    let brand = match shop_organization(&state, &shop).await {
+        Ok(organization) => brand_of(&state, &organization.id, &shop).await,
+        Err(err) => return failure(lang, err),
+    };
     let email = pairs
         .iter()
         .find(|(n, _)| n == "email")
@@ -182,10 +199,10 @@ pub(super) async fn sign_in_form(
         .unwrap_or_default();
     match wanted_return(&shop, &pairs) {
         Ok(return_to) => {
-            sign_in_page(lang, shop, email, return_to.unwrap_or_default()).into_response()
+            sign_in_page(lang, (shop, brand), email, return_to.unwrap_or_default()).into_response()
         }
         Err(()) => {
-            let mut page = sign_in_page(lang, shop, email, String::new());
+            let mut page = sign_in_page(lang, (shop, brand), email, String::new());
             page.error = Some(lang.t("buyers-return-refused"));
             (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
         }
@@ -212,10 +229,11 @@ pub(super) async fn ask_link(
         .find(|(n, _)| n == "email")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
+    let brand = brand_of(&state, &organization.id, &shop).await;
     let return_to = match wanted_return(&shop, &pairs) {
         Ok(return_to) => return_to,
         Err(()) => {
-            let mut page = sign_in_page(lang, shop, email, String::new());
+            let mut page = sign_in_page(lang, (shop, brand), email, String::new());
             page.error = Some(lang.t("buyers-return-refused"));
             return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
         }
@@ -259,6 +277,7 @@ pub(super) async fn ask_link(
     let page = SignInPage {
         lang,
         shop,
+        brand,
         email: if error.is_some() {
             email
         } else {
@@ -292,6 +311,7 @@ pub(super) async fn link_page(
         Ok(state) => state == LinkState::Usable,
         Err(err) => return failure(lang, err),
     };
+    let brand = brand_of(&state, &org, &shop).await;
     let status = if usable {
         StatusCode::OK
     } else {
@@ -302,6 +322,7 @@ pub(super) async fn link_page(
         LinkPage {
             lang,
             shop,
+            brand,
             token,
             usable,
         },
@@ -346,6 +367,7 @@ pub(super) async fn use_link(
             StatusCode::GONE,
             LinkPage {
                 lang,
+                brand: brand_of(&state, &org, &shop).await,
                 shop,
                 token: String::new(),
                 usable: false,
@@ -412,6 +434,7 @@ pub(super) async fn my_tickets(
     };
     MyTicketsPage {
         lang,
+        brand: brand_of(&state, &org, &shop).await,
         shop,
         email: buyer.email,
         orders,

@@ -29,6 +29,9 @@ pub struct ShopBrand {
     pub logo_url: Option<String>,
     /// The brand stylesheet (colour custom properties), when a colour is set.
     pub css_url: Option<String>,
+    /// The buyer's own page ("My tickets": the sign-in form when signed out); empty on an
+    /// error page that found no shop.
+    pub account: String,
 }
 
 impl ShopBrand {
@@ -52,6 +55,7 @@ impl ShopBrand {
                 .brand_color
                 .as_ref()
                 .map(|_| format!("/shop/{slug}/brand.css?v={}", branding.version())),
+            account: format!("/shop/{slug}/my-tickets"),
         })
     }
 }

@@ -103,8 +103,9 @@ async fn a_buyer_picks_seats_sees_the_code_price_signs_in_mid_purchase_pays_and_
     let order_page = browser.path().await;
     let reference = browser.text("#order-reference").await;
 
-    // "My tickets" lists the order.
-    browser.goto(&app, "/shop/royal/my-tickets").await;
+    // "My tickets", from the link in every shop page's header, lists the order.
+    browser.click("#my-tickets-link").await;
+    browser.find("#my-tickets").await;
     let mine = browser.text("main").await;
     assert!(mine.contains("Hamlet"), "{mine}");
 
