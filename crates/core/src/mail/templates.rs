@@ -200,15 +200,32 @@ fn template_error(part: &str, err: &minijinja::Error) -> Error {
     )
 }
 
-/// The text part of a message whose template has none.
+/// The text part of a message whose template has none: wrapped at 78 columns, except links,
+/// which stay on one line so a sign-in or payment link still works when copied from a
+/// text-only mail reader.
 pub fn html_to_text(html: &str) -> String {
-    html2text::from_read(html.as_bytes(), 78).unwrap_or_else(|_| html.to_string())
+    html2text::config::plain()
+        .no_link_wrapping()
+        .string_from_read(html.as_bytes(), 78)
+        .unwrap_or_else(|_| html.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_long_link_stays_whole_in_the_text_part() {
+        let link = format!(
+            "https://tickets.example/shop/royal/sign-in/fhl_{}",
+            "x".repeat(64)
+        );
+        let text = html_to_text(&format!(
+            "<p>Use this link within 15 minutes to sign in: <a href=\"{link}\">{link}</a></p>"
+        ));
+        assert!(text.contains(&link), "{text}");
+    }
 
     #[test]
     fn every_built_in_template_renders_in_every_language() {
