@@ -24,7 +24,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use codes::{CodeContext, CodeGrant, CodeRules, Counting, Discount, DiscountKind, UseTake};
 pub use model::PaymentMethod;
 pub use payment::{PaymentProvider, TestPayments};
-pub use service::{Checkout, Confirmation, Confirmations, PayStep, PlaceOrder};
+pub use service::{
+    Checkout, Confirmation, Confirmations, HoldTerm, PayStep, PlaceOrder, SaleTerms,
+};
 
 /// Checkout's own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -48,6 +50,7 @@ const EXPIRY_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Checkout's face (see [`fullhouse_core::module`]). The code rules are the one piece another
 /// module supplies (campaigns): the server passes them in.
+#[derive(Clone)]
 pub struct CheckoutModule {
     code_rules: Option<std::sync::Arc<dyn CodeRules>>,
 }
@@ -72,6 +75,25 @@ impl CheckoutModule {
             Some(rules) => checkout.with_code_rules(rules.clone()),
             None => checkout,
         }
+    }
+}
+
+impl CheckoutModule {
+    /// The checkout a server sells through: its code rules and the organizations' payment
+    /// providers (Stripe, with the server's key for stored secrets). Modules that sell on their
+    /// own background work (purchase intents) build theirs here too, so every sale is priced and
+    /// paid the same way.
+    pub fn serving(&self, state: &fullhouse_core::http::AppState) -> Checkout {
+        // Without the key the test provider still works, and Stripe's settings say why they
+        // cannot be saved.
+        let secrets = fullhouse_core::secrets::SecretBox::load(&state.settings.data_dir).map_err(
+            |e| {
+                tracing::error!(error = ?e, "the secret key could not be loaded");
+                format!("{e:?}")
+            },
+        );
+        self.checkout(&state.db)
+            .with_payment_setup(payment::settings::PaymentSetup::new(secrets))
     }
 }
 
@@ -114,16 +136,7 @@ impl fullhouse_core::module::Module for CheckoutModule {
     }
 
     fn mount(&self, mount: &mut fullhouse_core::module::Mount) {
-        // The server's key for stored secrets: without it the test provider still works, and
-        // Stripe's settings say why they cannot be saved.
-        let secrets = fullhouse_core::secrets::SecretBox::load(&mount.state().settings.data_dir)
-            .map_err(|e| {
-                tracing::error!(error = ?e, "the secret key could not be loaded");
-                format!("{e:?}")
-            });
-        let checkout = self
-            .checkout(&mount.state().db)
-            .with_payment_setup(payment::settings::PaymentSetup::new(secrets));
+        let checkout = self.serving(mount.state());
         let sweeper = checkout.clone();
         let confirmations =
             Confirmations::new(checkout.clone(), &mount.state().settings.public_url);

@@ -14,13 +14,15 @@ mod grouped;
 mod sale_view;
 mod shop_listing;
 mod states;
+mod terms;
 
-pub use confirmations::{Confirmations, CONFIRMATIONS_CONSUMER};
+pub use confirmations::{render as render_mail, Confirmations, CONFIRMATIONS_CONSUMER};
 pub use sale_view::{
     GaOffer, MemberPrice, OfferedDiscount, OfferedType, SaleView, SeatOffer, SeatState,
 };
 pub use shop_listing::{ListedEvent, SHOP_EVENTS};
 pub use states::{Confirmation, PayStep};
+pub use terms::{HoldTerm, SaleTerms};
 
 use std::sync::{Arc, OnceLock};
 
@@ -63,6 +65,10 @@ pub const CANCELLATIONS_CONSUMER: &str = "checkout.cancellations";
 const FOLLOW_BATCH: u64 = 5_000;
 /// The provider id of sales paid at the box office counter (cash or a terminal outside Fullhouse).
 pub const COUNTER_PROVIDER: &str = "box_office";
+/// The provider id of orders given away at price 0 (complimentary purchase intents).
+pub const COMPLIMENTARY_PROVIDER: &str = "complimentary";
+/// The provider id of orders the organizer marked paid (an invoice settled outside Fullhouse).
+pub const SETTLED_PROVIDER: &str = "settled";
 
 /// Checkout, with the code rules, payment provider and clock it was given.
 #[derive(Clone)]
@@ -228,6 +234,12 @@ impl Checkout {
         &self.db
     }
 
+    /// Checkout's time (a test's manual clock, else the system's): modules that extend a sale
+    /// judge deadlines by the same clock as the holds.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     pub fn payments(&self) -> &dyn PaymentProvider {
         self.payments.as_ref()
     }
@@ -369,6 +381,20 @@ impl Checkout {
         request: PlaceOrder,
         shop: Option<ShopId>,
     ) -> Result<CheckoutOrder> {
+        self.place_with(org, request, shop, SaleTerms::default())
+            .await
+    }
+
+    /// Places an order on `terms` other than a sale's usual ones: held until a given time or
+    /// until the organizer settles it, or given away at price 0 (purchase intents). Everything
+    /// else — prices, codes and their uses, seats, capacity — is the one path every sale takes.
+    pub async fn place_with(
+        &self,
+        org: &OrgId,
+        request: PlaceOrder,
+        shop: Option<ShopId>,
+        terms: SaleTerms,
+    ) -> Result<CheckoutOrder> {
         let codes = clean_codes(&request.cart.codes).map_err(|f| Error::invalid_fields(vec![f]))?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = grouped::Job {
@@ -376,6 +402,7 @@ impl Checkout {
             request,
             shop,
             codes,
+            terms,
             reply,
         };
         match self.queue().send(job) {
@@ -384,8 +411,14 @@ impl Checkout {
                 .map_err(|_| Error::internal("the order queue stopped before answering"))?,
             // The queue's task is gone (its runtime shut down): place it here.
             Err(tokio::sync::mpsc::error::SendError(job)) => {
-                self.place_alone(&job.org, &job.request, &job.codes, job.shop.as_ref())
-                    .await
+                self.place_alone(
+                    &job.org,
+                    &job.request,
+                    &job.codes,
+                    job.shop.as_ref(),
+                    job.terms,
+                )
+                .await
             }
         }
     }
@@ -410,10 +443,11 @@ impl Checkout {
         request: &PlaceOrder,
         codes: &[String],
         shop: Option<&ShopId>,
+        terms: SaleTerms,
     ) -> Result<CheckoutOrder> {
         let mut attempt = 1;
         loop {
-            match self.try_place(org, request, codes, shop).await {
+            match self.try_place(org, request, codes, shop, terms).await {
                 Ok(order) => return Ok(order),
                 Err(Attempt::Rejected(err)) => return Err(err),
                 Err(Attempt::Race) if attempt < ATTEMPTS => {
@@ -436,6 +470,7 @@ impl Checkout {
         request: &PlaceOrder,
         codes: &[String],
         shop: Option<&ShopId>,
+        terms: SaleTerms,
     ) -> Result<CheckoutOrder, Attempt> {
         let cart = &request.cart;
         let txn = self.db.begin_write().await?;
@@ -466,7 +501,8 @@ impl Checkout {
                 },
             )
             .await?;
-        let (priced, new_order) = priced_order(request, &pricing, customer.clone(), shop)?;
+        let (priced, new_order) =
+            priced_order(request, &pricing, customer.clone(), shop, terms)?;
         let mut booking = match plan_booking(
             &txn,
             org,
@@ -489,7 +525,7 @@ impl Checkout {
         let provider = self.chosen_provider(&txn, org).await?;
         let row = self.checkout_row(
             org,
-            (request, shop),
+            (request, shop, terms),
             &pricing,
             &priced,
             &order_id,
@@ -532,19 +568,21 @@ impl Checkout {
     fn checkout_row(
         &self,
         org: &OrgId,
-        (request, shop): (&PlaceOrder, Option<&ShopId>),
+        (request, shop, terms): (&PlaceOrder, Option<&ShopId>, SaleTerms),
         pricing: &Pricing,
         priced: &Priced,
         order_id: &OrderId,
         now: chrono::DateTime<chrono::Utc>,
         (provider, test): (&'static str, bool),
     ) -> checkout_orders::Model {
-        let (status, expires_at, provider, paid_at) = if request.paid_at_counter {
+        let (status, expires_at, provider, paid_at) = if terms.complimentary {
+            (CheckoutStatus::Paid, None, COMPLIMENTARY_PROVIDER, Some(now))
+        } else if request.paid_at_counter {
             (CheckoutStatus::Paid, None, COUNTER_PROVIDER, Some(now))
         } else {
             (
                 CheckoutStatus::AwaitingPayment,
-                Some(now + self.hold),
+                terms.hold.expires_at(now, self.hold),
                 provider,
                 None,
             )
@@ -565,7 +603,7 @@ impl Checkout {
             payment_provider: provider.to_string(),
             payment_reference: None,
             payment_method: request.payment_method.map(|m| m.as_str().to_string()),
-            test_payment: !request.paid_at_counter && test,
+            test_payment: !request.paid_at_counter && !terms.complimentary && test,
             created_at: now,
             updated_at: now,
             paid_at,
@@ -627,6 +665,7 @@ fn priced_order(
     pricing: &Pricing,
     customer: Option<CustomerId>,
     shop: Option<&ShopId>,
+    terms: SaleTerms,
 ) -> Result<(Priced, NewOrder)> {
     if pricing.stock.status != "scheduled" {
         return Err(Error::invalid(
@@ -634,7 +673,10 @@ fn priced_order(
             format!("the event is {}, not on sale", pricing.stock.status),
         ));
     }
-    let priced = price(&pricing.input(&request.cart, request.channel, shop));
+    let mut priced = price(&pricing.input(&request.cart, request.channel, shop));
+    if terms.complimentary {
+        terms::give_away(&mut priced);
+    }
     if !priced.problems.is_empty() {
         return Err(Error::invalid_fields(priced.problems));
     }

@@ -25,14 +25,17 @@ use tokio_util::sync::CancellationToken;
 /// module is one line here (and one in `Cargo.toml`); the cross-module wiring (which module
 /// answers another's questions) is spelled out in the constructors.
 pub fn modules() -> Vec<Box<dyn Module>> {
+    // Campaigns answer checkout's questions about codes; intents sell through the same checkout.
+    let checkout = fullhouse_checkout::CheckoutModule::with_code_rules(Arc::new(
+        fullhouse_audiences::campaigns::CampaignRules,
+    ));
     vec![
         Box::new(fullhouse_web::Platform::new(fullhouse_ticketing::consents)),
         Box::new(fullhouse_ticketing::Ticketing),
-        Box::new(fullhouse_checkout::CheckoutModule::with_code_rules(
-            Arc::new(fullhouse_audiences::campaigns::CampaignRules),
-        )),
+        Box::new(checkout.clone()),
         Box::new(fullhouse_audiences::Audiences),
         Box::new(fullhouse_segments::Segments),
+        Box::new(fullhouse_intents::IntentsModule::new(checkout)),
     ]
 }
 

@@ -294,7 +294,7 @@ fn refund_of(order: &CheckoutOrder) -> &'static str {
 /// Renders the organization's `key` template in `lang`, in the sandbox; a template of the
 /// organization's that fails for these values falls back to the built-in one, so the buyer
 /// still gets the mail.
-async fn render(
+pub async fn render(
     db: &fullhouse_core::Db,
     org: &OrgId,
     key: &str,

@@ -46,6 +46,8 @@ pub(super) struct Job {
     /// The secret shop the order is placed in (see [`Checkout::place_in`]).
     pub(super) shop: Option<fullhouse_ticketing::ShopId>,
     pub(super) codes: Vec<String>,
+    /// How the order is held or given (see [`super::SaleTerms`]).
+    pub(super) terms: super::SaleTerms,
     pub(super) reply: oneshot::Sender<Result<CheckoutOrder>>,
 }
 
@@ -126,8 +128,14 @@ impl Checkout {
             let answer = match answer {
                 Some(answer) => answer,
                 None => {
-                    self.place_alone(org, &job.request, &job.codes, job.shop.as_ref())
-                        .await
+                    self.place_alone(
+                        org,
+                        &job.request,
+                        &job.codes,
+                        job.shop.as_ref(),
+                        job.terms,
+                    )
+                    .await
                 }
             };
             // The caller may have given up waiting; its order stands either way.
@@ -208,7 +216,13 @@ impl Checkout {
                 held: held_here,
                 context,
             };
-            match priced_order(&job.request, &pricing, customer, job.shop.as_ref()) {
+            match priced_order(
+                &job.request,
+                &pricing,
+                customer,
+                job.shop.as_ref(),
+                job.terms,
+            ) {
                 Ok((priced, new_order)) => priced_orders.push((i, pricing, priced, new_order)),
                 Err(err) => set(&mut answers, i, Err(err)),
             }
@@ -234,7 +248,7 @@ impl Checkout {
             let order_id = booking.order_id().clone();
             let row = self.checkout_row(
                 org,
-                (&job.request, job.shop.as_ref()),
+                (&job.request, job.shop.as_ref(), job.terms),
                 pricing,
                 priced,
                 &order_id,

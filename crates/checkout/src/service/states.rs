@@ -295,6 +295,86 @@ impl Checkout {
         Ok(inserted == 1)
     }
 
+    /// The organizer says an order awaiting payment was paid outside Fullhouse (an invoice
+    /// settled, a bank transfer seen), recorded with `method` and `reference`. The hold need not
+    /// still run: an order the sweep has not released yet is still the organizer's to settle.
+    /// Settling a paid order changes nothing; a released one cannot be settled (409).
+    pub async fn settle(
+        &self,
+        org: &OrgId,
+        id: &OrderId,
+        method: PaymentMethod,
+        reference: &str,
+    ) -> Result<CheckoutOrder> {
+        let now = self.clock.now();
+        let txn = self.db.begin_write().await?;
+        checkout_orders::Entity::update_many()
+            .col_expr(
+                checkout_orders::Column::PaymentProvider,
+                Expr::value(super::SETTLED_PROVIDER),
+            )
+            .col_expr(
+                checkout_orders::Column::PaymentMethod,
+                Expr::value(method.as_str()),
+            )
+            .col_expr(checkout_orders::Column::TestPayment, Expr::value(false))
+            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
+            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_orders::Column::Id.eq(id.as_str()))
+            .filter(checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
+            .exec(&txn)
+            .await?;
+        if self.mark_paid(&txn, org, id, reference, None).await? {
+            txn.commit().await?;
+            tracing::info!(%org, order = %id, "order settled by the organizer");
+            return self.order(org, id).await;
+        }
+        txn.rollback().await?;
+        let order = self.order(org, id).await?;
+        if order.status == CheckoutStatus::Paid {
+            return Ok(order);
+        }
+        Err(Error::conflict(
+            "status",
+            format!(
+                "this order is {}; its seats were given back, so it cannot be marked paid",
+                order.status.as_str()
+            ),
+        ))
+    }
+
+    /// Moves the end of an unpaid order's hold to `until` (`None`: until it is settled), later
+    /// or earlier, while it is still awaiting payment. An order already released is not brought
+    /// back (409): its seats may be someone else's now.
+    pub async fn set_hold(
+        &self,
+        org: &OrgId,
+        id: &OrderId,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<CheckoutOrder> {
+        let now = self.clock.now();
+        let changed = checkout_orders::Entity::update_many()
+            .col_expr(checkout_orders::Column::ExpiresAt, Expr::value(until))
+            .col_expr(checkout_orders::Column::UpdatedAt, Expr::value(now))
+            .filter(checkout_orders::Column::OrganizationId.eq(org.as_str()))
+            .filter(checkout_orders::Column::Id.eq(id.as_str()))
+            .filter(checkout_orders::Column::Status.eq(CheckoutStatus::AwaitingPayment.as_str()))
+            .exec(self.db.writer())
+            .await?
+            .rows_affected;
+        let order = self.order(org, id).await?;
+        if changed == 1 {
+            return Ok(order);
+        }
+        Err(Error::conflict(
+            "status",
+            format!(
+                "this order is {}; only an order awaiting payment can be held longer",
+                order.status.as_str()
+            ),
+        ))
+    }
+
     /// Lengthens the hold of an order awaiting payment to at least `until` (a provider's page
     /// stays open a minimum time); returns the hold's end. Conditional on the order still being
     /// held: one whose hold ran out in the meantime is not brought back.

@@ -306,7 +306,7 @@ pub struct NewTicket {
 }
 
 /// A seat addressed the way organizers type it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeatNames {
     pub section_name: String,
