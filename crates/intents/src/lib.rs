@@ -4,6 +4,7 @@
 //! tickets are booked through `checkout`, like every other sale.
 
 pub mod api;
+pub mod jobs;
 pub mod migrations;
 pub mod model;
 pub mod pages;
@@ -69,6 +70,7 @@ impl Module for IntentsModule {
             &state.settings.public_url,
         );
         let sweep = Sweep::new(intents.clone());
+        jobs::register(mount, &intents);
         mount
             .provide(intents)
             .task("purchase intents", Runs::WithJobWorkers, move |shutdown| {

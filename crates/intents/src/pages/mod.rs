@@ -6,7 +6,7 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of the intents' pages.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("intents");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("intents", "intents-import");
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,0 +1,1 @@
+# The import's strings (jobs, mapping screen, rejection reasons).
