@@ -25,6 +25,101 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_intent))
         .routes(routes!(act_on_intent))
         .routes(routes!(get_event_defaults, put_event_defaults))
+        .routes(routes!(customer_intent))
+        .routes(routes!(customer_pay))
+}
+
+/// What the customer sees of their intent (no organizer's notes, no who-made-it).
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct CustomerIntent {
+    pub id: IntentId,
+    pub status: IntentStatus,
+    pub strategy: Strategy,
+    pub pay_by: Option<chrono::DateTime<chrono::Utc>>,
+    pub ticket_count: u32,
+    pub total_minor: i64,
+    pub currency: String,
+    #[schema(value_type = String)]
+    pub event_id: EventId,
+    /// The order holding the tickets (its page shows them once paid).
+    #[schema(value_type = Option<String>)]
+    pub order_id: Option<fullhouse_ticketing::OrderId>,
+    /// Whether the link can be paid now; when not, `reason` says why.
+    pub payable: bool,
+    pub reason: Option<String>,
+}
+
+impl CustomerIntent {
+    fn of(intents: &Intents, intent: &Intent) -> Self {
+        let reason = intents.why_not_payable(intent);
+        Self {
+            id: intent.id.clone(),
+            status: intent.status,
+            strategy: intent.strategy,
+            pay_by: intent.pay_by,
+            ticket_count: intent.ticket_count,
+            total_minor: intent.total_minor,
+            currency: intent.currency.clone(),
+            event_id: intent.event_id.clone(),
+            order_id: intent.order_id.clone(),
+            payable: reason.is_none(),
+            reason: reason.map(str::to_string),
+        }
+    }
+}
+
+/// The payment step's input (as the storefront's).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntentPayment {
+    /// What the payment form produced; the test provider declines `decline`.
+    pub token: Option<String>,
+}
+
+/// The booking a payment link names (public: the link's token is the key).
+#[utoipa::path(get, path = "/storefront/{shop}/intents/{token}", tag = "storefront", security(()),
+    params(("shop" = String, Path), ("token" = String, Path)),
+    responses((status = 200, body = CustomerIntent), (status = 404, body = ErrorBody)))]
+async fn customer_intent(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Extension(intents): Extension<Intents>,
+    ApiPath((shop, token)): ApiPath<(String, String)>,
+) -> Result<Json<CustomerIntent>> {
+    let org = fullhouse_checkout::api::shop_org(&state, &shop).await?;
+    let detail = intents.by_token(&org, &token).await?;
+    Ok(Json(CustomerIntent::of(&intents, &detail.intent)))
+}
+
+/// Pay a booking through its link, with the organization's payment provider. Paying a paid
+/// booking changes nothing; an expired or cancelled one, or one the organizer invoices, is
+/// refused (409) with the reason. Through Stripe: 409 with the address of Stripe's page.
+#[utoipa::path(post, path = "/storefront/{shop}/intents/{token}/pay", tag = "storefront", security(()),
+    params(("shop" = String, Path), ("token" = String, Path)), request_body = IntentPayment,
+    responses((status = 200, body = CustomerIntent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn customer_pay(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Extension(intents): Extension<Intents>,
+    ApiPath((shop, token)): ApiPath<(String, String)>,
+    ApiJson(payment): ApiJson<IntentPayment>,
+) -> Result<Json<CustomerIntent>> {
+    let org = fullhouse_checkout::api::shop_org(&state, &shop).await?;
+    let return_url = format!(
+        "{}/shop/{shop}/intents/{}",
+        state.settings.public_url.trim_end_matches('/'),
+        token.trim()
+    );
+    match intents
+        .pay(&org, &token, payment.token, Some(return_url))
+        .await?
+    {
+        (detail, fullhouse_checkout::PayStep::Paid(_)) => {
+            Ok(Json(CustomerIntent::of(&intents, &detail.intent)))
+        }
+        (_, fullhouse_checkout::PayStep::Redirect(url)) => Err(Error::conflict(
+            "payment",
+            format!("the customer pays on the payment provider's page: {url}"),
+        )),
+    }
 }
 
 /// A new intent as the API takes it.

@@ -2,7 +2,7 @@
 //! are worked out, which moves an intent's status allows, and the key that makes an import
 //! idempotent.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use fullhouse_checkout::{HoldTerm, SaleTerms};
 use fullhouse_core::define_id;
 use fullhouse_ticketing::model::orders::SeatNames;
@@ -87,13 +87,14 @@ pub enum Deadline {
 
 impl Deadline {
     /// The deadline of an intent made `now` for an event starting `starts_at`: never after the
-    /// event has begun (a link paid after the curtain rose sells nothing).
+    /// event has begun (a link paid after the curtain rose sells nothing). Whole seconds: the
+    /// same instant on both backends (PostgreSQL keeps microseconds, SQLite more).
     pub fn pay_by(self, now: DateTime<Utc>, starts_at: DateTime<Utc>) -> DateTime<Utc> {
         let at = match self {
             Self::Days(days) => now + Duration::days(i64::from(days.min(MAX_PAY_DAYS))),
             Self::Until(at) => at,
         };
-        at.min(starts_at)
+        at.min(starts_at).trunc_subsecs(0)
     }
 }
 

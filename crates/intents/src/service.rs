@@ -11,6 +11,7 @@
 mod actions;
 mod follow;
 mod mails;
+mod pay;
 
 pub use actions::ActionRequest;
 pub use follow::{Sweep, ORDERS_CONSUMER};
@@ -240,9 +241,13 @@ impl Intents {
                         codes: coupon.clone().into_iter().collect(),
                         customer_id: Some(new.customer_id.clone()),
                     },
-                    // Made by the organizer for a customer they name: the seller vouches for
-                    // the buyer, as at the counter (a code bound to the customer works).
-                    channel: Channel::BoxOffice,
+                    // The channel is where the customer pays: online through the link, else
+                    // at the organizer's (an invoice, or nothing). Either way the organizer
+                    // named the customer, so a code bound to them works (`customer_id` is set).
+                    channel: match terms.strategy {
+                        Strategy::PayByLink => Channel::Online,
+                        Strategy::Invoice | Strategy::Complimentary => Channel::BoxOffice,
+                    },
                     buyer: None,
                     paid_at_counter: false,
                     payment_method: None,

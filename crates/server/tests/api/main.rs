@@ -11,6 +11,7 @@ mod chromium;
 mod common;
 mod customers;
 mod hardening;
+mod intents;
 mod isolation;
 mod mail;
 mod openapi;
