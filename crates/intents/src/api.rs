@@ -270,7 +270,7 @@ async fn create_intent(
 }
 
 /// One intent with its history (who did what, when) and its order.
-#[utoipa::path(get, path = "/intents/{id}", tag = "intents", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/intents/{id}", tag = "intents", params(("id" = IntentId, Path)),
     responses((status = 200, body = IntentDetail), (status = 404, body = ErrorBody)))]
 async fn get_intent(
     Extension(intents): Extension<Intents>,
@@ -283,7 +283,7 @@ async fn get_intent(
 
 /// Act on an intent: `resend` its mail, `extend` its deadline, `reopen` it, `cancel` it, or
 /// `mark_paid`. 409 with the reason when the intent's status does not allow it.
-#[utoipa::path(post, path = "/intents/{id}/actions", tag = "intents", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/intents/{id}/actions", tag = "intents", params(("id" = IntentId, Path)),
     request_body = ActionRequest,
     responses((status = 200, body = Intent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn act_on_intent(
@@ -298,7 +298,7 @@ async fn act_on_intent(
 }
 
 /// An event's default strategy for intents (the system default until set).
-#[utoipa::path(get, path = "/events/{id}/intent-defaults", tag = "intents", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/events/{id}/intent-defaults", tag = "intents", params(("id" = EventId, Path)),
     responses((status = 200, body = EventDefaults), (status = 404, body = ErrorBody)))]
 async fn get_event_defaults(
     Extension(intents): Extension<Intents>,
@@ -313,7 +313,7 @@ async fn get_event_defaults(
 }
 
 /// Set an event's default strategy for intents.
-#[utoipa::path(put, path = "/events/{id}/intent-defaults", tag = "intents", params(("id" = String, Path)),
+#[utoipa::path(put, path = "/events/{id}/intent-defaults", tag = "intents", params(("id" = EventId, Path)),
     request_body = EventDefaults,
     responses((status = 200, body = EventDefaults), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_event_defaults(

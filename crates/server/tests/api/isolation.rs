@@ -103,6 +103,15 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{order}");
     ids.insert("orders", id_of(&order));
+    let (s, intent) = app
+        .post(
+            "/api/v1/intents",
+            t,
+            json!({"customer_id": customer_id, "event_id": event_id, "items": [{"ticket_type_id": ids["ticket-types"], "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{intent}");
+    ids.insert("intents", id_of(&intent));
     let (s, user) = app
         .post("/api/v1/users", t, json!({"email": "viewer@a.example", "name": "Vera", "password": "long enough password", "role": "viewer"}))
         .await;
@@ -230,6 +239,10 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
         t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),
         t if t.ends_with("/seat-map") => json!({"sections": [], "ga_areas": []}),
+        t if t.ends_with("/intents/{id}/actions") => json!({"action": "cancel"}),
+        t if t.ends_with("/intent-defaults") => {
+            json!({"strategy": "invoice", "pay_days": 7, "remind_days": 3})
+        }
         t if t.contains("/users/") => json!({"name": "Intruder"}),
         t if t.contains("/mail/templates/") && t.ends_with("/preview") => json!({}),
         t if t.contains("/mail/templates/") => {
