@@ -86,12 +86,11 @@ impl CheckoutModule {
     pub fn serving(&self, state: &fullhouse_core::http::AppState) -> Checkout {
         // Without the key the test provider still works, and Stripe's settings say why they
         // cannot be saved.
-        let secrets = fullhouse_core::secrets::SecretBox::load(&state.settings.data_dir).map_err(
-            |e| {
+        let secrets =
+            fullhouse_core::secrets::SecretBox::load(&state.settings.data_dir).map_err(|e| {
                 tracing::error!(error = ?e, "the secret key could not be loaded");
                 format!("{e:?}")
-            },
-        );
+            });
         self.checkout(&state.db)
             .with_payment_setup(payment::settings::PaymentSetup::new(secrets))
     }

@@ -501,8 +501,7 @@ impl Checkout {
                 },
             )
             .await?;
-        let (priced, new_order) =
-            priced_order(request, &pricing, customer.clone(), shop, terms)?;
+        let (priced, new_order) = priced_order(request, &pricing, customer.clone(), shop, terms)?;
         let mut booking = match plan_booking(
             &txn,
             org,
@@ -576,7 +575,12 @@ impl Checkout {
         (provider, test): (&'static str, bool),
     ) -> checkout_orders::Model {
         let (status, expires_at, provider, paid_at) = if terms.complimentary {
-            (CheckoutStatus::Paid, None, COMPLIMENTARY_PROVIDER, Some(now))
+            (
+                CheckoutStatus::Paid,
+                None,
+                COMPLIMENTARY_PROVIDER,
+                Some(now),
+            )
         } else if request.paid_at_counter {
             (CheckoutStatus::Paid, None, COUNTER_PROVIDER, Some(now))
         } else {

@@ -47,7 +47,12 @@ impl Module for IntentsModule {
     }
 
     fn nav(&self) -> Vec<NavLink> {
-        vec![NavLink::new(NavSection::Sales, 30, "nav-intents", "/intents")]
+        vec![NavLink::new(
+            NavSection::Sales,
+            30,
+            "nav-intents",
+            "/intents",
+        )]
     }
 
     fn api(&self) -> OpenApiRouter<AppState> {

@@ -128,14 +128,8 @@ impl Checkout {
             let answer = match answer {
                 Some(answer) => answer,
                 None => {
-                    self.place_alone(
-                        org,
-                        &job.request,
-                        &job.codes,
-                        job.shop.as_ref(),
-                        job.terms,
-                    )
-                    .await
+                    self.place_alone(org, &job.request, &job.codes, job.shop.as_ref(), job.terms)
+                        .await
                 }
             };
             // The caller may have given up waiting; its order stands either way.

@@ -80,6 +80,9 @@ mod tests {
             Some(now + Duration::minutes(15))
         );
         let at = now + Duration::days(7);
-        assert_eq!(HoldTerm::Until(at).expires_at(now, Duration::minutes(15)), Some(at));
+        assert_eq!(
+            HoldTerm::Until(at).expires_at(now, Duration::minutes(15)),
+            Some(at)
+        );
     }
 }

@@ -43,10 +43,7 @@ impl Intents {
     ) -> Result<(IntentDetail, PayStep)> {
         let detail = self.by_token(org, token).await?;
         let intent = &detail.intent;
-        let order_id = intent
-            .order_id
-            .clone()
-            .ok_or(Error::NotFound("intent"))?;
+        let order_id = intent.order_id.clone().ok_or(Error::NotFound("intent"))?;
         if intent.status == IntentStatus::Completed {
             let order = self.checkout.order(org, &order_id).await?;
             return Ok((detail, PayStep::Paid(Box::new(order))));
