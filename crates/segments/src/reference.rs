@@ -322,7 +322,9 @@ fn include(mode: Inclusion, exists: SelectStatement) -> Cond {
 }
 
 /// Gender as stored, else from the title, else from the first name: `'f'`, `'m'` or NULL.
-fn gender_expr() -> SimpleExpr {
+/// The first names are the organization's own, each read once by the dictionary (the data the
+/// index reads too; the SQL keeps the order of the rules).
+fn gender_expr(women: Vec<String>, men: Vec<String>) -> SimpleExpr {
     let strs = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Expr::case(col("c", "gender").eq("female"), "f")
         .case(col("c", "gender").eq("male"), "m")
@@ -332,16 +334,34 @@ fn gender_expr() -> SimpleExpr {
         )
         .case(Expr::expr(lowered("title")).is_in(strs(FEMALE_TITLES)), "f")
         .case(Expr::expr(lowered("title")).is_in(strs(MALE_TITLES)), "m")
-        .case(
-            Expr::expr(lowered("first_name")).is_in(strs(FEMALE_NAMES)),
-            "f",
-        )
-        .case(
-            Expr::expr(lowered("first_name")).is_in(strs(MALE_NAMES)),
-            "m",
-        )
+        .case(col("c", "first_name").is_in(women), "f")
+        .case(col("c", "first_name").is_in(men), "m")
         .finally(Expr::val(Option::<String>::None))
         .into()
+}
+
+/// The organization's distinct first names, split by the gender the dictionary reads in them.
+async fn first_names_by_gender(db: &Db, org: &OrgId) -> Result<(Vec<String>, Vec<String>)> {
+    let conn = db.reader();
+    let backend = conn.get_database_backend();
+    let select = Query::select()
+        .distinct()
+        .column(a("first_name"))
+        .from(a("customers"))
+        .and_where(Expr::col(a("organization_id")).eq(org.as_str()))
+        .and_where(Expr::col(a("first_name")).is_not_null())
+        .to_owned();
+    let rows = conn.query_all(backend.build(&select)).await?;
+    let (mut women, mut men) = (Vec::new(), Vec::new());
+    for row in rows {
+        let name: String = row.try_get_by_index(0)?;
+        match infer_gender(None, None, Some(&name)) {
+            Some(InferredGender::Female) => women.push(name),
+            Some(InferredGender::Male) => men.push(name),
+            None => {}
+        }
+    }
+    Ok((women, men))
 }
 
 /// One filter as a condition on `c` (customers) and `s` (the sales summary).
@@ -369,7 +389,8 @@ async fn condition(
             Cond::any().add(col("c", "birth_date").is_null()).add(known)
         }
         Filter::Gender { gender } => {
-            let g = Expr::expr(gender_expr());
+            let (women, men) = first_names_by_gender(db, org).await?;
+            let g = Expr::expr(gender_expr(women, men));
             match gender {
                 GenderChoice::Women => g.eq("f").into_condition(),
                 GenderChoice::Men => g.eq("m").into_condition(),

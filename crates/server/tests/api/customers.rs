@@ -325,4 +325,35 @@ both_backends! {
         assert!(doc["components"]["schemas"]["Customer"].is_object());
         app.finish().await;
     }
+
+    async fn the_customer_page_says_how_a_gender_was_inferred(app: TestApp) {
+        let org = app.new_org("royal").await;
+        let session = crate::browser::page_session(&app, &org).await;
+        let mut pages = Vec::new();
+        for body in [
+            json!({"first_name": "Bente"}),
+            json!({"first_name": "Karen", "title": "Hr."}),
+            json!({"first_name": "Dominique"}),
+            json!({"first_name": "Dominique", "gender": "female"}),
+        ] {
+            let (s, created) = app.post("/api/v1/customers", &org.token, body).await;
+            assert_eq!(s, 201, "{created}");
+            let id = created["id"].as_str().unwrap_or_default().to_string();
+            let (s, page) = session.get(&app, &format!("/customers/{id}")).await;
+            assert_eq!(s, 200);
+            pages.push(page);
+        }
+        let gender = |page: &str| {
+            page.split("id=\"customer-gender\">")
+                .nth(1)
+                .and_then(|rest| rest.split("</dd>").next())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(gender(&pages[0]), "Female — inferred from the first name “Bente” (first-name dictionary by Jörg Michael)");
+        assert_eq!(gender(&pages[1]), "Male — inferred from the title “hr.”");
+        assert_eq!(gender(&pages[2]), "", "a unisex name infers nothing");
+        assert_eq!(gender(&pages[3]), "Female");
+        app.finish().await;
+    }
 }

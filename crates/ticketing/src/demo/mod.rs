@@ -14,7 +14,7 @@ mod bulk;
 mod catalog;
 mod clock;
 mod customers;
-mod names;
+pub(crate) mod names;
 mod places;
 mod rows;
 mod sales;

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod customers;
+pub mod gender;
 pub mod orders;
 pub mod venues;
 

@@ -174,6 +174,25 @@ impl CustomerPage {
     fn tickets(&self, order: &Order) -> usize {
         order.tickets.len()
     }
+
+    /// The gender segments count this customer under, and what it rests on when it is not the
+    /// stored one ("Female — inferred from the first name Bente (name dictionary)"); empty when
+    /// nothing is known.
+    fn gender(&self) -> String {
+        let c = &self.customer;
+        let lang = self.ui.lang;
+        if let Some(stored) = c.gender {
+            return lang.term("gender", stored.as_str());
+        }
+        match crate::model::gender::infer(None, c.title.as_deref(), c.first_name.as_deref()) {
+            Some(inferred) => format!(
+                "{} — {}",
+                lang.term("gender", inferred.gender.as_str()),
+                lang.t1(inferred.basis.label_key(), "word", inferred.basis.word())
+            ),
+            None => String::new(),
+        }
+    }
 }
 
 async fn detail(
