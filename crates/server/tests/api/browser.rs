@@ -267,8 +267,8 @@ async fn a_demo_job_started_from_the_jobs_page_shows_live_progress_to_100_percen
 
 /// A session logged in through the login form, with the CSRF token its pages carry.
 pub(crate) struct PageSession {
-    client: reqwest::Client,
-    csrf: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) csrf: String,
 }
 
 fn hidden_csrf(html: &str) -> String {
@@ -315,7 +315,12 @@ impl PageSession {
         (status, response.text().await.unwrap_or_default())
     }
 
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    pub(crate) async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
         let response = self
             .client
             .post(app.url(path))
