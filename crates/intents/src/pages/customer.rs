@@ -22,18 +22,15 @@ use fullhouse_checkout::tickets::OrderTickets;
 use fullhouse_checkout::PayStep;
 use fullhouse_core::http::AppState;
 use fullhouse_core::tenancy::service::TenancyService;
-use fullhouse_core::{Error, OrgId, Result};
+use fullhouse_core::{Error, OrgId};
 use fullhouse_ticketing::model::catalog::Event;
 use fullhouse_ticketing::service::{CatalogService, CustomerService};
 use fullhouse_web::i18n::error_message;
 use fullhouse_web::Lang;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
 use crate::model::{IntentStatus, Strategy};
-use crate::service::{history_row, IntentDetail, Intents};
-use crate::store::{intent_history, intents};
+use crate::service::{IntentDetail, Intents};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct LangQuery {
@@ -306,9 +303,9 @@ pub(super) async fn page(
     }
 }
 
-/// Pays a pay-by-link intent through checkout's payment step. Paid at once, the intent is
-/// completed here (the outbox follower would see it too, a few seconds later) and the customer
-/// sent to the order page with the tickets; Stripe's page sends the customer back to this one.
+/// Pays a pay-by-link intent through checkout's payment step ([`Intents::pay`]). Paid at once,
+/// the customer goes on to the order page with the tickets; Stripe's page sends the customer
+/// back to this one. A booking that is not payable now shows its page again, which says why.
 pub(super) async fn pay(
     State(state): State<AppState>,
     Extension(intents): Extension<Intents>,
@@ -319,76 +316,26 @@ pub(super) async fn pay(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let standing = Standing::of(&detail, intents.now());
-    let order = match (&detail.order, standing) {
-        (Some(order), Standing::ToPay) => order.id.clone(),
-        _ => {
-            let found = (org, detail, lang, brand);
-            return render(&state, &intents, found, shop, token, None).await;
-        }
-    };
+    if Standing::of(&detail, intents.now()) != Standing::ToPay {
+        let found = (org, detail, lang, brand);
+        return render(&state, &intents, found, shop, token, None).await;
+    }
     let here = format!("/shop/{shop}/intents/{token}?lang={}", lang.code());
     let return_url = format!("{}{here}", state.settings.public_url.trim_end_matches('/'));
-    match intents
-        .checkout()
-        .pay_step(&org, &order, None, Some(return_url))
-        .await
-    {
-        Ok(PayStep::Paid(_)) => {
-            if let Err(err) = completed(&intents, &org, &detail).await {
-                // The follower completes it from `order.paid` in a moment: the customer has paid.
-                tracing::warn!(intent = %detail.intent.id, error = ?err, "a paid intent could not be marked completed at once");
-            }
-            Redirect::to(&format!("/shop/{shop}/orders/{order}?lang={}", lang.code()))
-                .into_response()
-        }
-        Ok(PayStep::Redirect(url)) => Redirect::to(&url).into_response(),
+    match intents.pay(&org, &token, None, Some(return_url)).await {
+        Ok((_, PayStep::Paid(order))) => Redirect::to(&format!(
+            "/shop/{shop}/orders/{}?lang={}",
+            order.id,
+            lang.code()
+        ))
+        .into_response(),
+        Ok((_, PayStep::Redirect(url))) => Redirect::to(&url).into_response(),
         Err(err) => {
             let status = err.code().status();
             let message = error_message(lang, &err);
             let detail = intents.by_token(&org, &token).await.unwrap_or(detail);
-            render(
-                &state,
-                &intents,
-                (org, detail, lang, brand),
-                shop,
-                token,
-                Some((status, message)),
-            )
-            .await
+            let found = (org, detail, lang, brand);
+            render(&state, &intents, found, shop, token, Some((status, message))).await
         }
     }
-}
-
-/// Marks a paid intent completed, with "paid by the customer" in its history; conditional on it
-/// still holding that order and pending, so the follower's later pass changes nothing.
-async fn completed(intents: &Intents, org: &OrgId, detail: &IntentDetail) -> Result<()> {
-    let intent = &detail.intent;
-    let Some(order) = &intent.order_id else {
-        return Ok(());
-    };
-    let now = intents.now();
-    let txn = intents.db().begin_write().await?;
-    let changed = intents::Entity::update_many()
-        .col_expr(
-            intents::Column::Status,
-            Expr::value(IntentStatus::Completed.as_str()),
-        )
-        .col_expr(intents::Column::UpdatedAt, Expr::value(now))
-        .filter(intents::Column::OrganizationId.eq(org.as_str()))
-        .filter(intents::Column::Id.eq(intent.id.as_str()))
-        .filter(intents::Column::OrderId.eq(order.as_str()))
-        .filter(intents::Column::Status.eq(IntentStatus::Pending.as_str()))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if changed == 1 {
-        intent_history::Entity::insert(intent_history::ActiveModel::from(history_row(
-            org, &intent.id, "paid", "customer", None, now,
-        )))
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(())
 }
