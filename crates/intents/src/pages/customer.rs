@@ -335,7 +335,15 @@ pub(super) async fn pay(
             let message = error_message(lang, &err);
             let detail = intents.by_token(&org, &token).await.unwrap_or(detail);
             let found = (org, detail, lang, brand);
-            render(&state, &intents, found, shop, token, Some((status, message))).await
+            render(
+                &state,
+                &intents,
+                found,
+                shop,
+                token,
+                Some((status, message)),
+            )
+            .await
         }
     }
 }

@@ -19,6 +19,8 @@ use crate::common::{TestApp, TestOrg};
 mod boxoffice;
 /// The buyer's side: seats on the map, a code, sign-in by mailed link, payment, My tickets.
 mod buyer;
+/// Purchase intents: made for a customer, paid through the mailed link.
+mod intents;
 
 async fn app_and_browser(workers: usize) -> Option<(TestApp, Browser)> {
     let browser = Browser::start().await?;
