@@ -1,11 +1,13 @@
 //! The intents tables. Every table leads with `organization_id` (DESIGN §2.2a).
 
+mod digests;
+
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
 /// The intents' own migrations (ticketing's and checkout's come first, from their modules).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(M0001Intents)]
+    vec![Box::new(M0001Intents), Box::new(digests::M0003Digests)]
 }
 
 struct M0001Intents;

@@ -9,11 +9,13 @@
 //! itself on the moves an organizer makes here, so the page answers at once.
 
 mod actions;
+mod digest;
 mod follow;
 mod mails;
 mod pay;
 
 pub use actions::ActionRequest;
+pub use digest::DIGEST_TEMPLATE;
 pub use follow::{Sweep, ORDERS_CONSUMER};
 
 use chrono::{DateTime, Utc};

@@ -28,3 +28,22 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// A button with `data-copy="<selector>"` copies that field's value (a payment link), and says so
+// with its `data-copied` text for a moment.
+document.addEventListener("click", function (event) {
+  var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+  if (!button) {
+    return;
+  }
+  var field = document.querySelector(button.getAttribute("data-copy"));
+  if (!field || !navigator.clipboard) {
+    if (field) { field.select(); }
+    return;
+  }
+  navigator.clipboard.writeText(field.value).then(function () {
+    var label = button.textContent;
+    button.textContent = button.getAttribute("data-copied") || label;
+    setTimeout(function () { button.textContent = label; }, 1500);
+  });
+});

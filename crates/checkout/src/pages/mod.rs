@@ -2,7 +2,7 @@
 //! office (behind login, on the layout), both selling through [`crate::Checkout`].
 
 mod boxoffice;
-mod storefront;
+pub mod storefront;
 
 use axum::Router;
 use fullhouse_core::http::AppState;

@@ -6,6 +6,7 @@
 //! called inside a sandbox child process ([`super::sandbox`]); everything else renders through
 //! [`super::sandbox::renderer`].
 
+mod intents;
 mod orders;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -44,7 +45,9 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
             ("sign_in_url", "the one-time sign-in link (works once)"),
             ("minutes", "how many minutes the link works"),
         ],
-        _ => orders::documented_variables(key).unwrap_or(&[]),
+        _ => orders::documented_variables(key)
+            .or_else(|| intents::documented_variables(key))
+            .unwrap_or(&[]),
     }
 }
 
@@ -68,21 +71,32 @@ pub fn sample_variables(key: &str) -> Value {
     ) {
         all.extend(order.clone());
     }
+    if let (Some(all), Some(intent)) = (
+        values.as_object_mut(),
+        intents::sample_variables().as_object(),
+    ) {
+        all.extend(intent.clone());
+    }
     values
 }
 
 /// The template keys with built-in versions.
-pub const BUILT_IN_KEYS: [&str; 5] = [
+pub const BUILT_IN_KEYS: [&str; 8] = [
     "job_finished",
     "campaign_link",
     "buyer_sign_in",
     orders::KEYS[0],
     orders::KEYS[1],
+    intents::KEYS[0],
+    intents::KEYS[1],
+    intents::KEYS[2],
 ];
 
 /// The built-in version of `key` in `language` (English when the language has none).
 pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
-    if let Some((subject, html)) = orders::built_in(key, language) {
+    if let Some((subject, html)) =
+        orders::built_in(key, language).or_else(|| intents::built_in(key, language))
+    {
         return Some(MailTemplate {
             key: key.to_string(),
             language: language.to_string(),

@@ -38,6 +38,8 @@ pub struct Sweep {
 pub struct SweepReport {
     pub moved: usize,
     pub reminded: usize,
+    /// Digest mails queued to organizers (once per organization per day).
+    pub digests: usize,
 }
 
 impl Sweep {
@@ -65,6 +67,7 @@ impl Sweep {
             follower.acknowledge(batch).await?;
         }
         report.reminded = self.intents.send_due_reminders().await?;
+        report.digests = self.intents.send_due_digests().await?;
         Ok(report)
     }
 

@@ -19,6 +19,8 @@ use crate::common::{TestApp, TestOrg};
 mod boxoffice;
 /// The buyer's side: seats on the map, a code, sign-in by mailed link, payment, My tickets.
 mod buyer;
+/// Purchase intents: made for a customer, paid through the mailed link.
+mod intents;
 
 async fn app_and_browser(workers: usize) -> Option<(TestApp, Browser)> {
     let browser = Browser::start().await?;
@@ -267,8 +269,8 @@ async fn a_demo_job_started_from_the_jobs_page_shows_live_progress_to_100_percen
 
 /// A session logged in through the login form, with the CSRF token its pages carry.
 pub(crate) struct PageSession {
-    client: reqwest::Client,
-    csrf: String,
+    pub(crate) client: reqwest::Client,
+    pub(crate) csrf: String,
 }
 
 fn hidden_csrf(html: &str) -> String {
@@ -315,7 +317,12 @@ impl PageSession {
         (status, response.text().await.unwrap_or_default())
     }
 
-    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    pub(crate) async fn post(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
         let response = self
             .client
             .post(app.url(path))

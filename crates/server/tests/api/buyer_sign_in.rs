@@ -107,7 +107,7 @@ pub(crate) async fn mailed_link(
 }
 
 /// A message as read: quoted-printable soft line breaks joined and `=XX` bytes decoded.
-fn quoted_printable(message: &str) -> String {
+pub(crate) fn quoted_printable(message: &str) -> String {
     let joined = message.replace("=\r\n", "").replace("=\n", "");
     let bytes = joined.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -12,6 +12,7 @@ mod common;
 mod customers;
 mod hardening;
 mod intents;
+mod intents_pages;
 mod isolation;
 mod mail;
 mod openapi;

@@ -95,7 +95,7 @@ pub fn sample_variables() -> Value {
 /// The tickets as a list, one line each (lists read well in narrow mail clients and in the
 /// text part): seat or area, ticket type, price paid, and the full price and discount when a
 /// discount applied. `full_price` is the words for "full price".
-fn ticket_list(full_price: &str) -> String {
+pub(super) fn ticket_list(full_price: &str) -> String {
     format!(
         "<ul>{{% for t in tickets %}}<li><strong>{{{{ t.place }}}}</strong> – {{{{ t.type }}}}: {{{{ t.price }}}}{{% if t.discount %}} ({full_price} {{{{ t.list_price }}}}, −{{{{ t.discount }}}}{{% if t.discount_label %}} {{{{ t.discount_label }}}}{{% endif %}}){{% endif %}}</li>{{% endfor %}}</ul>"
     )
