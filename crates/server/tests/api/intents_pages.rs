@@ -286,6 +286,38 @@ both_backends! {
         assert!(page.contains("id=\"reopen\"") && page.contains("Expired"), "{page}");
     }
 
+    async fn the_intent_page_extends_resends_and_marks_paid(app: TestApp) {
+        let (_org, show, customer, session) = setup(&app, "intents-actions").await;
+        let seat = format!("{}:{}", show.seated, show.seats[6]);
+        let location = make_located(&app, &session, &[
+            ("customer_id", &customer), ("event_id", &show.event), ("seat", &seat),
+            ("strategy", "pay_by_link"), ("pay_days", "2"), ("filled", "1"),
+        ]).await;
+        let path = location.trim_end_matches("?created=1").to_string();
+        let (_, page) = session.get(&app, &path).await;
+        assert!(page.contains("id=\"no-mails\"") || page.contains("No mail has been sent."), "unticked: no mail: {page}");
+        let act = format!("{path}/act");
+        // The new deadline is typed on the venue's clock and shown on it.
+        let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "extend"), ("deadline", "2030-06-01T12:00")]).await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&app, &format!("{path}?done=extend")).await;
+        assert!(page.contains("id=\"intent-deadline\">2030-06-01 12:00<"), "{page}");
+        assert!(page.contains("The deadline is moved."), "{page}");
+        let (status, page) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "extend"), ("deadline", "soon")]).await;
+        assert_eq!(status, 409);
+        assert!(page.contains("Give the deadline as a date and time."), "{page}");
+        let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "resend")]).await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&app, &path).await;
+        assert!(page.contains("intent_booking → ida@example.dk"), "the mail is listed: {page}");
+        let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "mark_paid"), ("payment_method", "invoice"), ("reference", "F-2031-7")]).await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&app, &path).await;
+        assert!(page.contains("data-status=\"completed\"") && page.contains("Marked paid"), "{page}");
+        let (status, page) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "cancel"), ("confirm", "yes")]).await;
+        assert_eq!(status, 409, "a paid intent is not cancelled here: {page}");
+    }
+
     async fn an_events_default_strategy_is_saved_from_the_list(app: TestApp) {
         let (_org, show, _customer, session) = setup(&app, "intents-defaults").await;
         let path = format!("/intents/defaults/{}", show.event);
