@@ -71,7 +71,6 @@ intents-booking = Reservation
 intents-order = Ordre
 intents-created-by = Oprettet af
 intents-place = Plads eller område
-intents-ticket-type = Billettype
 intents-price = Pris
 intents-link = Betalingslink
 intents-copy = Kopiér

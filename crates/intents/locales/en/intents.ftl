@@ -71,7 +71,6 @@ intents-booking = Booking
 intents-order = Order
 intents-created-by = Made by
 intents-place = Seat or area
-intents-ticket-type = Ticket type
 intents-price = Price
 intents-link = Payment link
 intents-copy = Copy

@@ -71,7 +71,6 @@ intents-booking = Réservation
 intents-order = Commande
 intents-created-by = Créée par
 intents-place = Place ou zone
-intents-ticket-type = Type de billet
 intents-price = Prix
 intents-link = Lien de paiement
 intents-copy = Copier

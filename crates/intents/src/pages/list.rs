@@ -214,8 +214,10 @@ async fn render(
                 status: status_label(ui.lang, intent.status),
                 status_class: super::status_class(intent.status),
                 strategy: strategy_label(ui.lang, intent.strategy),
+                // Only a pending intent's deadline still means something.
                 deadline: intent
                     .pay_by
+                    .filter(|_| intent.status == IntentStatus::Pending)
                     .map(|at| ui.lang.local_time(at, zone))
                     .unwrap_or_default(),
                 intent,

@@ -51,6 +51,9 @@ pub(super) struct NewForm {
     company: String,
     delivery: String,
     send_mail: bool,
+    /// Set by the form itself: an address without it is a fresh form, whose defaults apply
+    /// (the booking mailed), rather than a form reloaded with the box unticked.
+    filled: bool,
     strategy: String,
     pay_days: String,
     pay_until: String,
@@ -79,6 +82,10 @@ impl NewForm {
                 "pay_until" => &mut form.pay_until,
                 "send_mail" => {
                     form.send_mail = !value.is_empty();
+                    continue;
+                }
+                "filled" => {
+                    form.filled = !value.is_empty();
                     continue;
                 }
                 _ => continue,
@@ -424,7 +431,7 @@ pub(super) async fn form(
 ) -> Result<Response, PageError> {
     ui.require(Permission::Sell)?;
     let mut form = NewForm::from_pairs(pairs);
-    if form.strategy.is_empty() && form.event_id.is_empty() {
+    if !form.filled {
         form.send_mail = true;
     }
     render(&intents, ui, form, None).await

@@ -4,9 +4,16 @@
 //! its field; invoice and cancelled links say what they are; an event's default strategy is
 //! saved from the list; the organizer's digest goes out once a day.
 
+use std::sync::Arc;
+
+use fullhouse_checkout::{Checkout, ManualClock};
 use fullhouse_core::Backend;
-use fullhouse_intents::Intents;
+use fullhouse_intents::model::{
+    Deadline, Delivery, IntentItem, NewIntent, Strategy, StrategyChoice,
+};
+use fullhouse_intents::{Intents, Sweep};
 use fullhouse_testkit::both_backends;
+use fullhouse_ticketing::{CustomerId, EventId, SeatId, TicketTypeId};
 use reqwest::redirect::Policy;
 
 use crate::browser::{page_session, PageSession};
@@ -236,6 +243,81 @@ both_backends! {
         assert!(french.contains("Votre réservation"), "{french}");
     }
 
+    async fn an_expired_link_says_to_ask_the_organizer_who_finds_it_listed_with_reopen(app: TestApp) {
+        let (org, show, customer, session) = setup(&app, "intents-expired").await;
+        let clock = ManualClock::starting_at(chrono::Utc::now());
+        let checkout = Checkout::new(app.db.db.clone()).with_clock(Arc::new(clock.clone()));
+        let intents = Intents::new(app.db.db.clone(), checkout, &app.base);
+        let intent = intents
+            .create(&org.id, NewIntent {
+                customer_id: CustomerId::from_db(customer.clone()),
+                event_id: EventId::from_db(show.event.clone()),
+                shop_id: None,
+                items: vec![IntentItem {
+                    ticket_type_id: TicketTypeId::from_db(show.seated.clone()),
+                    quantity: None,
+                    seat_ids: vec![SeatId::from_db(show.seats[5].clone())],
+                    seats: Vec::new(),
+                    ga_name: None,
+                }],
+                coupon: None,
+                company: None,
+                delivery: Delivery::Virtual,
+                strategy: StrategyChoice { strategy: Some(Strategy::PayByLink), deadline: Some(Deadline::Days(1)) },
+                send_mail: false,
+                import_id: None,
+                created_by: "owner@test".into(),
+            })
+            .await
+            .expect("intent");
+        clock.advance(chrono::Duration::days(2));
+        assert_eq!(intents.checkout().expire_due_holds().await.expect("expiry"), 1);
+        Sweep::new(intents.clone()).round().await.expect("round");
+        let link = intent.link.trim_start_matches(&app.base).to_string();
+        let (status, page) = visit(&app, &link).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("id=\"intent-expired\"") && page.contains("Ask the organizer to reopen it"), "{page}");
+        assert!(!page.contains("id=\"pay\""), "{page}");
+        let paid = visitor().post(app.url(&format!("{link}/pay"))).send().await.expect("pay");
+        assert_eq!(paid.status().as_u16(), 200, "a late payment only shows the page again");
+        let (_, list) = session.get(&app, "/intents?status=expired").await;
+        assert!(list.contains(&format!("/intents/{}", intent.id)), "{list}");
+        let (_, page) = session.get(&app, &format!("/intents/{}", intent.id)).await;
+        assert!(page.contains("id=\"reopen\"") && page.contains("Expired"), "{page}");
+    }
+
+    async fn the_intent_page_extends_resends_and_marks_paid(app: TestApp) {
+        let (_org, show, customer, session) = setup(&app, "intents-actions").await;
+        let seat = format!("{}:{}", show.seated, show.seats[6]);
+        let location = make_located(&app, &session, &[
+            ("customer_id", &customer), ("event_id", &show.event), ("seat", &seat),
+            ("strategy", "pay_by_link"), ("pay_days", "2"), ("filled", "1"),
+        ]).await;
+        let path = location.trim_end_matches("?created=1").to_string();
+        let (_, page) = session.get(&app, &path).await;
+        assert!(page.contains("id=\"no-mails\"") || page.contains("No mail has been sent."), "unticked: no mail: {page}");
+        let act = format!("{path}/act");
+        // The new deadline is typed on the venue's clock and shown on it.
+        let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "extend"), ("deadline", "2030-06-01T12:00")]).await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&app, &format!("{path}?done=extend")).await;
+        assert!(page.contains("id=\"intent-deadline\">2030-06-01 12:00<"), "{page}");
+        assert!(page.contains("The deadline is moved."), "{page}");
+        let (status, page) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "extend"), ("deadline", "soon")]).await;
+        assert_eq!(status, 409);
+        assert!(page.contains("Give the deadline as a date and time."), "{page}");
+        let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "resend")]).await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&app, &path).await;
+        assert!(page.contains("intent_booking → ida@example.dk"), "the mail is listed: {page}");
+        let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "mark_paid"), ("payment_method", "invoice"), ("reference", "F-2031-7")]).await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&app, &path).await;
+        assert!(page.contains("data-status=\"completed\"") && page.contains("Marked paid"), "{page}");
+        let (status, page) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "cancel"), ("confirm", "yes")]).await;
+        assert_eq!(status, 409, "a paid intent is not cancelled here: {page}");
+    }
+
     async fn an_events_default_strategy_is_saved_from_the_list(app: TestApp) {
         let (_org, show, _customer, session) = setup(&app, "intents-defaults").await;
         let path = format!("/intents/defaults/{}", show.event);
@@ -294,6 +376,21 @@ async fn the_intents_pages_answer_in_danish_and_french() {
     )
     .await;
     let _ = &org;
+    // The mails are editable under Settings → Templates, named, with a preview of the samples.
+    let (status, templates) = session.get(&app, "/settings/templates").await;
+    assert_eq!(status, 200);
+    for name in [
+        "Purchase intent: the booking",
+        "Purchase intent: payment reminder",
+        "daily digest",
+    ] {
+        assert!(templates.contains(name), "{name}: {templates}");
+    }
+    let (status, booking) = session
+        .get(&app, "/settings/templates/intent_booking/da")
+        .await;
+    assert_eq!(status, 200, "{booking}");
+    assert!(booking.contains("Betal nu"), "{booking}");
     for (code, words) in [
         (
             "da",

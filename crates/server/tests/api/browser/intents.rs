@@ -144,6 +144,7 @@ async fn an_organizer_books_a_seat_for_a_customer_who_pays_through_the_mailed_li
     browser
         .wait_text("#intent-status", |t| t == "Completed")
         .await;
+    screenshots(&browser, "intents-6-detail-completed").await;
     let history = browser.text("#intent-history").await;
     assert!(
         history.contains("Paid") && history.contains("The customer"),
