@@ -4,6 +4,7 @@
 //! tickets are booked through `checkout`, like every other sale.
 
 pub mod api;
+pub mod import;
 pub mod jobs;
 pub mod migrations;
 pub mod model;
@@ -47,11 +48,16 @@ impl Module for IntentsModule {
     }
 
     fn nav(&self) -> Vec<NavLink> {
-        vec![NavLink::new(NavSection::Sales, 30, "nav-intents", "/intents")]
+        vec![NavLink::new(
+            NavSection::Sales,
+            30,
+            "nav-intents",
+            "/intents",
+        )]
     }
 
     fn api(&self) -> OpenApiRouter<AppState> {
-        api::router()
+        api::router().merge(jobs::router())
     }
 
     fn pages(&self) -> Router<AppState> {
