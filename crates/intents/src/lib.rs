@@ -4,6 +4,7 @@
 //! tickets are booked through `checkout`, like every other sale.
 
 pub mod api;
+pub mod bench;
 pub mod import;
 pub mod jobs;
 pub mod migrations;
