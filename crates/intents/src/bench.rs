@@ -88,7 +88,9 @@ impl Layout {
     }
 
     fn bad_of(&self, kind: BadKind) -> usize {
-        (0..self.bad).filter(|i| BAD_KINDS.get(i % BAD_KINDS.len()) == Some(&kind)).count()
+        (0..self.bad)
+            .filter(|i| BAD_KINDS.get(i % BAD_KINDS.len()) == Some(&kind))
+            .count()
     }
 
     /// Seats: the good rows', one per bad row (its correction), then the ones sold before.
@@ -609,8 +611,7 @@ impl Stage {
             "bench".into(),
             None,
         );
-        let imported =
-            wizard::run(&target, &self.db, &path, &ReadChoices::default(), None).await;
+        let imported = wizard::run(&target, &self.db, &path, &ReadChoices::default(), None).await;
         let _ = std::fs::remove_file(&path);
         imported
     }
@@ -702,7 +703,11 @@ pub async fn run(rows: usize, dir: &Path, postgres_admin_url: Option<&str>) -> B
             let name = format!("fullhouse_bench_intents_{}", std::process::id());
             let admin_db = Db::connect(admin).await.map_err(fail)?;
             let create = format!("CREATE DATABASE {name}");
-            admin_db.writer().execute_unprepared(&create).await.map_err(fail)?;
+            admin_db
+                .writer()
+                .execute_unprepared(&create)
+                .await
+                .map_err(fail)?;
             let url = with_database(admin, &name);
             let outcome = one_backend(&url, layout, dir).await;
             let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
@@ -760,7 +765,9 @@ async fn stage_for_reference(db: &Db, layout: Layout) -> BenchResult<Stage> {
 
 /// Replaces the database name of a PostgreSQL URL.
 fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let base = match base.get(after_scheme..).and_then(|rest| rest.find('/')) {
         Some(slash) => base.get(..after_scheme + slash).unwrap_or(base),

@@ -6,13 +6,13 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use axum::Extension;
+use axum::{Extension, Json};
 use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{created, ApiJson, AppState};
 use fullhouse_core::import::{self as wizard, ReadChoices};
 use fullhouse_core::jobs::{Job, JobContext, JobHandler, JobId, JobService};
 use fullhouse_core::module::Mount;
-use fullhouse_core::tabular::HeaderRows;
+use fullhouse_core::tabular::{HeaderRows, Preview};
 use fullhouse_core::uploads::{self, UploadId};
 use fullhouse_core::{Caller, Error, Permission, Result};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::import::{ImportOptions, IntentImport, IMPORT_JOB};
+use crate::import::{ImportOptions, IntentImport, FIELDS, IMPORT_JOB};
 use crate::Intents;
 
 /// Registers the intents' job kinds.
@@ -35,7 +35,9 @@ pub fn register(mount: &mut Mount, intents: &Intents) {
 
 /// The import's route, beside the intents' own (see `api`).
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(import_intents))
+    OpenApiRouter::new()
+        .routes(routes!(import_intents))
+        .routes(routes!(preview_import))
 }
 
 /// The job's payload.
@@ -122,6 +124,45 @@ async fn import_intents(
             .get(&caller.org, &id)
             .await?,
     ))
+}
+
+/// How to read an upload for the mapping screen.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    pub upload_id: UploadId,
+    #[serde(default)]
+    pub header_rows: HeaderRows,
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+}
+
+/// Preview an upload as the intents import reads it: format, header rows, the column mapping
+/// (automatic from English, Danish and French headers unless `columns` is given), the fields
+/// with the required ones marked (event and ticket type; the customer is `customerId` or
+/// `customerEmail`), and the first rows.
+#[utoipa::path(post, path = "/intents/imports/preview", tag = "intents", request_body = PreviewRequest,
+    responses((status = 200, body = Preview), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn preview_import(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<PreviewRequest>,
+) -> Result<Json<Preview>> {
+    caller.require(Permission::Sell)?;
+    let choices = ReadChoices {
+        header_rows: request.header_rows,
+        columns: request.columns,
+    };
+    let preview = wizard::preview(
+        &state.db,
+        &state.files,
+        &caller.org,
+        &request.upload_id,
+        &choices,
+        FIELDS,
+    )
+    .await?;
+    Ok(Json(preview))
 }
 
 pub struct ImportHandler {

@@ -199,7 +199,13 @@ fn refused_rows(outcome: &Result<Imported<Booked>, Refused>) -> (u64, Vec<String
         Err(refused) => (0, refused.rejected_rows_csv.clone()),
     };
     let reasons = csv
-        .map(|csv| table(&csv).rows.iter().map(|r| last(&r.cells).to_string()).collect())
+        .map(|csv| {
+            table(&csv)
+                .rows
+                .iter()
+                .map(|r| last(&r.cells).to_string())
+                .collect()
+        })
         .unwrap_or_default();
     (booked, reasons)
 }

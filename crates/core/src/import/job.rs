@@ -6,8 +6,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::{
-    run_blocking, Batches, Columns, ImportMode, ImportTarget, ReadChoices, Refusals, RowCheck,
-    WriteOutcome,
+    run_blocking, Batches, Columns, ImportMode, ImportTarget, ReadChoices, Refusals, RowBatch,
+    RowCheck, WriteOutcome,
 };
 use crate::error::FieldError;
 use crate::http::AppState;
@@ -109,7 +109,7 @@ pub async fn run<T: ImportTarget>(
     let partial = target.mode() == ImportMode::Partial;
     // A writer that notes cells on its rows gets the imported-rows file from the last pass.
     let late = partial && !target.imported_columns().is_empty();
-    let (batches, received) = mpsc::channel::<Result<Vec<(u64, T::Value)>>>(4);
+    let (batches, received) = mpsc::channel::<RowBatch<T::Value>>(4);
     let (path_owned, choices_owned) = (path.to_path_buf(), choices.clone());
     let fields = target.fields();
     let batch_rows = target.batch_rows().max(1);
@@ -358,7 +358,7 @@ fn write_pass_reader<C: RowCheck>(
     refused: &Refusals,
     partial: bool,
     batch_rows: usize,
-    batches: &mpsc::Sender<Result<Vec<(u64, C::Value)>>>,
+    batches: &mpsc::Sender<RowBatch<C::Value>>,
 ) -> Option<Vec<u8>> {
     let read = || -> Result<Option<Vec<u8>>> {
         let (reader, columns) = open(path, choices, fields)?;

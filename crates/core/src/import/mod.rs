@@ -176,11 +176,14 @@ impl Columns {
 /// a progress write would need. A second pass that fails (the file changed under it) comes out
 /// of [`Batches::next`] as an error, so the writer returns it before committing.
 pub struct Batches<'a, V> {
-    received: mpsc::Receiver<Result<Vec<(u64, V)>>>,
+    received: mpsc::Receiver<RowBatch<V>>,
     job: Option<&'a JobContext>,
     handed: i64,
     outcome: Arc<Mutex<WriteOutcome>>,
 }
+
+/// Checked rows on their way to the writer, each with its row number; an error ends them.
+pub(crate) type RowBatch<V> = Result<Vec<(u64, V)>>;
 
 /// What the writer said about single rows: refused at write time, or written with extra cells.
 #[derive(Debug, Default)]
@@ -191,7 +194,7 @@ pub(crate) struct WriteOutcome {
 
 impl<'a, V> Batches<'a, V> {
     pub(crate) fn new(
-        received: mpsc::Receiver<Result<Vec<(u64, V)>>>,
+        received: mpsc::Receiver<RowBatch<V>>,
         job: Option<&'a JobContext>,
         reports: bool,
         outcome: Arc<Mutex<WriteOutcome>>,

@@ -600,6 +600,6 @@ impl RowCheck for IntentCheck {
         if let Some(id) = self.customer_id(&ticket.customer) {
             ticket.customer = RowCustomer::Id(id);
         }
-        Ok(RowValue::Book(ticket))
+        Ok(RowValue::Book(Box::new(ticket)))
     }
 }

@@ -290,7 +290,7 @@ pub struct RowTicket {
 /// What the second pass hands the writer for a row.
 #[derive(Debug, Clone)]
 pub enum RowValue {
-    Book(RowTicket),
+    Book(Box<RowTicket>),
     /// Its key is stored: booked by an earlier import, as this intent.
     Already(String),
 }

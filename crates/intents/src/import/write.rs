@@ -97,7 +97,7 @@ pub(super) async fn book(import: &IntentImport, mut rows: Batches<'_, RowValue>)
         let mut already = Vec::new();
         for (row, value) in batch {
             match value {
-                RowValue::Book(ticket) => tickets.push((row, ticket)),
+                RowValue::Book(ticket) => tickets.push((row, *ticket)),
                 RowValue::Already(intent) => already.push((row, intent)),
             }
         }
