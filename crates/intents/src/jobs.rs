@@ -25,12 +25,7 @@ use crate::Intents;
 
 /// Registers the intents' job kinds.
 pub fn register(mount: &mut Mount, intents: &Intents) {
-    mount.job(
-        IMPORT_JOB,
-        ImportHandler {
-            intents: intents.clone(),
-        },
-    );
+    mount.job(IMPORT_JOB, ImportHandler::new(intents.clone()));
 }
 
 /// The import's route, beside the intents' own (see `api`).
@@ -165,8 +160,15 @@ async fn preview_import(
     Ok(Json(preview))
 }
 
+/// Runs import jobs with the module's intents (and so its checkout).
 pub struct ImportHandler {
     intents: Intents,
+}
+
+impl ImportHandler {
+    pub fn new(intents: Intents) -> Self {
+        Self { intents }
+    }
 }
 
 #[async_trait::async_trait]

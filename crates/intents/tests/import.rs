@@ -8,14 +8,21 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
+use axum::body::Bytes;
+use fullhouse_core::files::FileStore;
 use fullhouse_core::import::{Imported, Refused};
+use fullhouse_core::jobs::{self, JobRegistry, JobService, JobStatus, NewJob, Worker};
 use fullhouse_core::tabular::{read_csv, Table};
+use fullhouse_core::uploads::{self, UploadId};
 use fullhouse_core::{Backend, OrgId};
 use fullhouse_intents::bench::{self, BadKind, File, Layout, Stage, HEADER};
+use fullhouse_intents::import::IMPORT_JOB;
 use fullhouse_intents::import::{Booked, ImportOptions};
+use fullhouse_intents::jobs::ImportHandler;
 use fullhouse_intents::store::{intent_row_keys, intents};
 use fullhouse_testkit::{both_backends, TestDb};
 use fullhouse_ticketing::store::tickets;
+use sea_orm::{ActiveModelTrait, Set};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 struct Fixture {
@@ -291,6 +298,63 @@ both_backends! {
         assert_ne!(intent_of(0), intent_of(1));
         let again = fx.import(&csv, grouped).await;
         assert_eq!((again.written.tickets, again.written.already), (0, 4));
+        fx.db.finish().await;
+    }
+}
+
+both_backends! {
+    setup = small;
+
+    async fn the_import_job_attaches_the_successful_and_the_rejected_records(fx: Fixture) {
+        let file = fx.stage.file();
+        let dir = fx.dir.join(format!("intents-files-{}", UploadId::generate()));
+        let files = FileStore::local(&dir).expect("file store");
+        let upload = UploadId::generate();
+        let key = format!("uploads/{}/{}", fx.org(), upload);
+        files.put(&key, Bytes::from(file.csv.clone())).await.expect("file");
+        uploads::store::uploads::ActiveModel {
+            organization_id: Set(fx.org().to_string()),
+            id: Set(upload.to_string()),
+            name: Set("abonnes.csv".into()),
+            file_key: Set(key),
+            bytes: Set(i64::try_from(file.csv.len()).expect("size")),
+            created_by: Set(None),
+            created_at: Set(chrono::Utc::now()),
+        }
+        .insert(fx.db.db.writer())
+        .await
+        .expect("upload");
+        let payload = serde_json::json!({"upload_id": upload, "options": {"strategy": "invoice"}, "actor": "box@example.fr"});
+        let txn = fx.db.db.begin_write().await.expect("txn");
+        let id = jobs::enqueue(&txn, fx.org(), NewJob::new(IMPORT_JOB, "Import intents", payload)).await.expect("enqueue");
+        txn.commit().await.expect("commit");
+        let mut registry = JobRegistry::new();
+        registry.register(IMPORT_JOB, ImportHandler::new(fx.stage.intents.clone()));
+        let ran = Worker::new(fx.db.db.clone(), files.clone(), registry).run_until_idle().await.expect("runs");
+        assert_eq!(ran, 1);
+        let service = JobService::new(fx.db.db.clone(), files.clone());
+        let job = service.get(fx.org(), &id).await.expect("job");
+        assert_eq!(job.status, JobStatus::Succeeded, "{:?}", job.error);
+        let good = fx.stage.layout.good();
+        assert_eq!(
+            job.progress_message.as_deref(),
+            Some(format!("booked {good} tickets in {good} intents; 11 rows refused (see rejected-rows.csv)").as_str())
+        );
+        let (_, imported) = service.file(fx.org(), &id, "imported-rows.csv").await.expect("successful records");
+        let imported = table(&imported);
+        assert_eq!(imported.headers.get(9..), Some(["intentId", "paymentLink", "outcome"].map(String::from).as_slice()));
+        assert_eq!(imported.rows.len(), good);
+        let (_, rejected) = service.file(fx.org(), &id, "rejected-rows.csv").await.expect("rejected records");
+        assert_eq!(table(&rejected).rows.len(), 11);
+        let invoiced = intents::Entity::find()
+            .filter(intents::Column::OrganizationId.eq(fx.org().as_str()))
+            .filter(intents::Column::ImportId.eq(id.as_str()))
+            .all(fx.db.db.reader())
+            .await
+            .expect("intents");
+        assert_eq!(invoiced.len(), good);
+        assert!(invoiced.iter().all(|i| i.strategy == "invoice" && i.created_by == "box@example.fr"));
+        let _ = std::fs::remove_dir_all(&dir);
         fx.db.finish().await;
     }
 }
