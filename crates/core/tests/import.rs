@@ -38,6 +38,10 @@ struct Codes {
     mode: ImportMode,
 }
 
+/// The writer refuses codes starting with this, as if a concurrent writer took them between the
+/// check and the write.
+const TAKEN: &str = "TAKEN-";
+
 /// The second pass cannot make a value of this code (as if the file changed between passes).
 const VANISHES: &str = "VANISHES";
 
@@ -137,8 +141,12 @@ impl ImportTarget for Codes {
                 "INSERT INTO import_test_rows (organization_id, code, quantity) VALUES ($1, $2, $3)"
             }
         };
-        while let Some(batch) = rows.next().await? {
-            for (code, quantity) in batch {
+        while let Some(batch) = rows.next_rows().await? {
+            for (row, (code, quantity)) in batch {
+                if code.starts_with(TAKEN) {
+                    rows.refuse(row, Rejection::new("code", "taken by a concurrent import"));
+                    continue;
+                }
                 txn.execute(Statement::from_sql_and_values(
                     backend,
                     sql,
@@ -348,6 +356,23 @@ both_backends! {
         let rejected = fx.table(&job, "rejected-rows.csv").await;
         let reasons: Vec<&str> = rejected.iter().map(|row| row.last().map(String::as_str).unwrap_or_default()).collect();
         assert_eq!(reasons, ["Reason", "Antal: must be a whole number of 1 or more", "Kode: code A-1 appears twice in the file (first on row 2)"], "the reason is the rightmost column");
+        let imported = fx.table(&job, "imported-rows.csv").await;
+        assert_eq!(imported, vec![vec!["Kode", "Antal"], vec!["A-1", "2"], vec!["C-3", "1"]]);
+        fx.test_db.finish().await;
+    }
+
+    async fn rows_the_writer_refuses_join_the_rejected_file_and_leave_the_imported_one(fx: Fixture) {
+        let job = fx.import("Kode;Antal\nA-1;2\nTAKEN-1;1\nB-2;0\nC-3;1\n", ImportMode::Partial).await;
+        assert_eq!(job.status, JobStatus::Succeeded, "{:?}", job.error);
+        assert_eq!(stored(&fx.test_db.db, &fx.org).await, vec![("A-1".to_string(), 2), ("C-3".to_string(), 1)]);
+        let message = job.progress_message.clone().expect("message");
+        assert_eq!(message, "imported 2 codes; 2 rows refused (see rejected-rows.csv)");
+        let rejected = fx.table(&job, "rejected-rows.csv").await;
+        assert_eq!(rejected, vec![
+            vec!["Kode", "Antal", "Row", "Reason"],
+            vec!["B-2", "0", "4", "Antal: must be a whole number of 1 or more"],
+            vec!["TAKEN-1", "1", "3", "Kode: taken by a concurrent import"],
+        ]);
         let imported = fx.table(&job, "imported-rows.csv").await;
         assert_eq!(imported, vec![vec!["Kode", "Antal"], vec!["A-1", "2"], vec!["C-3", "1"]]);
         fx.test_db.finish().await;

@@ -4,6 +4,8 @@
 //! tickets are booked through `checkout`, like every other sale.
 
 pub mod api;
+pub mod bench;
+pub mod import;
 pub mod jobs;
 pub mod migrations;
 pub mod model;
@@ -56,7 +58,7 @@ impl Module for IntentsModule {
     }
 
     fn api(&self) -> OpenApiRouter<AppState> {
-        api::router()
+        api::router().merge(jobs::router())
     }
 
     fn pages(&self) -> Router<AppState> {

@@ -26,6 +26,9 @@ pub enum Bench {
     AudienceImport(AudienceImportBench),
     /// Code-redeeming orders per second through checkout on SQLite and PostgreSQL.
     Redeem(RedeemBench),
+    /// Intents import: rows per second on SQLite and PostgreSQL, beside the same bookings
+    /// placed straight through checkout.
+    IntentImport(IntentImportBench),
     /// Segment index: p50/p99 of a 10-filter count, bytes per customer, and the same segment
     /// as SQL on PostgreSQL.
     Segments(SegmentsBench),
@@ -83,6 +86,17 @@ pub struct AudienceImportBench {
 }
 
 #[derive(Debug, Args)]
+pub struct IntentImportBench {
+    /// Rows in the file (seated and standing mixed, 5 % bad).
+    #[arg(long, default_value_t = 100_000)]
+    pub rows: usize,
+    /// A PostgreSQL server URL whose user may create databases; default:
+    /// `FULLHOUSE_BENCH_POSTGRES_URL`, else `FULLHOUSE_TEST_POSTGRES_URL`; `none` for SQLite only.
+    #[arg(long)]
+    pub postgres_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct RedeemBench {
     /// Orders, each redeeming a different code.
     #[arg(long, default_value_t = 20_000)]
@@ -128,6 +142,17 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!(e))
+        }
+        Bench::IntentImport(args) => {
+            let dir = tempfile::tempdir()?;
+            let postgres = args
+                .postgres_url
+                .or_else(|| std::env::var("FULLHOUSE_BENCH_POSTGRES_URL").ok())
+                .or_else(|| std::env::var("FULLHOUSE_TEST_POSTGRES_URL").ok())
+                .filter(|u| u != "none" && !u.is_empty());
+            fullhouse_intents::bench::run(args.rows, dir.path(), postgres.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!(e))
         }
         Bench::AudienceImport(args) => {
             let dir = tempfile::tempdir()?;

@@ -6,7 +6,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::{
-    run_blocking, Batches, Columns, ImportMode, ImportTarget, ReadChoices, Refusals, RowCheck,
+    run_blocking, Batches, Columns, ImportMode, ImportTarget, ReadChoices, Refusals, RowBatch,
+    RowCheck, WriteOutcome,
 };
 use crate::error::FieldError;
 use crate::http::AppState;
@@ -106,32 +107,55 @@ pub async fn run<T: ImportTarget>(
     }
     let checked_after = started.elapsed();
     let partial = target.mode() == ImportMode::Partial;
-    let (batches, received) = mpsc::channel::<Result<Vec<T::Value>>>(4);
+    // A writer that notes cells on its rows gets the imported-rows file from the last pass.
+    let late = partial && !target.imported_columns().is_empty();
+    let (batches, received) = mpsc::channel::<RowBatch<T::Value>>(4);
     let (path_owned, choices_owned) = (path.to_path_buf(), choices.clone());
     let fields = target.fields();
     let batch_rows = target.batch_rows().max(1);
     let (check, refused) = (first.check, first.refused);
+    let refused = std::sync::Arc::new(refused);
+    let refused_read = refused.clone();
     let reading = tokio::task::spawn_blocking(move || {
         write_pass_reader(
             &path_owned,
             &choices_owned,
             fields,
             &check,
-            &refused,
-            partial,
+            &refused_read,
+            partial && !late,
             batch_rows,
             &batches,
         )
     });
+    let outcome = std::sync::Arc::new(std::sync::Mutex::new(WriteOutcome::default()));
+    let reports = db.backend() == crate::Backend::Postgres || !target.holds_write_transaction();
     let written = target
-        .write(Batches::new(received, job, db.backend()))
+        .write(Batches::new(received, job, reports, outcome.clone()))
         .await;
-    let imported_rows_csv = reading
+    let mut imported_rows_csv = reading
         .await
         .map_err(|e| Error::internal(format!("the import stopped: {e}")))?;
     let written = written?;
-    let rejected = first.bad_rows;
-    let rows = first.rows - rejected;
+    let outcome = std::mem::take(
+        &mut *outcome
+            .lock()
+            .map_err(|_| Error::internal("an import's write outcome was poisoned"))?,
+    );
+    let late_refused = outcome.refused.len() as u64;
+    let mut rejects = first.rejects;
+    if partial && (late || late_refused > 0) {
+        let (path, choices) = (path.to_path_buf(), choices.clone());
+        let extra = target.imported_columns();
+        let (back, csv) = run_blocking(move || {
+            last_pass(&path, &choices, fields, &refused, &outcome, extra, rejects)
+        })
+        .await?;
+        rejects = back;
+        imported_rows_csv = Some(csv);
+    }
+    let rejected = first.bad_rows + late_refused;
+    let rows = first.rows.saturating_sub(rejected);
     tracing::info!(
         rows,
         rejected,
@@ -144,12 +168,59 @@ pub async fn run<T: ImportTarget>(
         rows,
         rejected,
         rejected_rows_csv: if rejected > 0 {
-            Some(first.rejects.finish()?)
+            Some(rejects.finish()?)
         } else {
             None
         },
         imported_rows_csv,
     })
+}
+
+/// The last pass (see the module documentation): the rows refused at write time join the
+/// rejected-rows file, and the written ones make the imported-rows file with their notes.
+fn last_pass(
+    path: &Path,
+    choices: &ReadChoices,
+    fields: &[FieldSpec],
+    refused: &Refusals,
+    outcome: &WriteOutcome,
+    extra: &[&str],
+    mut rejects: RejectedRows,
+) -> Result<(RejectedRows, Vec<u8>)> {
+    let (reader, columns) = open(path, choices, fields)?;
+    let mut headers: Vec<&str> = columns.layout.headers.iter().map(String::as_str).collect();
+    let width = headers.len();
+    headers.extend_from_slice(extra);
+    let delimiter = reader.delimiter.unwrap_or(b',');
+    let mut imported = TableWriter::new(ExportFormat::Csv, &headers, delimiter)?;
+    for row in reader {
+        let row = row.map_err(|e| Error::invalid_fields(vec![e]))?;
+        if refused.contains(&row.number) {
+            continue;
+        }
+        if let Some(rejections) = outcome.refused.get(&row.number) {
+            let errors: Vec<FieldError> = rejections
+                .iter()
+                .map(|r| {
+                    let value = columns.get(&row, &r.field).unwrap_or_default().to_string();
+                    FieldError::at_row(row.number, columns.name(&r.field), r.reason.clone())
+                        .with_value(value)
+                })
+                .collect();
+            rejects.reject(&row, &errors)?;
+            continue;
+        }
+        let mut cells = row.cells.clone();
+        if !extra.is_empty() {
+            cells.resize(width.max(cells.len()), String::new());
+            cells.truncate(width);
+            if let Some(notes) = outcome.notes.get(&row.number) {
+                cells.extend(notes.iter().cloned());
+            }
+        }
+        imported.write_row(&cells)?;
+    }
+    Ok((rejects, imported.finish()?))
 }
 
 /// What the first pass found.
@@ -287,7 +358,7 @@ fn write_pass_reader<C: RowCheck>(
     refused: &Refusals,
     partial: bool,
     batch_rows: usize,
-    batches: &mpsc::Sender<Result<Vec<C::Value>>>,
+    batches: &mpsc::Sender<RowBatch<C::Value>>,
 ) -> Option<Vec<u8>> {
     let read = || -> Result<Option<Vec<u8>>> {
         let (reader, columns) = open(path, choices, fields)?;
@@ -304,7 +375,7 @@ fn write_pass_reader<C: RowCheck>(
             if refused.contains(&row.number) {
                 continue;
             }
-            batch.push(check.value(&columns, &row)?);
+            batch.push((row.number, check.value(&columns, &row)?));
             if let Some(imported) = &mut imported {
                 imported.write_row(&row.cells)?;
             }

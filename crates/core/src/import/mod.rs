@@ -14,11 +14,22 @@
 //! for a file of millions of rows (nothing is held but what the check needs, e.g. the keys seen
 //! so far), and keep the write transaction — on SQLite, the one write connection — short and
 //! free of anything but writes.
+//!
+//! Some refusals only come when a row is written: a seat a concurrent sale took between the
+//! check and the booking, capacity another import used up. A partial import's writer reports
+//! those with [`Batches::refuse`] (the rows come with their numbers from
+//! [`Batches::next_rows`]), and may add cells of its own to a written row with
+//! [`Batches::note`] (an id it made, a link), under the headers
+//! [`ImportTarget::imported_columns`] names. When it does, a last pass reads the file once more
+//! after the write and puts each row where it ended: refused at write time into the
+//! rejected-rows file beside the first pass's refusals, written into the imported-rows file
+//! with its notes.
 
 mod job;
 mod preview;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -26,7 +37,7 @@ use utoipa::ToSchema;
 
 use crate::jobs::JobContext;
 use crate::tabular::{ColumnMap, FieldSpec, HeaderRows, Layout, Row};
-use crate::{Backend, Error, Result};
+use crate::{Error, Result};
 
 pub use job::{describe, enqueue, listed, run, run_job, Imported, Refused};
 pub use preview::{preview, preview_file};
@@ -73,6 +84,20 @@ pub trait ImportTarget: Send + Sync {
     /// How many checked rows [`ImportTarget::write`] gets at a time.
     fn batch_rows(&self) -> usize {
         1_000
+    }
+
+    /// The headers of the cells the writer adds to written rows with [`Batches::note`], after
+    /// the file's own columns in the imported-rows file (partial mode). None by default.
+    fn imported_columns(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Whether [`ImportTarget::write`] holds one write transaction from the first batch to the
+    /// last. On SQLite that transaction holds the one write connection, so no progress is
+    /// written while it lasts; a writer that commits as it goes says `false` and is reported
+    /// on every batch.
+    fn holds_write_transaction(&self) -> bool {
+        true
     }
 
     /// Before the first pass: what checking needs (rules, keys already stored). An error here
@@ -145,33 +170,61 @@ impl Columns {
 }
 
 /// The checked rows, batch by batch, for [`ImportTarget::write`]. Asking for the next batch
-/// reports the ones before it as written ("imported n rows") — except on SQLite, where the
-/// write transaction holds the one write connection a progress write would need. A second pass
-/// that fails (the file changed under it) comes out of [`Batches::next`] as an error, so the
-/// writer returns it before committing.
+/// reports the ones before it as written ("imported n rows") — except on SQLite when the
+/// writer holds its write transaction throughout (see
+/// [`ImportTarget::holds_write_transaction`]): that transaction holds the one write connection
+/// a progress write would need. A second pass that fails (the file changed under it) comes out
+/// of [`Batches::next`] as an error, so the writer returns it before committing.
 pub struct Batches<'a, V> {
-    received: mpsc::Receiver<Result<Vec<V>>>,
+    received: mpsc::Receiver<RowBatch<V>>,
     job: Option<&'a JobContext>,
     handed: i64,
+    outcome: Arc<Mutex<WriteOutcome>>,
+}
+
+/// Checked rows on their way to the writer, each with its row number; an error ends them.
+pub(crate) type RowBatch<V> = Result<Vec<(u64, V)>>;
+
+/// What the writer said about single rows: refused at write time, or written with extra cells.
+#[derive(Debug, Default)]
+pub(crate) struct WriteOutcome {
+    pub(crate) refused: HashMap<u64, Vec<Rejection>>,
+    pub(crate) notes: HashMap<u64, Vec<String>>,
 }
 
 impl<'a, V> Batches<'a, V> {
     pub(crate) fn new(
-        received: mpsc::Receiver<Result<Vec<V>>>,
+        received: mpsc::Receiver<RowBatch<V>>,
         job: Option<&'a JobContext>,
-        backend: Backend,
+        reports: bool,
+        outcome: Arc<Mutex<WriteOutcome>>,
     ) -> Batches<'a, V> {
         Batches {
             received,
-            job: job.filter(|_| backend == Backend::Postgres),
+            job: job.filter(|_| reports),
             handed: 0,
+            outcome,
         }
     }
 
     /// The next batch; `None` after the last.
     pub async fn next(&mut self) -> Result<Option<Vec<V>>> {
+        Ok(self
+            .next_rows()
+            .await?
+            .map(|rows| rows.into_iter().map(|(_, value)| value).collect()))
+    }
+
+    /// The next batch, each value with its row's number in the file (for [`Batches::refuse`]
+    /// and [`Batches::note`]); `None` after the last.
+    pub async fn next_rows(&mut self) -> Result<Option<Vec<(u64, V)>>> {
         if let (Some(job), true) = (self.job, self.handed > 0) {
-            let message = format!("imported {} rows", self.handed);
+            let refused = self.refused();
+            let message = if refused > 0 {
+                format!("imported {} rows, {refused} refused", self.handed - refused)
+            } else {
+                format!("imported {} rows", self.handed)
+            };
             job.progress(self.handed, None, Some(&message)).await?;
         }
         let batch = self.received.recv().await.transpose()?;
@@ -179,6 +232,29 @@ impl<'a, V> Batches<'a, V> {
             self.handed += i64::try_from(batch.len()).unwrap_or(i64::MAX);
         }
         Ok(batch)
+    }
+
+    /// Refuses a row at write time (partial mode): it goes to the rejected-rows file with the
+    /// reason, as if the first pass had refused it, and is not counted as written.
+    pub fn refuse(&self, row: u64, rejection: Rejection) {
+        if let Ok(mut outcome) = self.outcome.lock() {
+            outcome.refused.entry(row).or_default().push(rejection);
+        }
+    }
+
+    /// Cells to add to a written row in the imported-rows file, under
+    /// [`ImportTarget::imported_columns`].
+    pub fn note(&self, row: u64, cells: Vec<String>) {
+        if let Ok(mut outcome) = self.outcome.lock() {
+            outcome.notes.insert(row, cells);
+        }
+    }
+
+    fn refused(&self) -> i64 {
+        self.outcome
+            .lock()
+            .map(|o| i64::try_from(o.refused.len()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
     }
 }
 
