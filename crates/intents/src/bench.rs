@@ -199,12 +199,11 @@ pub struct Stage {
     pub customers: Vec<CustomerId>,
 }
 
-/// The `n`th seat of the venue: (row, seat).
+/// The `n`th seat of the venue: (row, seat). Seats are numbered through the venue, not per
+/// row: checkout reads the seats a group of orders names by their labels, and labels repeated
+/// on every row of a large venue would make each group read most of it.
 fn seat_at(n: usize) -> (String, String) {
-    (
-        (n / SEATS_PER_ROW + 1).to_string(),
-        (n % SEATS_PER_ROW + 1).to_string(),
-    )
+    ((n / SEATS_PER_ROW + 1).to_string(), (n + 1).to_string())
 }
 
 /// Builds the stage for `layout` in a new organization of `db` (migrated).
@@ -251,7 +250,7 @@ pub async fn stage(db: &Db, layout: Layout, slug: &str) -> BenchResult<Stage> {
                         rows: (1..=rows)
                             .map(|row| SeatRowInput {
                                 name: row.to_string(),
-                                seats: (1..=SEATS_PER_ROW)
+                                seats: ((row - 1) * SEATS_PER_ROW + 1..=row * SEATS_PER_ROW)
                                     .map(|seat| SeatInput {
                                         id: None,
                                         label: seat.to_string(),

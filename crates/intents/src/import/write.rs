@@ -223,10 +223,10 @@ async fn claim(
                 index
             }
             _ => {
-                open.insert(
-                    (customer.to_string(), ticket.event_id.to_string()),
-                    groups.len(),
-                );
+                if import.options.group_by_customer {
+                    let at = (customer.to_string(), ticket.event_id.to_string());
+                    open.insert(at, groups.len());
+                }
                 groups.push(Group {
                     id: IntentId::generate(),
                     customer: customer.clone(),
