@@ -42,25 +42,9 @@ pub fn router() -> Router<AppState> {
         .route("/shop/{shop}/intents/{token}/pay", post(customer::pay))
 }
 
-/// A customer as lists name them: first and last name, else the email, else the id.
+/// A customer as lists name them (see [`Customer::display_name`]).
 pub(crate) fn customer_name(customer: &Customer) -> String {
-    let name = [
-        customer.first_name.as_deref(),
-        customer.last_name.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(str::trim)
-    .filter(|p| !p.is_empty())
-    .collect::<Vec<_>>()
-    .join(" ");
-    if !name.is_empty() {
-        name
-    } else if let Some(email) = customer.email.as_deref().filter(|e| !e.trim().is_empty()) {
-        email.to_string()
-    } else {
-        customer.id.to_string()
-    }
+    customer.display_name()
 }
 
 /// The customers and events a page of intents names, read once each (a page holds at most

@@ -177,7 +177,7 @@ impl Intents {
                     &fullhouse_ticketing::CustomerId::from_db(row.customer_id.clone()),
                 )
                 .await
-                .map(|c| crate::pages::customer_name(&c))
+                .map(|c| c.display_name())
                 .unwrap_or_else(|_| row.customer_id.clone());
             let event = catalog
                 .event(

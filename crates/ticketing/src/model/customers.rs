@@ -112,6 +112,26 @@ pub struct Customer {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Customer {
+    /// A customer as lists name them: first and last name, else the email, else the id.
+    pub fn display_name(&self) -> String {
+        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !name.is_empty() {
+            name
+        } else if let Some(email) = self.email.as_deref().filter(|e| !e.trim().is_empty()) {
+            email.to_string()
+        } else {
+            self.id.to_string()
+        }
+    }
+}
+
 /// A new customer. Only the fields you know are needed; unknown fields are an error.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
