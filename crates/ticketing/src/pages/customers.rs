@@ -29,28 +29,6 @@ pub fn router() -> axum::Router<AppState> {
         .route("/customers/{id}", get(detail))
 }
 
-/// How a customer is named in lists: their name, else their email, else their id.
-pub trait CustomerName {
-    fn display_name(&self) -> String;
-}
-
-impl CustomerName for Customer {
-    fn display_name(&self) -> String {
-        let name = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if !name.trim().is_empty() {
-            name
-        } else if let Some(email) = &self.email {
-            email.clone()
-        } else {
-            self.id.to_string()
-        }
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 struct CustomersQuery {
     #[serde(default)]
