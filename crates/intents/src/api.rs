@@ -219,7 +219,10 @@ pub async fn find_or_create(
     let customers = CustomerService::new(intents.db().clone());
     let email = inline.email.trim().to_lowercase();
     if email.is_empty() {
-        return Err(Error::invalid("customer.email", "give the customer's email"));
+        return Err(Error::invalid(
+            "customer.email",
+            "give the customer's email",
+        ));
     }
     let found = customers_by_email(intents.db().reader(), &caller.org, &[email.as_str()]).await?;
     if let Some(id) = found.into_values().next() {

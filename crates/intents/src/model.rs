@@ -463,8 +463,15 @@ pub fn row_key(
         hash.update(part.as_bytes());
         hash.update([0u8]);
     }
-    format!("{:x}", hash.finalize())
+    let mut key = format!("{:x}", hash.finalize());
+    // `intent_row_keys.id` is an id column (40 characters on PostgreSQL): 40 hex digits of the
+    // SHA-256 are 160 bits, far from any collision.
+    key.truncate(ROW_KEY_CHARS);
+    key
 }
+
+/// Characters of a stored row key.
+pub const ROW_KEY_CHARS: usize = 40;
 
 #[cfg(test)]
 mod tests {
@@ -505,8 +512,14 @@ mod tests {
             Some(at("2027-01-01T12:00:00Z"))
         );
         // A deadline within the quiet hours: no reminder.
-        assert_eq!(reminder_due_at(created, at("2027-01-01T11:00:00Z"), 3), None);
-        assert_eq!(reminder_due_at(created, at("2027-01-08T10:00:00Z"), 0), None);
+        assert_eq!(
+            reminder_due_at(created, at("2027-01-01T11:00:00Z"), 3),
+            None
+        );
+        assert_eq!(
+            reminder_due_at(created, at("2027-01-08T10:00:00Z"), 0),
+            None
+        );
     }
 
     #[test]
@@ -560,11 +573,21 @@ mod tests {
     #[test]
     fn actions_follow_the_status() {
         use IntentStatus as S;
-        assert!(Action::Reopen.allowed(Strategy::PayByLink, S::Expired).is_ok());
-        assert!(Action::Reopen.allowed(Strategy::PayByLink, S::Pending).is_err());
-        assert!(Action::Extend.allowed(Strategy::Invoice, S::Pending).is_err());
-        assert!(Action::MarkPaid.allowed(Strategy::Invoice, S::Pending).is_ok());
-        assert!(Action::Cancel.allowed(Strategy::PayByLink, S::Completed).is_err());
+        assert!(Action::Reopen
+            .allowed(Strategy::PayByLink, S::Expired)
+            .is_ok());
+        assert!(Action::Reopen
+            .allowed(Strategy::PayByLink, S::Pending)
+            .is_err());
+        assert!(Action::Extend
+            .allowed(Strategy::Invoice, S::Pending)
+            .is_err());
+        assert!(Action::MarkPaid
+            .allowed(Strategy::Invoice, S::Pending)
+            .is_ok());
+        assert!(Action::Cancel
+            .allowed(Strategy::PayByLink, S::Completed)
+            .is_err());
     }
 
     #[test]
@@ -572,12 +595,33 @@ mod tests {
         let customer = CustomerId::from_db("cus_1".into());
         let event = EventId::from_db("evt_1".into());
         let tt = TicketTypeId::from_db("tt_1".into());
-        let a = row_key("Subscriptions", &customer, &event, &tt, "Parterre/A/3/12", 0);
-        let b = row_key(" subscriptions ", &customer, &event, &tt, "parterre/a/3/12", 0);
+        let a = row_key(
+            "Subscriptions",
+            &customer,
+            &event,
+            &tt,
+            "Parterre/A/3/12",
+            0,
+        );
+        let b = row_key(
+            " subscriptions ",
+            &customer,
+            &event,
+            &tt,
+            "parterre/a/3/12",
+            0,
+        );
         assert_eq!(a, b);
         assert_ne!(
             a,
-            row_key("Subscriptions", &customer, &event, &tt, "Parterre/A/3/12", 1)
+            row_key(
+                "Subscriptions",
+                &customer,
+                &event,
+                &tt,
+                "Parterre/A/3/12",
+                1
+            )
         );
     }
 }

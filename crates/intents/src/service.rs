@@ -121,11 +121,13 @@ impl Intents {
         let row = intent_event_defaults::Entity::find_by_id((org.to_string(), event.to_string()))
             .one(self.db.reader())
             .await?;
-        Ok(row.map_or_else(EventDefaults::default, |row| EventDefaults {
-            strategy: Strategy::parse(&row.strategy).unwrap_or(Strategy::PayByLink),
-            pay_days: u32::try_from(row.pay_days).unwrap_or(DEFAULT_PAY_DAYS),
-            remind_days: u32::try_from(row.remind_days).unwrap_or(DEFAULT_REMIND_DAYS),
-        }))
+        Ok(
+            row.map_or_else(EventDefaults::default, |row| EventDefaults {
+                strategy: Strategy::parse(&row.strategy).unwrap_or(Strategy::PayByLink),
+                pay_days: u32::try_from(row.pay_days).unwrap_or(DEFAULT_PAY_DAYS),
+                remind_days: u32::try_from(row.remind_days).unwrap_or(DEFAULT_REMIND_DAYS),
+            }),
+        )
     }
 
     /// Sets an event's default strategy.
@@ -215,7 +217,10 @@ impl Intents {
         }
         if let Some(Deadline::Until(at)) = new.strategy.deadline {
             if at <= now {
-                return Err(Error::invalid("deadline", "the deadline must be in the future"));
+                return Err(Error::invalid(
+                    "deadline",
+                    "the deadline must be in the future",
+                ));
             }
         }
         let coupon = new
@@ -399,8 +404,8 @@ impl Intents {
 
     /// A page of intents, newest first.
     pub async fn list(&self, org: &OrgId, query: &IntentQuery) -> Result<IntentPage> {
-        let mut find = intents::Entity::find()
-            .filter(intents::Column::OrganizationId.eq(org.as_str()));
+        let mut find =
+            intents::Entity::find().filter(intents::Column::OrganizationId.eq(org.as_str()));
         if let Some(status) = query.status {
             find = find.filter(intents::Column::Status.eq(status.as_str()));
         }
@@ -459,9 +464,8 @@ impl Intents {
     }
 
     pub(crate) fn intent_of(&self, row: intents::Model, slug: &str) -> Result<Intent> {
-        let items: Vec<IntentItem> = serde_json::from_value(row.items).map_err(|e| {
-            Error::internal(format!("intent {} has unreadable lines: {e}", row.id))
-        })?;
+        let items: Vec<IntentItem> = serde_json::from_value(row.items)
+            .map_err(|e| Error::internal(format!("intent {} has unreadable lines: {e}", row.id)))?;
         Ok(Intent {
             link: self.link(slug, &row.token),
             id: IntentId::from_db(row.id),
@@ -505,7 +509,10 @@ impl Intents {
 
     /// Checks that a customer exists (the API and the import name customers by id).
     pub async fn customer_exists(&self, org: &OrgId, id: &CustomerId) -> Result<bool> {
-        match CustomerService::new(self.db.clone()).customer(org, id).await {
+        match CustomerService::new(self.db.clone())
+            .customer(org, id)
+            .await
+        {
             Ok(_) => Ok(true),
             Err(Error::NotFound(_)) => Ok(false),
             Err(err) => Err(err),

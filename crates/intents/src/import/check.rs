@@ -419,22 +419,16 @@ fn unseen<'a, V>(ids: impl Iterator<Item = &'a str>, seen: &HashMap<String, V>) 
     wanted
 }
 
-/// Characters of a row key stored: `intent_row_keys.id` is an id column (40 characters on
-/// PostgreSQL); 40 hex digits of the SHA-256 are 160 bits, far from any collision.
-const KEY_CHARS: usize = 40;
-
 /// The key of a checked row (see [`row_key`]).
 pub(crate) fn key_of(source: &str, customer: &CustomerId, ticket: &RowTicket) -> String {
-    let mut key = row_key(
+    row_key(
         source,
         customer,
         &ticket.event_id,
         &ticket.ticket_type_id,
         &ticket.place.key(),
         ticket.occurrence,
-    );
-    key.truncate(KEY_CHARS);
-    key
+    )
 }
 
 /// Reads a row's cells into a ticket: every column the file has must be filled (but the place

@@ -99,7 +99,10 @@ impl Intents {
         let deadline = deadline.unwrap_or(Deadline::Days(defaults.pay_days));
         if let Deadline::Until(at) = deadline {
             if at <= now {
-                return Err(Error::invalid("deadline", "the deadline must be in the future"));
+                return Err(Error::invalid(
+                    "deadline",
+                    "the deadline must be in the future",
+                ));
             }
         }
         Ok(deadline.pay_by(now, event.starts_at))
@@ -109,8 +112,15 @@ impl Intents {
         if let Some(order) = &intent.order_id {
             self.checkout.cancel(org, order).await?;
         }
-        self.set_status(org, intent, IntentStatus::Cancelled, "cancelled", actor, None)
-            .await
+        self.set_status(
+            org,
+            intent,
+            IntentStatus::Cancelled,
+            "cancelled",
+            actor,
+            None,
+        )
+        .await
     }
 
     async fn mark_paid(

@@ -145,7 +145,11 @@ impl Intents {
                 .await?
                 .rows_affected;
             if changed == 1 {
-                let actor = if action == "paid" { "customer" } else { "system" };
+                let actor = if action == "paid" {
+                    "customer"
+                } else {
+                    "system"
+                };
                 intent_history::Entity::insert(intent_history::ActiveModel::from(history_row(
                     &org,
                     &IntentId::from_db(row.id),
@@ -206,7 +210,9 @@ impl Intents {
                 Ok(false) => {}
                 // Claimed but not queued: the reminder is lost rather than sent twice; the
                 // history keeps no "reminded" line, so the organizer can resend.
-                Err(err) => tracing::warn!(%org, intent = %intent.id, error = ?err, "an intent's reminder could not be queued"),
+                Err(err) => {
+                    tracing::warn!(%org, intent = %intent.id, error = ?err, "an intent's reminder could not be queued")
+                }
             }
         }
         Ok(sent)

@@ -67,8 +67,14 @@ impl Intents {
             .filter(|e| !e.is_empty())
             .map(str::to_string);
         let Some(email) = email else {
-            self.note(org, intent, "not_mailed", actor, "the customer has no email address")
-                .await?;
+            self.note(
+                org,
+                intent,
+                "not_mailed",
+                actor,
+                "the customer has no email address",
+            )
+            .await?;
             return Ok(false);
         };
         let organization = TenancyService::new(self.db.clone())
