@@ -34,3 +34,29 @@ intents-import-reason-seat-not-found = Sædet findes ikke: { $seat }
 intents-import-reason-seat-taken = Pladsen kan ikke reserveres
 intents-import-reason-seat-twice = Sædet står to gange i filen
 intents-import-reason-sold-out = Udsolgt: ingen pladser tilbage
+# The import wizard's pages.
+intents-import-help = Upload et regneark (CSV, Excel eller OpenDocument) med én række pr. billet. Næste skærm viser, hvordan kolonnerne læses, før noget bookes.
+intents-import-file = Fil
+intents-import-next = Næste
+intents-import-choose-file = Vælg en fil at importere
+intents-import-mapping-title = Tjek kolonnerne
+intents-import-mapping-file = Fil: { $file }
+intents-import-options = Indstillinger
+intents-import-start = Start importen
+intents-import-header-rows = Overskriftsrækker
+intents-import-header-auto = Find selv
+intents-import-header-none = Ingen
+intents-import-header-one = 1 (første række navngiver kolonnerne)
+intents-import-header-rows-found = { $count ->
+    [one] én overskriftsrække
+   *[other] { $count } overskriftsrækker
+}
+intents-import-detected = Fundet
+intents-import-format-delimited = Tekstfil med skilletegn
+intents-import-format-xlsx = Excel-projektmappe (.xlsx)
+intents-import-format-xls = Ældre Excel-projektmappe (.xls)
+intents-import-format-ods = OpenDocument-regneark (.ods)
+intents-import-separator = skilletegn
+intents-import-preview = De første rækker, som de vil blive læst
+intents-import-row = Række
+intents-import-ignore-column = Ignorér kolonnen

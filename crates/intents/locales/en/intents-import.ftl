@@ -34,3 +34,29 @@ intents-import-reason-seat-not-found = Seat not found: { $seat }
 intents-import-reason-seat-taken = Cannot reserve seat
 intents-import-reason-seat-twice = Seat named twice in the file
 intents-import-reason-sold-out = Sold out: no place left
+# The import wizard's pages.
+intents-import-help = Upload a spreadsheet (CSV, Excel or OpenDocument) with one row per ticket. The next screen shows how its columns are read before anything is booked.
+intents-import-file = File
+intents-import-next = Next
+intents-import-choose-file = Choose a file to import
+intents-import-mapping-title = Check the columns
+intents-import-mapping-file = File: { $file }
+intents-import-options = Options
+intents-import-start = Start the import
+intents-import-header-rows = Header rows
+intents-import-header-auto = Detect
+intents-import-header-none = None
+intents-import-header-one = 1 (the first row names the columns)
+intents-import-header-rows-found = { $count ->
+    [one] one header row
+   *[other] { $count } header rows
+}
+intents-import-detected = Detected
+intents-import-format-delimited = Text file with separators
+intents-import-format-xlsx = Excel workbook (.xlsx)
+intents-import-format-xls = Old Excel workbook (.xls)
+intents-import-format-ods = OpenDocument spreadsheet (.ods)
+intents-import-separator = separator
+intents-import-preview = The first rows as they will be read
+intents-import-row = Row
+intents-import-ignore-column = Ignore this column

@@ -34,3 +34,29 @@ intents-import-reason-seat-not-found = Siège introuvable : { $seat }
 intents-import-reason-seat-taken = Impossible de réserver le siège
 intents-import-reason-seat-twice = Siège cité deux fois dans le fichier
 intents-import-reason-sold-out = Complet : plus de place
+# The import wizard's pages.
+intents-import-help = Téléversez un tableur (CSV, Excel ou OpenDocument) avec une ligne par billet. L'écran suivant montre comment ses colonnes sont lues avant toute réservation.
+intents-import-file = Fichier
+intents-import-next = Suivant
+intents-import-choose-file = Choisissez un fichier à importer
+intents-import-mapping-title = Vérifier les colonnes
+intents-import-mapping-file = Fichier : { $file }
+intents-import-options = Paramètres de l'import
+intents-import-start = Lancer l'import
+intents-import-header-rows = Lignes d'en-tête
+intents-import-header-auto = Détecter
+intents-import-header-none = Aucune
+intents-import-header-one = 1 (la première ligne nomme les colonnes)
+intents-import-header-rows-found = { $count ->
+    [one] une ligne d'en-tête
+   *[other] { $count } lignes d'en-tête
+}
+intents-import-detected = Détecté
+intents-import-format-delimited = Fichier texte avec séparateurs
+intents-import-format-xlsx = Classeur Excel (.xlsx)
+intents-import-format-xls = Ancien classeur Excel (.xls)
+intents-import-format-ods = Feuille de calcul OpenDocument (.ods)
+intents-import-separator = séparateur
+intents-import-preview = Les premières lignes telles qu'elles seront lues
+intents-import-row = Ligne
+intents-import-ignore-column = Ignorer cette colonne

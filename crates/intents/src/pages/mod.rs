@@ -3,12 +3,14 @@
 //! opens (in [`customer`], public like the storefront it looks like).
 //!
 //! Organizer forms are CSRF-checked ([`fullhouse_web::CsrfForm`]); refused input comes back as
-//! the same form with each reason beside its field. The form that makes an intent posts the
+//! the same form with each reason beside its field. A file of intents is imported through the
+//! wizard in [`import`]. The form that makes an intent posts the
 //! storefront's seat and quantity fields (`seat` = `<ticket type>:<seat>`, `qty_<ticket type>`),
 //! so checkout's own [`fullhouse_checkout::model::OrderForm`] reads them.
 
 mod customer;
 mod detail;
+mod import;
 mod list;
 mod new;
 
@@ -34,6 +36,15 @@ pub fn router() -> Router<AppState> {
         .route("/intents", get(list::list))
         .route("/intents/defaults/{event}", post(list::save_defaults))
         .route("/intents/new", get(new::form).post(new::create))
+        .route(
+            "/intents/import",
+            get(import::upload_form).post(import::upload),
+        )
+        .route(
+            "/intents/import/{upload}",
+            get(import::mapping).post(import::start),
+        )
+        .route("/intents/import/{upload}/preview", post(import::preview))
         .route("/intents/new/tickets", get(new::tickets))
         .route("/intents/new/customers", get(new::customers))
         .route("/intents/{id}", get(detail::page))
