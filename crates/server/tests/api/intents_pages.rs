@@ -357,6 +357,111 @@ both_backends! {
         assert_eq!(intents.send_due_digests().await.expect("digest"), 1, "one mail, to the owner");
         assert_eq!(intents.send_due_digests().await.expect("digest"), 0, "once a day");
     }
+
+    async fn a_file_imported_through_the_wizard_books_its_good_rows(app: TestApp) {
+        let (org, show, _customer, session) = setup(&app, "intents-wizard").await;
+        let (status, list) = session.get(&app, "/intents").await;
+        assert_eq!(status, 200);
+        assert!(list.contains("id=\"import-intents\""), "{list}");
+        let (status, form) = session.get(&app, "/intents/import").await;
+        assert_eq!(status, 200, "{form}");
+        // Three rows, one naming a ticket type that does not exist.
+        let csv = format!(
+            "Email,First name,Last name,Event,Ticket type\n\
+             ada@example.dk,Ada,Holm,{event},{standing}\n\
+             bo@example.dk,Bo,Berg,{event},{standing}\n\
+             cy@example.dk,Cy,Lund,{event},tt_nonexistent\n",
+            event = show.event,
+            standing = show.standing,
+        );
+        let upload = reqwest::multipart::Form::new()
+            .text("csrf_token", session.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.into_bytes())
+                    .file_name("intents.csv")
+                    .mime_str("text/csv")
+                    .expect("mime"),
+            );
+        let response = session
+            .client
+            .post(app.url("/intents/import"))
+            .multipart(upload)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(response.status().as_u16(), 303);
+        let mapping_path = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        assert!(mapping_path.starts_with("/intents/import/"), "{mapping_path}");
+        // The columns are mapped from their headers, and the rows previewed.
+        let (status, mapping) = session.get(&app, &mapping_path).await;
+        assert_eq!(status, 200, "{mapping}");
+        for (column, field) in [
+            (0, "customerEmail"),
+            (1, "firstName"),
+            (2, "lastName"),
+            (3, "eventId"),
+            (4, "ticketTypeId"),
+        ] {
+            let select = mapping
+                .split(&format!("name=\"column_{column}\""))
+                .nth(1)
+                .and_then(|rest| rest.split("</select>").next())
+                .unwrap_or_default();
+            assert!(
+                select.contains(&format!("value=\"{field}\" selected")),
+                "column {column} maps to {field}: {select}"
+            );
+        }
+        assert!(mapping.contains("cy@example.dk"), "{mapping}");
+        // A change redraws the preview (htmx); an unknown strategy is refused beside its field.
+        let mapped = [
+            ("csrf_token", session.csrf.as_str()),
+            ("column_0", "customerEmail"),
+            ("column_1", "firstName"),
+            ("column_2", "lastName"),
+            ("column_3", "eventId"),
+            ("column_4", "ticketTypeId"),
+        ];
+        let (status, partial) = session
+            .post(&app, &format!("{mapping_path}/preview"), &mapped)
+            .await;
+        assert_eq!(status, 200, "{partial}");
+        assert!(partial.contains("id=\"preview-table\""), "{partial}");
+        let mut refused = mapped.to_vec();
+        refused.push(("strategy", "barter"));
+        let (status, page) = session.post(&app, &mapping_path, &refused).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("id=\"strategy-error\""), "{page}");
+        let mut chosen = mapped.to_vec();
+        chosen.extend([("strategy", "complimentary"), ("source", "wizard")]);
+        let (status, started, page) =
+            session_post_raw(&app, &session, &mapping_path, &chosen).await;
+        assert_eq!(status, 303, "{page}");
+        assert!(started.starts_with("/jobs?started="), "{started}");
+        let job = started.trim_start_matches("/jobs?started=");
+        let state = &app.server.state;
+        fullhouse_core::jobs::Worker::new(
+            state.db.clone(),
+            state.files.clone(),
+            fullhouse_server::job_registry(state),
+        )
+        .with_public_url(&state.settings.public_url)
+        .run_until_idle()
+        .await
+        .expect("jobs run");
+        let (_, job) = app.get(&format!("/api/v1/jobs/{job}"), &org.token).await;
+        let (status, booked) = app
+            .get(&format!("/api/v1/intents?event_id={}", show.event), &org.token)
+            .await;
+        assert_eq!(status, 200, "{booked}");
+        assert_eq!(booked["total"], 2, "two of three rows booked: {job} {booked}");
+    }
 }
 
 #[tokio::test]
@@ -394,9 +499,22 @@ async fn the_intents_pages_answer_in_danish_and_french() {
     for (code, words) in [
         (
             "da",
-            ["Ny købsintention", "Opret reservationen", "Historik"],
+            [
+                "Ny købsintention",
+                "Opret reservationen",
+                "Historik",
+                "Importér reservationer",
+            ],
         ),
-        ("fr", ["Nouvelle intention", "Créer", "Historique"]),
+        (
+            "fr",
+            [
+                "Nouvelle intention",
+                "Créer",
+                "Historique",
+                "Importer des intentions",
+            ],
+        ),
     ] {
         let (status, _) = session
             .post(
@@ -410,9 +528,14 @@ async fn the_intents_pages_answer_in_danish_and_french() {
             )
             .await;
         assert!(status == 303 || status == 200, "{status}");
-        for (path, word) in ["/intents", "/intents/new", location.as_str()]
-            .into_iter()
-            .zip(words)
+        for (path, word) in [
+            "/intents",
+            "/intents/new",
+            location.as_str(),
+            "/intents/import",
+        ]
+        .into_iter()
+        .zip(words)
         {
             let (status, page) = session.get(&app, path).await;
             assert_eq!(status, 200, "{path}: {page}");
