@@ -60,3 +60,5 @@ intents-import-separator = skilletegn
 intents-import-preview = De første rækker, som de vil blive læst
 intents-import-row = Række
 intents-import-ignore-column = Ignorér kolonnen
+intents-import-field-customer = Kunde (id eller e-mail)
+intents-import-missing = Vælg en kolonne til hvert påkrævet felt: { $fields }

@@ -60,3 +60,5 @@ intents-import-separator = separator
 intents-import-preview = The first rows as they will be read
 intents-import-row = Row
 intents-import-ignore-column = Ignore this column
+intents-import-field-customer = Customer (id or email)
+intents-import-missing = Choose a column for each required field: { $fields }

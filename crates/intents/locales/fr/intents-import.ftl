@@ -60,3 +60,5 @@ intents-import-separator = séparateur
 intents-import-preview = Les premières lignes telles qu'elles seront lues
 intents-import-row = Ligne
 intents-import-ignore-column = Ignorer cette colonne
+intents-import-field-customer = Client (id ou courriel)
+intents-import-missing = Choisissez une colonne pour chaque champ obligatoire : { $fields }

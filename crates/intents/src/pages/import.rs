@@ -171,6 +171,25 @@ impl ImportForm {
     }
 }
 
+/// The required fields no column of `preview` feeds, as Fluent keys of their names: the event,
+/// the ticket type, and the customer (by id or by email, so either one will do).
+fn missing_fields(preview: &Preview) -> Vec<&'static str> {
+    let mapped = |name: &str| preview.columns.iter().any(|c| c.as_deref() == Some(name));
+    let mut missing = Vec::new();
+    if !mapped("customerId") && !mapped("customerEmail") {
+        missing.push("intents-import-field-customer");
+    }
+    for field in FIELDS.iter().filter(|f| f.required) {
+        if !mapped(field.name) {
+            missing.push(match field.name {
+                "eventId" => "intents-import-field-eventId",
+                _ => "intents-import-field-ticketTypeId",
+            });
+        }
+    }
+    missing
+}
+
 fn ticked(value: &str) -> bool {
     matches!(value.trim(), "on" | "true" | "1")
 }
@@ -184,6 +203,8 @@ pub struct MappingView {
     pub preview: Option<Preview>,
     /// Why there is no preview: the file cannot be read, or the form's choices cannot be.
     pub problem: Option<String>,
+    /// The required fields the mapping leaves out, named in the page's language.
+    pub missing: Vec<String>,
     pub strategy: String,
     pub strategies: Vec<(&'static str, String)>,
     pub send_mail: bool,
@@ -293,6 +314,15 @@ async fn mapping_view(
             form.header_rows.trim().to_string()
         },
         fields: FIELDS.iter().map(|f| (f.name, f.required)).collect(),
+        missing: preview
+            .as_ref()
+            .map(|p| {
+                missing_fields(p)
+                    .into_iter()
+                    .map(|k| ui.lang.t(k))
+                    .collect()
+            })
+            .unwrap_or_default(),
         preview,
         problem,
         strategy: form.strategy.trim().to_string(),
@@ -342,8 +372,13 @@ pub(super) async fn start(
     let upload_id = upload_id(&ui, &upload)?;
     let started = match (form.options(), form.choices()) {
         (Ok(options), Ok(choices)) => {
-            // The mapping is checked as the preview reads it (unknown or doubled fields).
+            // The mapping is checked as the preview reads it (unknown or doubled fields), and
+            // must feed every required field: a job that could book nothing is not queued.
             match read_preview(&state, &ui, &upload_id, &form).await {
+                Ok(preview) if !missing_fields(&preview).is_empty() => Err(Error::invalid(
+                    "columns",
+                    "choose a column for every required field",
+                )),
                 Ok(_) => {
                     let request = ImportRequest {
                         upload_id,

@@ -433,6 +433,12 @@ both_backends! {
             .await;
         assert_eq!(status, 200, "{partial}");
         assert!(partial.contains("id=\"preview-table\""), "{partial}");
+        // A mapping without the event is refused before anything is queued.
+        let mut no_event = mapped.to_vec();
+        no_event[4] = ("column_3", "ignore");
+        let (status, page) = session.post(&app, &mapping_path, &no_event).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("id=\"missing-fields\""), "{page}");
         let mut refused = mapped.to_vec();
         refused.push(("strategy", "barter"));
         let (status, page) = session.post(&app, &mapping_path, &refused).await;
