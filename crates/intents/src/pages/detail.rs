@@ -97,8 +97,33 @@ fn history_row(ui: &Ui, zone: &str, entry: &HistoryEntry) -> HistoryRow {
             "customer" => ui.lang.t("intents-actor-customer"),
             other => other.to_string(),
         },
-        detail: entry.detail.clone().unwrap_or_default(),
+        detail: detail_words(ui, zone, entry),
         at: ui.lang.local_time(entry.at, zone),
+    }
+}
+
+/// A history line's detail in the reader's words: the strategy's name, a deadline on the
+/// venue's clock, the mail template's name. Anything else (an organizer's reference) as stored.
+fn detail_words(ui: &Ui, zone: &str, entry: &HistoryEntry) -> String {
+    let Some(detail) = entry.detail.as_deref() else {
+        return String::new();
+    };
+    match entry.action.as_str() {
+        "created" => {
+            Strategy::parse(detail).map_or_else(|| detail.to_string(), |s| ui.lang.t(s.label_key()))
+        }
+        "extended" | "reopened" => chrono::DateTime::parse_from_rfc3339(detail)
+            .map(|at| ui.lang.local_time(at.with_timezone(&chrono::Utc), zone))
+            .unwrap_or_else(|_| detail.to_string()),
+        "mailed" | "reminded" => match detail.split_once(" → ") {
+            Some((template, to)) => format!(
+                "{} → {to}",
+                ui.lang
+                    .t(&format!("template-{}", template.replace('_', "-")))
+            ),
+            None => detail.to_string(),
+        },
+        _ => detail.to_string(),
     }
 }
 

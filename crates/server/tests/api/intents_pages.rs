@@ -309,7 +309,7 @@ both_backends! {
         let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "resend")]).await;
         assert_eq!(status, 303);
         let (_, page) = session.get(&app, &path).await;
-        assert!(page.contains("intent_booking → ida@example.dk"), "the mail is listed: {page}");
+        assert!(page.contains("Purchase intent: the booking (with the payment link) → ida@example.dk"), "the mail is listed: {page}");
         let (status, _) = session.post(&app, &act, &[("csrf_token", &session.csrf), ("action", "mark_paid"), ("payment_method", "invoice"), ("reference", "F-2031-7")]).await;
         assert_eq!(status, 303);
         let (_, page) = session.get(&app, &path).await;
