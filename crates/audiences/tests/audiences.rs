@@ -191,6 +191,7 @@ impl Stage {
         let (event_id, ticket_type) = self.events[event % self.events.len()].clone();
         PlaceOrder {
             cart: Cart {
+                referral_code: None,
                 event_id,
                 items: vec![CartItem {
                     ticket_type_id: ticket_type,

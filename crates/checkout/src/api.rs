@@ -153,7 +153,14 @@ pub struct ShopClient {
     session: String,
     fresh: bool,
     secure_cookie: bool,
+    /// The referral code of the tracking link the visitor came through ([`REFERRAL_COOKIE`]).
+    referral: Option<String>,
 }
+
+/// The first-party cookie a referral tracking link (`/r/{code}`) sets: the code, for as long as
+/// the promotion's attribution window. The storefront puts it on the order it places, so that
+/// the order itself records where the buyer came from.
+pub const REFERRAL_COOKIE: &str = "fh_ref";
 
 impl FromRequestParts<AppState> for ShopClient {
     type Rejection = Error;
@@ -166,15 +173,21 @@ impl FromRequestParts<AppState> for ShopClient {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let existing = parts
-            .headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, value)| *name == SESSION_COOKIE && valid_session(value))
-            .map(|(_, value)| value.to_string());
+        let cookie = |wanted: &str| {
+            parts
+                .headers
+                .get_all(COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(name, _)| *name == wanted)
+                .map(|(_, value)| value.to_string())
+        };
+        let existing = cookie(SESSION_COOKIE).filter(|value| valid_session(value));
+        let referral = cookie(REFERRAL_COOKIE)
+            .and_then(|value| fullhouse_ticketing::model::orders::referral_code(&value).ok())
+            .flatten();
         let secure_cookie = state.settings.secure_cookies;
         Ok(match existing {
             Some(session) => Self {
@@ -182,12 +195,14 @@ impl FromRequestParts<AppState> for ShopClient {
                 session,
                 fresh: false,
                 secure_cookie,
+                referral,
             },
             None => Self {
                 ip,
                 session: fullhouse_core::ids::generate("shs"),
                 fresh: true,
                 secure_cookie,
+                referral,
             },
         })
     }
@@ -198,6 +213,11 @@ fn valid_session(value: &str) -> bool {
 }
 
 impl ShopClient {
+    /// The referral code the visitor's tracking-link cookie holds, if any.
+    pub fn referral(&self) -> Option<&str> {
+        self.referral.as_deref()
+    }
+
     /// The session cookie to set on the response, when the request came without one
     /// (`Secure` when the server says cookies are).
     pub fn cookie(&self) -> Option<HeaderValue> {

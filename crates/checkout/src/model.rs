@@ -36,6 +36,11 @@ pub struct Cart {
     pub codes: Vec<String>,
     /// The buyer as a known customer (box office); storefront buyers give `buyer` instead.
     pub customer_id: Option<CustomerId>,
+    /// The referral code the buyer came through (the storefront takes it from the tracking
+    /// link's cookie); kept on the order for the referral programme. See
+    /// `fullhouse_ticketing::model::orders::referral_code` for its form.
+    #[serde(default)]
+    pub referral_code: Option<String>,
 }
 
 /// Tickets of one ticket type: seats (one ticket each), or a quantity of general admission.

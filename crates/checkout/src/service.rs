@@ -295,6 +295,7 @@ impl Checkout {
         customer: Option<&CustomerId>,
     ) -> Result<CodeOutcome> {
         let cart = Cart {
+            referral_code: None,
             event_id: event.clone(),
             items: Vec::new(),
             codes: vec![code.to_string()],
@@ -688,6 +689,7 @@ fn priced_order(
         return Err(Error::conflict(first.field.clone(), first.reason.clone()));
     }
     let new_order = NewOrder {
+        referral_code: request.cart.referral_code.clone(),
         customer_id: customer,
         channel: request.channel,
         external_id: None,

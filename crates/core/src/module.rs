@@ -14,6 +14,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use axum::Router;
 use sea_orm_migration::MigrationTrait;
@@ -210,12 +211,41 @@ impl BackgroundTask {
     }
 }
 
+/// A panel a module adds to the buyer's order page in the storefront, below the tickets (the
+/// referral programme's "share your link"). Checkout draws the page and knows nothing of the
+/// modules after it in the list; they reach the page through this, never the other way round.
+#[async_trait::async_trait]
+pub trait OrderPanel: Send + Sync + 'static {
+    /// The panel's HTML (escaped by the module's own templates) for `order` of `org`, in
+    /// `lang` (`en`, `da`, `fr`); `None` when the module has nothing to show for that order.
+    /// A failure is the module's to log: the order page is drawn without the panel.
+    async fn render(&self, org: &crate::OrgId, order: &str, lang: &str) -> Option<String>;
+}
+
+/// Every module's [`OrderPanel`], in the server's order; an `Extension` on every router.
+#[derive(Clone, Default)]
+pub struct OrderPanels(Arc<Vec<Arc<dyn OrderPanel>>>);
+
+impl OrderPanels {
+    /// The panels' HTML for an order, those with nothing to show left out.
+    pub async fn render(&self, org: &crate::OrgId, order: &str, lang: &str) -> Vec<String> {
+        let mut drawn = Vec::new();
+        for panel in self.0.iter() {
+            if let Some(html) = panel.render(org, order, lang).await {
+                drawn.push(html);
+            }
+        }
+        drawn
+    }
+}
+
 /// What the modules of one server add, collected while the server walks its list.
 pub struct Mount {
     state: AppState,
     jobs: JobRegistry,
     tasks: Vec<BackgroundTask>,
     services: Vec<Layer>,
+    order_panels: Vec<Arc<dyn OrderPanel>>,
 }
 
 impl Mount {
@@ -225,7 +255,14 @@ impl Mount {
             jobs: JobRegistry::new(),
             tasks: Vec::new(),
             services: Vec::new(),
+            order_panels: Vec::new(),
         }
+    }
+
+    /// A panel on the storefront's order page (see [`OrderPanel`]).
+    pub fn order_panel(&mut self, panel: impl OrderPanel) -> &mut Self {
+        self.order_panels.push(Arc::new(panel));
+        self
     }
 
     /// The state the handlers will share (database, files, settings).
@@ -270,7 +307,9 @@ impl Mount {
     }
 
     /// Everything collected: the job registry, the tasks and the services.
-    pub fn finish(self) -> Mounted {
+    pub fn finish(mut self) -> Mounted {
+        let panels = OrderPanels(Arc::new(std::mem::take(&mut self.order_panels)));
+        self.provide(panels);
         Mounted {
             jobs: self.jobs,
             tasks: self.tasks,

@@ -651,6 +651,7 @@ impl Stage {
             };
             let request = PlaceOrder {
                 cart: Cart {
+                    referral_code: None,
                     event_id: self.event.clone(),
                     items: vec![item.cart_item()],
                     codes: Vec::new(),

@@ -243,6 +243,7 @@ impl Intents {
                 org,
                 PlaceOrder {
                     cart: Cart {
+                        referral_code: None,
                         event_id: new.event_id.clone(),
                         items: new.items.iter().map(IntentItem::cart_item).collect(),
                         codes: coupon.clone().into_iter().collect(),

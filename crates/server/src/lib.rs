@@ -25,7 +25,8 @@ use tokio_util::sync::CancellationToken;
 /// module is one line here (and one in `Cargo.toml`); the cross-module wiring (which module
 /// answers another's questions) is spelled out in the constructors.
 pub fn modules() -> Vec<Box<dyn Module>> {
-    // Campaigns answer checkout's questions about codes; intents sell through the same checkout.
+    // Campaigns answer checkout's questions about codes; intents sell through the same checkout;
+    // referrals judge promotions on its clock.
     let checkout = fullhouse_checkout::CheckoutModule::with_code_rules(Arc::new(
         fullhouse_audiences::campaigns::CampaignRules,
     ));
@@ -35,7 +36,8 @@ pub fn modules() -> Vec<Box<dyn Module>> {
         Box::new(checkout.clone()),
         Box::new(fullhouse_audiences::Audiences),
         Box::new(fullhouse_segments::Segments),
-        Box::new(fullhouse_intents::IntentsModule::new(checkout)),
+        Box::new(fullhouse_intents::IntentsModule::new(checkout.clone())),
+        Box::new(fullhouse_referrals::ReferralsModule::new(checkout)),
     ]
 }
 

@@ -11,6 +11,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0003BuyerEmails),
         Box::new(M0004PaidOrders),
         Box::new(M0005ShopOpen),
+        Box::new(M0006OrderReferralCode),
     ]
 }
 
@@ -32,6 +33,30 @@ impl MigrationTrait for M0005ShopOpen {
                 Table::alter()
                     .table(name("shops"))
                     .add_column(boolean("open", true))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+struct M0006OrderReferralCode;
+
+impl MigrationName for M0006OrderReferralCode {
+    fn name(&self) -> &str {
+        "ticketing_0006_order_referral_code"
+    }
+}
+
+/// An order remembers the referral code it was placed through (a tracking link's cookie, or an
+/// external platform's field), so attribution needs no cookie once the order exists (DESIGN §4).
+#[async_trait::async_trait]
+impl MigrationTrait for M0006OrderReferralCode {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(name("orders"))
+                    .add_column(text_null("referral_code"))
                     .to_owned(),
             )
             .await

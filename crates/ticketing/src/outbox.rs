@@ -38,6 +38,10 @@ pub struct OrderSummary {
     /// these states (a placed order was then paid or held by checkout; a release, cancelled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
+    /// The referral code the order was placed through (absent when none, and from events
+    /// written before orders kept one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_code: Option<String>,
 }
 
 /// `order.placed`: an order and its tickets were written, paid (box office, API, imports) or

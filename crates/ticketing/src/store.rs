@@ -284,6 +284,8 @@ pub mod orders {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub cancelled_at: Option<DateTimeUtc>,
+        /// The referral code the order was placed through (migration 0006).
+        pub referral_code: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

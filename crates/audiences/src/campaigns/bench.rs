@@ -280,6 +280,7 @@ async fn rush(
                 };
                 let order = PlaceOrder {
                     cart: Cart {
+                        referral_code: None,
                         event_id: event.clone(),
                         items: vec![CartItem {
                             ticket_type_id: ticket_type.clone(),

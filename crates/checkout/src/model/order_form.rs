@@ -23,6 +23,9 @@ pub struct OrderForm {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    /// The referral code the page was opened with (`?ref=`, from a tracking link), carried in
+    /// a hidden field so that it reaches the order even without the tracking cookie.
+    pub referral: String,
 }
 
 impl OrderForm {
@@ -37,6 +40,7 @@ impl OrderForm {
                 "email" => form.email = value,
                 "first_name" => form.first_name = value,
                 "last_name" => form.last_name = value,
+                "ref" => form.referral = value,
                 other => {
                     if let Some(type_id) = other.strip_prefix(QUANTITY_PREFIX) {
                         form.quantities.push((type_id.to_string(), value));
@@ -91,6 +95,10 @@ impl OrderForm {
             }
         }
         Ok(Cart {
+            // A malformed code is no reason to refuse a purchase: the order simply has none.
+            referral_code: fullhouse_ticketing::model::orders::referral_code(&self.referral)
+                .ok()
+                .flatten(),
             event_id: event.clone(),
             items,
             codes: self.code_list(),

@@ -149,6 +149,7 @@ impl Checkout {
             .event(org, event)
             .await?;
         let cart = Cart {
+            referral_code: None,
             event_id: event.clone(),
             items: Vec::new(),
             codes: codes.clone(),
@@ -217,6 +218,7 @@ fn one_ticket_price(
         }
     };
     let cart = Cart {
+        referral_code: None,
         event_id: pricing.stock.event_id.clone(),
         items: vec![CartItem {
             ticket_type_id: ticket_type.id.clone(),

@@ -39,6 +39,7 @@ fn at_the_counter(
 ) -> PlaceOrder {
     PlaceOrder {
         cart: Cart {
+            referral_code: None,
             event_id: f.stage.event.clone(),
             items: vec![CartItem {
                 ticket_type_id: ticket_type.clone(),

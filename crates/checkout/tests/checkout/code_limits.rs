@@ -18,6 +18,7 @@ const CHANNELS: [Channel; 2] = [Channel::Online, Channel::BoxOffice];
 
 fn cart(event: &EventId, ticket_type: &TicketTypeId, quantity: u32, code: &str) -> Cart {
     Cart {
+        referral_code: None,
         event_id: event.clone(),
         items: vec![CartItem {
             ticket_type_id: ticket_type.clone(),
@@ -135,7 +136,7 @@ both_backends! {
                 .collect(),
             ga_name: None,
         };
-        let wanted = Cart { event_id: s.event.clone(), items: vec![seats(3)], codes: vec!["VIP-TWO".into()], customer_id: None };
+        let wanted = Cart { event_id: s.event.clone(), items: vec![seats(3)], codes: vec!["VIP-TWO".into()], customer_id: None, referral_code: None };
         refused_everywhere(&f, &wanted, true, "code VIP-TWO has 2 uses left; this order asks it for 3 tickets").await;
         let fits = Cart { items: vec![seats(2)], ..wanted };
         let order = f.checkout.place(&f.org, order(Channel::BoxOffice, fits)).await.expect("two VIP seats");

@@ -50,6 +50,7 @@ pub(crate) fn ga_item(ticket_type: &TicketTypeId, quantity: u32) -> CartItem {
 pub(crate) fn online(event: &EventId, items: Vec<CartItem>, codes: &[&str]) -> PlaceOrder {
     PlaceOrder {
         cart: Cart {
+            referral_code: None,
             event_id: event.clone(),
             items,
             codes: codes.iter().map(|c| c.to_string()).collect(),
@@ -331,7 +332,7 @@ both_backends! {
         let vip = view.ticket_types.iter().find(|t| t.id == s.vip).expect("the code shows the VIP type");
         assert_eq!(vip.unlocked_by.as_deref(), Some("OPEN-VIP"));
 
-        let quote = f.checkout.quote(&f.org, &Cart { event_id: s.event.clone(), items: vec![seats_item(&s.vip, &[&s.seats[40], &s.seats[41], &s.seats[42]])], codes: vec!["OPEN-VIP".into()], customer_id: None }, Channel::Online).await.expect("quote");
+        let quote = f.checkout.quote(&f.org, &Cart { event_id: s.event.clone(), items: vec![seats_item(&s.vip, &[&s.seats[40], &s.seats[41], &s.seats[42]])], codes: vec!["OPEN-VIP".into()], customer_id: None, referral_code: None }, Channel::Online).await.expect("quote");
         assert_eq!(quote.codes[0].status, CodeStatus::Applied);
         assert!(quote.problems.iter().any(|p| p.field == "codes[0]" && p.reason.contains("2 uses left")), "{:?}", quote.problems);
 

@@ -353,6 +353,7 @@ async fn place_and_record(
         let org = import.org.clone();
         let request = PlaceOrder {
             cart: Cart {
+                referral_code: None,
                 event_id: new.event_id.clone(),
                 items: new.items.iter().map(IntentItem::cart_item).collect(),
                 codes: Vec::new(),

@@ -248,6 +248,7 @@ both_backends! {
             .place_order(
                 &org,
                 NewOrder {
+                    referral_code: None,
                     customer_id: Some(buyer.id.clone()),
                     channel: Channel::BoxOffice,
                     external_id: None,
@@ -301,6 +302,7 @@ both_backends! {
             .await
             .expect("customer");
         let new = NewOrder {
+            referral_code: None,
             customer_id: Some(buyer.id.clone()),
             channel: Channel::Online,
             external_id: None,

@@ -273,6 +273,7 @@ impl ParsedSheet {
                 _ => None,
             };
             orders.push(NewOrder {
+                referral_code: None,
                 customer_id,
                 channel: cells.channel.as_ref().map_or(Channel::Online, |(_, c)| *c),
                 external_id: Some(cells.external_id.clone()),

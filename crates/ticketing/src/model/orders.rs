@@ -238,6 +238,8 @@ pub struct Order {
     /// When it gave its tickets' places back (expired, cancelled or refunded).
     pub cancelled_at: Option<DateTime<Utc>>,
     pub tickets: Vec<Ticket>,
+    /// The referral code the order was placed through, if any.
+    pub referral_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -284,6 +286,10 @@ pub struct NewOrder {
     /// The purchase time, for historical orders; defaults to now.
     pub created_at: Option<DateTime<Utc>>,
     pub tickets: Vec<NewTicket>,
+    /// The referral code the buyer came through (a tracking link), kept on the order so that
+    /// the referral programme can attribute it without a cookie. At most 32 characters.
+    #[serde(default)]
+    pub referral_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -370,6 +376,10 @@ pub struct WebhookOrder {
     pub channel: Channel,
     pub customer: WebhookCustomer,
     pub tickets: Vec<WebhookTicket>,
+    /// The referral code the external platform recorded for the sale (its tracking link), so
+    /// that sales made elsewhere count for the buyer who brought them.
+    #[serde(default)]
+    pub referral_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -452,6 +462,29 @@ pub fn external_id(value: &str) -> std::result::Result<String, String> {
         return Err("must be at most 100 characters".into());
     }
     Ok(trimmed.to_string())
+}
+
+/// The longest referral code an order keeps.
+pub const REFERRAL_CODE_MAX: usize = 32;
+
+/// A referral code as an order keeps it: letters, digits, `-` and `_`, at most
+/// [`REFERRAL_CODE_MAX`] characters; blank means none. The programme decides whether the code
+/// names anyone; the order only remembers what the buyer came with.
+pub fn referral_code(value: &str) -> std::result::Result<Option<String>, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().count() > REFERRAL_CODE_MAX {
+        return Err(format!("must be at most {REFERRAL_CODE_MAX} characters"));
+    }
+    if !trimmed
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("may hold only letters, digits, '-' and '_'".into());
+    }
+    Ok(Some(trimmed.to_string()))
 }
 
 /// A barcode someone else issued: printable, no spaces, at most 100 characters.

@@ -377,6 +377,7 @@ impl OrderService {
                 .into_iter()
                 .map(WebhookTicket::into_new_ticket)
                 .collect(),
+            referral_code: hook.referral_code,
         };
         with_retries(|| self.try_webhook(org, &customer, &new))
             .await

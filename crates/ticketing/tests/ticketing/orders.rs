@@ -247,6 +247,7 @@ fn seat_ticket(ticket_type: &TicketTypeId, seat: &SeatId) -> NewTicket {
 
 fn order_of(customer: Option<&CustomerId>, tickets: Vec<NewTicket>) -> NewOrder {
     NewOrder {
+        referral_code: None,
         customer_id: customer.cloned(),
         channel: Channel::Online,
         external_id: None,

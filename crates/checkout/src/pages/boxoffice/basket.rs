@@ -436,6 +436,7 @@ pub fn lenient_cart(form: &OrderForm, event: &EventId) -> (Cart, Vec<FieldError>
                     && (typed.trim().is_empty() || typed.trim().parse::<u32>().is_ok())
             });
             let cart = cleaned.cart(event).unwrap_or_else(|_| Cart {
+                referral_code: None,
                 event_id: event.clone(),
                 items: Vec::new(),
                 codes: form.code_list(),

@@ -38,6 +38,8 @@ struct EventPage {
     page_url: String,
     view: SaleView,
     codes: String,
+    /// The referral code of the tracking link the page was opened from (`?ref=`).
+    referral: String,
     map: SeatMap,
     basket: Basket,
     quantities: Vec<QuantityField>,
@@ -97,6 +99,7 @@ async fn render_event(
             brand,
             shop,
             codes: codes.join(", "),
+            referral: form.referral.clone(),
             map,
             basket,
             quantities,
@@ -153,7 +156,10 @@ pub(super) async fn event_page_in(
         query
             .into_iter()
             .filter(|(name, _)| {
-                name == "seat" || name == "codes" || name.starts_with(QUANTITY_PREFIX)
+                name == "seat"
+                    || name == "codes"
+                    || name == "ref"
+                    || name.starts_with(QUANTITY_PREFIX)
             })
             .collect(),
     );
@@ -246,6 +252,10 @@ pub(super) async fn place_in(
             // The server, not the client, names the customer: loyalty and codes bound to
             // this customer count for them (see `code_customer`).
             cart.customer_id = buyer.as_ref().map(|b| b.customer_id.clone());
+            // The link's code rides in the page's address; the cookie keeps it across visits.
+            if cart.referral_code.is_none() {
+                cart.referral_code = client.referral().map(str::to_string);
+            }
             checkout
                 .place_in(
                     &org,

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use fullhouse_core::http::AppState;
+use fullhouse_core::module::OrderPanels;
 use fullhouse_core::{Error, OrgId};
 use fullhouse_ticketing::model::orders::Channel;
 use fullhouse_ticketing::OrderId;
@@ -47,6 +48,9 @@ struct OrderPage {
     error: Option<String>,
     /// The tickets with their seat or area, type, price and (paid) QR code.
     tickets: Vec<PageTicket>,
+    /// What later modules add below the tickets (the referral programme's share panel), as
+    /// HTML their templates escaped.
+    panels: Vec<String>,
 }
 
 /// One ticket as the order page shows it.
@@ -139,6 +143,7 @@ async fn find_order(
 pub(super) async fn order_page(
     State(state): State<AppState>,
     Extension(checkout): Extension<Checkout>,
+    panels: Option<Extension<OrderPanels>>,
     headers: HeaderMap,
     Path((shop, id)): Path<(String, String)>,
 ) -> Response {
@@ -151,7 +156,12 @@ pub(super) async fn order_page(
         Ok(tickets) => tickets,
         Err(response) => return response,
     };
+    let panels = match panels {
+        Some(Extension(panels)) => panels.render(&org, order.id.as_str(), lang.code()).await,
+        None => Vec::new(),
+    };
     OrderPage {
+        panels,
         brand: ShopBrand::of(checkout.db(), &org, &shop, order.shop_id.as_ref())
             .await
             .or_logged(),
@@ -276,6 +286,7 @@ pub(super) async fn pay(
                     event,
                     error,
                     tickets,
+                    panels: Vec::new(),
                 },
             )
                 .into_response()

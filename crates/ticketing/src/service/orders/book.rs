@@ -239,5 +239,6 @@ pub(super) fn order_summary(order: &orders::Model, tickets: &[tickets::Model]) -
         source: order.source.clone(),
         created_at: order.created_at,
         status: Some(OrderStatus::from_db(&order.status)),
+        referral_code: order.referral_code.clone(),
     }
 }

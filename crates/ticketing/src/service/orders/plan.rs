@@ -336,6 +336,14 @@ pub(super) fn plan_order(
             None
         }
     };
+    let referral_code = match new.referral_code.as_deref().map(referral_code) {
+        None => None,
+        Some(Ok(value)) => value,
+        Some(Err(reason)) => {
+            report.invalid(None, "referral_code", reason);
+            None
+        }
+    };
     let created_at = new.created_at.map_or(now, to_micros);
     if created_at > now + Duration::minutes(CLOCK_SKEW_MINUTES) {
         report.invalid(None, "created_at", "is in the future");
@@ -421,6 +429,7 @@ pub(super) fn plan_order(
             created_at,
             updated_at: now,
             cancelled_at: None,
+            referral_code,
         },
         tickets: planned,
     })

@@ -91,6 +91,7 @@ pub(super) fn order_from(m: orders::Model, tickets: Vec<Ticket>) -> Order {
         created_at: m.created_at,
         cancelled_at: m.cancelled_at,
         tickets,
+        referral_code: m.referral_code,
     }
 }
 
