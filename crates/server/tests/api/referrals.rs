@@ -153,7 +153,7 @@ both_backends! {
         // The hits: a WhatsApp preview, a HEAD request, a bot, one visitor twice, two buyers.
         let whatsapp = visitor("WhatsApp/2.24.23.78 A");
         assert!(click(&app, &whatsapp, Method::GET, &a.code).await.is_redirection(), "a redirect, at once");
-        let head = visitor(BROWSERS[1]);
+        let head = visitor("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15");
         click(&app, &head, Method::HEAD, &a.code).await;
         let bot = visitor("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)");
         click(&app, &bot, Method::GET, &a.code).await;
@@ -222,7 +222,7 @@ both_backends! {
                        "attribution_days": 0}),
             )
             .await;
-        let fields: Vec<&str> = refused["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
+        let fields: Vec<&str> = refused["error"]["details"]["fields"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
         assert_eq!(s, 422, "{refused}");
         for field in ["name", "attribution_days", "tiers[1].tickets", "tiers[1].reward"] {
             assert!(fields.contains(&field), "{field} is named: {refused}");
@@ -247,7 +247,7 @@ both_backends! {
                 Some(json!({"tiers": [{"tickets": 3, "reward": "A drink at the bar"}]})))
             .await;
         assert_eq!(s, 422, "{raised}");
-        assert_eq!(raised["errors"][0]["field"], "tiers[0].tickets", "{raised}");
+        assert_eq!(raised["error"]["details"]["fields"][0]["field"], "tiers[0].tickets", "{raised}");
         let (s, lowered) = app
             .call(Method::PUT, &format!("/api/v1/referrals/promotions/{id}/tiers"), &org.token,
                 Some(json!({"tiers": [{"tickets": 2, "reward": "Two drinks"}, {"tickets": 4, "reward": "VIP upgrade"}]})))
