@@ -11,6 +11,11 @@
 
 mod confirmations;
 mod grouped;
+mod pricing;
+
+use pricing::{
+    cart_seats, code_customer, no_uses_left, priced_order, takes_of, Pricing, PricingFor,
+};
 mod sale_view;
 mod shop_listing;
 mod states;
@@ -29,13 +34,13 @@ use std::sync::{Arc, OnceLock};
 use chrono::Duration;
 use fullhouse_core::events::Follower;
 use fullhouse_core::{Db, Error, OrgId, Result};
-use fullhouse_ticketing::model::orders::{Channel, NewOrder, NewTicket, OrderSource};
+use fullhouse_ticketing::model::orders::{Channel, OrderSource};
 use fullhouse_ticketing::outbox::OrderCancelled;
 use fullhouse_ticketing::service::orders::{
     order_in_transaction, plan_booking, write_booking, Booking, PlaceError,
 };
 use fullhouse_ticketing::service::sale_facts::{
-    customer_exists, event_stock_scoped, find_or_create_buyer, Buyer, EventStock, SeatScope,
+    customer_exists, event_stock_scoped, find_or_create_buyer, Buyer, SeatScope,
 };
 use fullhouse_ticketing::service::OrderService;
 use fullhouse_ticketing::{CustomerId, EventId, OrderId, ShopId};
@@ -46,7 +51,7 @@ use sea_orm::{
 
 use crate::api::CodeCheckLimiter;
 use crate::clock::{Clock, SystemClock};
-use crate::codes::{CodeContext, CodeGrant, CodeRules, NoCodeRules, UseTake};
+use crate::codes::{CodeContext, CodeRules, NoCodeRules, UseTake};
 use crate::model::*;
 use crate::payment::settings::PaymentSetup;
 use crate::payment::{PaymentProvider, TestPayments};
@@ -119,49 +124,6 @@ impl From<Error> for Attempt {
 impl From<sea_orm::DbErr> for Attempt {
     fn from(err: sea_orm::DbErr) -> Self {
         Self::Rejected(err.into())
-    }
-}
-
-/// What to price: a cart, its cleaned codes, the buyer, the channel and which seats to read.
-struct PricingFor<'a> {
-    cart: &'a Cart,
-    codes: &'a [String],
-    customer: Option<CustomerId>,
-    /// The customer was named by the seller (box office, API), not only by an email a buyer
-    /// typed. Loyalty needs no code, so it applies only then: otherwise typing a member's email
-    /// would be enough to get the member's price.
-    identified: bool,
-    channel: Channel,
-    scope: SeatScope,
-}
-
-/// Everything a cart was priced with.
-struct Pricing {
-    /// Shared: the orders of a group on one event price against the same read.
-    stock: Arc<EventStock>,
-    typed: Vec<TypedCode>,
-    automatic: Vec<CodeGrant>,
-    held: Vec<String>,
-    context: CodeContext,
-}
-
-impl Pricing {
-    fn input<'a>(
-        &'a self,
-        cart: &'a Cart,
-        channel: Channel,
-        shop: Option<&'a ShopId>,
-    ) -> PricingInput<'a> {
-        PricingInput {
-            shop,
-            stock: &self.stock,
-            cart,
-            codes: &self.typed,
-            automatic: &self.automatic,
-            held_seats: &self.held,
-            channel,
-            now: self.context.now,
-        }
     }
 }
 
@@ -651,54 +613,6 @@ impl Checkout {
     }
 }
 
-/// The customer an order's codes are used by. Online, only a customer the server itself put in
-/// the cart counts (a buyer signed in by a mailed link; the storefront refuses a customer id
-/// from the client): a typed email is no proof, so a code bound to a customer works for that
-/// signed-in customer only, and anyone else gets the answer of a wrong code. At the box office
-/// the seller vouches for the buyer they name.
-fn code_customer(request: &PlaceOrder, customer: Option<&CustomerId>) -> Option<CustomerId> {
-    match request.channel {
-        Channel::Online => request.cart.customer_id.clone(),
-        _ => customer.cloned(),
-    }
-}
-
-/// Prices one order (alone or in a group): refused when the event is not on sale or the cart is
-/// wrong (422) or its places or uses are gone (409); else the prices and the order to book.
-fn priced_order(
-    request: &PlaceOrder,
-    pricing: &Pricing,
-    customer: Option<CustomerId>,
-    shop: Option<&ShopId>,
-    terms: SaleTerms,
-) -> Result<(Priced, NewOrder)> {
-    if pricing.stock.status != "scheduled" {
-        return Err(Error::invalid(
-            "event_id",
-            format!("the event is {}, not on sale", pricing.stock.status),
-        ));
-    }
-    let mut priced = price(&pricing.input(&request.cart, request.channel, shop));
-    if terms.complimentary {
-        terms::give_away(&mut priced);
-    }
-    if !priced.problems.is_empty() {
-        return Err(Error::invalid_fields(priced.problems));
-    }
-    if let Some(first) = priced.conflicts.first() {
-        return Err(Error::conflict(first.field.clone(), first.reason.clone()));
-    }
-    let new_order = NewOrder {
-        referral_code: request.cart.referral_code.clone(),
-        customer_id: customer,
-        channel: request.channel,
-        external_id: None,
-        created_at: None,
-        tickets: priced.tickets.iter().map(new_ticket).collect(),
-    };
-    Ok((priced, new_order))
-}
-
 /// Ticketing places an order paid unless asked to hold it: checkout's row decides (paid at the
 /// counter, else awaiting payment), so that the two start in the same state. True when paid.
 fn hold_unless_paid(booking: &mut Booking, row: &checkout_orders::Model) -> bool {
@@ -707,59 +621,6 @@ fn hold_unless_paid(booking: &mut Booking, row: &checkout_orders::Model) -> bool
         booking.hold_for_payment();
     }
     paid
-}
-
-/// The uses an order takes of each grant it applies, with the grant's label and the field a
-/// refusal points at (`codes[i]`, or `customer_id` for a grant without a code).
-fn takes_of(
-    pricing: &Pricing,
-    priced: &Priced,
-    order_id: &OrderId,
-    customer: Option<CustomerId>,
-) -> Vec<(UseTake, String, String)> {
-    priced
-        .uses_per_grant()
-        .into_iter()
-        .filter_map(|(g, uses)| {
-            let usable = priced.grants.get(g)?;
-            let field = usable
-                .typed
-                .map_or("customer_id".to_string(), |i| format!("codes[{i}]"));
-            Some((
-                UseTake {
-                    key: usable.grant.key.clone(),
-                    code: usable.grant.code.clone(),
-                    order_id: order_id.clone(),
-                    event_id: pricing.stock.event_id.clone(),
-                    production_id: pricing.stock.production_id.clone(),
-                    customer_id: customer.clone(),
-                    uses,
-                },
-                usable.grant.label.clone(),
-                field,
-            ))
-        })
-        .collect()
-}
-
-/// The 409 of a take the code's quantity has no room for.
-fn no_uses_left(take: &UseTake, label: &str, field: &str) -> Error {
-    let code = take.code.clone().unwrap_or(label.to_string());
-    Error::conflict(
-        field,
-        format!("code {code} has no uses left for this order"),
-    )
-}
-
-/// The seats a cart names, by id and by label.
-fn cart_seats(cart: &Cart) -> SeatScope {
-    let choices = || cart.items.iter().flat_map(|i| i.seats.iter());
-    SeatScope::Only {
-        ids: choices().filter_map(|c| c.seat_id.clone()).collect(),
-        labels: choices()
-            .filter_map(|c| c.seat.as_ref().map(|n| n.seat_label.trim().to_string()))
-            .collect(),
-    }
 }
 
 async fn codes_of(conn: &impl ConnectionTrait, org: &OrgId, id: &OrderId) -> Result<Vec<String>> {
@@ -818,17 +679,6 @@ async fn lost_or_rejected(txn: DatabaseTransaction, err: PlaceError) -> Result<A
         }
         PlaceError::Rejected(err) => Ok(Attempt::Rejected(err)),
     }
-}
-
-fn new_ticket(ticket: &PricedTicket) -> NewTicket {
-    let mut new = NewTicket::of_type(ticket.ticket_type.id.clone());
-    new.event_id = None;
-    new.seat_id = ticket.seat.as_ref().map(|s| s.id.clone());
-    if ticket.ticket_type.ga_area_id.is_none() {
-        new.ga_name = ticket.ga_name.clone();
-    }
-    new.price_minor = Some(ticket.price_minor);
-    new
 }
 
 fn checkout_order(

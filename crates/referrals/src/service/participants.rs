@@ -475,7 +475,7 @@ impl Referrals {
 
     /// The promotion rows that are not closed yet but whose close time has passed (for the
     /// closing reminders).
-    pub(crate) async fn due_close_notices(&self) -> Result<Vec<promotions::Model>> {
+    pub async fn due_close_notices(&self) -> Result<Vec<promotions::Model>> {
         Ok(promotions::Entity::find()
             .filter(promotions::Column::ClosesAt.lte(self.now()))
             .filter(promotions::Column::CloseNoticeSentAt.is_null())
