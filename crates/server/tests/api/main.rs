@@ -13,6 +13,7 @@ mod customers;
 mod hardening;
 mod intents;
 mod intents_pages;
+mod referrals_pages;
 mod isolation;
 mod mail;
 mod openapi;
