@@ -23,6 +23,7 @@ mod outbox;
 mod platform;
 mod prices;
 mod processes;
+mod referrals;
 mod roles;
 mod schemathesis;
 mod segments;
