@@ -158,7 +158,7 @@ impl Referrals {
             .into_iter()
             .map(|row| (row.id.clone(), participant_of(row)))
             .collect();
-        let tallies = self.tallies(org, Some(id), None).await?;
+        let tallies = self.promotion_tallies(org, id).await?;
         let hits_by_class = self.hits_by_class(org, id).await?;
         let orders_by_verdict = self.orders_by_verdict(org, id).await?;
         let counted = orders_by_verdict
@@ -199,6 +199,92 @@ impl Referrals {
             winners,
             rewards,
         })
+    }
+
+    /// Every participant's unique human clicks and counted tickets and revenue: two grouped
+    /// queries, their sums cast back to BIGINT (PostgreSQL sums BIGINT as NUMERIC).
+    async fn promotion_tallies(
+        &self,
+        org: &OrgId,
+        id: &PromotionId,
+    ) -> Result<HashMap<ParticipantId, Tally>> {
+        #[derive(FromQueryResult)]
+        struct Clicks {
+            participant_id: String,
+            clicks: i64,
+        }
+        #[derive(FromQueryResult)]
+        struct Sales {
+            participant_id: String,
+            tickets: Option<i64>,
+            revenue: Option<i64>,
+            currency: Option<String>,
+        }
+        let backend = self.db.db_backend();
+        let values = |wanted: &str| vec![org.as_str().into(), id.as_str().into(), wanted.into()];
+        let clicks = Clicks::find_by_statement(statement(
+            backend,
+            "SELECT participant_id, CAST(COUNT(*) AS BIGINT) AS clicks FROM referral_hits \
+             WHERE organization_id = $1 AND promotion_id = $2 AND class = $3 \
+             GROUP BY participant_id",
+            values(HitClass::Human.as_str()),
+        ))
+        .all(self.db.reader())
+        .await?;
+        let sales = Sales::find_by_statement(statement(
+            backend,
+            "SELECT participant_id, CAST(SUM(tickets) AS BIGINT) AS tickets, \
+             CAST(SUM(revenue_minor) AS BIGINT) AS revenue, MAX(currency) AS currency \
+             FROM referral_orders WHERE organization_id = $1 AND promotion_id = $2 \
+             AND verdict = $3 GROUP BY participant_id",
+            values(Verdict::Counted.as_str()),
+        ))
+        .all(self.db.reader())
+        .await?;
+        let mut tallies: HashMap<ParticipantId, Tally> = HashMap::new();
+        for row in clicks {
+            tallies
+                .entry(ParticipantId::from_db(row.participant_id))
+                .or_default()
+                .clicks = u64::try_from(row.clicks).unwrap_or(0);
+        }
+        for row in sales {
+            let tally = tallies
+                .entry(ParticipantId::from_db(row.participant_id))
+                .or_default();
+            tally.tickets = u64::try_from(row.tickets.unwrap_or(0)).unwrap_or(0);
+            tally.revenue_minor = row.revenue.unwrap_or(0);
+            tally.currency = row.currency;
+        }
+        Ok(tallies)
+    }
+
+    /// The progress page of a token, its figures from [`Self::promotion_tallies`] (whose sums
+    /// read on PostgreSQL too).
+    pub async fn progress_page(&self, token: &str) -> Result<(OrgId, super::Progress)> {
+        let (org, participant) = self.participant_by_token(token).await?;
+        let promotion = self.promotion(&org, &participant.promotion_id).await?;
+        let event_title = self
+            .events_of(&org, &promotion.scope)
+            .await?
+            .iter()
+            .min_by_key(|e| e.starts_at)
+            .map_or_else(|| promotion.name.clone(), |e| e.title.clone());
+        let tally = self
+            .promotion_tallies(&org, &promotion.id)
+            .await?
+            .remove(&participant.id)
+            .unwrap_or_default();
+        let standing = standing(&promotion.tiers, tally.tickets);
+        let progress = super::Progress {
+            tracking_link: self.tracking_link(&participant.code),
+            participant,
+            promotion,
+            event_title,
+            tally,
+            standing,
+        };
+        Ok((org, progress))
     }
 
     /// Hits per class and reason, most first.
@@ -250,7 +336,8 @@ impl Referrals {
             .select_only()
             .column(orders::Column::Verdict)
             .column_as(orders::Column::Id.count(), "orders")
-            .column_as(orders::Column::Tickets.sum(), "tickets")
+            // PostgreSQL sums BIGINT as NUMERIC: cast back, on both backends alike.
+            .column_as(Expr::cust("CAST(SUM(\"tickets\") AS BIGINT)"), "tickets")
             .filter(orders::Column::OrganizationId.eq(org.as_str()))
             .filter(orders::Column::PromotionId.eq(id.as_str()))
             .group_by(orders::Column::Verdict)
@@ -279,10 +366,12 @@ impl Referrals {
         }
         let bucket = |column: &str| match self.db.backend() {
             Backend::Postgres => {
-                format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {BUCKET_SECONDS}) AS BIGINT)")
+                format!(
+                    "CAST(FLOOR(EXTRACT(EPOCH FROM \"{column}\") / {BUCKET_SECONDS}) AS BIGINT)"
+                )
             }
             Backend::Sqlite => {
-                format!("(CAST(strftime('%s', {column}) AS INTEGER) / {BUCKET_SECONDS})")
+                format!("(CAST(strftime('%s', \"{column}\") AS INTEGER) / {BUCKET_SECONDS})")
             }
         };
         let clicks_sql = format!(
@@ -426,7 +515,11 @@ impl Referrals {
         let participant = self
             .participant(org, &ParticipantId::from_db(row.participant_id.clone()))
             .await?;
-        let tickets = self.tally(org, &participant.id).await?.tickets;
+        let tickets = self
+            .promotion_tallies(org, &participant.promotion_id)
+            .await?
+            .get(&participant.id)
+            .map_or(0, |t| t.tickets);
         let people = HashMap::from([(participant.id.to_string(), participant)]);
         Ok(reward_of(row, &people, tickets))
     }

@@ -170,7 +170,9 @@ async fn a_buyer_shares_the_link_from_the_confirmation_and_the_organizer_sees_th
     }
     let console = browser.console().await;
     assert!(
-        console.iter().all(|m| !m.contains("Content Security Policy")),
+        console
+            .iter()
+            .all(|m| !m.contains("Content Security Policy")),
         "{console:#?}"
     );
     browser.finish().await;
