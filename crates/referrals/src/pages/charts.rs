@@ -74,7 +74,7 @@ impl Chart<'_> {
         let id = escape(self.id);
         let _ = write!(
             out,
-            "<svg class=\"chart chart-{kind}\" id=\"{id}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
+            "<svg class=\"chart chart-kind-{kind}\" id=\"{id}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
              role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMidYMid meet\">\
              <title id=\"{id}-title\">{title}</title><desc id=\"{id}-desc\">{desc}</desc>",
             kind = if self.kind == Kind::Bars { "bars" } else { "line" },
@@ -82,7 +82,8 @@ impl Chart<'_> {
             desc = escape(&self.desc),
         );
         let max = self.points.iter().map(|(_, v)| *v).max().unwrap_or(0);
-        let top = nice_top(max);
+        // At least 2, so that the middle gridline is a whole number too.
+        let top = nice_top(max).max(2);
         let plot_w = WIDTH - LEFT - RIGHT;
         let plot_h = HEIGHT - TOP - BOTTOM;
         let base = TOP + plot_h;
@@ -107,7 +108,8 @@ impl Chart<'_> {
         let x_of = |i: usize| LEFT + slot * (i as f64) + slot / 2.0;
         match self.kind {
             Kind::Bars => {
-                let bar = (slot * 0.7).max(1.0);
+                // A few days' bars are not wider than a thumb.
+                let bar = (slot * 0.7).clamp(1.0, 36.0);
                 for (i, (label, value)) in self.points.iter().enumerate() {
                     let y = y_of(*value);
                     let _ = write!(

@@ -87,10 +87,13 @@ impl DetailPage {
         self.report.leaderboard.get(..n).unwrap_or_default()
     }
 
+    /// A participant's revenue, in the promotion's currency when they have sold nothing yet.
     fn money(&self, minor: &i64, currency: &Option<String>) -> String {
-        self.ui
-            .lang
-            .money(*minor, currency.as_deref().unwrap_or_default())
+        let currency = currency
+            .as_deref()
+            .or(self.report.totals.currency.as_deref())
+            .unwrap_or_default();
+        self.ui.lang.money(*minor, currency)
     }
 
     fn class_words(&self, class: &HitClass) -> String {
