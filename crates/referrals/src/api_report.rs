@@ -23,8 +23,14 @@ use crate::service::Referrals;
 /// Lines of CSV per chunk of the streamed export.
 const CSV_CHUNK: usize = 500;
 
+/// The id schemas the path parameters name (the model's bodies carry ids as plain strings, so
+/// nothing else registers them).
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(PromotionId, RewardId)))]
+struct Ids;
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    OpenApiRouter::with_openapi(<Ids as utoipa::OpenApi>::openapi())
         .routes(routes!(report))
         .routes(routes!(hits))
         .routes(routes!(report_csv))
@@ -35,7 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// hits by class and reason, orders by verdict, the daily series on the venue's calendar, the
 /// leaderboard, winners by tier and the reward ledger.
 #[utoipa::path(get, path = "/referrals/promotions/{id}/report", tag = "referrals",
-    params(("id" = String, Path)),
+    params(("id" = PromotionId, Path)),
     responses((status = 200, body = Report), (status = 404, body = ErrorBody)))]
 async fn report(
     Extension(referrals): Extension<Referrals>,
@@ -49,6 +55,7 @@ async fn report(
 
 /// Which page of hits.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HitsQuery {
     /// From 1; past the last page, the last page.
     pub page: Option<u64>,
@@ -56,7 +63,7 @@ pub struct HitsQuery {
 
 /// A promotion's hits, newest first, with their class and the reason for it.
 #[utoipa::path(get, path = "/referrals/promotions/{id}/hits", tag = "referrals",
-    params(("id" = String, Path), HitsQuery),
+    params(("id" = PromotionId, Path), HitsQuery),
     responses((status = 200, body = HitPage), (status = 404, body = ErrorBody)))]
 async fn hits(
     Extension(referrals): Extension<Referrals>,
@@ -76,7 +83,7 @@ async fn hits(
 /// The leaderboard as CSV (rank, name, email, clicks, tickets, revenue, tiers reached), streamed.
 /// No cell starts a formula in a spreadsheet program (a participant's name is theirs to choose).
 #[utoipa::path(get, path = "/referrals/promotions/{id}/report.csv", tag = "referrals",
-    params(("id" = String, Path)),
+    params(("id" = PromotionId, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
 async fn report_csv(
     Extension(referrals): Extension<Referrals>,
@@ -155,7 +162,7 @@ fn csv_line(cells: &[&str]) -> String {
 /// Marks a reward fulfilled: by the caller, now. Marking it again changes nothing (the first
 /// who and when stay).
 #[utoipa::path(post, path = "/referrals/rewards/{id}/fulfil", tag = "referrals",
-    params(("id" = String, Path)),
+    params(("id" = RewardId, Path)),
     responses((status = 200, body = Reward), (status = 404, body = ErrorBody)))]
 async fn fulfil(
     Extension(referrals): Extension<Referrals>,

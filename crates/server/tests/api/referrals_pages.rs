@@ -154,12 +154,24 @@ async fn visit(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (u16, Str
 
 /// A hit on a participant's link, as the tracking redirect records it.
 async fn hit(app: &TestApp, org: &TestOrg, promotion: &str, participant: &str, class: &str) {
+    hit_days_ago(app, org, promotion, participant, class, 0).await;
+}
+
+/// A hit `days` ago (the report's daily series).
+pub(crate) async fn hit_days_ago(
+    app: &TestApp,
+    org: &TestOrg,
+    promotion: &str,
+    participant: &str,
+    class: &str,
+    days: i64,
+) {
     let row = referral_hits::ActiveModel {
         organization_id: Set(org.id.to_string()),
         id: Set(format!("hit_{}", rand_suffix())),
         promotion_id: Set(promotion.to_string()),
         participant_id: Set(participant.to_string()),
-        at: Set(Utc::now()),
+        at: Set(Utc::now() - chrono::Duration::days(days)),
         class: Set(class.to_string()),
         reason: Set(format!("{class} test visit")),
         method: Set("GET".to_string()),

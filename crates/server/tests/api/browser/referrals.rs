@@ -12,7 +12,7 @@ use serde_json::json;
 use super::app_and_browser;
 use crate::checkout::show;
 use crate::chromium::Browser;
-use crate::referrals_pages::{attribute, paid_order};
+use crate::referrals_pages::{attribute, hit_days_ago, paid_order};
 
 /// Screenshots of the page at a laptop's and a phone's width, when asked for.
 async fn screenshots(browser: &Browser, name: &str) {
@@ -117,6 +117,25 @@ async fn a_buyer_shares_the_link_from_the_confirmation_and_the_organizer_sees_th
         )
         .await;
     assert_eq!(s, 200, "{report}");
+    // A week of visits on her link, as the tracking redirect records them.
+    let ana = report["leaderboard"][0]["participant_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for (days, class) in [
+        (6, "human"),
+        (5, "human"),
+        (5, "preview"),
+        (4, "bot"),
+        (3, "human"),
+        (3, "human"),
+        (2, "duplicate"),
+        (1, "human"),
+        (0, "scanner"),
+        (0, "human"),
+    ] {
+        hit_days_ago(&app, &org, &promotion, &ana, class, days).await;
+    }
     paid_order(&app, "ref-browser", &show, "ben@example.dk", Some(&code)).await;
     attribute(&app).await;
 
@@ -141,6 +160,14 @@ async fn a_buyer_shares_the_link_from_the_confirmation_and_the_organizer_sees_th
     browser.find("svg#tickets-chart rect.chart-bar").await;
     let title = browser.text("#tickets-heading").await;
     assert_eq!(title, "Tickets sold per day");
+    let points = browser
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "svg#clicks-chart circle.chart-point",
+        ))
+        .await
+        .expect("points");
+    assert_eq!(points.len(), 7, "a point per day of the week");
     let leaders = browser.text("#leaderboard-table").await;
     assert!(leaders.contains("ana@example.dk"), "{leaders}");
     screenshots(&browser, "referrals-3-report").await;
