@@ -6,8 +6,10 @@
 //! ledger and reminders follow. It reacts to checkout's and ticketing's order events.
 
 pub mod api;
+pub mod api_report;
 pub mod migrations;
 pub mod model;
+pub mod pages;
 pub mod service;
 pub mod store;
 
@@ -56,15 +58,15 @@ impl Module for ReferralsModule {
     }
 
     fn api(&self) -> OpenApiRouter<AppState> {
-        api::router()
+        api::router().merge(api_report::router())
     }
 
     fn pages(&self) -> Router<AppState> {
-        Router::new()
+        pages::router()
     }
 
     fn locales(&self) -> &'static [LocaleFile] {
-        &[]
+        pages::LOCALES
     }
 
     fn mount(&self, mount: &mut Mount) {
@@ -76,6 +78,7 @@ impl Module for ReferralsModule {
         );
         let sweep = Sweep::new(referrals.clone());
         mount
+            .order_panel(pages::SharePanel::new(referrals.clone()))
             .provide(referrals)
             .task("referral rewards", Runs::WithJobWorkers, move |shutdown| {
                 sweep.run(SWEEP_EVERY, shutdown)

@@ -7,6 +7,7 @@
 
 mod attribution;
 mod participants;
+pub mod report;
 
 pub use attribution::{Sweep, ORDERS_CONSUMER};
 pub use participants::{CodeTarget, Progress, SOURCE_BACKDATED, SOURCE_PURCHASE};

@@ -21,6 +21,8 @@ mod boxoffice;
 mod buyer;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
+/// Referral rewards: the share panel, the progress page and the organizer's charts.
+mod referrals;
 
 async fn app_and_browser(workers: usize) -> Option<(TestApp, Browser)> {
     let browser = Browser::start().await?;
