@@ -54,7 +54,7 @@ async fn create_promotion(
 }
 
 #[utoipa::path(get, path = "/referrals/promotions/{id}", tag = "referrals",
-    params(("id" = String, Path)),
+    params(("id" = PromotionId, Path)),
     responses((status = 200, body = Promotion), (status = 404, body = ErrorBody)))]
 async fn get_promotion(
     Extension(referrals): Extension<Referrals>,
@@ -76,7 +76,7 @@ pub struct TiersChange {
 /// Replace the reward tiers. A tier someone has reached cannot be raised or removed (409 names
 /// it); a closed promotion's tiers are final.
 #[utoipa::path(put, path = "/referrals/promotions/{id}/tiers", tag = "referrals",
-    params(("id" = String, Path)), request_body = TiersChange,
+    params(("id" = PromotionId, Path)), request_body = TiersChange,
     responses((status = 200, body = Promotion), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_tiers(
     Extension(referrals): Extension<Referrals>,
@@ -93,7 +93,7 @@ async fn put_tiers(
 
 /// Close a promotion now: the leaderboard freezes and the report is final.
 #[utoipa::path(post, path = "/referrals/promotions/{id}/close", tag = "referrals",
-    params(("id" = String, Path)),
+    params(("id" = PromotionId, Path)),
     responses((status = 200, body = Promotion), (status = 404, body = ErrorBody)))]
 async fn close_promotion(
     Extension(referrals): Extension<Referrals>,
