@@ -6,6 +6,8 @@
 //! ledger and reminders follow. It reacts to checkout's and ticketing's order events.
 
 pub mod api;
+pub mod api_jobs;
+pub mod jobs;
 pub mod migrations;
 pub mod model;
 pub mod service;
@@ -56,7 +58,7 @@ impl Module for ReferralsModule {
     }
 
     fn api(&self) -> OpenApiRouter<AppState> {
-        api::router()
+        api::router().merge(api_jobs::router())
     }
 
     fn pages(&self) -> Router<AppState> {
@@ -64,7 +66,7 @@ impl Module for ReferralsModule {
     }
 
     fn locales(&self) -> &'static [LocaleFile] {
-        &[]
+        jobs::LOCALES
     }
 
     fn mount(&self, mount: &mut Mount) {
@@ -75,6 +77,7 @@ impl Module for ReferralsModule {
             &state.settings.public_url,
         );
         let sweep = Sweep::new(referrals.clone());
+        jobs::register(mount, &referrals);
         mount
             .provide(referrals)
             .task("referral rewards", Runs::WithJobWorkers, move |shutdown| {
