@@ -21,6 +21,7 @@ mod orders;
 mod outbox;
 mod platform;
 mod prices;
+mod referrals_mails;
 mod processes;
 mod roles;
 mod schemathesis;
