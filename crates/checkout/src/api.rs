@@ -523,6 +523,10 @@ async fn storefront_order(
     let org = shop_org(&state, &shop).await?;
     // A signed-in buyer's order is linked to their customer, whatever address is typed.
     order.cart.customer_id = session.customer(&org).await?;
+    // The tracking link's cookie names the referral when the client did not.
+    if order.cart.referral_code.is_none() {
+        order.cart.referral_code = client.referral().map(str::to_string);
+    }
     let placed = checkout
         .place(
             &org,

@@ -311,6 +311,7 @@ pub async fn generate(db: &Db, org: OrgId, seed: u64, today: NaiveDate) -> World
                 created_at: Set(created_at),
                 updated_at: Set(created_at),
                 cancelled_at: Set(None),
+                referral_code: Set(None),
             })
             .exec_without_returning(conn)
             .await

@@ -145,6 +145,7 @@ both_backends! {
             created_at: Set(Utc::now()),
             updated_at: Set(Utc::now()),
             cancelled_at: Set(None),
+            referral_code: Set(None),
         }
         .insert(app.db.db.writer())
         .await

@@ -173,6 +173,18 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{campaign}");
     ids.insert("campaigns", id_of(&campaign));
+    let (s, promotion) = app
+        .post(
+            "/api/v1/referrals/promotions",
+            t,
+            json!({"name": "Bring a friend", "scope": {"kind": "event", "id": event_id},
+                   "tiers": [{"tickets": 1, "reward": "A drink"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{promotion}");
+    let promotion_id = id_of(&promotion);
+    ids.insert("promotions", promotion_id.clone());
+    ids.insert("rewards", seed_reward(app, org, &promotion_id, &customer_id).await);
     let template = json!({"subject": SECRET_MARKER, "html": format!("<p>{SECRET_MARKER}</p>")});
     let (s, saved) = app
         .call(
@@ -184,6 +196,34 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 200, "{saved}");
     Seeded { ids }
+}
+
+/// A participant of A's promotion with a reward earned (through the service: earning one over
+/// HTTP takes a tracked sale, which `referrals.rs` walks through); the reward's id.
+async fn seed_reward(app: &TestApp, org: &TestOrg, promotion: &str, customer: &str) -> String {
+    use fullhouse_referrals::Referrals;
+    use sea_orm::{ConnectionTrait, Statement};
+    let checkout = fullhouse_checkout::Checkout::new(app.db.db.clone());
+    let referrals = Referrals::new(app.db.db.clone(), checkout, &app.base);
+    let promotion = fullhouse_referrals::PromotionId::parse(promotion).expect("promotion id");
+    let customer = fullhouse_ticketing::CustomerId::parse(customer).expect("customer id");
+    let (participant, _) = referrals
+        .enrol(&org.id, &promotion, &customer, None, "purchase")
+        .await
+        .expect("enrolled");
+    let reward = fullhouse_referrals::model::RewardId::generate();
+    let sql = format!(
+        "INSERT INTO referral_rewards (organization_id, id, promotion_id, participant_id, tier_tickets, reward, state, earned_at) \
+         VALUES ('{}', '{reward}', '{promotion}', '{}', 1, 'A drink', 'earned', CURRENT_TIMESTAMP)",
+        org.id, participant.id
+    );
+    app.db
+        .db
+        .writer()
+        .execute(Statement::from_string(app.db.db.db_backend(), sql))
+        .await
+        .expect("reward written");
+    reward.to_string()
 }
 
 /// Organization A's own template text, which B must never see.
@@ -240,6 +280,9 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),
         t if t.ends_with("/seat-map") => json!({"sections": [], "ga_areas": []}),
         t if t.ends_with("/intents/{id}/actions") => json!({"action": "cancel"}),
+        t if t.ends_with("/promotions/{id}/tiers") => {
+            json!({"tiers": [{"tickets": 1, "reward": "Intruder"}]})
+        }
         t if t.ends_with("/intent-defaults") => {
             json!({"strategy": "invoice", "pay_days": 7, "remind_days": 3})
         }

@@ -23,6 +23,7 @@ mod platform;
 mod prices;
 mod referrals_mails;
 mod processes;
+mod referrals;
 mod roles;
 mod schemathesis;
 mod segments;

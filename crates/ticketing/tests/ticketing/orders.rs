@@ -593,6 +593,7 @@ both_backends! {
         let stage = stage(&fx.db, &fx.org).await;
         let service = OrderService::new(fx.db.clone());
         let hook = WebhookOrder {
+            referral_code: None,
             id: "tm-991".into(),
             created_at: Utc::now() - Duration::hours(1),
             channel: Channel::Online,
