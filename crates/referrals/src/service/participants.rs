@@ -293,8 +293,9 @@ impl Referrals {
         let mut sales = orders::Entity::find()
             .select_only()
             .column(orders::Column::ParticipantId)
-            .column_as(orders::Column::Tickets.sum(), "tickets")
-            .column_as(orders::Column::RevenueMinor.sum(), "revenue")
+            // PostgreSQL sums BIGINT as NUMERIC, which does not read back as i64: cast it.
+            .column_as(bigint(orders::Column::Tickets.sum()), "tickets")
+            .column_as(bigint(orders::Column::RevenueMinor.sum()), "revenue")
             .column_as(orders::Column::Currency.max(), "currency")
             .filter(orders::Column::OrganizationId.eq(org.as_str()))
             .filter(orders::Column::Verdict.eq(Verdict::Counted.as_str()))
@@ -503,6 +504,11 @@ pub(crate) fn participant_of(row: participants::Model) -> Participant {
         mailed_at: row.mailed_at,
         created_at: row.created_at,
     }
+}
+
+/// `expr` as a BIGINT on both backends.
+fn bigint(expr: sea_orm::sea_query::SimpleExpr) -> sea_orm::sea_query::SimpleExpr {
+    expr.cast_as(sea_orm::sea_query::Alias::new("BIGINT"))
 }
 
 /// A fresh progress token: the prefix and 32 random bytes, URL-safe.

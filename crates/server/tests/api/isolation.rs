@@ -184,7 +184,10 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
     assert_eq!(s, 201, "{promotion}");
     let promotion_id = id_of(&promotion);
     ids.insert("promotions", promotion_id.clone());
-    ids.insert("rewards", seed_reward(app, org, &promotion_id, &customer_id).await);
+    ids.insert(
+        "rewards",
+        seed_reward(app, org, &promotion_id, &customer_id).await,
+    );
     let template = json!({"subject": SECRET_MARKER, "html": format!("<p>{SECRET_MARKER}</p>")});
     let (s, saved) = app
         .call(
