@@ -148,3 +148,33 @@ pub async fn backdate(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use fullhouse_web::i18n::checks;
+    use fullhouse_web::Lang;
+
+    #[test]
+    fn danish_and_french_translate_every_string_of_the_jobs_and_templates() {
+        assert!(checks::keys_in(super::LOCALES, "en").contains("referrals-backdate-title"));
+        assert_eq!(checks::untranslated(super::LOCALES), Vec::<String>::new());
+    }
+
+    /// Installed beside the platform's strings (a key defined twice would take them all away),
+    /// the job's title reads in the starter's language.
+    #[test]
+    fn the_job_title_reads_in_each_language() {
+        assert_eq!(fullhouse_web::i18n::install(super::LOCALES), Ok(()));
+        for (lang, word) in [
+            (Lang::En, "Mail earlier"),
+            (Lang::Da, "Send tidligere"),
+            (Lang::Fr, "Envoyer aux anciens"),
+        ] {
+            let title = lang.t1("referrals-backdate-title", "promotion", "Bring a friend");
+            assert!(
+                title.contains(word) && title.contains("Bring a friend"),
+                "{title}"
+            );
+        }
+    }
+}
