@@ -314,12 +314,13 @@ mod tests {
     fn the_link_mail_carries_both_links_the_tiers_and_the_unsubscribe_link_in_every_language() {
         for language in ["en", "da", "fr"] {
             let mail = rendered("referral_link", language);
+            // Slashes in links are escaped in the HTML (`&#x2f;`): look for what is between them.
             for expected in [
-                "/r/4m5n6p7r8s",
-                "fhr_sample",
+                "4m5n6p7r8s\">",
+                "fhr_sample\">",
                 "VIP upgrade",
                 "Bring a friend",
-                "/unsubscribe/sample",
+                "unsubscribe&#x2f;sample\">",
             ] {
                 assert!(
                     mail.html.contains(expected),
@@ -328,6 +329,11 @@ mod tests {
                 );
             }
             assert!(mail.text.contains("/r/4m5n6p7r8s"), "{}", mail.text);
+            assert!(
+                mail.text.contains("/referrals/progress/fhr_sample"),
+                "{}",
+                mail.text
+            );
         }
     }
 
@@ -337,13 +343,13 @@ mod tests {
             let tier = rendered("referral_staff_tier", language);
             assert!(tier.html.contains("Søren Nielsen"), "{}", tier.html);
             assert!(tier.html.contains("A drink at the bar"), "{}", tier.html);
-            assert!(tier.html.contains("/referrals/prm_1"), "{}", tier.html);
+            assert!(tier.html.contains("prm_1\">"), "{}", tier.html);
             let closed = rendered("referral_staff_closed", language);
             for expected in [
                 "Anna Holm",
                 "VIP upgrade",
                 "9,600.00 DKK",
-                "/referrals/prm_1",
+                "prm_1\">",
             ] {
                 assert!(
                     closed.html.contains(expected),
