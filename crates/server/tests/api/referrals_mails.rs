@@ -201,6 +201,7 @@ both_backends! {
         let _ = run.await;
         let at_kill = count(&app, claimed).await;
         assert!((400..1000).contains(&at_kill), "killed half-way: {at_kill} claimed");
+        eprintln!("the back-dating job was killed with {at_kill} of 1,000 holders claimed");
 
         // Started again, then once more: nobody is mailed twice.
         let second = backdate(&app, &org, &promotion).await;
@@ -236,7 +237,6 @@ both_backends! {
     }
 
     async fn an_external_order_counts_like_a_storefront_one_and_staff_hear_of_the_tier_and_the_close_once(app: TestApp) {
-        let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
         let org = app.new_org("reminders").await;
         let smtp = SmtpServer::start();
         use_smtp(&app, &org, &smtp).await;
@@ -320,9 +320,19 @@ both_backends! {
         let stage = stage(&app, &org).await;
         let (referrals, sweep) = referrals(&app);
         let promotion = promotion(&app, &org, &stage, json!(["Bar@Staffed.example"])).await;
+        // The link mail is a template like the others: built in in three languages, editable.
+        let (s, french) = app.get("/api/v1/mail/templates/referral_link/fr", &org.token).await;
+        assert_eq!(s, 200, "{french}");
+        assert!(french["template"]["subject"].as_str().unwrap_or_default().contains("Invitez"), "{french}");
+        let (s, saved) = app.call(Method::PUT, "/api/v1/mail/templates/referral_link/en", &org.token, Some(json!({
+            "subject": "Your own link for {{ event.title }}",
+            "html": "<p><a href=\"{{ tracking_link }}\">Share</a> <a href=\"{{ progress_link }}\">Progress</a> <a href=\"{{ unsubscribe_url }}\">Unsubscribe</a></p>",
+        }))).await;
+        assert_eq!(s, 200, "{saved}");
         let (_, order) = app.post("/api/v1/webhooks/orders", &org.token, hook(&stage, "x-1", "eva@example.dk", None)).await;
         assert_eq!(order["source"], "webhook", "{order}");
-        sweep.round().await.expect("sweep");
+        assert_eq!(sweep.round().await.expect("sweep").mailed, 1);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox WHERE subject = 'Your own link for Hamlet'").await, 1);
         let org_id: OrgId = org.id.clone();
         let promotion_id = PromotionId::from_db(promotion.clone());
         let code = referrals.participants(&org_id, &promotion_id).await.expect("participants")
