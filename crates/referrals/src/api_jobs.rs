@@ -18,8 +18,14 @@ use crate::service::Referrals;
 /// Attempts of a back-dating job: each resumes where the last stopped.
 const MAX_ATTEMPTS: i32 = 5;
 
+/// Path ids are documented by their schema (prefix and ULID pattern); a schema named only in a
+/// path parameter is not collected by itself, so the promotion's id is listed here.
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(PromotionId)))]
+struct Ids;
+
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(backdate))
+    OpenApiRouter::with_openapi(<Ids as utoipa::OpenApi>::openapi()).routes(routes!(backdate))
 }
 
 /// Mail every earlier ticket holder of the promotion's events their own tracking and progress
@@ -28,7 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// start again: each holder is mailed once, whatever number of runs. 409 when the promotion is
 /// closed.
 #[utoipa::path(post, path = "/referrals/promotions/{id}/backdate", tag = "referrals",
-    params(("id" = String, Path)),
+    params(("id" = PromotionId, Path)),
     responses((status = 201, body = Job), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn backdate(
     State(state): State<AppState>,
