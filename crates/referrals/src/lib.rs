@@ -6,7 +6,9 @@
 //! ledger and reminders follow. It reacts to checkout's and ticketing's order events.
 
 pub mod api;
+pub mod api_jobs;
 pub mod api_report;
+pub mod jobs;
 pub mod migrations;
 pub mod model;
 pub mod pages;
@@ -23,6 +25,9 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::{LocaleFile, Module, Mount, NavLink, NavSection, Runs};
 use sea_orm_migration::MigrationTrait;
 use utoipa_axum::router::OpenApiRouter;
+
+/// The strings of the referrals' pages, job titles and progress messages.
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("referrals", "referrals-mail");
 
 /// How often referrals follow the outbox and send due reminders.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
@@ -58,7 +63,9 @@ impl Module for ReferralsModule {
     }
 
     fn api(&self) -> OpenApiRouter<AppState> {
-        api::router().merge(api_report::router())
+        api::router()
+            .merge(api_report::router())
+            .merge(api_jobs::router())
     }
 
     fn pages(&self) -> Router<AppState> {
@@ -66,7 +73,7 @@ impl Module for ReferralsModule {
     }
 
     fn locales(&self) -> &'static [LocaleFile] {
-        pages::LOCALES
+        LOCALES
     }
 
     fn mount(&self, mount: &mut Mount) {
@@ -77,6 +84,7 @@ impl Module for ReferralsModule {
             &state.settings.public_url,
         );
         let sweep = Sweep::new(referrals.clone());
+        jobs::register(mount, &referrals);
         mount
             .order_panel(pages::SharePanel::new(referrals.clone()))
             .provide(referrals)

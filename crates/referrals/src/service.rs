@@ -6,6 +6,8 @@
 //! and close exactly as the sales they judge.
 
 mod attribution;
+mod ledger;
+mod mails;
 mod participants;
 pub mod report;
 

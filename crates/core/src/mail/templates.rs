@@ -8,6 +8,7 @@
 
 mod intents;
 mod orders;
+mod referrals;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
@@ -47,6 +48,7 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
         ],
         _ => orders::documented_variables(key)
             .or_else(|| intents::documented_variables(key))
+            .or_else(|| referrals::documented_variables(key))
             .unwrap_or(&[]),
     }
 }
@@ -77,11 +79,17 @@ pub fn sample_variables(key: &str) -> Value {
     ) {
         all.extend(intent.clone());
     }
+    if let (Some(all), Some(referral)) = (
+        values.as_object_mut(),
+        referrals::sample_variables().as_object(),
+    ) {
+        all.extend(referral.clone());
+    }
     values
 }
 
 /// The template keys with built-in versions.
-pub const BUILT_IN_KEYS: [&str; 8] = [
+pub const BUILT_IN_KEYS: [&str; 11] = [
     "job_finished",
     "campaign_link",
     "buyer_sign_in",
@@ -90,12 +98,16 @@ pub const BUILT_IN_KEYS: [&str; 8] = [
     intents::KEYS[0],
     intents::KEYS[1],
     intents::KEYS[2],
+    referrals::KEYS[0],
+    referrals::KEYS[1],
+    referrals::KEYS[2],
 ];
 
 /// The built-in version of `key` in `language` (English when the language has none).
 pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
-    if let Some((subject, html)) =
-        orders::built_in(key, language).or_else(|| intents::built_in(key, language))
+    if let Some((subject, html)) = orders::built_in(key, language)
+        .or_else(|| intents::built_in(key, language))
+        .or_else(|| referrals::built_in(key, language))
     {
         return Some(MailTemplate {
             key: key.to_string(),

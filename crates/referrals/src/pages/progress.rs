@@ -78,7 +78,7 @@ pub(super) async fn page(
     Query(query): Query<LangQuery>,
 ) -> Response {
     let chosen = Lang::parse(&query.lang);
-    let (org, progress) = match referrals.progress_page(token.trim()).await {
+    let (org, progress) = match referrals.progress(token.trim()).await {
         Ok(found) => found,
         Err(err) => {
             let lang = chosen.unwrap_or_else(|| Lang::of_visitor(&headers));

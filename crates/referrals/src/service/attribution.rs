@@ -44,6 +44,8 @@ pub struct SweepReport {
     pub attributed: usize,
     /// Staff reminders queued (tiers reached, promotions closed).
     pub reminded: usize,
+    /// Link mails queued to participants enrolled by a purchase.
+    pub mailed: usize,
 }
 
 impl Sweep {
@@ -59,7 +61,8 @@ impl Sweep {
         }
     }
 
-    /// Follows the outbox to its end, then sends the staff reminders that are due.
+    /// Follows the outbox to its end, then mails new participants their links and sends the
+    /// staff reminders that are due (see `mails`).
     pub async fn round(&self) -> Result<SweepReport> {
         let mut report = SweepReport::default();
         loop {
@@ -81,6 +84,7 @@ impl Sweep {
             }
             follower.acknowledge(batch).await?;
         }
+        report.mailed = self.referrals.mail_new_participants().await?;
         report.reminded = self.referrals.send_due_staff_reminders().await?;
         Ok(report)
     }
@@ -292,11 +296,5 @@ impl Referrals {
             .into_tuple::<DateTime<Utc>>()
             .one(self.db.reader())
             .await?)
-    }
-
-    /// Staff reminders that are due: rewards earned and not yet reminded, promotions past
-    /// their close time. Written by the mails helper (see `service::reminders`).
-    pub async fn send_due_staff_reminders(&self) -> Result<usize> {
-        Ok(0)
     }
 }

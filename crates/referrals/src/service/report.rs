@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fullhouse_core::db::statement;
-use fullhouse_core::{Backend, Error, OrgId, Result};
+use fullhouse_core::{Backend, OrgId, Result};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -15,6 +15,7 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::ledger::reward_of;
 use super::participants::participant_of;
 use super::Referrals;
 use crate::model::*;
@@ -158,7 +159,7 @@ impl Referrals {
             .into_iter()
             .map(|row| (row.id.clone(), participant_of(row)))
             .collect();
-        let tallies = self.promotion_tallies(org, id).await?;
+        let tallies = self.tallies(org, Some(id), None).await?;
         let hits_by_class = self.hits_by_class(org, id).await?;
         let orders_by_verdict = self.orders_by_verdict(org, id).await?;
         let counted = orders_by_verdict
@@ -199,92 +200,6 @@ impl Referrals {
             winners,
             rewards,
         })
-    }
-
-    /// Every participant's unique human clicks and counted tickets and revenue: two grouped
-    /// queries, their sums cast back to BIGINT (PostgreSQL sums BIGINT as NUMERIC).
-    async fn promotion_tallies(
-        &self,
-        org: &OrgId,
-        id: &PromotionId,
-    ) -> Result<HashMap<ParticipantId, Tally>> {
-        #[derive(FromQueryResult)]
-        struct Clicks {
-            participant_id: String,
-            clicks: i64,
-        }
-        #[derive(FromQueryResult)]
-        struct Sales {
-            participant_id: String,
-            tickets: Option<i64>,
-            revenue: Option<i64>,
-            currency: Option<String>,
-        }
-        let backend = self.db.db_backend();
-        let values = |wanted: &str| vec![org.as_str().into(), id.as_str().into(), wanted.into()];
-        let clicks = Clicks::find_by_statement(statement(
-            backend,
-            "SELECT participant_id, CAST(COUNT(*) AS BIGINT) AS clicks FROM referral_hits \
-             WHERE organization_id = $1 AND promotion_id = $2 AND class = $3 \
-             GROUP BY participant_id",
-            values(HitClass::Human.as_str()),
-        ))
-        .all(self.db.reader())
-        .await?;
-        let sales = Sales::find_by_statement(statement(
-            backend,
-            "SELECT participant_id, CAST(SUM(tickets) AS BIGINT) AS tickets, \
-             CAST(SUM(revenue_minor) AS BIGINT) AS revenue, MAX(currency) AS currency \
-             FROM referral_orders WHERE organization_id = $1 AND promotion_id = $2 \
-             AND verdict = $3 GROUP BY participant_id",
-            values(Verdict::Counted.as_str()),
-        ))
-        .all(self.db.reader())
-        .await?;
-        let mut tallies: HashMap<ParticipantId, Tally> = HashMap::new();
-        for row in clicks {
-            tallies
-                .entry(ParticipantId::from_db(row.participant_id))
-                .or_default()
-                .clicks = u64::try_from(row.clicks).unwrap_or(0);
-        }
-        for row in sales {
-            let tally = tallies
-                .entry(ParticipantId::from_db(row.participant_id))
-                .or_default();
-            tally.tickets = u64::try_from(row.tickets.unwrap_or(0)).unwrap_or(0);
-            tally.revenue_minor = row.revenue.unwrap_or(0);
-            tally.currency = row.currency;
-        }
-        Ok(tallies)
-    }
-
-    /// The progress page of a token, its figures from [`Self::promotion_tallies`] (whose sums
-    /// read on PostgreSQL too).
-    pub async fn progress_page(&self, token: &str) -> Result<(OrgId, super::Progress)> {
-        let (org, participant) = self.participant_by_token(token).await?;
-        let promotion = self.promotion(&org, &participant.promotion_id).await?;
-        let event_title = self
-            .events_of(&org, &promotion.scope)
-            .await?
-            .iter()
-            .min_by_key(|e| e.starts_at)
-            .map_or_else(|| promotion.name.clone(), |e| e.title.clone());
-        let tally = self
-            .promotion_tallies(&org, &promotion.id)
-            .await?
-            .remove(&participant.id)
-            .unwrap_or_default();
-        let standing = standing(&promotion.tiers, tally.tickets);
-        let progress = super::Progress {
-            tracking_link: self.tracking_link(&participant.code),
-            participant,
-            promotion,
-            event_title,
-            tally,
-            standing,
-        };
-        Ok((org, progress))
     }
 
     /// Hits per class and reason, most first.
@@ -426,14 +341,15 @@ impl Referrals {
             .order_by_asc(rewards::Column::EarnedAt)
             .all(self.db.reader())
             .await?;
+        let names: HashMap<String, (String, String)> = people
+            .iter()
+            .map(|(id, p)| (id.clone(), (p.name.clone(), p.email.clone())))
+            .collect();
+        let tickets =
+            |participant: &ParticipantId| tallies.get(participant).map_or(0, |t| t.tickets);
         Ok(rows
             .into_iter()
-            .map(|row| {
-                let tickets = tallies
-                    .get(&ParticipantId::from_db(row.participant_id.clone()))
-                    .map_or(0, |t| t.tickets);
-                reward_of(row, people, tickets)
-            })
+            .map(|row| reward_of(row, &names, tickets))
             .collect())
     }
 
@@ -482,67 +398,6 @@ impl Referrals {
             pages,
             total,
         })
-    }
-
-    /// Marks a reward fulfilled by `who`, now. Idempotent: a reward already fulfilled keeps its
-    /// first who and when (two staff clicking at once must not overwrite each other).
-    pub async fn fulfil(&self, org: &OrgId, id: &RewardId, who: &str) -> Result<Reward> {
-        let now = self.now();
-        rewards::Entity::update_many()
-            .col_expr(
-                rewards::Column::State,
-                Expr::value(RewardState::Fulfilled.as_str()),
-            )
-            .col_expr(rewards::Column::FulfilledAt, Expr::value(Some(now)))
-            .col_expr(
-                rewards::Column::FulfilledBy,
-                Expr::value(Some(who.to_string())),
-            )
-            .filter(rewards::Column::OrganizationId.eq(org.as_str()))
-            .filter(rewards::Column::Id.eq(id.as_str()))
-            .filter(rewards::Column::State.ne(RewardState::Fulfilled.as_str()))
-            .exec(self.db.writer())
-            .await?;
-        self.reward(org, id).await
-    }
-
-    /// One row of the ledger.
-    pub async fn reward(&self, org: &OrgId, id: &RewardId) -> Result<Reward> {
-        let row = rewards::Entity::find_by_id((org.to_string(), id.to_string()))
-            .one(self.db.writer())
-            .await?
-            .ok_or(Error::NotFound("reward"))?;
-        let participant = self
-            .participant(org, &ParticipantId::from_db(row.participant_id.clone()))
-            .await?;
-        let tickets = self
-            .promotion_tallies(org, &participant.promotion_id)
-            .await?
-            .get(&participant.id)
-            .map_or(0, |t| t.tickets);
-        let people = HashMap::from([(participant.id.to_string(), participant)]);
-        Ok(reward_of(row, &people, tickets))
-    }
-}
-
-fn reward_of(row: rewards::Model, people: &HashMap<String, Participant>, tickets: u64) -> Reward {
-    let person = people.get(&row.participant_id);
-    let tier_tickets = u32::try_from(row.tier_tickets).unwrap_or(0);
-    Reward {
-        id: RewardId::from_db(row.id),
-        participant_name: person.map(|p| p.name.clone()).unwrap_or_default(),
-        participant_email: person.map(|p| p.email.clone()).unwrap_or_default(),
-        participant_id: ParticipantId::from_db(row.participant_id),
-        tier: Tier {
-            tickets: tier_tickets,
-            reward: row.reward,
-        },
-        state: RewardState::from_db(&row.state),
-        earned_at: row.earned_at,
-        reminded_at: row.reminded_at,
-        fulfilled_at: row.fulfilled_at,
-        fulfilled_by: row.fulfilled_by,
-        below_tier_now: tickets < u64::from(tier_tickets),
     }
 }
 

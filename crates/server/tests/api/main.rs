@@ -23,6 +23,7 @@ mod platform;
 mod prices;
 mod processes;
 mod referrals;
+mod referrals_mails;
 mod referrals_pages;
 mod roles;
 mod schemathesis;

@@ -246,7 +246,7 @@ both_backends! {
         assert_eq!(report["leaderboard"][0]["tickets"], 1);
         let reward = report["rewards"][0]["id"].as_str().unwrap_or_default().to_string();
         assert_eq!(report["winners"][0]["winners"][0]["participant_id"], ana.as_str());
-        assert_eq!(report["rewards"][0]["state"], "earned");
+        assert_eq!(report["rewards"][0]["state"], "reminded", "the staff were mailed in the same round");
 
         let (s, hits) = app.get(&format!("/api/v1/referrals/promotions/{promotion}/hits"), &org.token).await;
         assert_eq!(s, 200, "{hits}");

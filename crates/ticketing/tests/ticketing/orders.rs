@@ -569,6 +569,42 @@ both_backends! {
         fx.finish().await;
     }
 
+    async fn the_holders_of_an_event_are_its_customers_with_a_valid_ticket_each_once_by_pages(fx: Fixture) {
+        let stage = stage(&fx.db, &fx.org).await;
+        let service = OrderService::new(fx.db.clone());
+        let standing = || NewTicket::of_type(stage.standing.clone());
+        let mut holders = vec![stage.customer.clone()];
+        for i in 0..4 {
+            holders.push(add_customer(&fx.db, &fx.org, &format!("h{i}@example.dk")).await);
+        }
+        // Ann twice (two orders), each other holder once; one order cancelled; one without customer.
+        for customer in holders.iter().chain([&stage.customer]) {
+            service.place_order(&fx.org, order_of(Some(customer), vec![standing()]), OrderSource::Api).await.expect("order");
+        }
+        let gone = add_customer(&fx.db, &fx.org, "gone@example.dk").await;
+        let cancelled = service.place_order(&fx.org, order_of(Some(&gone), vec![standing()]), OrderSource::Api).await.expect("order");
+        service.cancel_order(&fx.org, &cancelled.order.id).await.expect("cancel");
+        service.place_order(&fx.org, order_of(None, vec![standing()]), OrderSource::Api).await.expect("anonymous");
+
+        let events = [stage.event.clone()];
+        assert_eq!(service.count_event_holders(&fx.org, &events).await.expect("count"), 5);
+        let mut walked = Vec::new();
+        let mut after = None;
+        loop {
+            let page = service.event_holders(&fx.org, &events, after.as_ref(), 2).await.expect("page");
+            walked.extend(page.iter().cloned());
+            if page.len() < 2 {
+                break;
+            }
+            after = page.last().cloned();
+        }
+        holders.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        assert_eq!(walked, holders, "each holder once, in id order, the cancelled one left out");
+        assert!(service.event_holders(&fx.other_org, &events, None, 10).await.expect("other").is_empty());
+        assert!(service.event_holders(&fx.org, &[], None, 10).await.expect("none").is_empty());
+        fx.finish().await;
+    }
+
     async fn another_organization_cannot_see_or_cancel_an_order(fx: Fixture) {
         let stage = stage(&fx.db, &fx.org).await;
         let service = OrderService::new(fx.db.clone());
