@@ -10,6 +10,7 @@ pub mod migrations;
 pub mod model;
 pub mod service;
 pub mod store;
+pub mod tracking;
 
 pub use migrations::migrations;
 pub use model::{ParticipantId, PromotionId};
@@ -60,11 +61,11 @@ impl Module for ReferralsModule {
     }
 
     fn pages(&self) -> Router<AppState> {
-        Router::new()
+        Router::new().merge(tracking::router())
     }
 
     fn locales(&self) -> &'static [LocaleFile] {
-        &[]
+        fullhouse_core::locale_files!("tracking")
     }
 
     fn mount(&self, mount: &mut Mount) {
@@ -75,7 +76,13 @@ impl Module for ReferralsModule {
             &state.settings.public_url,
         );
         let sweep = Sweep::new(referrals.clone());
+        // Every process that serves `/r/{code}` writes its own hits.
+        let (recorder, drain) = tracking::Recorder::new(referrals.clone());
         mount
+            .provide(tracking::Tracker::new(referrals.clone(), recorder))
+            .task("referral hits", Runs::EveryProcess, move |shutdown| {
+                drain.run(shutdown)
+            })
             .provide(referrals)
             .task("referral rewards", Runs::WithJobWorkers, move |shutdown| {
                 sweep.run(SWEEP_EVERY, shutdown)

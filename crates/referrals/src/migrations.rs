@@ -1,11 +1,16 @@
 //! The referral tables. Every table leads with `organization_id` (DESIGN §2.2a).
 
+mod hit_visitors;
+
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
 /// The referrals' own migrations (ticketing's and checkout's come first, from their modules).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(M0001Referrals)]
+    vec![
+        Box::new(M0001Referrals),
+        Box::new(hit_visitors::M0002HitVisitors),
+    ]
 }
 
 struct M0001Referrals;
