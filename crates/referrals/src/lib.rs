@@ -6,6 +6,7 @@
 //! ledger and reminders follow. It reacts to checkout's and ticketing's order events.
 
 pub mod api;
+pub mod bench;
 pub mod migrations;
 pub mod model;
 pub mod service;
