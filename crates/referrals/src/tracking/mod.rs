@@ -54,13 +54,16 @@ const MAX_CACHED: usize = 100_000;
 /// The most of a user agent or referer stored.
 pub const MAX_STORED_CHARS: usize = 512;
 
+/// Codes' targets with when each was read.
+type TargetCache = RwLock<HashMap<String, (Arc<CodeTarget>, Instant)>>;
+
 /// The redirect's shared parts: the service, the target cache and the recorder. Provided to
 /// handlers as an `Extension` by the module's mount.
 #[derive(Clone)]
 pub struct Tracker {
     referrals: Referrals,
     recorder: Recorder,
-    cache: Arc<RwLock<HashMap<String, (Arc<CodeTarget>, Instant)>>>,
+    cache: Arc<TargetCache>,
 }
 
 impl Tracker {
