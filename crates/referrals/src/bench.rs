@@ -216,6 +216,16 @@ pub async fn bare_server(landing: &str, code: &str) -> BenchResult<(String, Canc
 /// Sends `requests` GETs to `url` over `connections` kept-alive connections (each a client of
 /// its own sending its next request when it has its answer), cycling through [`AGENTS`].
 pub async fn drive(url: &str, requests: usize, connections: usize) -> BenchResult<Load> {
+    drive_expecting(url, requests, connections, StatusCode::FOUND).await
+}
+
+/// [`drive`], counting answers other than `expected` as errors.
+pub async fn drive_expecting(
+    url: &str,
+    requests: usize,
+    connections: usize,
+    expected: StatusCode,
+) -> BenchResult<Load> {
     let connections = connections.clamp(1, requests.max(1));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(connections);
@@ -236,7 +246,7 @@ pub async fn drive(url: &str, requests: usize, connections: usize) -> BenchResul
                 let answer = client.get(&url).header("user-agent", agent).send().await;
                 latencies.push(sent.elapsed());
                 match answer {
-                    Ok(response) if response.status() == StatusCode::FOUND => {}
+                    Ok(response) if response.status() == expected => {}
                     _ => errors += 1,
                 }
             }
@@ -292,6 +302,15 @@ pub async fn measure(
     drive(&tracking_url, WARM_UP, connections).await?;
 
     let bare = drive(&bare_url, requests, connections).await?;
+    // The real app's own layers (request id, tracing, metrics, security headers, limits)
+    // around no handler at all: its 404 for a path no module serves.
+    let layers = drive_expecting(
+        &format!("{app_url}/r/"),
+        requests,
+        connections,
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
     let before = stored(db, &stage.org).await?;
     let tracking = drive(&tracking_url, requests, connections).await?;
     let load_ended = Instant::now();
@@ -313,6 +332,13 @@ pub async fn measure(
         ms(bare.p50),
         ms(bare.p99),
         bare.errors
+    );
+    println!(
+        "{label}: the real app's 404 (its layers, no handler): {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {} errors",
+        layers.per_second(),
+        ms(layers.p50),
+        ms(layers.p99),
+        layers.errors
     );
     println!(
         "{label}: tracking redirect /r/{{code}}: {} requests over {connections} connections, {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, {} errors (target: p99 ≤ 5 ms)",
@@ -343,6 +369,27 @@ pub async fn measure(
         );
     }
     Ok(())
+}
+
+/// The classification's cost per hit (the four agents of the load, in turn).
+pub fn classify_cost(runs: usize) -> Duration {
+    let headers: Vec<axum::http::HeaderMap> = AGENTS
+        .iter()
+        .map(|agent| {
+            let mut headers = axum::http::HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_str(agent) {
+                headers.insert(header::USER_AGENT, value);
+            }
+            headers
+        })
+        .collect();
+    let started = Instant::now();
+    for i in 0..runs.max(1) {
+        if let Some(h) = headers.get(i % headers.len()) {
+            std::hint::black_box(crate::tracking::classify(&axum::http::Method::GET, h));
+        }
+    }
+    started.elapsed() / u32::try_from(runs.max(1)).unwrap_or(u32::MAX)
 }
 
 /// The reason the redirect caches targets: one uncached lookup (`Referrals::target`, several

@@ -253,6 +253,10 @@ async fn redirect_on(url: &str, args: &RedirectBench, dir: &std::path::Path) -> 
         uncached.as_secs_f64() * 1000.0,
         fullhouse_referrals::tracking::TARGET_TTL.as_secs()
     );
+    println!(
+        "{label}: classifying a hit: {:.1} µs",
+        fullhouse_referrals::bench::classify_cost(20_000).as_secs_f64() * 1e6
+    );
     let measured = fullhouse_referrals::bench::measure(
         label,
         &db,

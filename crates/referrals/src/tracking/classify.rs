@@ -100,16 +100,27 @@ pub const SCANNERS: &[(&str, &str)] = &[
 /// The class of a hit and why, in English for the organizer's hit list (the reason names an
 /// app or a rule; the page translates the class).
 pub fn classify(method: &Method, headers: &HeaderMap) -> (HitClass, String) {
-    if *method == Method::HEAD {
-        return (HitClass::Prefetch, "HEAD request".into());
-    }
-    if let Some(reason) = prefetch_header(headers) {
-        return (HitClass::Prefetch, reason.into());
+    if let Some(prefetch) = prefetch(method, headers) {
+        return prefetch;
     }
     let agent = headers
         .get(axum::http::header::USER_AGENT)
         .map(|v| String::from_utf8_lossy(v.as_bytes()))
         .unwrap_or_default();
+    classify_agent(&agent)
+}
+
+/// Rule 1 alone: a `HEAD` or a prefetch, whatever the user agent.
+pub fn prefetch(method: &Method, headers: &HeaderMap) -> Option<(HitClass, String)> {
+    if *method == Method::HEAD {
+        return Some((HitClass::Prefetch, "HEAD request".into()));
+    }
+    prefetch_header(headers).map(|reason| (HitClass::Prefetch, reason.into()))
+}
+
+/// Rules 2 to 6: what the user agent alone says. It depends on nothing else, so the redirect
+/// may keep its answers for the agents it sees again.
+pub fn classify_agent(agent: &str) -> (HitClass, String) {
     let agent = agent.trim();
     if agent.is_empty() {
         return (HitClass::Bot, "no user agent".into());

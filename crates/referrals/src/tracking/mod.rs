@@ -29,7 +29,7 @@ pub use recorder::{Drain, Hit, Recorder, RecorderStats};
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use askama::Template;
@@ -44,6 +44,7 @@ use fullhouse_core::{Error, Result};
 use fullhouse_web::layout::PageError;
 use fullhouse_web::Lang;
 
+use crate::model::HitClass;
 use crate::service::CodeTarget;
 use crate::Referrals;
 
@@ -51,45 +52,86 @@ use crate::Referrals;
 pub const TARGET_TTL: Duration = Duration::from_secs(60);
 /// Codes held in memory; when full, the expired go, and if that is not enough, all.
 const MAX_CACHED: usize = 100_000;
+/// User agents whose class is remembered; when full, all are forgotten.
+const MAX_AGENTS: usize = 10_000;
 /// The most of a user agent or referer stored.
 pub const MAX_STORED_CHARS: usize = 512;
 
 /// Codes' targets with when each was read.
 type TargetCache = RwLock<HashMap<String, (Arc<CodeTarget>, Instant)>>;
 
-/// The redirect's shared parts: the service, the target cache and the recorder. Provided to
-/// handlers as an `Extension` by the module's mount.
+/// User agents' classes, as [`classify::classify_agent`] gave them.
+type AgentCache = Mutex<HashMap<String, (HitClass, String)>>;
+
+/// The redirect's shared parts: the service, the target cache, the agents' classes and the
+/// recorder. Provided to handlers as an `Extension` by the module's mount, so cloned for every
+/// request: one reference count.
 #[derive(Clone)]
-pub struct Tracker {
+pub struct Tracker(Arc<Parts>);
+
+struct Parts {
     referrals: Referrals,
     recorder: Recorder,
-    cache: Arc<TargetCache>,
+    targets: TargetCache,
+    agents: AgentCache,
 }
 
 impl Tracker {
     pub fn new(referrals: Referrals, recorder: Recorder) -> Self {
-        Self {
+        Self(Arc::new(Parts {
             referrals,
             recorder,
-            cache: Arc::default(),
-        }
+            targets: TargetCache::default(),
+            agents: AgentCache::default(),
+        }))
     }
 
     pub fn recorder(&self) -> &Recorder {
-        &self.recorder
+        &self.0.recorder
+    }
+
+    /// The class of a hit: [`classify`], the user agent's part remembered (the crawler list
+    /// costs tens of microseconds for a browser, which matches none of it; a link shared in a
+    /// group chat is opened by the same few phone models again and again).
+    pub fn classify(&self, method: &Method, headers: &HeaderMap) -> (HitClass, String) {
+        if let Some(prefetch) = classify::prefetch(method, headers) {
+            return prefetch;
+        }
+        let agent = headers
+            .get(header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .unwrap_or_default();
+        let agent = classify::cut(&agent, MAX_STORED_CHARS);
+        if let Some(known) = self
+            .0
+            .agents
+            .lock()
+            .ok()
+            .and_then(|a| a.get(agent).cloned())
+        {
+            return known;
+        }
+        let class = classify::classify_agent(agent);
+        if let Ok(mut agents) = self.0.agents.lock() {
+            if agents.len() >= MAX_AGENTS {
+                agents.clear();
+            }
+            agents.insert(agent.to_string(), class.clone());
+        }
+        class
     }
 
     /// What `code` leads to: from memory when fetched less than [`TARGET_TTL`] ago.
     pub async fn target(&self, code: &str) -> Result<Arc<CodeTarget>> {
-        if let Ok(cache) = self.cache.read() {
+        if let Ok(cache) = self.0.targets.read() {
             if let Some((target, at)) = cache.get(code) {
                 if at.elapsed() < TARGET_TTL {
                     return Ok(target.clone());
                 }
             }
         }
-        let target = Arc::new(self.referrals.target(code).await?);
-        if let Ok(mut cache) = self.cache.write() {
+        let target = Arc::new(self.0.referrals.target(code).await?);
+        if let Ok(mut cache) = self.0.targets.write() {
             if cache.len() >= MAX_CACHED {
                 cache.retain(|_, (_, at)| at.elapsed() < TARGET_TTL);
                 if cache.len() >= MAX_CACHED {
@@ -133,15 +175,15 @@ async fn follow(
         }
         Err(err) => return PageError::new(Lang::of_visitor(&headers), err).into_response(),
     };
-    let (class, reason) = classify(&method, &headers);
+    let (class, reason) = tracker.classify(&method, &headers);
     // No connect info only when the router is served without it (never by `fullhouse serve`):
     // the hits then share one unspecified network.
     let address = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0 .0.ip());
-    tracker.recorder.record(Hit {
+    tracker.0.recorder.record(Hit {
         org: target.org.clone(),
         promotion_id: target.promotion_id.clone(),
         participant_id: target.participant_id.clone(),
-        at: tracker.referrals.now(),
+        at: tracker.0.referrals.now(),
         method: method.as_str().to_string(),
         class,
         reason,
@@ -179,7 +221,8 @@ fn redirect(target: &CodeTarget, secure: bool) -> Response {
             // Every hit must reach us: a cached redirect would be a click never counted.
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             // The page the link was shared on (a private chat's web address) is not passed on
-            // to the storefront: the code says all the shop needs.
+            // to the storefront: the code says all the shop needs. (The server's outermost
+            // layer sets its own policy on every answer and overrides this one.)
             (
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("no-referrer"),
