@@ -24,7 +24,9 @@
 //!   counted.
 //! - **Crash**: a process that dies loses the hits queued and the batch being written: at most
 //!   [`CHANNEL_CAPACITY`] + [`MAX_BATCH`], in practice the last [`LINGER`] plus one insert's
-//!   time of traffic (`fullhouse bench redirect` measures it).
+//!   time of traffic. `fullhouse bench redirect` measures it: on a loaded 2-core machine, at
+//!   2,400–9,500 hits/s, 60–1,030 hits were answered but not yet stored when the load stopped
+//!   (about 0.1 s of traffic), and all of them were stored within 100 ms after.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
