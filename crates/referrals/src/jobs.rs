@@ -8,7 +8,7 @@
 //! marketing: only holders whose email permission allows it receive it.
 
 use fullhouse_core::jobs::{JobContext, JobHandler};
-use fullhouse_core::module::{LocaleFile, Mount};
+use fullhouse_core::module::Mount;
 use fullhouse_core::{Error, Result};
 use fullhouse_ticketing::service::OrderService;
 use fullhouse_ticketing::EventId;
@@ -22,9 +22,6 @@ use crate::service::{Referrals, SOURCE_BACKDATED};
 pub const BACKDATE_JOB: &str = "referrals.backdate";
 /// Holders enrolled and mailed per step (one claim-and-queue transaction each).
 const STEP: u64 = 200;
-
-/// The referrals' strings outside the pages: job titles and progress.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("referrals-mail");
 
 /// Registers the referrals' job kinds.
 pub fn register(mount: &mut Mount, referrals: &Referrals) {
@@ -156,15 +153,15 @@ mod tests {
 
     #[test]
     fn danish_and_french_translate_every_string_of_the_jobs_and_templates() {
-        assert!(checks::keys_in(super::LOCALES, "en").contains("referrals-backdate-title"));
-        assert_eq!(checks::untranslated(super::LOCALES), Vec::<String>::new());
+        assert!(checks::keys_in(crate::LOCALES, "en").contains("referrals-backdate-title"));
+        assert_eq!(checks::untranslated(crate::LOCALES), Vec::<String>::new());
     }
 
     /// Installed beside the platform's strings (a key defined twice would take them all away),
     /// the job's title reads in the starter's language.
     #[test]
     fn the_job_title_reads_in_each_language() {
-        assert_eq!(fullhouse_web::i18n::install(super::LOCALES), Ok(()));
+        assert_eq!(fullhouse_web::i18n::install(crate::LOCALES), Ok(()));
         for (lang, word) in [
             (Lang::En, "Mail earlier"),
             (Lang::Da, "Send tidligere"),

@@ -8,12 +8,14 @@
 pub mod api;
 pub mod api_jobs;
 pub mod api_report;
+pub mod bench;
 pub mod jobs;
 pub mod migrations;
 pub mod model;
 pub mod pages;
 pub mod service;
 pub mod store;
+pub mod tracking;
 
 pub use migrations::migrations;
 pub use model::{ParticipantId, PromotionId};
@@ -27,7 +29,8 @@ use sea_orm_migration::MigrationTrait;
 use utoipa_axum::router::OpenApiRouter;
 
 /// The strings of the referrals' pages, job titles and progress messages.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("referrals", "referrals-mail");
+pub const LOCALES: &[LocaleFile] =
+    fullhouse_core::locale_files!("referrals", "referrals-mail", "tracking");
 
 /// How often referrals follow the outbox and send due reminders.
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
@@ -69,7 +72,7 @@ impl Module for ReferralsModule {
     }
 
     fn pages(&self) -> Router<AppState> {
-        pages::router()
+        pages::router().merge(tracking::router())
     }
 
     fn locales(&self) -> &'static [LocaleFile] {
@@ -85,8 +88,14 @@ impl Module for ReferralsModule {
         );
         let sweep = Sweep::new(referrals.clone());
         jobs::register(mount, &referrals);
+        // Every process that serves `/r/{code}` writes its own hits.
+        let (recorder, drain) = tracking::Recorder::new(referrals.clone());
         mount
             .order_panel(pages::SharePanel::new(referrals.clone()))
+            .provide(tracking::Tracker::new(referrals.clone(), recorder))
+            .task("referral hits", Runs::EveryProcess, move |shutdown| {
+                drain.run(shutdown)
+            })
             .provide(referrals)
             .task("referral rewards", Runs::WithJobWorkers, move |shutdown| {
                 sweep.run(SWEEP_EVERY, shutdown)

@@ -1,5 +1,6 @@
 //! The referral tables. Every table leads with `organization_id` (DESIGN §2.2a).
 
+mod hit_visitors;
 mod mail_queue;
 
 use fullhouse_core::schema::*;
@@ -9,6 +10,7 @@ use sea_orm_migration::prelude::*;
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(M0001Referrals),
+        Box::new(hit_visitors::M0002HitVisitors),
         Box::new(mail_queue::M0004MailQueue),
     ]
 }

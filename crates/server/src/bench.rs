@@ -29,9 +29,26 @@ pub enum Bench {
     /// Intents import: rows per second on SQLite and PostgreSQL, beside the same bookings
     /// placed straight through checkout.
     IntentImport(IntentImportBench),
+    /// Tracking redirect: requests/s, p50 and p99 of `/r/{code}` beside a bare axum redirect,
+    /// and the delay until every hit is stored, on SQLite and PostgreSQL.
+    Redirect(RedirectBench),
     /// Segment index: p50/p99 of a 10-filter count, bytes per customer, and the same segment
     /// as SQL on PostgreSQL.
     Segments(SegmentsBench),
+}
+
+#[derive(Debug, Args)]
+pub struct RedirectBench {
+    /// Requests timed on each server.
+    #[arg(long, default_value_t = 20_000)]
+    pub requests: usize,
+    /// Kept-alive connections (each sends its next request when it has its answer).
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// A PostgreSQL server URL whose user may create databases; default:
+    /// `FULLHOUSE_BENCH_POSTGRES_URL`, else `FULLHOUSE_TEST_POSTGRES_URL`; `none` for SQLite only.
+    #[arg(long)]
+    pub postgres_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +171,7 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e))
         }
+        Bench::Redirect(args) => redirect_bench(args).await,
         Bench::AudienceImport(args) => {
             let dir = tempfile::tempdir()?;
             let postgres = Some(args.postgres_url.as_str()).filter(|u| *u != "none");
@@ -161,6 +179,112 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e))
         }
+    }
+}
+
+/// `fullhouse bench redirect` on SQLite, then on a fresh PostgreSQL database when one is given.
+async fn redirect_bench(args: RedirectBench) -> anyhow::Result<()> {
+    let load = String::from_utf8_lossy(&Command::new("uptime").output()?.stdout).to_string();
+    println!(
+        "redirect bench: {} requests per server over {} connections, client and servers in this process; uptime: {}",
+        args.requests,
+        args.connections,
+        load.trim()
+    );
+    let dir = tempfile::tempdir()?;
+    let sqlite = format!(
+        "sqlite://{}",
+        dir.path().join("redirect-bench.db").display()
+    );
+    redirect_on(&sqlite, &args, dir.path()).await?;
+    let postgres = args
+        .postgres_url
+        .clone()
+        .or_else(|| std::env::var("FULLHOUSE_BENCH_POSTGRES_URL").ok())
+        .or_else(|| std::env::var("FULLHOUSE_TEST_POSTGRES_URL").ok())
+        .filter(|u| u != "none" && !u.is_empty());
+    let Some(admin) = postgres else {
+        println!(
+            "PostgreSQL: skipped (no --postgres-url, FULLHOUSE_BENCH_POSTGRES_URL or test URL)"
+        );
+        return Ok(());
+    };
+    let name = format!("fullhouse_bench_redirect_{}", std::process::id());
+    let admin_db = Db::connect(&admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    use sea_orm::ConnectionTrait;
+    admin_db
+        .writer()
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
+    let outcome = redirect_on(&with_database(&admin, &name), &args, dir.path()).await;
+    let _ = admin_db
+        .writer()
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+    outcome
+}
+
+/// The real application on `url`, on loopback, measured by the referrals' bench.
+async fn redirect_on(url: &str, args: &RedirectBench, dir: &std::path::Path) -> anyhow::Result<()> {
+    let db = Db::connect(url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    db.migrate(crate::migrations())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let label = match db.backend() {
+        fullhouse_core::Backend::Sqlite => "SQLite",
+        fullhouse_core::Backend::Postgres => "PostgreSQL",
+    };
+    let mut config = bench_config(dir);
+    config.public_url = None;
+    config.database_url = Some(url.to_string());
+    let server = crate::start(&config, db.clone()).await?;
+    let stage = fullhouse_referrals::bench::stage(&db, "redirect-bench")
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let uncached = fullhouse_referrals::bench::uncached_lookup(&db, &stage.code, 200)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    println!(
+        "{label}: a code's target read from the database: p50 {:.2} ms (the redirect reads it from memory, kept {} s)",
+        uncached.as_secs_f64() * 1000.0,
+        fullhouse_referrals::tracking::TARGET_TTL.as_secs()
+    );
+    println!(
+        "{label}: classifying a hit: {:.1} µs",
+        fullhouse_referrals::bench::classify_cost(20_000).as_secs_f64() * 1e6
+    );
+    let measured = fullhouse_referrals::bench::measure(
+        label,
+        &db,
+        &format!("http://{}", server.addr),
+        &stage,
+        args.requests,
+        args.connections,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e));
+    server.shutdown.cancel();
+    let _ = server.handle.await;
+    measured
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base.get(after_scheme..).and_then(|rest| rest.find('/')) {
+        Some(slash) => base.get(..after_scheme + slash).unwrap_or(base),
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{database}?{q}"),
+        None => format!("{base}/{database}"),
     }
 }
 

@@ -136,6 +136,9 @@ pub struct RunningServer {
     pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// How long a stopping server waits for its background tasks to finish.
+const TASKS_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Binds `config.listen` and serves the app on `db` until `shutdown` is cancelled.
 pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServer> {
     let listener = TcpListener::bind(config.listen)
@@ -146,11 +149,12 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
     let (app, tasks, jobs) = http::assemble(state.clone());
     let shutdown = CancellationToken::new();
     let runs_jobs = config.job_workers > 0;
+    let mut running = Vec::new();
     for task in tasks {
         // Processes without job workers keep their caches fresh but leave sweeps to others.
         if task.runs == Runs::EveryProcess || runs_jobs {
             tracing::debug!(task = task.name, "background task started");
-            tokio::spawn(task.start(shutdown.clone()));
+            running.push(tokio::spawn(task.start(shutdown.clone())));
         }
     }
     let stop = shutdown.clone();
@@ -176,6 +180,12 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
         // The process ends when this does: let running jobs finish or be given back first.
         if let Some(workers) = workers {
             let _ = workers.await;
+        }
+        // And let the tasks finish what they hold (the referral hits queued in memory are
+        // written by one), within a bound: a stuck task must not keep the process alive.
+        let tasks = futures::future::join_all(running);
+        if tokio::time::timeout(TASKS_STOP_WAIT, tasks).await.is_err() {
+            tracing::warn!("background tasks still running at exit");
         }
         served
     });

@@ -21,13 +21,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use fullhouse_core::http::AppState;
-use fullhouse_core::module::LocaleFile;
 use fullhouse_web::Lang;
 
 use crate::model::{HitClass, PromotionStatus, RewardState, Verdict};
-
-/// The strings of the referral pages.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("referrals");
 
 /// The pages' own styles and script (charts, the share panel, copy and share buttons). Served
 /// from here because the Content-Security-Policy allows no inline style or script.
@@ -137,13 +133,13 @@ mod tests {
 
     #[test]
     fn danish_and_french_translate_every_english_string() {
-        assert!(!checks::keys_in(super::LOCALES, "en").is_empty());
-        assert_eq!(checks::untranslated(super::LOCALES), Vec::<String>::new());
+        assert!(!checks::keys_in(crate::LOCALES, "en").is_empty());
+        assert_eq!(checks::untranslated(crate::LOCALES), Vec::<String>::new());
     }
 
     #[test]
     fn every_key_the_pages_use_exists() {
-        let mut known = checks::keys_in(super::LOCALES, "en");
+        let mut known = checks::keys_in(crate::LOCALES, "en");
         known.extend(checks::keys_in(fullhouse_web::i18n::LOCALES, "en"));
         known.extend(checks::keys_in(fullhouse_checkout::pages::LOCALES, "en"));
         let unknown =
@@ -157,7 +153,7 @@ mod tests {
             fullhouse_web::i18n::install(fullhouse_checkout::pages::LOCALES),
             Ok(())
         );
-        assert_eq!(fullhouse_web::i18n::install(super::LOCALES), Ok(()));
+        assert_eq!(fullhouse_web::i18n::install(crate::LOCALES), Ok(()));
         assert_eq!(
             fullhouse_web::Lang::Fr.t("referrals-title"),
             "Récompenses de parrainage"
