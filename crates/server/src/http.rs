@@ -104,7 +104,9 @@ fn with_layers(app: Router<AppState>, state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        // A page whose address holds a secret (a sign-in link, a progress token, a tracking
+        // redirect) asks for `no-referrer` itself; this layer must not weaken it.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))

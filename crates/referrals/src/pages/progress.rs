@@ -71,25 +71,36 @@ struct MessagePage {
     message: String,
 }
 
+/// The progress page. Its address holds the participant's token, so it is never sent on in a
+/// `Referer` (a click on a share button would otherwise hand the token to that site).
 pub(super) async fn page(
     Extension(referrals): Extension<Referrals>,
     headers: HeaderMap,
     Path(token): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Response {
+    let mut response = draw(&referrals, &headers, &token, &query).await;
+    response.headers_mut().insert(
+        axum::http::header::REFERRER_POLICY,
+        axum::http::HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+async fn draw(
+    referrals: &Referrals,
+    headers: &HeaderMap,
+    token: &str,
+    query: &LangQuery,
+) -> Response {
     let chosen = Lang::parse(&query.lang);
     let (org, progress) = match referrals.progress(token.trim()).await {
         Ok(found) => found,
         Err(err) => {
-            let lang = chosen.unwrap_or_else(|| Lang::of_visitor(&headers));
-            let message = match err {
-                Error::NotFound(_) => lang.t("referrals-progress-unknown"),
-                other => error_message(lang, &other),
-            };
-            let status = if message == lang.t("referrals-progress-unknown") {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
+            let lang = chosen.unwrap_or_else(|| Lang::of_visitor(headers));
+            let (status, message) = match err {
+                Error::NotFound(_) => (StatusCode::NOT_FOUND, lang.t("referrals-progress-unknown")),
+                other => (other.code().status(), error_message(lang, &other)),
             };
             let brand = ShopBrand::default();
             return (

@@ -152,7 +152,12 @@ both_backends! {
 
         // The hits: a WhatsApp preview, a HEAD request, a bot, one visitor twice, two buyers.
         let whatsapp = visitor("WhatsApp/2.24.23.78 A");
-        assert!(click(&app, &whatsapp, Method::GET, &a.code).await.is_redirection(), "a redirect, at once");
+        let redirect = whatsapp.get(app.url(&format!("/r/{}", a.code))).send().await.expect("clicked");
+        assert!(redirect.status().is_redirection(), "a redirect, at once");
+        let header = |name: &str| redirect.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert!(header("location").ends_with(&format!("?ref={}", a.code)), "{}", header("location"));
+        assert!(header("set-cookie").starts_with(&format!("fh_ref={}; Max-Age=2592000", a.code)), "{}", header("set-cookie"));
+        assert_eq!(header("referrer-policy"), "no-referrer", "the code stays out of the next site's Referer");
         let head = visitor("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15");
         click(&app, &head, Method::HEAD, &a.code).await;
         let bot = visitor("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)");
