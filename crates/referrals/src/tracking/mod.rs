@@ -222,7 +222,7 @@ fn redirect(target: &CodeTarget, secure: bool) -> Response {
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             // The page the link was shared on (a private chat's web address) is not passed on
             // to the storefront: the code says all the shop needs. (The server's outermost
-            // layer sets its own policy on every answer and overrides this one.)
+            // layer sets its policy only on answers that have none.)
             (
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("no-referrer"),
