@@ -335,6 +335,31 @@ impl PageSession {
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     }
+
+    /// Posts a form without following the answer: its status, where it sends the browser
+    /// (`Location`, empty when none) and its body.
+    pub(crate) async fn post_located(
+        &self,
+        app: &TestApp,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let response = self
+            .client
+            .post(app.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("post");
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, location, response.text().await.unwrap_or_default())
+    }
 }
 
 #[tokio::test]
@@ -369,6 +394,9 @@ async fn every_page_of_the_navigation_answers_for_an_owner() {
         "/settings/email",
         "/settings/templates",
         "/settings/templates/campaign_link/fr",
+        "/intents",
+        "/referrals",
+        "/referrals/new",
     ] {
         let (status, html) = session.get(&app, path).await;
         assert_eq!(status, 200, "{path}: {html}");

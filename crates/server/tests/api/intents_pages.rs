@@ -45,33 +45,9 @@ async fn make(app: &TestApp, session: &PageSession, fields: &[(&str, &str)]) -> 
 async fn make_located(app: &TestApp, session: &PageSession, fields: &[(&str, &str)]) -> String {
     let mut all = vec![("csrf_token", session.csrf.as_str())];
     all.extend_from_slice(fields);
-    let response = session_post_raw(app, session, "/intents/new", &all).await;
+    let response = session.post_located(app, "/intents/new", &all).await;
     assert_eq!(response.0, 303, "{}", response.2);
     response.1
-}
-
-/// A post whose redirect target is wanted.
-async fn session_post_raw(
-    app: &TestApp,
-    session: &PageSession,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let response = session
-        .client
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (status, location, response.text().await.unwrap_or_default())
 }
 
 /// The customer's link on an intent's page.
@@ -447,7 +423,7 @@ both_backends! {
         let mut chosen = mapped.to_vec();
         chosen.extend([("strategy", "complimentary"), ("source", "wizard")]);
         let (status, started, page) =
-            session_post_raw(&app, &session, &mapping_path, &chosen).await;
+            session.post_located(&app, &mapping_path, &chosen).await;
         assert_eq!(status, 303, "{page}");
         assert!(started.starts_with("/jobs?started="), "{started}");
         let job = started.trim_start_matches("/jobs?started=");

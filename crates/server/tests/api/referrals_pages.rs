@@ -37,53 +37,29 @@ pub(crate) async fn attribute(app: &TestApp) {
         .expect("attribution round");
 }
 
-/// Where a post sends the browser.
-async fn post_located(
-    app: &TestApp,
-    session: &PageSession,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let response = session
-        .client
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (status, location, response.text().await.unwrap_or_default())
-}
-
 /// Makes a promotion on the form (tiers: 1 ticket → a drink, 3 → a VIP upgrade); its id.
 pub(crate) async fn promotion_on_form(app: &TestApp, session: &PageSession, event: &str) -> String {
     let scope = format!("event:{event}");
-    let (status, location, body) = post_located(
-        app,
-        session,
-        "/referrals/new",
-        &[
-            ("csrf_token", session.csrf.as_str()),
-            ("name", "Bring a friend"),
-            ("scope", scope.as_str()),
-            ("attribution_days", "30"),
-            ("counts", "paid"),
-            ("tier_tickets", "1"),
-            ("tier_reward", "A drink at the bar"),
-            ("tier_tickets", "3"),
-            ("tier_reward", "VIP upgrade"),
-            ("tier_tickets", ""),
-            ("tier_reward", ""),
-            ("staff_emails", "bar@example.dk"),
-        ],
-    )
-    .await;
+    let (status, location, body) = session
+        .post_located(
+            app,
+            "/referrals/new",
+            &[
+                ("csrf_token", session.csrf.as_str()),
+                ("name", "Bring a friend"),
+                ("scope", scope.as_str()),
+                ("attribution_days", "30"),
+                ("counts", "paid"),
+                ("tier_tickets", "1"),
+                ("tier_reward", "A drink at the bar"),
+                ("tier_tickets", "3"),
+                ("tier_reward", "VIP upgrade"),
+                ("tier_tickets", ""),
+                ("tier_reward", ""),
+                ("staff_emails", "bar@example.dk"),
+            ],
+        )
+        .await;
     assert_eq!(status, 303, "{body}");
     let id = location
         .trim_start_matches("/referrals/")
@@ -283,7 +259,7 @@ both_backends! {
         assert!(detail.contains(&format!("id=\"fulfil-{reward}\"")), "{detail}");
 
         // Fulfilled from the page, once: a second click keeps the first who and when.
-        let (status, location, _) = post_located(&app, &session, &format!("/referrals/rewards/{reward}/fulfil"), &[("csrf_token", session.csrf.as_str())]).await;
+        let (status, location, _) = session.post_located(&app, &format!("/referrals/rewards/{reward}/fulfil"), &[("csrf_token", session.csrf.as_str())]).await;
         assert_eq!(status, 303);
         assert!(location.starts_with(&format!("/referrals/{promotion}?done=fulfilled")), "{location}");
         let (_, detail) = session.get(&app, &location).await;
@@ -293,14 +269,14 @@ both_backends! {
         assert_eq!(first["fulfilled_by"], org.admin_email.as_str());
         let (_, second) = app.post(&format!("/api/v1/referrals/rewards/{reward}/fulfil"), &org.token, json!({})).await;
         assert_eq!(second["fulfilled_at"], first["fulfilled_at"]);
-        let (status, _, _) = post_located(&app, &session, &format!("/referrals/rewards/{reward}/fulfil"), &[("csrf_token", "wrong")]).await;
+        let (status, _, _) = session.post_located(&app, &format!("/referrals/rewards/{reward}/fulfil"), &[("csrf_token", "wrong")]).await;
         assert_eq!(status, 403, "a form without the session's token is refused");
 
         // Closing needs its box ticked; closed, the report is final and the tiers form is gone.
         let (status, refused) = session.post(&app, &format!("/referrals/{promotion}/close"), &[("csrf_token", session.csrf.as_str())]).await;
         assert_eq!(status, 409, "{refused}");
         assert!(refused.contains("id=\"promotion-problem\""), "{refused}");
-        let (status, location, _) = post_located(&app, &session, &format!("/referrals/{promotion}/close"), &[("csrf_token", session.csrf.as_str()), ("confirm", "yes")]).await;
+        let (status, location, _) = session.post_located(&app, &format!("/referrals/{promotion}/close"), &[("csrf_token", session.csrf.as_str()), ("confirm", "yes")]).await;
         assert_eq!(status, 303);
         let (_, closed) = session.get(&app, &location).await;
         assert!(closed.contains("id=\"final-report\"") && !closed.contains("id=\"tiers-form\""), "{closed}");
