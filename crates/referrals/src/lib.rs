@@ -9,6 +9,7 @@ pub mod api;
 pub mod api_jobs;
 pub mod api_report;
 pub mod bench;
+pub mod demo;
 pub mod jobs;
 pub mod migrations;
 pub mod model;

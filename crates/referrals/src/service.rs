@@ -339,6 +339,14 @@ impl Referrals {
         }
     }
 
+    /// The organization's currency: what revenue is shown in before anything has sold.
+    pub(crate) async fn currency(&self, org: &OrgId) -> Result<String> {
+        Ok(TenancyService::new(self.db.clone())
+            .organization(org)
+            .await?
+            .currency)
+    }
+
     pub(crate) async fn slug(&self, org: &OrgId) -> Result<String> {
         Ok(TenancyService::new(self.db.clone())
             .organization(org)

@@ -132,15 +132,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => {
             let db = crate::open_database(&args.storage.config()).await?;
             let started = Instant::now();
-            let summary = demo::generate(
+            let summary = build_demo(
                 &db,
                 &DemoOptions {
                     customers: args.customers,
                     seed: args.seed,
                 },
             )
-            .await
-            .map_err(|e| anyhow::anyhow!("generating the demo failed: {e:?}"))?;
+            .await?;
             print_summary(&summary, started.elapsed().as_secs_f64());
             Ok(())
         }
@@ -180,15 +179,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.demo_customers
         );
         let started = Instant::now();
-        let summary = demo::generate(
+        let summary = build_demo(
             &db,
             &DemoOptions {
                 customers: args.demo_customers,
                 seed: 42,
             },
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("generating the demo failed: {e:?}"))?;
+        .await?;
         print_summary(&summary, started.elapsed().as_secs_f64());
     }
     let server = crate::start(&config, db).await?;
@@ -204,6 +202,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     server.handle.await??;
     Ok(())
+}
+
+/// The demo organization: ticketing's facts, then the modules' own demo data on top of them
+/// (a referral promotion with its participants and a week of link hits).
+async fn build_demo(db: &fullhouse_core::Db, options: &DemoOptions) -> anyhow::Result<DemoSummary> {
+    let summary = demo::generate(db, options)
+        .await
+        .map_err(|e| anyhow::anyhow!("generating the demo failed: {e:?}"))?;
+    let referrals = fullhouse_referrals::Referrals::new(
+        db.clone(),
+        fullhouse_checkout::Checkout::new(db.clone()),
+        "http://localhost",
+    );
+    let made = fullhouse_referrals::demo::seed(&referrals, &summary.organization)
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo's referral promotion failed: {e:?}"))?;
+    println!(
+        "demo referral promotion: {} participants, {} link hits",
+        made.participants, made.hits
+    );
+    Ok(summary)
 }
 
 fn print_summary(summary: &DemoSummary, seconds: f64) {

@@ -246,7 +246,10 @@ impl Referrals {
             .min_by_key(|e| e.starts_at)
             .map(|e| e.title.clone())
             .unwrap_or_else(|| promotion.name.clone());
-        let tally = self.tally(org, &participant.id).await?;
+        let mut tally = self.tally(org, &participant.id).await?;
+        if tally.currency.is_none() {
+            tally.currency = Some(self.currency(org).await?);
+        }
         let standing = standing(&promotion.tiers, tally.tickets);
         Ok(Progress {
             tracking_link: self.tracking_link(&participant.code),

@@ -160,6 +160,11 @@ impl Referrals {
             .map(|row| (row.id.clone(), participant_of(row)))
             .collect();
         let tallies = self.tallies(org, Some(id), None).await?;
+        // Revenue before the first sale is still money: shown in the organization's currency.
+        let currency = match tallies.values().find_map(|t| t.currency.clone()) {
+            Some(sold_in) => sold_in,
+            None => self.currency(org).await?,
+        };
         let hits_by_class = self.hits_by_class(org, id).await?;
         let orders_by_verdict = self.orders_by_verdict(org, id).await?;
         let counted = orders_by_verdict
@@ -178,14 +183,14 @@ impl Referrals {
             orders,
             tickets: counted.map_or(0, |c| c.tickets),
             revenue_minor: tallies.values().map(|t| t.revenue_minor).sum(),
-            currency: tallies.values().find_map(|t| t.currency.clone()),
+            currency: Some(currency.clone()),
             conversion: 0.0,
         };
         if clicks > 0 {
             // Counts stay far below 2^52: the conversion is exact enough as a float.
             totals.conversion = orders as f64 / clicks as f64;
         }
-        let leaderboard = leaderboard(&promotion, &people, &tallies);
+        let leaderboard = leaderboard(&promotion, &people, &tallies, &currency);
         let rewards = self.ledger(org, &promotion, &people, &tallies).await?;
         let winners = winners(&promotion, &rewards);
         let daily = self.daily(org, id, &timezone).await?;
@@ -406,6 +411,7 @@ fn leaderboard(
     promotion: &Promotion,
     people: &HashMap<String, Participant>,
     tallies: &HashMap<ParticipantId, Tally>,
+    currency: &str,
 ) -> Vec<Leader> {
     let mut lines: Vec<Leader> = people
         .values()
@@ -419,7 +425,7 @@ fn leaderboard(
                 clicks: tally.clicks,
                 tickets: tally.tickets,
                 revenue_minor: tally.revenue_minor,
-                currency: tally.currency,
+                currency: tally.currency.or_else(|| Some(currency.to_string())),
                 reached: standing(&promotion.tiers, tally.tickets).reached,
             }
         })
