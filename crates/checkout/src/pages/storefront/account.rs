@@ -328,10 +328,12 @@ pub(super) async fn link_page(
         },
     )
         .into_response();
-    // The token is in this page's address: keep it out of Referer headers.
+    // The token is in this page's address: keep it out of Referer headers sent to other sites.
+    // `same-origin`, not `no-referrer`: under `no-referrer` a browser sends `Origin: null` with
+    // this page's own form, and the same-origin check of `use_link` would refuse it.
     response.headers_mut().insert(
         axum::http::header::REFERRER_POLICY,
-        axum::http::HeaderValue::from_static("no-referrer"),
+        axum::http::HeaderValue::from_static("same-origin"),
     );
     response
 }
