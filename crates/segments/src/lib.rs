@@ -4,11 +4,14 @@
 
 pub mod api;
 pub mod bench;
+pub mod connectors;
 pub mod index;
+pub mod jobs;
 pub mod migrations;
 pub mod model;
 pub mod pages;
 pub mod reference;
+pub mod selection;
 pub mod service;
 pub mod store;
 
@@ -58,6 +61,7 @@ impl Module for Segments {
     fn mount(&self, mount: &mut Mount) {
         let registry = index::Registry::new(mount.state().db.clone());
         let refresher = registry.clone();
+        jobs::register(mount, &registry);
         mount.provide(registry).task(
             "segment index refresher",
             Runs::EveryProcess,

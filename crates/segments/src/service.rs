@@ -10,6 +10,9 @@ use fullhouse_core::error::FieldError;
 use fullhouse_ticketing::service::venues::VenueService;
 use fullhouse_ticketing::service::CatalogService;
 
+use std::sync::Arc;
+
+use crate::index::registry::LiveIndex;
 use crate::index::{Registry, SegmentQuery};
 use crate::model::*;
 use crate::store::{segment_views, segments};
@@ -169,9 +172,27 @@ impl SegmentService {
         registry: &Registry,
         org: &OrgId,
         definition: SegmentDefinition,
-        mut request: CountRequest,
+        request: CountRequest,
         now: DateTime<Utc>,
     ) -> Result<SegmentCounts> {
+        let (index, query) = self
+            .resolve(registry, org, definition, request, now)
+            .await?;
+        let (mut counts, first) = index.answer(&query)?;
+        counts.customers = registry.summaries(org, &first).await?;
+        Ok(counts)
+    }
+
+    /// Checks a definition and its refinement and turns them into a query of the organization's
+    /// index, brought up to date: what a count and an action (see [`crate::selection`]) share.
+    pub(crate) async fn resolve(
+        &self,
+        registry: &Registry,
+        org: &OrgId,
+        definition: SegmentDefinition,
+        mut request: CountRequest,
+        now: DateTime<Utc>,
+    ) -> Result<(Arc<LiveIndex>, SegmentQuery)> {
         let mut problems = Vec::new();
         definition.check(&mut problems);
         check_filters(&mut request.filters, &mut problems);
@@ -191,9 +212,7 @@ impl SegmentService {
             today,
             zone,
         };
-        let (mut counts, first) = index.answer(&query)?;
-        counts.customers = registry.summaries(org, &first).await?;
-        Ok(counts)
+        Ok((index, query))
     }
 
     /// The production or event viewed for and the venues distances are measured from must be

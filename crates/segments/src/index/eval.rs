@@ -157,6 +157,31 @@ pub fn count(base: &Base, filters: &[Compiled<'_>], customers: usize) -> Counted
     }
 }
 
+/// Every customer of `base` that all `filters` let through: what an export, a push, a tag or a
+/// send acts on. Counting stops at the totals; acting needs the whole set, so the numeric tests
+/// are run customer by customer over what the categorical filters left (the same tests
+/// [`count`] runs, so an action reaches exactly the customers the dashboard counted).
+pub fn members(base: &Base, filters: &[Compiled<'_>]) -> RoaringBitmap {
+    let mut keep: Vec<&RoaringBitmap> = Vec::new();
+    let mut drop: Vec<&RoaringBitmap> = Vec::new();
+    let mut tests: Vec<&Numeric<'_>> = Vec::new();
+    for filter in filters {
+        match filter {
+            Compiled::All => {}
+            Compiled::Nothing => return RoaringBitmap::new(),
+            Compiled::Keep(b) => keep.push(b),
+            Compiled::Drop(b) => drop.push(b),
+            Compiled::Numeric(n) => tests.push(n),
+        }
+    }
+    let categorical =
+        categorical_total(&base.bitmap, keep, &drop).unwrap_or_else(|| base.bitmap.clone());
+    if tests.is_empty() {
+        return categorical;
+    }
+    one_by_one(&categorical, &tests).1
+}
+
 /// The segment's customers every categorical filter lets through, smallest bitmap first,
 /// stopping once nothing is left; `None` when there is no categorical filter.
 fn categorical_total(

@@ -27,7 +27,14 @@ use fullhouse_web::{PageError, Ui};
 use crate::service::SegmentService;
 
 /// The strings of the segment pages.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("segments");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!(
+    "segments",
+    "segments-actions",
+    "segments-exports",
+    "segments-connectors",
+    "segments-tags",
+    "segments-sends"
+);
 
 pub fn router() -> Router<AppState> {
     Router::new()

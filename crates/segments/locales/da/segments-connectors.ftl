@@ -1,0 +1,1 @@
+# Segment actions: connectors (seed 002). Owned by the connectors pages and jobs.

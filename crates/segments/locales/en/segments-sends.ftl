@@ -1,0 +1,1 @@
+# Segment actions: sends (seed 002). Owned by the sends pages and jobs.
