@@ -10,6 +10,7 @@
 //! The forms' text is parsed in [`crate::model::form`]; these handlers render the forms and put
 //! a refused value's reason beside its field.
 
+pub mod actions;
 mod dashboard;
 mod edit;
 mod list;
