@@ -15,3 +15,25 @@ segments-chosen-filters = { $count ->
    *[other] with { $count } filters
 }
 segments-chosen-for = shown for { $name }
+segments-audience-title = Make an audience
+segments-audience-lead = Every customer of this view becomes a member of a new audience, bound to them: a loyalty campaign that targets the audience recognizes them when they buy, without a code.
+segments-audience-name = Audience name
+segments-audience-quantity = Uses per customer
+segments-audience-quantity-help = How many tickets each customer may use the campaign for.
+segments-audience-sync = Keep it in step with the view
+segments-audience-sync-daily = Daily, and when I refresh it
+segments-audience-sync-manual = Only when I refresh it
+segments-audience-rule = A refresh adds the customers new to the view and removes those who left it, except a customer whose code a campaign has already used: they stay.
+segments-audience-make = Make the audience of { $count } customers
+segments-audience-fed = Audiences this segment feeds
+segments-audience-none = No audience is made from this segment yet.
+segments-audience-members = Members
+segments-audience-last = Last refresh
+segments-audience-never = not yet
+segments-audience-refresh = Refresh now
+segments-audience-added = { $count } added
+segments-audience-removed = { $count } removed
+segments-audience-kept-used = { $count } kept (code used)
+segments-audience-job-title = Audience “{ $audience }” from a segment
+segments-audience-job-reading = Reading the view’s customers…
+segments-audience-job-writing = Writing { $customers } customers to the audience…
