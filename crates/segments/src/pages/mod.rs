@@ -118,4 +118,11 @@ mod tests {
             checks::unknown_keys(&checks::page_sources(env!("CARGO_MANIFEST_DIR")), &known);
         assert!(unknown.is_empty(), "keys missing from en: {unknown:#?}");
     }
+
+    /// A key defined in two of the module's files makes Fluent refuse the whole catalog, and
+    /// every page and job would show raw keys.
+    #[test]
+    fn the_catalog_loads_with_each_key_defined_once() {
+        assert_eq!(fullhouse_web::i18n::install(super::LOCALES), Ok(()));
+    }
 }
