@@ -17,7 +17,7 @@ use chrono::Utc;
 use fullhouse_core::ids::OrgId;
 use fullhouse_core::{Error, Result};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -28,7 +28,7 @@ use crate::service::{find_audience, insert_audience, AudienceService};
 use crate::store::{self, audience_members as members, MemberRow};
 
 /// What a refresh changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct CustomerSync {
     /// Customers who became members.
     pub added: u64,
