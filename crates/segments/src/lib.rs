@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod api_audiences;
+pub mod api_tags;
 pub mod bench;
 pub mod connectors;
 pub mod index;
@@ -15,6 +16,7 @@ pub mod reference;
 pub mod selection;
 pub mod service;
 pub mod store;
+pub mod tags;
 pub mod view_audiences;
 
 pub use migrations::migrations;

@@ -1,5 +1,7 @@
 //! The segments tables. Every table leads with `organization_id` (DESIGN §2.2a).
 
+mod m0003_tag_actions;
+
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
@@ -7,6 +9,7 @@ use sea_orm_migration::prelude::*;
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(M0001Segments),
+        Box::new(m0003_tag_actions::M0003TagActions),
         Box::new(crate::view_audiences::M0005ViewAudiences),
     ]
 }

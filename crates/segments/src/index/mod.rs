@@ -612,6 +612,27 @@ impl OrgIndex {
         Ok(ids)
     }
 
+    /// Every tag a current customer has, by name, with how many of `members` (ULIDs, as
+    /// [`OrgIndex::members`] gives them) have it and how many have it in all: the bulk tag's
+    /// table. Read from the tag bitmaps, so it costs a few intersections, not a query.
+    pub fn tag_counts(&self, members: &[u128]) -> Vec<(String, u64, u64)> {
+        let chosen: RoaringBitmap = members
+            .iter()
+            .filter_map(|id| self.numbers.get(id).copied())
+            .collect();
+        let mut counts: Vec<(String, u64, u64)> = self
+            .tags
+            .iter()
+            .map(|(tag, holders)| {
+                let all = holders.intersection_len(&self.alive);
+                (tag.clone(), holders.intersection_len(&chosen), all)
+            })
+            .filter(|(_, _, all)| *all > 0)
+            .collect();
+        counts.sort_by(|a, b| a.0.cmp(&b.0));
+        counts
+    }
+
     /// Forgets every cached segment (the bench's cold runs).
     pub fn clear_caches(&self) {
         if let Ok(mut cache) = self.base_cache.lock() {

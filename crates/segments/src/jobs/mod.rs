@@ -4,6 +4,7 @@
 //! of whoever started it, and is written to the audit log when it is started.
 
 pub mod audience;
+pub mod tag;
 
 use std::sync::Arc;
 
@@ -21,6 +22,13 @@ pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
                 registry: registry.clone(),
             },
         )
+        .resumable_job(
+            tag::TAG_JOB,
+            tag::Tag {
+                registry: registry.clone(),
+            },
+        )
+        .resumable_job(tag::UNTAG_JOB, tag::Untag)
         .task("segment audiences", Runs::WithJobWorkers, move |shutdown| {
             audience::run_daily_sweep(db, shutdown)
         });

@@ -15,6 +15,7 @@ mod audience;
 mod dashboard;
 mod edit;
 mod list;
+mod tags;
 mod views;
 
 use axum::routing::{get, post};
@@ -56,6 +57,11 @@ pub fn router() -> Router<AppState> {
             "/segments/audiences/{audience}/refresh",
             post(audience::refresh),
         )
+        .route(
+            "/segments/{id}/actions/tag",
+            get(tags::tag_form).post(tags::apply_tag),
+        )
+        .route("/segments/tag-actions/{action}/undo", post(tags::undo))
 }
 
 fn service(state: &AppState) -> SegmentService {

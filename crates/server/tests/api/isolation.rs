@@ -148,6 +148,12 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{view}");
     ids.insert("views", id_of(&view));
+    let (s, tagging) = app
+        .post(&format!("/api/v1/segments/{segment_id}/tag-actions"), t, json!({"tag": "seeded"}))
+        .await;
+    assert_eq!(s, 201, "{tagging}");
+    let (_, tag_actions) = app.get(&format!("/api/v1/segments/{segment_id}/tag-actions"), t).await;
+    ids.insert("tag-actions", id_of(&tag_actions["items"][0]));
     let (s, audience) = app
         .post("/api/v1/audiences", t, json!({"name": "Friends of A"}))
         .await;
@@ -280,6 +286,7 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
             json!({"name": "Intruder"})
         }
         t if t.ends_with("/segments/{id}/audiences") => json!({"name": "Intruder"}),
+        t if t.ends_with("/tag-actions") => json!({"tag": "intruder"}),
         t if t.ends_with("/segments/audiences/{audience_id}/sync") => json!({"sync": "daily"}),
         t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),

@@ -2,6 +2,8 @@
 //! and CSV import. One write transaction per operation, and every change to a customer records a
 //! `customer.changed` domain event in that transaction.
 
+mod bulk_tags;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::body::Bytes;

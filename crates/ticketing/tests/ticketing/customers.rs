@@ -254,6 +254,43 @@ both_backends! {
         fx.finish().await;
     }
 
+    async fn a_bulk_tag_adds_only_where_missing_and_its_removal_only_where_present(fx: Fixture) {
+        let customers = service(&fx);
+        let had = customers.create(&fx.org, person("Ann", "Hansen", "ann@example.dk")).await.expect("ann");
+        customers.add_tag(&fx.org, &had.id, "vip").await.expect("tag");
+        let lacked = customers.create(&fx.org, person("Bo", "Berg", "bo@example.dk")).await.expect("bo");
+        let gone = CustomerId::generate().to_string();
+        let ids = vec![had.id.to_string(), lacked.id.to_string(), gone, lacked.id.to_string()];
+        let txn = fx.db.begin_write().await.expect("txn");
+        let added = CustomerService::add_tag_to_many(&txn, &fx.org, &ids, "VIP", Utc::now()).await.expect("added");
+        txn.commit().await.expect("commit");
+        assert_eq!(added, [lacked.id.to_string()], "only the customer who lacked it, once");
+        assert_eq!(customers.customer(&fx.org, &lacked.id).await.expect("bo").tags, ["vip"]);
+
+        let txn = fx.db.begin_write().await.expect("txn");
+        let removed = CustomerService::remove_tag_from_many(&txn, &fx.org, &added, "vip", Utc::now()).await.expect("removed");
+        let again = CustomerService::remove_tag_from_many(&txn, &fx.org, &added, "vip", Utc::now()).await.expect("again");
+        txn.commit().await.expect("commit");
+        assert_eq!(removed, [lacked.id.to_string()]);
+        assert!(again.is_empty());
+        assert_eq!(customers.customer(&fx.org, &had.id).await.expect("ann").tags, ["vip"], "kept what she had");
+        assert!(customers.customer(&fx.org, &lacked.id).await.expect("bo").tags.is_empty());
+        let changes = domain_events::Entity::find()
+            .filter(domain_events::Column::OrganizationId.eq(fx.org.as_str()))
+            .filter(domain_events::Column::Kind.eq(CustomerChanged::KIND))
+            .filter(domain_events::Column::SubjectId.eq(lacked.id.as_str()))
+            .count(fx.db.reader())
+            .await
+            .expect("events");
+        assert_eq!(changes, 3, "created, tagged, untagged");
+        let bad = {
+            let txn = fx.db.begin_write().await.expect("txn");
+            CustomerService::add_tag_to_many(&txn, &fx.org, &ids, "a b", Utc::now()).await
+        };
+        assert_eq!(failing_fields(bad), [("tag".to_string(), None)]);
+        fx.finish().await;
+    }
+
     async fn erasure_anonymizes_a_customer_with_orders_and_deletes_one_without(fx: Fixture) {
         let customers = service(&fx);
         let mut buyer = person("Ann", "Hansen", "ann@example.dk");
