@@ -3,6 +3,7 @@
 //! (Customers → Segmentation).
 
 pub mod api;
+pub mod api_connectors;
 pub mod bench;
 pub mod connectors;
 pub mod index;

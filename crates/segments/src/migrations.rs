@@ -3,9 +3,14 @@
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
 
+mod m0002_connectors;
+
 /// The segments' own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(M0001Segments)]
+    vec![
+        Box::new(M0001Segments),
+        Box::new(m0002_connectors::M0002Connectors),
+    ]
 }
 
 struct M0001Segments;

@@ -4,3 +4,7 @@
 //! checks the request shape and production points it at the service.
 
 pub mod tools;
+pub mod meta;
+pub mod model;
+pub mod service;
+pub mod store;

@@ -3,6 +3,9 @@
 //! resolves it when it runs, reports progress in the language of whoever started it, and is
 //! written to the audit log when it is started.
 
+pub mod push;
+mod push_data;
+
 use std::sync::Arc;
 
 use fullhouse_core::module::Mount;
@@ -11,5 +14,5 @@ use crate::index::Registry;
 
 /// Registers the segments' job kinds.
 pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
-    let _ = (mount, registry);
+    push::register(mount, registry);
 }
