@@ -3,7 +3,11 @@
 //! (Customers → Segmentation).
 
 pub mod api;
+<<<<<<< HEAD
 pub mod api_connectors;
+=======
+pub mod api_audiences;
+>>>>>>> main
 pub mod bench;
 pub mod connectors;
 pub mod index;
@@ -15,6 +19,7 @@ pub mod reference;
 pub mod selection;
 pub mod service;
 pub mod store;
+pub mod view_audiences;
 
 pub use migrations::migrations;
 pub use model::{SegmentId, ViewId};

@@ -10,6 +10,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(M0001Segments),
         Box::new(m0002_connectors::M0002Connectors),
+        Box::new(crate::view_audiences::M0005ViewAudiences),
     ]
 }
 
