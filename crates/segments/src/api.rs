@@ -32,11 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_views, create_view))
         .routes(routes!(get_view, update_view, delete_view))
         .routes(routes!(count_view))
-<<<<<<< HEAD
         .merge(crate::api_connectors::router())
-=======
         .merge(crate::api_audiences::router())
->>>>>>> main
 }
 
 fn service(state: &AppState) -> SegmentService {

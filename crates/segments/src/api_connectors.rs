@@ -13,7 +13,6 @@ use fullhouse_core::error::ErrorBody;
 use fullhouse_core::http::{created, ApiJson, ApiPath, AppState, Page};
 use fullhouse_core::jobs::{Job, JobService};
 use fullhouse_core::{Caller, Permission, Result};
-use fullhouse_ticketing::{EventId, ProductionId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -23,8 +22,8 @@ use crate::connectors::model::*;
 use crate::connectors::service::{ConnectorService, ConnectorSetup};
 use crate::index::Registry;
 use crate::jobs::push;
-use crate::model::{Filter, SegmentId, ViewFor, ViewId};
-use crate::selection::Selection;
+use crate::model::SegmentId;
+use crate::selection::SelectionBody;
 
 /// Path ids are documented by their schema; one named only in a path is not collected by
 /// itself, so the connector's id is listed here.
@@ -124,38 +123,19 @@ async fn delete_connector(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-/// A push of a segment's customers: the segment (path), a saved view or the dashboard's
-/// filters, "view for", the connector, and whether it is a dry run.
+/// A push of a segment's customers: the selection (the segment is the path's), the connector,
+/// and whether it is a dry run.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
+    /// A saved view is pushed to Meta as a replacement, so the audience follows the view;
+    /// filters are added to the audience.
+    #[serde(default)]
+    pub selection: SelectionBody,
     pub connector_id: ConnectorId,
-    /// A saved view: pushed to Meta as a replacement, so the audience follows the view.
-    #[serde(default)]
-    pub view_id: Option<ViewId>,
-    #[serde(default)]
-    pub filters: Vec<Filter>,
-    #[serde(default)]
-    pub production_id: Option<ProductionId>,
-    #[serde(default)]
-    pub event_id: Option<EventId>,
     /// Only count who would be added and removed against the last push (a CSV on the job).
     #[serde(default)]
     pub dry_run: bool,
-}
-
-impl PushRequest {
-    fn selection(&self, segment_id: SegmentId) -> Selection {
-        Selection {
-            segment_id,
-            view_id: self.view_id.clone(),
-            filters: self.filters.clone(),
-            view_for: ViewFor {
-                production_id: self.production_id.clone(),
-                event_id: self.event_id.clone(),
-            },
-        }
-    }
 }
 
 /// Push the segment's customers to a connector, as a job (its progress, Meta's counts and the
@@ -178,7 +158,7 @@ async fn push_segment(
         &registry,
         &setup,
         &caller,
-        request.selection(id),
+        request.selection.of(id),
         &request.connector_id,
         request.dry_run,
     )

@@ -3,11 +3,8 @@
 //! (Customers → Segmentation).
 
 pub mod api;
-<<<<<<< HEAD
 pub mod api_connectors;
-=======
 pub mod api_audiences;
->>>>>>> main
 pub mod bench;
 pub mod connectors;
 pub mod index;

@@ -4,7 +4,6 @@
 //! of whoever started it, and is written to the audit log when it is started.
 
 pub mod audience;
-
 pub mod push;
 mod push_data;
 
@@ -16,9 +15,7 @@ use crate::index::Registry;
 
 /// Registers the segments' job kinds and the sweep that refreshes daily audiences.
 pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
-<<<<<<< HEAD
     push::register(mount, registry);
-=======
     let db = mount.state().db.clone();
     mount
         .resumable_job(
@@ -32,5 +29,4 @@ pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
             Runs::WithJobWorkers,
             move |shutdown| audience::run_daily_sweep(db, shutdown),
         );
->>>>>>> main
 }
