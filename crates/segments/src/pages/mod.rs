@@ -12,9 +12,11 @@
 
 pub mod actions;
 mod audience;
+mod connectors;
 mod dashboard;
 mod edit;
 mod list;
+mod push;
 mod views;
 
 use axum::routing::{get, post};
@@ -55,6 +57,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/segments/audiences/{audience}/refresh",
             post(audience::refresh),
+        )
+        .route(
+            "/segments/connectors",
+            get(connectors::list).post(connectors::create),
+        )
+        .route("/segments/connectors/new", get(connectors::new_form))
+        .route(
+            "/segments/connectors/{id}",
+            get(connectors::edit_form).post(connectors::edit),
+        )
+        .route("/segments/connectors/{id}/delete", post(connectors::delete))
+        .route(
+            "/segments/{id}/actions/push",
+            get(push::push_form).post(push::start_push),
         )
 }
 

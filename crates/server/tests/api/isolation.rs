@@ -148,6 +148,11 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{view}");
     ids.insert("views", id_of(&view));
+    let (s, connector) = app
+        .post("/api/v1/segments/connectors", t, json!({"kind": "webhook", "name": "A's hook", "settings": {"url": "https://hooks.example.com/a"}, "credential": "whsec-a"}))
+        .await;
+    assert_eq!(s, 201, "{connector}");
+    ids.insert("connectors", id_of(&connector));
     let (s, audience) = app
         .post("/api/v1/audiences", t, json!({"name": "Friends of A"}))
         .await;
@@ -280,6 +285,9 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
             json!({"name": "Intruder"})
         }
         t if t.ends_with("/segments/{id}/audiences") => json!({"name": "Intruder"}),
+        t if t.ends_with("/segments/{id}/pushes") => {
+            json!({"connector_id": "con_01J00000000000000000000000"})
+        }
         t if t.ends_with("/segments/audiences/{audience_id}/sync") => json!({"sync": "daily"}),
         t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),

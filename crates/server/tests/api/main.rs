@@ -29,6 +29,7 @@ mod roles;
 mod schemathesis;
 mod segments;
 mod segments_audiences;
+mod segments_connectors;
 mod shopfront;
 mod storefront;
 mod stripe;
