@@ -110,6 +110,9 @@ async fn serve() -> (String, Graph) {
     let graph = Graph::default();
     let app = Router::new()
         .route("/{version}/{audience}/{edge}", post(edge).delete(edge))
+        // 10,000 hashed rows are some 10 MB of form data; Meta takes them, axum's default
+        // limit (2 MB) would not.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
         .with_state(graph.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
