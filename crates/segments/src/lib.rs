@@ -3,8 +3,8 @@
 //! (Customers → Segmentation).
 
 pub mod api;
-pub mod api_connectors;
 pub mod api_audiences;
+pub mod api_connectors;
 pub mod bench;
 pub mod connectors;
 pub mod index;

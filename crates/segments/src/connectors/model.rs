@@ -292,10 +292,7 @@ pub fn check_url(url: &str) -> std::result::Result<(), &'static str> {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Err("is not an address (https://…)");
     };
-    let loopback = matches!(
-        parsed.host_str(),
-        Some("127.0.0.1" | "localhost" | "[::1]")
-    );
+    let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     match parsed.scheme() {
         "https" if parsed.host_str().is_some() => Ok(()),
         "http" if loopback => Ok(()),
@@ -388,7 +385,9 @@ mod tests {
     #[test]
     fn email_tools_need_a_list_and_a_webhook_an_https_address() {
         for kind in [ConnectorKind::Mailchimp, ConnectorKind::Klaviyo] {
-            let err = ConnectorSettings::default().check(kind).expect_err("refused");
+            let err = ConnectorSettings::default()
+                .check(kind)
+                .expect_err("refused");
             assert_eq!(fields_of(err), ["settings.list_id"]);
         }
         let brevo = ConnectorSettings {

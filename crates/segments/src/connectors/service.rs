@@ -86,7 +86,9 @@ impl ConnectorService {
             .order_by_asc(row::Column::Id)
             .all(self.db.reader())
             .await?;
-        rows.into_iter().map(|r| self.to_connector(org, r)).collect()
+        rows.into_iter()
+            .map(|r| self.to_connector(org, r))
+            .collect()
     }
 
     pub async fn connector(&self, org: &OrgId, id: &ConnectorId) -> Result<Connector> {

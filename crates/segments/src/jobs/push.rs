@@ -108,7 +108,16 @@ impl JobHandler for Push {
             return ctx.progress(done, Some(done), Some(&message)).await;
         }
         let tool = email_tool(&connectors, org, &connector).await?;
-        push_email(ctx, &connectors, &connector, tool.as_ref(), &members, last, lang).await
+        push_email(
+            ctx,
+            &connectors,
+            &connector,
+            tool.as_ref(),
+            &members,
+            last,
+            lang,
+        )
+        .await
     }
 }
 
@@ -156,7 +165,9 @@ async fn dry_run(
             csv.write_record([change, id.as_str()]).map_err(write)?;
         }
     }
-    let bytes = csv.into_inner().map_err(|e| Error::internal(e.to_string()))?;
+    let bytes = csv
+        .into_inner()
+        .map_err(|e| Error::internal(e.to_string()))?;
     ctx.attach_file("dry-run.csv", "text/csv", Bytes::from(bytes))
         .await?;
     let message = format!(
@@ -194,7 +205,11 @@ async fn push_meta(
     };
     let session_id = rand::random::<u32>() as u64;
     let total = as_i64(rows.len());
-    let progress = lang.t1("segments-push-meta-progress", "audience", connector.target());
+    let progress = lang.t1(
+        "segments-push-meta-progress",
+        "audience",
+        connector.target(),
+    );
     let report = client
         .upload(
             operation,
@@ -204,7 +219,10 @@ async fn push_meta(
             session_id,
             |done| {
                 let message = progress.clone();
-                async move { ctx.progress(as_i64(done), Some(total), Some(&message)).await }
+                async move {
+                    ctx.progress(as_i64(done), Some(total), Some(&message))
+                        .await
+                }
             },
         )
         .await?;
@@ -215,7 +233,10 @@ async fn push_meta(
         ("operation", format!("{operation:?}").to_lowercase()),
         ("batches", report.batches.to_string()),
         ("num_received", report.num_received.to_string()),
-        ("num_invalid_entries", report.num_invalid_entries.to_string()),
+        (
+            "num_invalid_entries",
+            report.num_invalid_entries.to_string(),
+        ),
     ] {
         csv.write_record([what, value.as_str()]).map_err(write)?;
     }
@@ -223,7 +244,9 @@ async fn push_meta(
         csv.write_record(["invalid_entry_sample", sample.as_str()])
             .map_err(write)?;
     }
-    let bytes = csv.into_inner().map_err(|e| Error::internal(e.to_string()))?;
+    let bytes = csv
+        .into_inner()
+        .map_err(|e| Error::internal(e.to_string()))?;
     ctx.attach_file("meta-result.csv", "text/csv", Bytes::from(bytes))
         .await?;
     Ok(report)
@@ -310,7 +333,9 @@ async fn push_email(
             csv.write_record([&r.customer_id, &r.email, &r.reason])
                 .map_err(write)?;
         }
-        let bytes = csv.into_inner().map_err(|e| Error::internal(e.to_string()))?;
+        let bytes = csv
+            .into_inner()
+            .map_err(|e| Error::internal(e.to_string()))?;
         ctx.attach_file("rejected.csv", "text/csv", Bytes::from(bytes))
             .await?;
     }

@@ -49,7 +49,15 @@ pub(super) async fn push_form(
 ) -> Result<Response, PageError> {
     ui.require(Permission::Market)?;
     let chosen = chosen(&state, &registry, &ui, &id, query).await?;
-    render(&state, &setup, ui, chosen, PushForm::default(), FormErrors::default()).await
+    render(
+        &state,
+        &setup,
+        ui,
+        chosen,
+        PushForm::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub(super) async fn start_push(

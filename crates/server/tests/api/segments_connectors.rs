@@ -31,26 +31,48 @@ async fn users(
     Form(form): Form<HashMap<String, String>>,
 ) -> (axum::http::StatusCode, Json<Value>) {
     let refuse = |message: &str, code: i64| {
-        (axum::http::StatusCode::BAD_REQUEST, Json(json!({"error": {"message": message, "code": code}})))
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": message, "code": code}})),
+        )
     };
     if form.get("access_token").map(String::as_str) != Some(TOKEN) {
         return refuse("Invalid OAuth access token.", 190);
     }
-    let payload: Value = serde_json::from_str(form.get("payload").map_or("", String::as_str)).unwrap_or(Value::Null);
-    let session: Value = serde_json::from_str(form.get("session").map_or("", String::as_str)).unwrap_or(Value::Null);
-    if payload["schema"][0] != "EXTERN_ID" || payload["schema"][1] != "EMAIL" || session["batch_seq"].as_u64().is_none() {
+    let payload: Value =
+        serde_json::from_str(form.get("payload").map_or("", String::as_str)).unwrap_or(Value::Null);
+    let session: Value =
+        serde_json::from_str(form.get("session").map_or("", String::as_str)).unwrap_or(Value::Null);
+    if payload["schema"][0] != "EXTERN_ID"
+        || payload["schema"][1] != "EMAIL"
+        || session["batch_seq"].as_u64().is_none()
+    {
         return refuse("Invalid parameter", 100);
     }
-    let rows: Vec<Vec<String>> = serde_json::from_value(payload["data"].clone()).unwrap_or_default();
+    let rows: Vec<Vec<String>> =
+        serde_json::from_value(payload["data"].clone()).unwrap_or_default();
     let n = rows.len();
-    graph.seen.lock().expect("lock").push((format!("/{version}/{audience}/{edge}"), session, rows));
-    (axum::http::StatusCode::OK, Json(json!({"audience_id": audience, "num_received": n, "num_invalid_entries": 0, "invalid_entry_samples": {}})))
+    graph
+        .seen
+        .lock()
+        .expect("lock")
+        .push((format!("/{version}/{audience}/{edge}"), session, rows));
+    (
+        axum::http::StatusCode::OK,
+        Json(
+            json!({"audience_id": audience, "num_received": n, "num_invalid_entries": 0, "invalid_entry_samples": {}}),
+        ),
+    )
 }
 
 async fn graph_api() -> (String, Graph) {
     let graph = Graph::default();
-    let app = Router::new().route("/{version}/{audience}/{edge}", post(users)).with_state(graph.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let app = Router::new()
+        .route("/{version}/{audience}/{edge}", post(users))
+        .with_state(graph.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -70,16 +92,22 @@ fn id(value: &Value) -> String {
 
 async fn run_jobs(app: &TestApp) {
     let state = &app.server.state;
-    Worker::new(state.db.clone(), state.files.clone(), fullhouse_server::job_registry(state))
-        .run_until_idle()
-        .await
-        .expect("jobs run");
+    Worker::new(
+        state.db.clone(),
+        state.files.clone(),
+        fullhouse_server::job_registry(state),
+    )
+    .run_until_idle()
+    .await
+    .expect("jobs run");
 }
 
 /// The job, once run.
 async fn finished(app: &TestApp, org: &TestOrg, job: &Value) -> Value {
     run_jobs(app).await;
-    let (status, job) = app.get(&format!("/api/v1/jobs/{}", id(job)), &org.token).await;
+    let (status, job) = app
+        .get(&format!("/api/v1/jobs/{}", id(job)), &org.token)
+        .await;
     assert_eq!(status, 200, "{job}");
     assert_eq!(job["status"], "succeeded", "{job}");
     job

@@ -150,11 +150,12 @@ impl MetaClient {
         if !status.is_success() {
             return Err(refused(status, &body));
         }
-        serde_json::from_str(&body).map_err(|_| {
-            Error::Conflict {
-                message: format!("Meta answered {status} with something other than JSON: {}", excerpt(&body)),
-                field: None,
-            }
+        serde_json::from_str(&body).map_err(|_| Error::Conflict {
+            message: format!(
+                "Meta answered {status} with something other than JSON: {}",
+                excerpt(&body)
+            ),
+            field: None,
         })
     }
 }
@@ -245,14 +246,22 @@ mod tests {
         let body = r#"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463,"fbtrace_id":"A1"}}"#;
         let err = refused(reqwest::StatusCode::BAD_REQUEST, body);
         let text = err.to_string();
-        assert!(text.contains("Session has expired") && text.contains("code 190, subcode 463"), "{text}");
-        assert!(matches!(err, Error::Validation { ref fields, .. } if fields[0].field == "credential"));
+        assert!(
+            text.contains("Session has expired") && text.contains("code 190, subcode 463"),
+            "{text}"
+        );
+        assert!(
+            matches!(err, Error::Validation { ref fields, .. } if fields[0].field == "credential")
+        );
     }
 
     #[test]
     fn throttling_and_meta_failures_are_worth_another_attempt() {
         let body = r#"{"error":{"message":"User request limit reached","code":17}}"#;
-        assert!(matches!(refused(reqwest::StatusCode::BAD_REQUEST, body), Error::Conflict { .. }));
+        assert!(matches!(
+            refused(reqwest::StatusCode::BAD_REQUEST, body),
+            Error::Conflict { .. }
+        ));
         assert!(matches!(
             refused(reqwest::StatusCode::BAD_GATEWAY, "<html>oops</html>"),
             Error::Conflict { .. }

@@ -78,7 +78,9 @@ async fn edge(
             && cells.iter().skip(1).all(|c| {
                 let c = c.as_str().unwrap_or("x");
                 c.is_empty()
-                    || (c.len() == 64 && c.chars().all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_uppercase()))
+                    || (c.len() == 64
+                        && c.chars()
+                            .all(|ch| ch.is_ascii_hexdigit() && !ch.is_ascii_uppercase()))
             })
     });
     if !hashed_ok {
@@ -156,7 +158,10 @@ async fn twenty_five_thousand_customers_go_in_three_batches_of_one_session() {
     assert_eq!(progress, [10_000, 20_000, 25_000]);
     assert_eq!(report.batches, 3);
     assert_eq!(report.num_received, 25_000);
-    assert_eq!(report.num_invalid_entries, 25, "one missing email per thousand");
+    assert_eq!(
+        report.num_invalid_entries, 25,
+        "one missing email per thousand"
+    );
     let seen = graph.seen.lock().expect("lock").clone();
     assert_eq!(seen.len(), 3);
     for (i, request) in seen.iter().enumerate() {
@@ -197,18 +202,25 @@ async fn a_refused_token_is_a_clear_error_naming_the_credential() {
     let (base, _) = serve().await;
     let client = MetaClient::new(reqwest::Client::new(), &base, "v21.0", "wrong");
     let err = client
-        .upload(Operation::Add, "2385", &SCHEMA, &rows(1), 1, |_| async { Ok(()) })
+        .upload(Operation::Add, "2385", &SCHEMA, &rows(1), 1, |_| async {
+            Ok(())
+        })
         .await
         .expect_err("refused");
     let text = err.to_string();
-    assert!(text.contains("Invalid OAuth access token") && text.contains("code 190"), "{text}");
+    assert!(
+        text.contains("Invalid OAuth access token") && text.contains("code 190"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn nothing_to_send_is_said_before_any_request() {
     let client = MetaClient::new(reqwest::Client::new(), "http://127.0.0.1:9", "v21.0", "t");
     let err = client
-        .upload(Operation::Replace, "2385", &SCHEMA, &[], 1, |_| async { Ok(()) })
+        .upload(Operation::Replace, "2385", &SCHEMA, &[], 1, |_| async {
+            Ok(())
+        })
         .await
         .expect_err("nothing to send");
     assert!(err.to_string().contains("no customers"), "{err}");
