@@ -128,7 +128,7 @@ both_backends! {
         // Settings are checked by field; the token is sealed and shown only by its last four.
         let (status, refused) = app.post("/api/v1/segments/connectors", &org.token, json!({"kind": "meta", "name": "Meta", "settings": {"ad_account_id": "act_1"}, "credential": TOKEN})).await;
         assert_error(status, &refused, 422, "validation");
-        assert_eq!(refused["error"]["fields"][0]["field"], "settings.audience_id", "{refused}");
+        assert_eq!(refused["error"]["details"]["fields"][0]["field"], "settings.audience_id", "{refused}");
         let connector = created(&app, &org, "/api/v1/segments/connectors", json!({
             "kind": "meta", "name": "Meta VIP audience",
             "settings": {"ad_account_id": "1234", "audience_id": "2385", "api_version": "v21.0", "base_url": graph_base},
@@ -192,7 +192,8 @@ both_backends! {
         // Lars leaves the view, Sofie joins: a dry run counts +1 / -1 and sends nothing.
         let (status, _) = app.call(reqwest::Method::DELETE, &format!("/api/v1/customers/{}/tags/vip", customers[1]), &org.token, None).await;
         assert!(status.is_success(), "{status}");
-        created(&app, &org, &format!("/api/v1/customers/{}/tags", customers[2]), json!({"tag": "vip"})).await;
+        let (status, tagged) = app.post(&format!("/api/v1/customers/{}/tags", customers[2]), &org.token, json!({"tag": "vip"})).await;
+        assert!(status.is_success(), "{tagged}");
         let job = created(&app, &org, &push, json!({"selection": {"view_id": view}, "connector_id": connector, "dry_run": true})).await;
         let job = finished(&app, &org, &job).await;
         assert_eq!(job["progress_message"], "1 would be added · 1 would be removed", "{job}");
