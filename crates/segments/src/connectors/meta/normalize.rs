@@ -72,9 +72,9 @@ pub fn row(person: &Person<'_>) -> Vec<String> {
         person.city.map(city),
         person.postal_code.map(|z| zip(z, country_opt)),
         Some(country.clone()),
-        person.birth_date.map(|d| birth_year(d)),
-        person.birth_date.map(|d| birth_month(d)),
-        person.birth_date.map(|d| birth_day(d)),
+        person.birth_date.map(birth_year),
+        person.birth_date.map(birth_month),
+        person.birth_date.map(birth_day),
         person.gender.map(gender),
     ];
     let mut row = Vec::with_capacity(SCHEMA.len());
