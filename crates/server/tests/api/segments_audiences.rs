@@ -32,7 +32,10 @@ async fn run_jobs(app: &TestApp) {
 /// The customers bound to the audience's members, sorted.
 async fn member_customers(app: &TestApp, org: &TestOrg, audience: &str) -> Vec<String> {
     let (status, page) = app
-        .get(&format!("/api/v1/audiences/{audience}/members?limit=500"), &org.token)
+        .get(
+            &format!("/api/v1/audiences/{audience}/members?limit=500"),
+            &org.token,
+        )
         .await;
     assert_eq!(status, 200, "{page}");
     let mut customers: Vec<String> = page["items"]
