@@ -6,6 +6,18 @@
 //! marketing at that moment, and calls [`EmailTool::push`]; what comes back as [`Rejected`] is
 //! written to the job's rejected file.
 
+pub mod brevo;
+pub mod http;
+pub mod klaviyo;
+pub mod mailchimp;
+pub mod webhook;
+
+pub use brevo::Brevo;
+pub use http::{http_client, Retry};
+pub use klaviyo::Klaviyo;
+pub use mailchimp::Mailchimp;
+pub use webhook::Webhook;
+
 use async_trait::async_trait;
 use fullhouse_core::Result;
 use serde::Serialize;
