@@ -9,8 +9,12 @@ use fullhouse_ticketing::store::{customer_permissions, customer_tags, customers}
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::connectors::meta::normalize::Person;
-use crate::connectors::model::Connector;
+use crate::connectors::model::{Connector, ConnectorKind};
 use crate::connectors::service::ConnectorSetup;
+use crate::connectors::tools::brevo::Brevo;
+use crate::connectors::tools::klaviyo::Klaviyo;
+use crate::connectors::tools::mailchimp::Mailchimp;
+use crate::connectors::tools::webhook::Webhook;
 use crate::connectors::tools::{Contact, EmailTool};
 
 /// A customer as a push sends it.
@@ -119,18 +123,28 @@ pub async fn customers_of(
     Ok(found)
 }
 
-/// The email tool client of a connector, with its opened credential.
+/// The email tool client of a connector, with its opened credential. A base URL left out is
+/// the real service's (Mailchimp's from the key's data centre).
 pub fn email_tool(
     setup: &ConnectorSetup,
     connector: &Connector,
     credential: &str,
 ) -> Result<Box<dyn EmailTool>> {
-    let _ = (setup, credential);
-    Err(Error::conflict(
-        "connector",
-        format!(
-            "pushing to {} is not available in this build yet",
-            connector.kind.as_str()
-        ),
-    ))
+    let http = setup.http.clone();
+    let settings = &connector.settings;
+    let base = settings.base_url.as_deref();
+    let list = settings.list_id.as_deref().unwrap_or_default();
+    Ok(match connector.kind {
+        ConnectorKind::Mailchimp => Box::new(Mailchimp::new(http, base, credential, list)?),
+        ConnectorKind::Klaviyo => Box::new(Klaviyo::new(http, base, credential, list)?),
+        ConnectorKind::Brevo => Box::new(Brevo::new(http, base, credential, list)?),
+        ConnectorKind::Webhook => Box::new(Webhook::new(
+            http,
+            settings.url.as_deref().unwrap_or_default(),
+            credential,
+        )?),
+        ConnectorKind::Meta => {
+            return Err(Error::internal("a Meta connector is not an email tool"));
+        }
+    })
 }
