@@ -216,3 +216,104 @@ both_backends! {
         app.finish().await;
     }
 }
+
+/// What the organizer's webhook received: each batch's contacts, after checking the signature.
+#[derive(Clone, Default)]
+struct Hook {
+    contacts: Arc<Mutex<Vec<Value>>>,
+}
+
+const HOOK_SECRET: &str = "whsec-organizer-4321";
+
+/// Verifies the signature as a receiver would, keeps the contacts and refuses one address.
+async fn hook(
+    State(hook): State<Hook>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> (axum::http::StatusCode, Json<Value>) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let now = chrono::Utc::now().timestamp();
+    let signed = fullhouse_segments::connectors::tools::webhook::verify(
+        HOOK_SECRET,
+        &header("x-fullhouse-timestamp"),
+        &header("x-fullhouse-signature"),
+        &body,
+        now,
+        300,
+    );
+    if !signed {
+        return (
+            axum::http::StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "bad signature"})),
+        );
+    }
+    let batch: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    hook.contacts
+        .lock()
+        .expect("lock")
+        .extend(batch["contacts"].as_array().cloned().unwrap_or_default());
+    (
+        axum::http::StatusCode::OK,
+        Json(json!({"rejected": [{"email": "bo@example.dk", "reason": "mailbox unknown"}]})),
+    )
+}
+
+both_backends! {
+    setup = spawn_app;
+
+    async fn an_email_tool_gets_only_consenting_customers_with_an_email_and_its_refusals_are_kept(app: TestApp) {
+        let hook_state = Hook::default();
+        let router = Router::new().route("/hook", post(hook)).with_state(hook_state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let org = app.new_org("segment-webhook").await;
+        let connector = id(&created(&app, &org, "/api/v1/segments/connectors", json!({
+            "kind": "webhook", "name": "Our CRM", "settings": {"url": format!("http://{addr}/hook")}, "credential": HOOK_SECRET,
+        })).await);
+
+        let venue = id(&created(&app, &org, "/api/v1/venues", json!({"name": "Main Stage"})).await);
+        let map = json!({"sections": [], "ga_areas": [{"name": "Floor", "capacity": 100}]});
+        let (status, map) = app.call(reqwest::Method::PUT, &format!("/api/v1/venues/{venue}/seat-map"), &org.token, Some(map)).await;
+        assert_eq!(status, 200, "{map}");
+        let production = id(&created(&app, &org, "/api/v1/productions", json!({"name": "Tosca"})).await);
+        let event = id(&created(&app, &org, "/api/v1/events", json!({"production_id": production, "venue_id": venue, "starts_at": "2031-04-01T19:30:00Z"})).await);
+        let ticket_type = id(&created(&app, &org, &format!("/api/v1/events/{event}/ticket-types"), json!({"name": "Floor", "price_minor": 30000, "ga_area_id": map["ga_areas"][0]["id"]})).await);
+        let mut customers = Vec::new();
+        for (name, email, newsletter) in [("Anna", Some("anna@example.dk"), true), ("Bo", Some("bo@example.dk"), true), ("Carl", Some("carl@example.dk"), false), ("Dan", None, true)] {
+            let customer = id(&created(&app, &org, "/api/v1/customers", json!({
+                "first_name": name, "email": email, "permissions": {"newsletter": newsletter}, "permission_source": "box-office",
+            })).await);
+            created(&app, &org, "/api/v1/orders", json!({"customer_id": customer, "channel": "online", "tickets": [{"ticket_type_id": ticket_type, "ga_name": "Floor"}]})).await;
+            customers.push(customer);
+        }
+        let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Tosca buyers", "event_filter": {"production_ids": [production]}})).await);
+
+        let job = created(&app, &org, &format!("/api/v1/segments/{segment}/pushes"), json!({"selection": {}, "connector_id": connector})).await;
+        let job = finished(&app, &org, &job).await;
+        assert_eq!(job["progress_message"], "1 accepted · 1 rejected · 2 without an email address or newsletter permission", "{job}");
+        let received = hook_state.contacts.lock().expect("lock").clone();
+        let mut emails: Vec<&str> = received.iter().filter_map(|c| c["email"].as_str()).collect();
+        emails.sort();
+        assert_eq!(emails, ["anna@example.dk", "bo@example.dk"]);
+        assert!(received.iter().all(|c| c["tags"].as_array().is_some_and(|t| t.contains(&json!("Tosca buyers")))), "{received:?}");
+        let file = app.client.get(app.url(&format!("/api/v1/jobs/{}/files/rejected.csv", id(&job)))).bearer_auth(&org.token).send().await.expect("file");
+        assert_eq!(file.status(), 200);
+        let csv = file.text().await.expect("text");
+        assert_eq!(csv, format!("customer_id,email,reason\n{},bo@example.dk,mailbox unknown\n", customers[1]));
+
+        // A dry run now: Anna is in the list already, Bo was refused, so Bo would be added again.
+        let job = created(&app, &org, &format!("/api/v1/segments/{segment}/pushes"), json!({"selection": {}, "connector_id": connector, "dry_run": true})).await;
+        let job = finished(&app, &org, &job).await;
+        assert_eq!(job["progress_message"], "1 would be added · 0 would be removed", "{job}");
+        app.finish().await;
+    }
+}
