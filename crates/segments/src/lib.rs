@@ -5,6 +5,7 @@
 pub mod api;
 pub mod api_audiences;
 pub mod api_tags;
+pub mod api_connectors;
 pub mod bench;
 pub mod connectors;
 pub mod index;

@@ -1,14 +1,16 @@
 //! The segments tables. Every table leads with `organization_id` (DESIGN §2.2a).
 
-mod m0003_tag_actions;
-
 use fullhouse_core::schema::*;
 use sea_orm_migration::prelude::*;
+
+mod m0002_connectors;
+mod m0003_tag_actions;
 
 /// The segments' own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(M0001Segments),
+        Box::new(m0002_connectors::M0002Connectors),
         Box::new(m0003_tag_actions::M0003TagActions),
         Box::new(crate::view_audiences::M0005ViewAudiences),
     ]

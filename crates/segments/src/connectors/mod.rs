@@ -3,4 +3,8 @@
 //! HTTP client whose base URL is part of its settings, so tests point it at a local server that
 //! checks the request shape and production points it at the service.
 
+pub mod meta;
+pub mod model;
+pub mod service;
+pub mod store;
 pub mod tools;

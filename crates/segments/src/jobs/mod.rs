@@ -5,6 +5,8 @@
 
 pub mod audience;
 pub mod tag;
+pub mod push;
+mod push_data;
 
 use std::sync::Arc;
 
@@ -14,6 +16,7 @@ use crate::index::Registry;
 
 /// Registers the segments' job kinds and the sweep that refreshes daily audiences.
 pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
+    push::register(mount, registry);
     let db = mount.state().db.clone();
     mount
         .resumable_job(

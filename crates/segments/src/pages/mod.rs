@@ -12,10 +12,12 @@
 
 pub mod actions;
 mod audience;
+mod connectors;
 mod dashboard;
 mod edit;
 mod list;
 mod tags;
+mod push;
 mod views;
 
 use axum::routing::{get, post};
@@ -62,6 +64,19 @@ pub fn router() -> Router<AppState> {
             get(tags::tag_form).post(tags::apply_tag),
         )
         .route("/segments/tag-actions/{action}/undo", post(tags::undo))
+            "/segments/connectors",
+            get(connectors::list).post(connectors::create),
+        )
+        .route("/segments/connectors/new", get(connectors::new_form))
+        .route(
+            "/segments/connectors/{id}",
+            get(connectors::edit_form).post(connectors::edit),
+        )
+        .route("/segments/connectors/{id}/delete", post(connectors::delete))
+        .route(
+            "/segments/{id}/actions/push",
+            get(push::push_form).post(push::start_push),
+        )
 }
 
 fn service(state: &AppState) -> SegmentService {

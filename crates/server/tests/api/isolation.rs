@@ -154,6 +154,11 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
     assert_eq!(s, 201, "{tagging}");
     let (_, tag_actions) = app.get(&format!("/api/v1/segments/{segment_id}/tag-actions"), t).await;
     ids.insert("tag-actions", id_of(&tag_actions["items"][0]));
+    let (s, connector) = app
+        .post("/api/v1/segments/connectors", t, json!({"kind": "webhook", "name": "A's hook", "settings": {"url": "https://hooks.example.com/a"}, "credential": "whsec-a"}))
+        .await;
+    assert_eq!(s, 201, "{connector}");
+    ids.insert("connectors", id_of(&connector));
     let (s, audience) = app
         .post("/api/v1/audiences", t, json!({"name": "Friends of A"}))
         .await;
@@ -287,6 +292,9 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
         }
         t if t.ends_with("/segments/{id}/audiences") => json!({"name": "Intruder"}),
         t if t.ends_with("/tag-actions") => json!({"tag": "intruder"}),
+        t if t.ends_with("/segments/{id}/pushes") => {
+            json!({"connector_id": "con_01J00000000000000000000000"})
+        }
         t if t.ends_with("/segments/audiences/{audience_id}/sync") => json!({"sync": "daily"}),
         t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),

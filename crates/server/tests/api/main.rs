@@ -30,6 +30,7 @@ mod schemathesis;
 mod segments;
 mod segments_audiences;
 mod segments_tags;
+mod segments_connectors;
 mod shopfront;
 mod storefront;
 mod stripe;
