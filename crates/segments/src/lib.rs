@@ -3,7 +3,9 @@
 //! (Customers → Segmentation).
 
 pub mod api;
+pub mod api_exports;
 pub mod bench;
+pub mod bench_export;
 pub mod connectors;
 pub mod index;
 pub mod jobs;

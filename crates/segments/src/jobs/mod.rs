@@ -9,7 +9,11 @@ use fullhouse_core::module::Mount;
 
 use crate::index::Registry;
 
+pub mod export;
+pub mod export_rows;
+
 /// Registers the segments' job kinds.
 pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
+    mount.job(export::EXPORT_JOB, export::ExportJob::new(registry.clone()));
     let _ = (mount, registry);
 }

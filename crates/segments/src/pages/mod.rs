@@ -12,6 +12,7 @@
 
 mod dashboard;
 mod edit;
+mod export;
 mod list;
 mod views;
 
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/segments/{id}/remove", post(list::remove))
         .route("/segments/{id}/restore", post(list::restore))
         .route("/segments/{id}/views", post(views::save_view))
+        .route("/segments/{id}/actions/export", get(export::export_form).post(export::start))
 }
 
 fn service(state: &AppState) -> SegmentService {
