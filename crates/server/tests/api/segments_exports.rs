@@ -227,3 +227,49 @@ both_backends! {
         app.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_export_page_exports_what_the_dashboard_shows_and_sends_the_browser_to_the_jobs() {
+    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite).await.expect("app");
+    let org = app.new_org("exports-page").await;
+    let tt = ticket_type(&app, &org).await;
+    buyer(&app, &org, &tt, json!({"first_name": "Mette", "email": "mette@example.dk", "tags": ["vip"]}), 1).await;
+    buyer(&app, &org, &tt, json!({"first_name": "Lars", "email": "lars@example.dk"}), 1).await;
+    let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Carmen"})).await);
+    let session = crate::browser::page_session(&app, &org).await;
+    let page = format!("/segments/{segment}/actions/export?tag=vip&tag_mode=include");
+
+    let (status, html) = session.get(&app, &page).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"export-count\">1 customers<"), "{html}");
+    assert!(html.contains(&format!("action=\"/segments/{segment}/actions/export?tag=vip&amp;tag_mode=include\"")), "{html}");
+
+    let (status, location, body) = session
+        .post_located(&app, &page, &[("csrf_token", &session.csrf), ("kind", "customer_list"), ("format", "csv")])
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/jobs"), "{body}");
+    run_jobs(&app).await;
+    let (_, jobs) = app.get("/api/v1/jobs", &org.token).await;
+    let job = &jobs["items"][0];
+    assert_eq!((job["kind"].as_str(), job["status"].as_str()), (Some("segments.export"), Some("succeeded")), "{job}");
+    let name = job["files"][0]["name"].as_str().unwrap_or_default();
+    let text = app
+        .client
+        .get(app.url(&format!("/api/v1/jobs/{}/files/{name}", id(job))))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .expect("file")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.contains("Mette,mette@example.dk"), "{text}");
+
+    // Another organization's segment is not found.
+    let stranger = app.new_org("exports-page-b").await;
+    let other = crate::browser::page_session(&app, &stranger).await;
+    let (status, _) = other.get(&app, &page).await;
+    assert_eq!(status, 404);
+    app.finish().await;
+}
