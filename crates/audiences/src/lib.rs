@@ -5,6 +5,7 @@
 pub mod api;
 pub mod bench;
 pub mod campaigns;
+pub mod customer_members;
 pub mod import;
 pub mod jobs;
 pub mod model;

@@ -30,6 +30,8 @@ pub enum AudienceSource {
     Blank,
     Upload,
     Generated,
+    /// Made from a segment view: one member per customer, kept in step with the view.
+    Segment,
 }
 
 impl AudienceSource {
@@ -38,6 +40,7 @@ impl AudienceSource {
             Self::Blank => "blank",
             Self::Upload => "upload",
             Self::Generated => "generated",
+            Self::Segment => "segment",
         }
     }
 
@@ -45,6 +48,7 @@ impl AudienceSource {
         match value {
             "upload" => Self::Upload,
             "generated" => Self::Generated,
+            "segment" => Self::Segment,
             _ => Self::Blank,
         }
     }

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_views, create_view))
         .routes(routes!(get_view, update_view, delete_view))
         .routes(routes!(count_view))
+        .merge(crate::api_audiences::router())
         .merge(crate::api_exports::router())
 }
 

@@ -3,6 +3,7 @@
 //! (Customers → Segmentation).
 
 pub mod api;
+pub mod api_audiences;
 pub mod api_exports;
 pub mod bench;
 pub mod bench_export;
@@ -16,6 +17,7 @@ pub mod reference;
 pub mod selection;
 pub mod service;
 pub mod store;
+pub mod view_audiences;
 
 pub use migrations::migrations;
 pub use model::{SegmentId, ViewId};

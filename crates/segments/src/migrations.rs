@@ -5,7 +5,10 @@ use sea_orm_migration::prelude::*;
 
 /// The segments' own migrations (ticketing's come first, from its module).
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(M0001Segments)]
+    vec![
+        Box::new(M0001Segments),
+        Box::new(crate::view_audiences::M0005ViewAudiences),
+    ]
 }
 
 struct M0001Segments;

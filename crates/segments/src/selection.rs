@@ -56,6 +56,35 @@ impl Selection {
     }
 }
 
+/// A selection as an action's request body gives it: the segment is the one in the path.
+/// Action bodies nest it under `selection` (serde cannot flatten a struct that refuses unknown
+/// fields).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionBody {
+    /// A saved view of the segment: its filters are used (and `filters` must then be empty).
+    #[serde(default)]
+    pub view_id: Option<ViewId>,
+    /// Filters, when no saved view is named.
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// "View for" an event or production.
+    #[serde(default, flatten)]
+    pub view_for: ViewFor,
+}
+
+impl SelectionBody {
+    /// The selection of the segment `segment_id` (the path's).
+    pub fn of(self, segment_id: SegmentId) -> Selection {
+        Selection {
+            segment_id,
+            view_id: self.view_id,
+            filters: self.filters,
+            view_for: self.view_for,
+        }
+    }
+}
+
 /// A selection resolved: the segment, the view, the filters applied and the customers.
 #[derive(Debug, Clone)]
 pub struct Members {

@@ -67,6 +67,8 @@ impl Module for Platform {
             .requiring(Permission::Administer),
             NavLink::new(NavSection::Settings, 40, "nav-email", "/settings/email")
                 .requiring(Permission::Administer),
+            NavLink::new(NavSection::Settings, 45, "nav-audit", "/settings/audit")
+                .requiring(Permission::Administer),
             NavLink::new(
                 NavSection::Settings,
                 50,
@@ -79,6 +81,7 @@ impl Module for Platform {
     fn api(&self) -> OpenApiRouter<AppState> {
         OpenApiRouter::new()
             .merge(fullhouse_core::tenancy::api::router())
+            .merge(fullhouse_core::tenancy::audit::router())
             .merge(fullhouse_core::jobs::api::router())
             .merge(fullhouse_core::uploads::router())
             .merge(fullhouse_core::mail::api::router())

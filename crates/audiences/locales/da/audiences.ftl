@@ -16,6 +16,7 @@ audiences-source = Oprettet ved
 audiences-source-blank = hånd
 audiences-source-upload = upload
 audiences-source-generated = generator
+audiences-source-segment = segmentvisning
 audiences-updated = Senest ændret
 audiences-summary-members = { $count } medlemmer
 audiences-summary-uses = { $count } anvendelser i alt

@@ -16,6 +16,7 @@ audiences-source = Made by
 audiences-source-blank = hand
 audiences-source-upload = upload
 audiences-source-generated = generator
+audiences-source-segment = segment view
 audiences-updated = Last changed
 audiences-summary-members = { $count } members
 audiences-summary-uses = { $count } uses in total

@@ -16,6 +16,7 @@ audiences-source = Créée par
 audiences-source-blank = saisie
 audiences-source-upload = import
 audiences-source-generated = générateur
+audiences-source-segment = vue de segment
 audiences-updated = Dernière modification
 audiences-summary-members = { $count } membres
 audiences-summary-uses = { $count } utilisations au total

@@ -1,6 +1,7 @@
 //! Organizations (tenants), users and roles, login sessions, API tokens, the audit log.
 
 pub mod api;
+pub mod audit;
 pub mod branding;
 pub mod model;
 pub mod service;

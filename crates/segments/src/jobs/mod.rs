@@ -1,19 +1,32 @@
 //! The segment actions that run as jobs (seed 002, "Actions"): exports, pushes to Meta and mail
-//! tools, bulk tags and campaign-link sends. Each starts from a [`crate::selection::Selection`],
-//! resolves it when it runs, reports progress in the language of whoever started it, and is
-//! written to the audit log when it is started.
+//! tools, bulk tags, campaign-link sends and the audiences views feed. Each starts from a
+//! [`crate::selection::Selection`], resolves it when it runs, reports progress in the language
+//! of whoever started it, and is written to the audit log when it is started.
 
-use std::sync::Arc;
-
-use fullhouse_core::module::Mount;
-
-use crate::index::Registry;
-
+pub mod audience;
 pub mod export;
 pub mod export_rows;
 
-/// Registers the segments' job kinds.
+use std::sync::Arc;
+
+use fullhouse_core::module::{Mount, Runs};
+
+use crate::index::Registry;
+
+/// Registers the segments' job kinds and the sweep that refreshes daily audiences.
 pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
+    let db = mount.state().db.clone();
+    mount
+        .resumable_job(
+            audience::AUDIENCE_JOB,
+            audience::RefreshAudience {
+                registry: registry.clone(),
+            },
+        )
+        .task(
+            "segment audiences",
+            Runs::WithJobWorkers,
+            move |shutdown| audience::run_daily_sweep(db, shutdown),
+        );
     mount.job(export::EXPORT_JOB, export::ExportJob::new(registry.clone()));
-    let _ = (mount, registry);
 }

@@ -10,6 +10,8 @@
 //! The forms' text is parsed in [`crate::model::form`]; these handlers render the forms and put
 //! a refused value's reason beside its field.
 
+pub mod actions;
+mod audience;
 mod dashboard;
 mod edit;
 mod export;
@@ -47,6 +49,14 @@ pub fn router() -> Router<AppState> {
         .route("/segments/{id}/remove", post(list::remove))
         .route("/segments/{id}/restore", post(list::restore))
         .route("/segments/{id}/views", post(views::save_view))
+        .route(
+            "/segments/{id}/actions/audience",
+            get(audience::audience_form).post(audience::make_audience),
+        )
+        .route(
+            "/segments/audiences/{audience}/refresh",
+            post(audience::refresh),
+        )
         .route("/segments/{id}/actions/export", get(export::export_form).post(export::start))
 }
 

@@ -28,6 +28,7 @@ mod referrals_pages;
 mod roles;
 mod schemathesis;
 mod segments;
+mod segments_audiences;
 mod segments_exports;
 mod shopfront;
 mod storefront;

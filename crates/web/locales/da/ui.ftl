@@ -230,3 +230,33 @@ error-port = Brug et portnummer fra 1 til 65535.
 error-number = Angiv et heltal inden for det tilladte interval.
 error-role = Vælg en af de tilbudte roller.
 error-role-not-allowed = Din rolle må ikke tildele eller ændre denne rolle.
+
+# Indstillinger → Revisionslog.
+nav-audit = Revisionslog
+audit-title = Revisionslog
+audit-lead = Hver eksport, overførsel, tagging, kampagnelink-mail, målgruppe lavet fra et segment, udlevering og sletning af kundedata: hvem, hvornår og hvilke kunder.
+audit-show = Vis
+audit-family-all = Alt
+audit-family-segment = Segmenthandlinger
+audit-family-customer = Udlevering og sletning af kundedata
+audit-empty = Intet registreret endnu.
+audit-when = Hvornår
+audit-who = Hvem
+audit-what = Hvad
+audit-which = Segment og visning
+audit-customers = Kunder
+audit-file = Fil eller modtager
+audit-filters = { $count ->
+    [one] ét filter
+   *[other] { $count } filtre
+}
+audit-job = job
+audit-older = Ældre poster
+audit-action-segment-exported = Eksporteret
+audit-action-segment-pushed = Overført
+audit-action-segment-tagged = Tagget
+audit-action-segment-untagged = Tags fortrudt
+audit-action-segment-mailed = Kampagnelink sendt
+audit-action-segment-audience = Målgruppe lavet eller opdateret
+audit-action-customer-exported = Kundedata udleveret
+audit-action-customer-erased = Kunde slettet

@@ -230,3 +230,33 @@ error-port = Use a port number from 1 to 65535.
 error-number = Enter a whole number within the allowed range.
 error-role = Choose one of the roles offered.
 error-role-not-allowed = Your role may not grant or change this role.
+
+# Settings → Audit log.
+nav-audit = Audit log
+audit-title = Audit log
+audit-lead = Every export, push, tag action, campaign-link mail, audience made from a segment, customer data export and erasure: who did it, when, on which customers.
+audit-show = Show
+audit-family-all = Everything
+audit-family-segment = Segment actions
+audit-family-customer = Customer data exports and erasures
+audit-empty = Nothing recorded yet.
+audit-when = When
+audit-who = Who
+audit-what = What
+audit-which = Segment and view
+audit-customers = Customers
+audit-file = File or target
+audit-filters = { $count ->
+    [one] one filter
+   *[other] { $count } filters
+}
+audit-job = job
+audit-older = Older entries
+audit-action-segment-exported = Exported
+audit-action-segment-pushed = Pushed
+audit-action-segment-tagged = Tagged
+audit-action-segment-untagged = Tags undone
+audit-action-segment-mailed = Campaign link mailed
+audit-action-segment-audience = Audience made or refreshed
+audit-action-customer-exported = Customer data exported
+audit-action-customer-erased = Customer erased

@@ -230,3 +230,33 @@ error-port = Utilisez un numéro de port de 1 à 65535.
 error-number = Saisissez un nombre entier dans l'intervalle autorisé.
 error-role = Choisissez l'un des rôles proposés.
 error-role-not-allowed = Votre rôle ne permet pas d'attribuer ou de modifier ce rôle.
+
+# Paramètres → Journal d’audit.
+nav-audit = Journal d’audit
+audit-title = Journal d’audit
+audit-lead = Chaque export, envoi, étiquetage, e-mail de lien de campagne, audience créée depuis un segment, export et effacement de données client : qui, quand, sur quels clients.
+audit-show = Afficher
+audit-family-all = Tout
+audit-family-segment = Actions sur les segments
+audit-family-customer = Exports et effacements de données client
+audit-empty = Rien d’enregistré pour l’instant.
+audit-when = Quand
+audit-who = Qui
+audit-what = Quoi
+audit-which = Segment et vue
+audit-customers = Clients
+audit-file = Fichier ou destination
+audit-filters = { $count ->
+    [one] un filtre
+   *[other] { $count } filtres
+}
+audit-job = tâche
+audit-older = Entrées plus anciennes
+audit-action-segment-exported = Exporté
+audit-action-segment-pushed = Envoyé
+audit-action-segment-tagged = Étiqueté
+audit-action-segment-untagged = Étiquettes annulées
+audit-action-segment-mailed = Lien de campagne envoyé
+audit-action-segment-audience = Audience créée ou actualisée
+audit-action-customer-exported = Données client exportées
+audit-action-customer-erased = Client effacé

@@ -2,6 +2,7 @@
 //! picker, unsubscribing, settings (organization, users, API tokens, mail), the Jobs page, the
 //! mail outbox and the mail templates.
 
+mod audit;
 mod auth;
 mod branding;
 mod jobs;
@@ -16,6 +17,7 @@ use fullhouse_core::http::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
+        .merge(audit::router())
         .merge(jobs::router())
         .merge(mail::router())
         .merge(settings::router())
