@@ -19,7 +19,7 @@ use fullhouse_core::{Error, Result};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::campaigns::store::campaign_code_uses as code_uses;
@@ -28,7 +28,7 @@ use crate::service::{find_audience, insert_audience, AudienceService};
 use crate::store::{self, audience_members as members, MemberRow};
 
 /// What a refresh changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CustomerSync {
     /// Customers who became members.
     pub added: u64,

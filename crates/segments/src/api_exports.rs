@@ -19,27 +19,20 @@ use utoipa_axum::routes;
 use crate::index::Registry;
 use crate::jobs::export::start_export;
 use crate::jobs::export_rows::ExportKind;
-use crate::model::{Filter, SegmentId, ViewFor, ViewId};
-use crate::selection::Selection;
+use crate::model::SegmentId;
+use crate::selection::SelectionBody;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(export_segment))
 }
 
-/// What to export: the selection (a saved view, or filters, and "view for"), the file and its
-/// format.
+/// What to export: the selection (a saved view, or filters, and "view for"; the whole segment
+/// when left out), the file and its format.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportRequest {
-    /// A saved view of the segment: its filters are used (and `filters` must then be empty).
     #[serde(default)]
-    pub view_id: Option<ViewId>,
-    /// The dashboard's filters, when no saved view is named.
-    #[serde(default)]
-    pub filters: Vec<Filter>,
-    /// "View for" an event or production: its ticket holders are left out.
-    #[serde(default, flatten)]
-    pub view_for: ViewFor,
+    pub selection: SelectionBody,
     /// `customers`: every customer field, as the customer import reads it; `customer_list`:
     /// name, contact and purchase figures.
     pub kind: ExportKind,
@@ -62,12 +55,7 @@ async fn export_segment(
     ApiJson(request): ApiJson<ExportRequest>,
 ) -> Result<Response> {
     caller.require(Permission::Market)?;
-    let selection = Selection {
-        segment_id: id,
-        view_id: request.view_id,
-        filters: request.filters,
-        view_for: request.view_for,
-    };
+    let selection = request.selection.of(id);
     let job = start_export(
         &state.db,
         &registry,

@@ -173,7 +173,7 @@ pub async fn load(db: &Db, org: &OrgId, n: usize) -> BenchResult<()> {
                 let sep = |s: &String| if s.is_empty() { "" } else { "," };
                 let _ = write!(
                     customers,
-                    "{}('{org}','{}',{},{},{},{},{},{},NULL,{},{},{},{},{},{},{},{},{},{},{},'{now}','{now}')",
+                    "{}('{org}','{}',{},{},{},{},{},{},NULL,{},{},{},{},{},{},{},{},{},{},'{now}','{now}')",
                     sep(customers), c.id, quoted(&c.external_id), quoted(&c.first_name),
                     quoted(&c.last_name), quoted(&c.email), quoted(&c.phone), quoted(&c.company),
                     quoted(&c.gender), quoted(&c.birth_date.map(|d| d.to_string())),
@@ -345,7 +345,7 @@ fn measure_reference(n: usize, kind: ExportKind, format: ExportFormat) -> BenchR
             });
             write(i as u32 + 1, row)?;
         }
-        Ok(())
+        Ok::<(), String>(())
     };
     match format {
         ExportFormat::Csv => {

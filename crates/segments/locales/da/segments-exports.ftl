@@ -1,7 +1,5 @@
 # Segmenthandlinger: eksport (seed 002). Ejes af eksportsiderne og -jobbene.
 segments-export-heading = Eksportér kunder
-segments-export-count = { $customers } kunder
-segments-export-back = Tilbage til oversigten
 segments-export-kind = Fil
 segments-export-kind-customer-list = Kundeliste
 segments-export-kind-customer-list-help = Navn, e-mail, telefon og by med billetter, arrangementer, ordrer, omsætning og seneste køb.

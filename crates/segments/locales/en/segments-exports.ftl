@@ -1,7 +1,5 @@
 # Segment actions: exports (seed 002). Owned by the exports pages and jobs.
 segments-export-heading = Export customers
-segments-export-count = { $customers } customers
-segments-export-back = Back to the dashboard
 segments-export-kind = File
 segments-export-kind-customer-list = Customer list
 segments-export-kind-customer-list-help = Name, email, phone and city, with tickets, events, orders, revenue and the latest purchase.

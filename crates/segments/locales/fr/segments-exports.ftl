@@ -1,7 +1,5 @@
 # Actions sur les segments : exports (seed 002). Pages et tâches d'export.
 segments-export-heading = Exporter les clients
-segments-export-count = { $customers } clients
-segments-export-back = Retour au tableau de bord
 segments-export-kind = Fichier
 segments-export-kind-customer-list = Liste de clients
 segments-export-kind-customer-list-help = Nom, e-mail, téléphone et ville, avec billets, événements, commandes, chiffre d'affaires et dernier achat.

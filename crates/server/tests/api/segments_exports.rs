@@ -185,7 +185,7 @@ both_backends! {
         let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Carmen"})).await);
         let vip = json!([{"kind": "tag", "tag": "vip", "mode": "include"}]);
 
-        let (name, bytes) = export(&app, &org, &segment, json!({"kind": "customer_list", "format": "xlsx", "filters": vip})).await;
+        let (name, bytes) = export(&app, &org, &segment, json!({"kind": "customer_list", "format": "xlsx", "selection": {"filters": vip}})).await;
         assert!(name.ends_with(".xlsx"), "{name}");
         let rows = table_rows(bytes);
         assert_eq!(rows.len(), 2, "{rows:?}");
@@ -195,11 +195,11 @@ both_backends! {
 
         // A saved view is exported with its filters, and both at once is refused.
         let view = id(&created(&app, &org, &format!("/api/v1/segments/{segment}/views"), json!({"name": "VIP", "filters": vip})).await);
-        let (name, bytes) = export(&app, &org, &segment, json!({"kind": "customer_list", "format": "csv", "view_id": view})).await;
+        let (name, bytes) = export(&app, &org, &segment, json!({"kind": "customer_list", "format": "csv", "selection": {"view_id": view}})).await;
         assert!(name.starts_with("carmen-vip-customer-list-"), "{name}");
         assert_eq!(table_rows(bytes).len(), 2);
         let (status, body) = app
-            .post(&format!("/api/v1/segments/{segment}/exports"), &org.token, json!({"kind": "customer_list", "format": "csv", "view_id": view, "filters": vip}))
+            .post(&format!("/api/v1/segments/{segment}/exports"), &org.token, json!({"kind": "customer_list", "format": "csv", "selection": {"view_id": view, "filters": vip}}))
             .await;
         assert_error(status, &body, 422, "validation");
         app.finish().await;
@@ -219,7 +219,7 @@ both_backends! {
         assert_eq!(numbers, (0..20_000).step_by(4).collect::<Vec<_>>(), "members in id order, once each");
 
         let vip = json!([{"kind": "tag", "tag": "vip", "mode": "include"}]);
-        let (_, bytes) = export(&app, &org, &segment, json!({"kind": "customer_list", "format": "xlsx", "filters": vip})).await;
+        let (_, bytes) = export(&app, &org, &segment, json!({"kind": "customer_list", "format": "xlsx", "selection": {"filters": vip}})).await;
         let rows = table_rows(bytes);
         assert_eq!(rows.len(), 1_001);
         assert_eq!(rows[1][0], "Mette Kunde0");
@@ -241,7 +241,7 @@ async fn the_export_page_exports_what_the_dashboard_shows_and_sends_the_browser_
 
     let (status, html) = session.get(&app, &page).await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("id=\"export-count\">1 customers<"), "{html}");
+    assert!(html.contains("id=\"chosen-total\">1<"), "{html}");
     assert!(html.contains(&format!("action=\"/segments/{segment}/actions/export?tag=vip&amp;tag_mode=include\"")), "{html}");
 
     let (status, location, body) = session
