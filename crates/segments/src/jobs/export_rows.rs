@@ -488,3 +488,21 @@ mod tests {
         assert_eq!(csv_delimiter(Lang::En), b',');
     }
 }
+
+#[cfg(test)]
+mod locale_tests {
+    use super::*;
+
+    #[test]
+    fn the_list_headers_are_in_the_readers_language() {
+        fullhouse_web::i18n::install(crate::pages::LOCALES).expect("installed");
+        let conventions = Conventions {
+            lang: Lang::Da,
+            currency: "EUR".into(),
+            zone: Tz::Europe__Copenhagen,
+        };
+        let headers = RowFormat::new(ExportKind::CustomerList, conventions).headers();
+        assert_eq!(headers.first().map(String::as_str), Some("Navn"));
+        assert_eq!(headers.get(7).map(String::as_str), Some("Omsætning (EUR)"));
+    }
+}
