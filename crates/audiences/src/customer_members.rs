@@ -16,9 +16,7 @@ use std::collections::HashSet;
 use chrono::Utc;
 use fullhouse_core::ids::OrgId;
 use fullhouse_core::{Error, Result};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -114,8 +112,15 @@ impl AudienceService {
             })
             .collect();
         let sql = store::insert_members_sql(txn.get_database_backend(), store::ROWS_PER_INSERT);
-        store::insert_members(&txn, org.as_str(), audience.as_str(), &rows, &sql, Utc::now())
-            .await?;
+        store::insert_members(
+            &txn,
+            org.as_str(),
+            audience.as_str(),
+            &rows,
+            &sql,
+            Utc::now(),
+        )
+        .await?;
         crate::service::touch(&txn, org, audience).await?;
         txn.commit().await?;
         let members = (existing.len() - removed.len() + rows.len()) as u64;

@@ -239,6 +239,9 @@ mod tests {
         let selection: Selection = serde_json::from_str(json).expect("reads");
         assert!(selection.view_id.is_none());
         assert!(selection.view_for.event_id.is_some());
-        assert!(serde_json::from_str::<Selection>(r#"{"segment_id":"seg_01J00000000000000000000000","bogus":1}"#).is_err());
+        assert!(serde_json::from_str::<Selection>(
+            r#"{"segment_id":"seg_01J00000000000000000000000","bogus":1}"#
+        )
+        .is_err());
     }
 }
