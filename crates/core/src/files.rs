@@ -191,7 +191,13 @@ mod tests {
 
         let mut small = tempfile::NamedTempFile::new().expect("temp file");
         small.write_all(b"name\nIda\n").expect("written");
-        assert_eq!(store.put_file("small.csv", small.path()).await.ok(), Some(9));
-        assert_eq!(store.get("small.csv").await.ok().as_deref(), Some(&b"name\nIda\n"[..]));
+        assert_eq!(
+            store.put_file("small.csv", small.path()).await.ok(),
+            Some(9)
+        );
+        assert_eq!(
+            store.get("small.csv").await.ok().as_deref(),
+            Some(&b"name\nIda\n"[..])
+        );
     }
 }

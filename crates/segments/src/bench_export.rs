@@ -67,7 +67,14 @@ pub fn synthetic_customer(org: &str, i: usize) -> customers::Model {
         address_line: Some(format!("Gade {}", i % 200)),
         postal_code: Some(format!("{}", 1000 + i % 9000)),
         city: Some(city.to_string()),
-        country: Some(if city == "Lyon" || city == "Brest" { "FR" } else { "DK" }.to_string()),
+        country: Some(
+            if city == "Lyon" || city == "Brest" {
+                "FR"
+            } else {
+                "DK"
+            }
+            .to_string(),
+        ),
         latitude: Some(48.0 + (i % 800) as f64 / 100.0),
         // Brest is west of Greenwich: some longitudes are negative (and neutralized in files).
         longitude: Some(-4.5 + (i % 1700) as f64 / 100.0),
@@ -166,7 +173,13 @@ pub async fn load(db: &Db, org: &OrgId, n: usize) -> BenchResult<()> {
         let end = (start + ROWS_PER_TRANSACTION).min(n);
         let txn = db.begin_write().await.map_err(fail)?;
         for chunk in (start..end).collect::<Vec<_>>().chunks(ROWS_PER_INSERT) {
-            let mut tables = [String::new(), String::new(), String::new(), String::new(), String::new()];
+            let mut tables = [
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ];
             for &i in chunk {
                 let c = synthetic_customer(&org, i);
                 let [customers, tags, permissions, orders, tickets] = &mut tables;
@@ -205,7 +218,8 @@ pub async fn load(db: &Db, org: &OrgId, n: usize) -> BenchResult<()> {
                     );
                 }
                 for sale in &sales {
-                    let _ = write!(
+                    let _ =
+                        write!(
                         tickets,
                         "{}('{org}','{}','{}','{}','{}','{}',{},'DKK','{}','VIRTUAL','valid','{}')",
                         sep(tickets), sale.ticket_id, sale.order_id, catalog.event,
@@ -390,7 +404,10 @@ pub async fn run(customers: usize, dir: &Path, postgres: Option<&str>) -> BenchR
     for kind in [ExportKind::Customers, ExportKind::CustomerList] {
         for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
             measure_reference(customers, kind, format)?.print(
-                &format!("reference (bare crate, rows from memory) {} {format:?}", kind.slug()),
+                &format!(
+                    "reference (bare crate, rows from memory) {} {format:?}",
+                    kind.slug()
+                ),
                 customers,
                 None,
             );
@@ -445,14 +462,24 @@ async fn on_database(url: &str, label: &str, customers: usize) -> BenchResult<()
         .map(|i| ulid::Ulid::from_parts(ID_MS, i as u128).0)
         .collect();
     for kind in [ExportKind::Customers, ExportKind::CustomerList] {
-        for (format, target) in [(ExportFormat::Csv, CSV_TARGET), (ExportFormat::Xlsx, XLSX_TARGET)] {
+        for (format, target) in [
+            (ExportFormat::Csv, CSV_TARGET),
+            (ExportFormat::Xlsx, XLSX_TARGET),
+        ] {
             if format == ExportFormat::Xlsx && customers > crate::jobs::export::XLSX_MAX_CUSTOMERS {
-                println!("{label} {} XLSX: skipped (more customers than a sheet holds)", kind.slug());
+                println!(
+                    "{label} {} XLSX: skipped (more customers than a sheet holds)",
+                    kind.slug()
+                );
                 continue;
             }
             measure_export(&db, &org.id, &ids, kind, format)
                 .await?
-                .print(&format!("{label} {} {format:?}", kind.slug()), customers, Some(target));
+                .print(
+                    &format!("{label} {} {format:?}", kind.slug()),
+                    customers,
+                    Some(target),
+                );
         }
     }
     Ok(())

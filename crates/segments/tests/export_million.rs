@@ -62,7 +62,10 @@ fn measured(kind: ExportKind, format: ExportFormat) -> (tempfile::NamedTempFile,
 fn a_million_customers_export_to_csv_and_xlsx_in_flat_memory_and_read_back_whole() {
     // All customer data as CSV: every row, a neutralized longitude, a list cell.
     let (csv_file, headers, growth) = measured(ExportKind::Customers, ExportFormat::Csv);
-    assert!(growth < MAX_GROWTH_MIB, "CSV writing grew the process by {growth:.0} MiB");
+    assert!(
+        growth < MAX_GROWTH_MIB,
+        "CSV writing grew the process by {growth:.0} MiB"
+    );
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
         .has_headers(false)
@@ -89,9 +92,11 @@ fn a_million_customers_export_to_csv_and_xlsx_in_flat_memory_and_read_back_whole
     // The customer list as XLSX, read back cell by cell (calamine's whole-sheet range would
     // hold every cell in memory).
     let (xlsx_file, _, growth) = measured(ExportKind::CustomerList, ExportFormat::Xlsx);
-    assert!(growth < MAX_GROWTH_MIB, "XLSX writing grew the process by {growth:.0} MiB");
-    let mut workbook: calamine::Xlsx<_> =
-        calamine::open_workbook(xlsx_file.path()).expect("xlsx");
+    assert!(
+        growth < MAX_GROWTH_MIB,
+        "XLSX writing grew the process by {growth:.0} MiB"
+    );
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(xlsx_file.path()).expect("xlsx");
     let mut cells = workbook.worksheet_cells_reader("Sheet1").expect("sheet");
     let (mut last_row, mut first_revenue, mut last_name) = (0u32, None, None);
     while let Some(cell) = cells.next_cell().expect("cell") {

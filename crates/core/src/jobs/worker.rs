@@ -198,7 +198,13 @@ impl JobContext {
     }
 
     /// Lists a stored file on the job, replacing a file of the same name.
-    async fn list_file(&self, name: &str, content_type: &str, size: u64, key: String) -> Result<()> {
+    async fn list_file(
+        &self,
+        name: &str,
+        content_type: &str,
+        size: u64,
+        key: String,
+    ) -> Result<()> {
         let txn = self.db.begin_write().await?;
         let job = jobs::Entity::find_by_id((self.org.to_string(), self.id.to_string()))
             .one(&txn)

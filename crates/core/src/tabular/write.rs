@@ -187,7 +187,16 @@ mod tests {
 
     #[test]
     fn a_neutralized_cell_reads_back_as_it_was() {
-        for text in ["=1+1", "+45 12 34 56 78", "-4.5", "@SUM(A1)", "\t=x", "Ida", "'quoted", ""] {
+        for text in [
+            "=1+1",
+            "+45 12 34 56 78",
+            "-4.5",
+            "@SUM(A1)",
+            "\t=x",
+            "Ida",
+            "'quoted",
+            "",
+        ] {
             assert_eq!(restore_neutralized(&neutralize_formula(text)), text);
         }
         // A `'` before ordinary text is the cell's own.

@@ -173,18 +173,18 @@ impl JobHandler for ExportJob {
             ctx.progress(
                 as_i64(export.walked()),
                 Some(total),
-                Some(&lang.t1(
-                    "segments-export-progress",
-                    "customers",
-                    export.written(),
-                )),
+                Some(&lang.t1("segments-export-progress", "customers", export.written())),
             )
             .await?;
         }
         let written = export.written();
         let file = export.finish().await?;
-        ctx.attach_path(&payload.file_name, payload.format.content_type(), file.path())
-            .await?;
+        ctx.attach_path(
+            &payload.file_name,
+            payload.format.content_type(),
+            file.path(),
+        )
+        .await?;
         ctx.progress(
             total,
             Some(total),

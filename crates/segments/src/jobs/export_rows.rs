@@ -370,7 +370,10 @@ mod tests {
     }
 
     pub(crate) fn customer(id: &str) -> customers::Model {
-        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default();
+        let at = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default();
         customers::Model {
             organization_id: "org_1".into(),
             id: id.into(),

@@ -84,7 +84,14 @@ pub(super) async fn start(
         // A refused choice (an XLSX file too large) is said on the form.
         Err(err @ fullhouse_core::Error::Validation { .. }) => {
             let errors = FormErrors::from_error(ui.lang, &err);
-            Ok(with_status(&errors, ExportPage { ui, chosen, errors: errors.clone() }))
+            Ok(with_status(
+                &errors,
+                ExportPage {
+                    ui,
+                    chosen,
+                    errors: errors.clone(),
+                },
+            ))
         }
         Err(err) => Err(ui.error(err)),
     }

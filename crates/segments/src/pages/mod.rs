@@ -57,7 +57,10 @@ pub fn router() -> Router<AppState> {
             "/segments/audiences/{audience}/refresh",
             post(audience::refresh),
         )
-        .route("/segments/{id}/actions/export", get(export::export_form).post(export::start))
+        .route(
+            "/segments/{id}/actions/export",
+            get(export::export_form).post(export::start),
+        )
 }
 
 fn service(state: &AppState) -> SegmentService {

@@ -26,7 +26,12 @@ async fn ticket_type(app: &TestApp, org: &TestOrg) -> String {
     let venue = id(&created(app, org, "/api/v1/venues", json!({"name": "Main Stage"})).await);
     let map = json!({"sections": [], "ga_areas": [{"name": "Floor", "capacity": 100}]});
     let (status, map) = app
-        .call(reqwest::Method::PUT, &format!("/api/v1/venues/{venue}/seat-map"), &org.token, Some(map))
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/venues/{venue}/seat-map"),
+            &org.token,
+            Some(map),
+        )
         .await;
     assert_eq!(status, 200, "{map}");
     let production = id(&created(app, org, "/api/v1/productions", json!({"name": "Carmen"})).await);
@@ -47,20 +52,45 @@ async fn ticket_type(app: &TestApp, org: &TestOrg) -> String {
 }
 
 /// A customer who bought `tickets` tickets of `ticket_type` (a segment is its ticket holders).
-async fn buyer(app: &TestApp, org: &TestOrg, ticket_type: &str, customer: Value, tickets: usize) -> String {
+async fn buyer(
+    app: &TestApp,
+    org: &TestOrg,
+    ticket_type: &str,
+    customer: Value,
+    tickets: usize,
+) -> String {
     let customer = id(&created(app, org, "/api/v1/customers", customer).await);
-    let lines: Vec<Value> = (0..tickets).map(|_| json!({"ticket_type_id": ticket_type, "ga_name": "Floor"})).collect();
-    created(app, org, "/api/v1/orders", json!({"customer_id": customer, "channel": "online", "tickets": lines})).await;
+    let lines: Vec<Value> = (0..tickets)
+        .map(|_| json!({"ticket_type_id": ticket_type, "ga_name": "Floor"}))
+        .collect();
+    created(
+        app,
+        org,
+        "/api/v1/orders",
+        json!({"customer_id": customer, "channel": "online", "tickets": lines}),
+    )
+    .await;
     customer
 }
 
 /// Starts an export, runs it, and downloads its file: (file name, bytes).
 async fn export(app: &TestApp, org: &TestOrg, segment: &str, body: Value) -> (String, Vec<u8>) {
-    let job = created(app, org, &format!("/api/v1/segments/{segment}/exports"), body).await;
+    let job = created(
+        app,
+        org,
+        &format!("/api/v1/segments/{segment}/exports"),
+        body,
+    )
+    .await;
     run_jobs(app).await;
-    let (_, job) = app.get(&format!("/api/v1/jobs/{}", id(&job)), &org.token).await;
+    let (_, job) = app
+        .get(&format!("/api/v1/jobs/{}", id(&job)), &org.token)
+        .await;
     assert_eq!(job["status"], "succeeded", "{job}");
-    let name = job["files"][0]["name"].as_str().unwrap_or_default().to_string();
+    let name = job["files"][0]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let bytes = app
         .client
         .get(app.url(&format!("/api/v1/jobs/{}/files/{name}", id(&job))))
@@ -76,10 +106,14 @@ async fn export(app: &TestApp, org: &TestOrg, segment: &str, body: Value) -> (St
 
 async fn run_jobs(app: &TestApp) {
     let state = &app.server.state;
-    fullhouse_core::jobs::Worker::new(state.db.clone(), state.files.clone(), fullhouse_server::job_registry(state))
-        .run_until_idle()
-        .await
-        .expect("jobs run");
+    fullhouse_core::jobs::Worker::new(
+        state.db.clone(),
+        state.files.clone(),
+        fullhouse_server::job_registry(state),
+    )
+    .run_until_idle()
+    .await
+    .expect("jobs run");
 }
 
 /// Every row of a CSV or XLSX file, as the import engine reads it.
@@ -104,7 +138,12 @@ fn comparable(customer: &Value) -> Value {
         .into_iter()
         .flatten()
         .filter(|p| p["granted"] == true)
-        .filter_map(|p| p["key"].as_str().or(p["permission"].as_str()).map(str::to_string))
+        .filter_map(|p| {
+            p["key"]
+                .as_str()
+                .or(p["permission"].as_str())
+                .map(str::to_string)
+        })
         .collect();
     granted.sort();
     kept["granted"] = json!(granted);
@@ -114,7 +153,13 @@ fn comparable(customer: &Value) -> Value {
 async fn customers_by_external_id(app: &TestApp, org: &TestOrg) -> Vec<Value> {
     let (status, page) = app.get("/api/v1/customers?limit=100", &org.token).await;
     assert_eq!(status, 200, "{page}");
-    let mut all: Vec<Value> = page["items"].as_array().cloned().unwrap_or_default().iter().map(comparable).collect();
+    let mut all: Vec<Value> = page["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(comparable)
+        .collect();
     all.sort_by_key(|c| c["external_id"].as_str().unwrap_or_default().to_string());
     all
 }
@@ -230,11 +275,27 @@ both_backends! {
 
 #[tokio::test]
 async fn the_export_page_exports_what_the_dashboard_shows_and_sends_the_browser_to_the_jobs() {
-    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite).await.expect("app");
+    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite)
+        .await
+        .expect("app");
     let org = app.new_org("exports-page").await;
     let tt = ticket_type(&app, &org).await;
-    buyer(&app, &org, &tt, json!({"first_name": "Mette", "email": "mette@example.dk", "tags": ["vip"]}), 1).await;
-    buyer(&app, &org, &tt, json!({"first_name": "Lars", "email": "lars@example.dk"}), 1).await;
+    buyer(
+        &app,
+        &org,
+        &tt,
+        json!({"first_name": "Mette", "email": "mette@example.dk", "tags": ["vip"]}),
+        1,
+    )
+    .await;
+    buyer(
+        &app,
+        &org,
+        &tt,
+        json!({"first_name": "Lars", "email": "lars@example.dk"}),
+        1,
+    )
+    .await;
     let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Carmen"})).await);
     let session = crate::browser::page_session(&app, &org).await;
     let page = format!("/segments/{segment}/actions/export?tag=vip&tag_mode=include");
@@ -242,16 +303,33 @@ async fn the_export_page_exports_what_the_dashboard_shows_and_sends_the_browser_
     let (status, html) = session.get(&app, &page).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("id=\"chosen-total\">1<"), "{html}");
-    assert!(html.contains(&format!("action=\"/segments/{segment}/actions/export?tag=vip&amp;tag_mode=include\"")), "{html}");
+    assert!(
+        html.contains(&format!(
+            "action=\"/segments/{segment}/actions/export?tag=vip&amp;tag_mode=include\""
+        )),
+        "{html}"
+    );
 
     let (status, location, body) = session
-        .post_located(&app, &page, &[("csrf_token", &session.csrf), ("kind", "customer_list"), ("format", "csv")])
+        .post_located(
+            &app,
+            &page,
+            &[
+                ("csrf_token", &session.csrf),
+                ("kind", "customer_list"),
+                ("format", "csv"),
+            ],
+        )
         .await;
     assert_eq!((status, location.as_str()), (303, "/jobs"), "{body}");
     run_jobs(&app).await;
     let (_, jobs) = app.get("/api/v1/jobs", &org.token).await;
     let job = &jobs["items"][0];
-    assert_eq!((job["kind"].as_str(), job["status"].as_str()), (Some("segments.export"), Some("succeeded")), "{job}");
+    assert_eq!(
+        (job["kind"].as_str(), job["status"].as_str()),
+        (Some("segments.export"), Some("succeeded")),
+        "{job}"
+    );
     let name = job["files"][0]["name"].as_str().unwrap_or_default();
     let text = app
         .client

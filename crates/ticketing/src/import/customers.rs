@@ -555,7 +555,10 @@ mod tests {
 
     #[test]
     fn cells_an_export_neutralized_read_back_as_they_were() {
-        let file = parse("email,phone,longitude,latitude\nida@example.fr,'+33 6 12 34 56 78,'-4.48,48.39\n").ok();
+        let file = parse(
+            "email,phone,longitude,latitude\nida@example.fr,'+33 6 12 34 56 78,'-4.48,48.39\n",
+        )
+        .ok();
         let profile = file
             .as_ref()
             .and_then(|f| f.customers.first())
