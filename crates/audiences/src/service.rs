@@ -340,7 +340,9 @@ impl AudienceService {
         Ok((format!("{name}.{}", format.extension()), bytes))
     }
 
-    /// The audience as a CSV or XLSX file: Code, Quantity, Category, Seat, Customer.
+    /// The audience as a CSV or XLSX file: Code, Quantity, Category, Seat, Customer. Written
+    /// through [`TableWriter`], so a code or category starting a formula is written `'=…`
+    /// (tested end to end in the server's `bombs.rs`).
     pub async fn export(
         &self,
         org: &OrgId,

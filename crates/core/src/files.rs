@@ -7,9 +7,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
 
 use crate::error::{Error, Result};
+
+/// The size of a part of a streamed upload ([`FileStore::put_file`]).
+pub const PUT_PART_BYTES: usize = 8 << 20;
+/// Parts of one streamed upload sent at once: memory is at most this many parts.
+const PARTS_IN_FLIGHT: usize = 2;
 
 /// A handle to the file store.
 #[derive(Clone)]
@@ -102,6 +107,47 @@ impl FileStore {
         Ok(())
     }
 
+    /// Stores a local file, streamed: parts of [`PUT_PART_BYTES`] are read and sent in turn (a
+    /// multipart upload, a few parts in flight at most), so an export of hundreds of megabytes
+    /// is never in memory whole. Returns the bytes stored.
+    pub async fn put_file(&self, key: &str, path: &Path) -> Result<u64> {
+        use tokio::io::AsyncReadExt;
+        let io = |e: std::io::Error| Error::internal(format!("reading {}: {e}", path.display()));
+        let store = |e: object_store::Error| Error::internal(format!("storing file {key}: {e}"));
+        let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+        let size = file.metadata().await.map_err(io)?.len();
+        if size <= PUT_PART_BYTES as u64 {
+            // One request is enough (and S3 wants parts of 5 MiB at least, but the last).
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            file.read_to_end(&mut bytes).await.map_err(io)?;
+            self.put(key, Bytes::from(bytes)).await?;
+            return Ok(size);
+        }
+        let upload = self
+            .store
+            .put_multipart(&StorePath::from(key))
+            .await
+            .map_err(store)?;
+        let mut upload = WriteMultipart::new_with_chunk_size(upload, PUT_PART_BYTES);
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let read = match file.read(&mut buffer).await {
+                Ok(0) => break,
+                Ok(read) => read,
+                Err(e) => {
+                    let _ = upload.abort().await;
+                    return Err(io(e));
+                }
+            };
+            if let Err(e) = upload.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                return Err(store(e));
+            }
+            upload.write(&buffer[..read]);
+        }
+        upload.finish().await.map_err(store)?;
+        Ok(size)
+    }
+
     pub async fn get(&self, key: &str) -> Result<Bytes> {
         let result = self
             .store
@@ -122,5 +168,36 @@ impl FileStore {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(Error::internal(format!("deleting file {key}: {e}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[tokio::test]
+    async fn a_file_larger_than_a_part_is_streamed_in_parts_and_stored_whole() {
+        let store = FileStore::from_store(Arc::new(object_store::memory::InMemory::new()));
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        // Two and a half parts, each byte telling its offset, so a lost or swapped part shows.
+        let size = PUT_PART_BYTES * 5 / 2;
+        let bytes: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        file.write_all(&bytes).expect("written");
+        let stored = store.put_file("exports/big.csv", file.path()).await;
+        assert_eq!(stored.ok(), Some(size as u64));
+        let read = store.get("exports/big.csv").await.expect("stored");
+        assert!(read.as_ref() == bytes.as_slice(), "the stored file differs");
+
+        let mut small = tempfile::NamedTempFile::new().expect("temp file");
+        small.write_all(b"name\nIda\n").expect("written");
+        assert_eq!(
+            store.put_file("small.csv", small.path()).await.ok(),
+            Some(9)
+        );
+        assert_eq!(
+            store.get("small.csv").await.ok().as_deref(),
+            Some(&b"name\nIda\n"[..])
+        );
     }
 }

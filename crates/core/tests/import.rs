@@ -361,6 +361,16 @@ both_backends! {
         fx.test_db.finish().await;
     }
 
+    async fn cells_starting_a_formula_are_neutralized_in_both_result_files(fx: Fixture) {
+        let job = fx.import("Kode;Antal\n=HYPERLINK(1);2\n@SUM(A1);0\n", ImportMode::Partial).await;
+        assert_eq!(job.status, JobStatus::Succeeded, "{:?}", job.error);
+        let imported = fx.table(&job, "imported-rows.csv").await;
+        assert_eq!(imported, vec![vec!["Kode", "Antal"], vec!["'=HYPERLINK(1)", "2"]]);
+        let rejected = fx.table(&job, "rejected-rows.csv").await;
+        assert_eq!(rejected.get(1).and_then(|row| row.first()).map(String::as_str), Some("'@SUM(A1)"));
+        fx.test_db.finish().await;
+    }
+
     async fn rows_the_writer_refuses_join_the_rejected_file_and_leave_the_imported_one(fx: Fixture) {
         let job = fx.import("Kode;Antal\nA-1;2\nTAKEN-1;1\nB-2;0\nC-3;1\n", ImportMode::Partial).await;
         assert_eq!(job.status, JobStatus::Succeeded, "{:?}", job.error);

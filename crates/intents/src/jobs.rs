@@ -2,7 +2,9 @@
 //! ([`crate::import`]) on the platform's import job ([`fullhouse_core::import::run_job`]). The
 //! Jobs page shows its progress and offers its files — `imported-rows.csv` (the successful
 //! records, each with its intent id and payment link) and `rejected-rows.csv` (the original
-//! columns and the reason at the right) — and the uploader is mailed the outcome.
+//! columns and the reason at the right) — and the uploader is mailed the outcome. Both files
+//! are written by the platform's table writer, which writes a cell starting a formula as `'=…`
+//! (tested with the import job in `fullhouse-core`'s `tests/import.rs`).
 
 use axum::extract::State;
 use axum::response::Response;

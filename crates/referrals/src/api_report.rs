@@ -1,5 +1,8 @@
 //! The report's routes, mounted under `/api/v1`: a promotion's report as JSON, its hits a page
 //! at a time, the leaderboard as CSV, and marking a reward fulfilled.
+//!
+//! The leaderboard CSV writes no cell as a formula: a name or code starting with `=`, `+`, `-`,
+//! `@` or a control character gets a leading `'` ([`neutralize_formula`]; tested below).
 
 use std::convert::Infallible;
 

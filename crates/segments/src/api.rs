@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api_connectors::router())
         .merge(crate::api_audiences::router())
         .merge(crate::api_tags::router())
+        .merge(crate::api_exports::router())
 }
 
 fn service(state: &AppState) -> SegmentService {

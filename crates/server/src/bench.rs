@@ -35,6 +35,20 @@ pub enum Bench {
     /// Segment index: p50/p99 of a 10-filter count, bytes per customer, and the same segment
     /// as SQL on PostgreSQL.
     Segments(SegmentsBench),
+    /// Segment exports: customers/s, peak RSS and file size of CSV and XLSX on SQLite and
+    /// PostgreSQL, beside the bare crates writing the same rows.
+    Export(ExportBench),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportBench {
+    /// Customers to load and export.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: usize,
+    /// A PostgreSQL server URL whose user may create databases; default:
+    /// `FULLHOUSE_BENCH_POSTGRES_URL`, else `FULLHOUSE_TEST_POSTGRES_URL`; `none` for SQLite only.
+    #[arg(long)]
+    pub postgres_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +186,17 @@ pub async fn run(bench: Bench) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!(e))
         }
         Bench::Redirect(args) => redirect_bench(args).await,
+        Bench::Export(args) => {
+            let dir = tempfile::tempdir()?;
+            let postgres = args
+                .postgres_url
+                .or_else(|| std::env::var("FULLHOUSE_BENCH_POSTGRES_URL").ok())
+                .or_else(|| std::env::var("FULLHOUSE_TEST_POSTGRES_URL").ok())
+                .filter(|u| u != "none" && !u.is_empty());
+            fullhouse_segments::bench_export::run(args.customers, dir.path(), postgres.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!(e))
+        }
         Bench::AudienceImport(args) => {
             let dir = tempfile::tempdir()?;
             let postgres = Some(args.postgres_url.as_str()).filter(|u| *u != "none");

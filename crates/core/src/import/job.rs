@@ -1,4 +1,8 @@
 //! The import itself ([`run`]), and the job around it ([`run_job`], [`enqueue`]).
+//!
+//! Both result files (rejected rows, imported rows) are written through [`TableWriter`]: a cell
+//! of the upload that starts a formula comes back written `'=…`, never run by the spreadsheet
+//! that opens the file (tested in `tests/import.rs`).
 
 use std::path::{Path, PathBuf};
 

@@ -174,9 +174,37 @@ impl JobContext {
 
     /// Stores a result file (an export, a rejected-rows file) and lists it on the job.
     pub async fn attach_file(&self, name: &str, content_type: &str, bytes: Bytes) -> Result<()> {
-        let key = format!("jobs/{}/{}/{}", self.org, self.id, sanitize(name));
+        let key = self.file_key(name);
         let size = bytes.len() as u64;
         self.files.put(&key, bytes).await?;
+        self.list_file(name, content_type, size, key).await
+    }
+
+    /// Stores a result file from a local file, streamed in parts (a large export: see
+    /// [`FileStore::put_file`]), and lists it on the job.
+    pub async fn attach_path(
+        &self,
+        name: &str,
+        content_type: &str,
+        path: &std::path::Path,
+    ) -> Result<()> {
+        let key = self.file_key(name);
+        let size = self.files.put_file(&key, path).await?;
+        self.list_file(name, content_type, size, key).await
+    }
+
+    fn file_key(&self, name: &str) -> String {
+        format!("jobs/{}/{}/{}", self.org, self.id, sanitize(name))
+    }
+
+    /// Lists a stored file on the job, replacing a file of the same name.
+    async fn list_file(
+        &self,
+        name: &str,
+        content_type: &str,
+        size: u64,
+        key: String,
+    ) -> Result<()> {
         let txn = self.db.begin_write().await?;
         let job = jobs::Entity::find_by_id((self.org.to_string(), self.id.to_string()))
             .one(&txn)

@@ -42,7 +42,9 @@ pub use mapping::{
 };
 pub use numbers::whole_number;
 pub use rejects::{Problems, RejectedRows};
-pub use write::{neutralize_formula, ExportFormat, TableWriter, XLSX_MAX_ROWS};
+pub use write::{
+    neutralize_formula, restore_neutralized, ExportFormat, TableWriter, XLSX_MAX_ROWS,
+};
 
 use crate::error::{Error, FieldError, Result};
 

@@ -1,6 +1,7 @@
 //! What went wrong with an import: every bad row's errors (row, column, value, reason), and a
 //! rejected-rows file — the original rows with the reason in a column at the right — that the
-//! organizer can fix in their spreadsheet and upload again.
+//! organizer can fix in their spreadsheet and upload again. Written through [`TableWriter`], so
+//! no refused cell comes back as a formula (`=…` is written `'=…`; tested in `tabular::tests`).
 
 use super::write::{ExportFormat, TableWriter};
 use super::{shown_cell, truncate_chars, Row};

@@ -6,17 +6,22 @@
 //! spreadsheet program that opens the file (`=HYPERLINK(…)`, `@SUM(…)`, DDE): every such cell is
 //! written with a leading `'` (OWASP's "CSV injection" advice), which spreadsheet programs show
 //! as text. The check is on the exact text written — nothing is trimmed after it — so `\t=…`
-//! gets its `'` too. The price: a negative number exported as text reads `'-5`.
+//! gets its `'` too. The price: a negative number exported as text reads `'-5`; an importer that
+//! reads our own files back undoes it with [`restore_neutralized`].
+//!
+//! A finished table is either bytes ([`TableWriter::finish`], small files) or the temporary file
+//! itself ([`TableWriter::finish_to_file`]), which a job streams to the file store without
+//! ever holding the whole file: memory stays flat however many rows were written.
 
 use std::io::Write;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{Error, Result};
 
 /// The formats an export can be downloaded in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Csv,
@@ -44,6 +49,17 @@ pub fn neutralize_formula(text: &str) -> std::borrow::Cow<'_, str> {
     match text.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\n') => format!("'{text}").into(),
         _ => text.into(),
+    }
+}
+
+/// A cell as it was before [`neutralize_formula`]: a `'` followed by a character that starts a
+/// formula is taken off. Spreadsheet programs drop such a `'` themselves when they save a file,
+/// so a `'` there is almost always ours; reading it back keeps "+45 12 34 56 78" a phone number
+/// across an export and an import. What comes back is neutralized again on the next export.
+pub fn restore_neutralized(text: &str) -> &str {
+    match text.as_bytes() {
+        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r' | b'\n', ..] => &text[1..],
+        _ => text,
     }
 }
 
@@ -101,14 +117,15 @@ impl TableWriter {
     /// Appends one row; a cell that would read as a formula gets a leading `'`.
     pub fn write_row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
         match &mut self.sink {
-            Sink::Csv(writer) => writer
-                .write_record(cells.iter().map(|c| neutralize_formula(c.as_ref())).map(
-                    |c| match c {
-                        std::borrow::Cow::Borrowed(text) => text.as_bytes().to_vec(),
-                        std::borrow::Cow::Owned(text) => text.into_bytes(),
-                    },
-                ))
-                .map_err(internal)?,
+            Sink::Csv(writer) => {
+                // Field by field: a cell is copied only when it needs its `'`.
+                for cell in cells {
+                    writer
+                        .write_field(neutralize_formula(cell.as_ref()).as_bytes())
+                        .map_err(internal)?;
+                }
+                writer.write_record(None::<&[u8]>).map_err(internal)?;
+            }
             Sink::Xlsx { workbook, columns } => {
                 if self.rows >= XLSX_MAX_ROWS {
                     return Err(Error::invalid(
@@ -132,15 +149,74 @@ impl TableWriter {
         Ok(())
     }
 
-    /// The finished file's bytes.
+    /// Rows written so far, the header included.
+    pub fn rows(&self) -> u32 {
+        self.rows
+    }
+
+    /// The finished file's bytes (for small tables; large ones use [`Self::finish_to_file`]).
     pub fn finish(self) -> Result<Vec<u8>> {
+        let file = self.finish_to_file()?;
+        std::fs::read(file.path()).map_err(internal)
+    }
+
+    /// The finished file, as a temporary file deleted when dropped. An XLSX sheet written with
+    /// constant memory keeps its rows in its own temporary file; saving zips them straight into
+    /// this one, so neither format is ever held in memory whole.
+    pub fn finish_to_file(self) -> Result<tempfile::NamedTempFile> {
         match self.sink {
             Sink::Csv(writer) => {
                 let buffered = writer.into_inner().map_err(internal)?;
-                let file = buffered.into_inner().map_err(internal)?;
-                std::fs::read(file.path()).map_err(internal)
+                buffered.into_inner().map_err(internal)
             }
-            Sink::Xlsx { mut workbook, .. } => workbook.save_to_buffer().map_err(internal),
+            Sink::Xlsx { mut workbook, .. } => {
+                let file = tempfile::NamedTempFile::new().map_err(internal)?;
+                let mut buffered = std::io::BufWriter::with_capacity(1 << 20, file.as_file());
+                workbook.save_to_writer(&mut buffered).map_err(internal)?;
+                buffered.flush().map_err(internal)?;
+                drop(buffered);
+                Ok(file)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_neutralized_cell_reads_back_as_it_was() {
+        for text in [
+            "=1+1",
+            "+45 12 34 56 78",
+            "-4.5",
+            "@SUM(A1)",
+            "\t=x",
+            "Ida",
+            "'quoted",
+            "",
+        ] {
+            assert_eq!(restore_neutralized(&neutralize_formula(text)), text);
+        }
+        // A `'` before ordinary text is the cell's own.
+        assert_eq!(restore_neutralized("'tis"), "'tis");
+    }
+
+    #[test]
+    fn a_table_finishes_into_a_file_with_the_same_bytes() {
+        for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
+            let mut writer = TableWriter::new(format, &["Name", "City"], b';').expect("writer");
+            writer.write_row(&["=Ida", "Århus"]).expect("row");
+            assert_eq!(writer.rows(), 2);
+            let file = writer.finish_to_file().expect("file");
+            let bytes = std::fs::read(file.path()).expect("read");
+            match format {
+                ExportFormat::Csv => {
+                    assert_eq!(bytes, "\u{feff}Name;City\n'=Ida;Århus\n".as_bytes())
+                }
+                ExportFormat::Xlsx => assert!(bytes.starts_with(b"PK"), "a zip file"),
+            }
         }
     }
 }

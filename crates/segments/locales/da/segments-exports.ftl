@@ -1,1 +1,24 @@
-# Segment actions: exports (seed 002). Owned by the exports pages and jobs.
+# Segmenthandlinger: eksport (seed 002). Ejes af eksportsiderne og -jobbene.
+segments-export-heading = Eksportér kunder
+segments-export-kind = Fil
+segments-export-kind-customer-list = Kundeliste
+segments-export-kind-customer-list-help = Navn, e-mail, telefon og by med billetter, arrangementer, ordrer, omsætning og seneste køb.
+segments-export-kind-customers = Alle kundedata
+segments-export-kind-customers-help = Alle kundefelter med adresse, sprog, samtykker og mærker, i de kolonner kundeimporten læser.
+segments-export-format = Format
+segments-export-xlsx-limit = Flere kunder, end et Excel-ark kan rumme (1.048.575): eksportér som CSV.
+segments-export-audit = Filen indeholder personoplysninger; hver eksport skrives i revisionsloggen.
+segments-export-start = Start eksporten
+segments-export-title = Eksport af { $segment }
+segments-export-started = Læser kunderne…
+segments-export-progress = { $customers } kunder skrevet
+segments-export-done = Færdig: { $customers } kunder eksporteret
+segments-export-col-name = Navn
+segments-export-col-email = E-mail
+segments-export-col-phone = Telefon
+segments-export-col-city = By
+segments-export-col-tickets = Billetter
+segments-export-col-events = Arrangementer
+segments-export-col-orders = Ordrer
+segments-export-col-revenue = Omsætning ({ $currency })
+segments-export-col-latest = Seneste køb

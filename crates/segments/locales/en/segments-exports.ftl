@@ -1,1 +1,24 @@
 # Segment actions: exports (seed 002). Owned by the exports pages and jobs.
+segments-export-heading = Export customers
+segments-export-kind = File
+segments-export-kind-customer-list = Customer list
+segments-export-kind-customer-list-help = Name, email, phone and city, with tickets, events, orders, revenue and the latest purchase.
+segments-export-kind-customers = All customer data
+segments-export-kind-customers-help = Every customer field, with address, language, permissions and tags, in the columns the customer import reads.
+segments-export-format = Format
+segments-export-xlsx-limit = More customers than an Excel sheet holds (1,048,575): export as CSV.
+segments-export-audit = The file holds personal data; every export is written to the audit log.
+segments-export-start = Start the export
+segments-export-title = Export of { $segment }
+segments-export-started = Reading the customers…
+segments-export-progress = { $customers } customers written
+segments-export-done = Done: { $customers } customers exported
+segments-export-col-name = Name
+segments-export-col-email = Email
+segments-export-col-phone = Phone
+segments-export-col-city = City
+segments-export-col-tickets = Tickets
+segments-export-col-events = Events
+segments-export-col-orders = Orders
+segments-export-col-revenue = Revenue ({ $currency })
+segments-export-col-latest = Latest purchase

@@ -1,1 +1,24 @@
-# Segment actions: exports (seed 002). Owned by the exports pages and jobs.
+# Actions sur les segments : exports (seed 002). Pages et tâches d'export.
+segments-export-heading = Exporter les clients
+segments-export-kind = Fichier
+segments-export-kind-customer-list = Liste de clients
+segments-export-kind-customer-list-help = Nom, e-mail, téléphone et ville, avec billets, événements, commandes, chiffre d'affaires et dernier achat.
+segments-export-kind-customers = Toutes les données clients
+segments-export-kind-customers-help = Tous les champs du client, avec adresse, langue, consentements et étiquettes, dans les colonnes que lit l'import de clients.
+segments-export-format = Format
+segments-export-xlsx-limit = Plus de clients qu'une feuille Excel n'en contient (1 048 575) : exportez en CSV.
+segments-export-audit = Le fichier contient des données personnelles ; chaque export est inscrit au journal d'audit.
+segments-export-start = Lancer l'export
+segments-export-title = Export de { $segment }
+segments-export-started = Lecture des clients…
+segments-export-progress = { $customers } clients écrits
+segments-export-done = Terminé : { $customers } clients exportés
+segments-export-col-name = Nom
+segments-export-col-email = E-mail
+segments-export-col-phone = Téléphone
+segments-export-col-city = Ville
+segments-export-col-tickets = Billets
+segments-export-col-events = Événements
+segments-export-col-orders = Commandes
+segments-export-col-revenue = Chiffre d'affaires ({ $currency })
+segments-export-col-latest = Dernier achat

@@ -7,6 +7,8 @@ pub mod audience;
 pub mod tag;
 pub mod push;
 mod push_data;
+pub mod export;
+pub mod export_rows;
 
 use std::sync::Arc;
 
@@ -35,4 +37,5 @@ pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
         .task("segment audiences", Runs::WithJobWorkers, move |shutdown| {
             audience::run_daily_sweep(db, shutdown)
         });
+    mount.job(export::EXPORT_JOB, export::ExportJob::new(registry.clone()));
 }

@@ -15,6 +15,7 @@ mod audience;
 mod connectors;
 mod dashboard;
 mod edit;
+mod export;
 mod list;
 mod tags;
 mod push;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
             get(tags::tag_form).post(tags::apply_tag),
         )
         .route("/segments/tag-actions/{action}/undo", post(tags::undo))
+        .route(
             "/segments/connectors",
             get(connectors::list).post(connectors::create),
         )
@@ -76,6 +78,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/segments/{id}/actions/push",
             get(push::push_form).post(push::start_push),
+        )
+        .route(
+            "/segments/{id}/actions/export",
+            get(export::export_form).post(export::start),
         )
 }
 

@@ -296,6 +296,7 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
             json!({"connector_id": "con_01J00000000000000000000000"})
         }
         t if t.ends_with("/segments/audiences/{audience_id}/sync") => json!({"sync": "daily"}),
+        t if t.ends_with("/segments/{id}/exports") => json!({"kind": "customers", "format": "csv"}),
         t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),
         t if t.ends_with("/seat-map") => json!({"sections": [], "ga_areas": []}),

@@ -31,6 +31,7 @@ mod segments;
 mod segments_audiences;
 mod segments_tags;
 mod segments_connectors;
+mod segments_exports;
 mod shopfront;
 mod storefront;
 mod stripe;

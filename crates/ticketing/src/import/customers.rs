@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use fullhouse_core::tabular::{read_csv, ColumnMap, FieldSpec, Row};
+use fullhouse_core::tabular::{read_csv, restore_neutralized, ColumnMap, FieldSpec, Row};
 use fullhouse_core::{Error, FieldError};
 
 use crate::model::customers::{MatchBy, NewCustomer, ProfileField, ValidCustomer};
@@ -40,7 +40,7 @@ const fn field(name: &'static str, aliases: &'static [&'static str]) -> FieldSpe
 
 /// The fields a customer file can fill, with header names in English, Danish and French (case,
 /// accents and punctuation are ignored when matching).
-const FIELDS: &[FieldSpec] = &[
+pub const FIELDS: &[FieldSpec] = &[
     field(
         "external_id",
         &[
@@ -304,7 +304,13 @@ impl<'t> FileShape<'t> {
     }
 
     fn cell(&self, row: &Row, field: &str) -> Option<String> {
-        self.map.get(row, field).map(str::to_string)
+        self.get(row, field).map(str::to_string)
+    }
+
+    /// A cell as written before an export neutralized it (`'+45 …` is the phone `+45 …`), so
+    /// a customer export imports back as the same customers.
+    fn get<'r>(&self, row: &'r Row, field: &str) -> Option<&'r str> {
+        self.map.get(row, field).map(restore_neutralized)
     }
 
     /// One row as a validated customer, or every bad cell of it.
@@ -318,7 +324,7 @@ impl<'t> FileShape<'t> {
         } else {
             (self.cell(row, "first_name"), self.cell(row, "last_name"))
         };
-        let mut number = |field: &str| match self.map.get(row, field).map(parse_number) {
+        let mut number = |field: &str| match self.get(row, field).map(parse_number) {
             Some(Err(reason)) => {
                 bad(field, reason);
                 None
@@ -328,12 +334,12 @@ impl<'t> FileShape<'t> {
         };
         let (mut latitude, mut longitude) = (number("latitude"), number("longitude"));
         let unreadable =
-            |field: &str, value: Option<f64>| value.is_none() && self.map.get(row, field).is_some();
+            |field: &str, value: Option<f64>| value.is_none() && self.get(row, field).is_some();
         if unreadable("latitude", latitude) || unreadable("longitude", longitude) {
             // Already reported; checking the pair again would blame the cell that is fine.
             (latitude, longitude) = (None, None);
         }
-        let subscriber = match self.map.get(row, "subscriber").map(parse_yes_no) {
+        let subscriber = match self.get(row, "subscriber").map(parse_yes_no) {
             Some(Err(reason)) => {
                 bad("subscriber", reason);
                 None
@@ -341,7 +347,7 @@ impl<'t> FileShape<'t> {
             Some(Ok(value)) => Some(value),
             None => None,
         };
-        let permissions: BTreeMap<String, bool> = list(self.map.get(row, "permissions"))
+        let permissions: BTreeMap<String, bool> = list(self.get(row, "permissions"))
             .into_iter()
             .map(|key| (key, true))
             .collect();
@@ -365,7 +371,7 @@ impl<'t> FileShape<'t> {
             subscriber,
             permissions: Some(permissions),
             permission_source: None,
-            tags: Some(list(self.map.get(row, "tags"))),
+            tags: Some(list(self.get(row, "tags"))),
         };
         let checked = new.validate(IMPORT_SOURCE);
         let parsed_ok = problems.is_empty();
@@ -545,6 +551,23 @@ mod tests {
                 (Some(4), "email"),
             ]
         );
+    }
+
+    #[test]
+    fn cells_an_export_neutralized_read_back_as_they_were() {
+        let file = parse(
+            "email,phone,longitude,latitude\nida@example.fr,'+33 6 12 34 56 78,'-4.48,48.39\n",
+        )
+        .ok();
+        let profile = file
+            .as_ref()
+            .and_then(|f| f.customers.first())
+            .map(|c| &c.profile);
+        assert_eq!(
+            profile.and_then(|p| p.phone.as_deref()),
+            Some("+33 6 12 34 56 78")
+        );
+        assert_eq!(profile.and_then(|p| p.longitude), Some(-4.48));
     }
 
     #[test]
