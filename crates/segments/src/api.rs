@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_view, update_view, delete_view))
         .routes(routes!(count_view))
         .merge(crate::api_audiences::router())
+        .merge(crate::api_sends::router())
 }
 
 fn service(state: &AppState) -> SegmentService {

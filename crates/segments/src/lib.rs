@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod api_audiences;
+pub mod api_sends;
 pub mod bench;
 pub mod connectors;
 pub mod index;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod pages;
 pub mod reference;
 pub mod selection;
+pub mod sends;
 pub mod service;
 pub mod store;
 pub mod view_audiences;

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
     vec![
         Box::new(M0001Segments),
+        Box::new(crate::sends::store::M0004Sends),
         Box::new(crate::view_audiences::M0005ViewAudiences),
     ]
 }

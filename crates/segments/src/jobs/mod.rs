@@ -4,6 +4,7 @@
 //! of whoever started it, and is written to the audit log when it is started.
 
 pub mod audience;
+pub mod send;
 
 use std::sync::Arc;
 
@@ -26,4 +27,5 @@ pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
             Runs::WithJobWorkers,
             move |shutdown| audience::run_daily_sweep(db, shutdown),
         );
+    send::register(mount, registry);
 }

@@ -15,6 +15,7 @@ mod audience;
 mod dashboard;
 mod edit;
 mod list;
+mod sends;
 mod views;
 
 use axum::routing::{get, post};
@@ -55,6 +56,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/segments/audiences/{audience}/refresh",
             post(audience::refresh),
+        )
+        .route(
+            "/segments/{id}/actions/mail",
+            get(sends::send_form).post(sends::send_action),
         )
 }
 
