@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::index::Registry;
 use crate::model::SegmentId;
 use crate::sends::run::{preview_customer, Composer};
-use crate::sends::{NewSend, Recipient, Send, SendId, SendService};
+use crate::sends::{CampaignSend, NewSend, Recipient, SendId, SendService};
 
 /// Path ids are documented by their schema; a schema named only in a path parameter is not
 /// collected by itself.
@@ -29,7 +29,7 @@ struct Ids;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(<Ids as utoipa::OpenApi>::openapi())
-        .routes(routes!(start_send))
+        .routes(routes!(list_sends, start_send))
         .routes(routes!(preview_send))
         .routes(routes!(get_send))
         .routes(routes!(send_recipients))
@@ -37,6 +37,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 fn service(state: &AppState) -> SendService {
     SendService::new(state.db.clone())
+}
+
+/// The segment's campaign-link sends, oldest first, with their counts.
+#[utoipa::path(get, path = "/segments/{id}/sends", tag = "segments", params(("id" = SegmentId, Path), PageParams),
+    responses((status = 200, body = Page<CampaignSend>), (status = 404, body = ErrorBody)))]
+async fn list_sends(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<SegmentId>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> Result<Json<Page<CampaignSend>>> {
+    caller.require(Permission::Market)?;
+    Ok(Json(service(&state).list(&caller.org, &id, &params).await?))
 }
 
 /// Mail a campaign link to the customers of a view shown for an event or production, as a job
@@ -111,12 +124,12 @@ async fn preview_send(
 /// A send: what was sent to which selection, by whom, and its counts so far (members, queued,
 /// skipped for lack of permission, skipped for lack of an address).
 #[utoipa::path(get, path = "/segments/sends/{send}", tag = "segments", params(("send" = SendId, Path)),
-    responses((status = 200, body = Send), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CampaignSend), (status = 404, body = ErrorBody)))]
 async fn get_send(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(send): ApiPath<SendId>,
-) -> Result<Json<Send>> {
+) -> Result<Json<CampaignSend>> {
     caller.require(Permission::Market)?;
     Ok(Json(service(&state).get(&caller.org, &send).await?))
 }

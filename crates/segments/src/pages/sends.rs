@@ -68,7 +68,7 @@ struct SendPage {
     query: String,
     /// False when the view is not shown for an event or production.
     for_target: bool,
-    members: usize,
+    members: i64,
     links: Vec<CampaignLink>,
     templates: Vec<&'static str>,
     form: SendForm,
@@ -134,7 +134,7 @@ async fn render(
             .members(registry, org, &probe.selection(id), chrono::Utc::now())
             .await
             .map_err(|e| ui.error(e))?;
-        (links, members.len())
+        (links, i64::try_from(members.len()).unwrap_or(i64::MAX))
     } else {
         (Vec::new(), 0)
     };

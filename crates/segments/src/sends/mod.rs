@@ -104,7 +104,7 @@ impl NewSend {
 
 /// A send and its counts so far.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Send {
+pub struct CampaignSend {
     pub id: SendId,
     pub segment_id: SegmentId,
     pub selection: Selection,
@@ -194,6 +194,10 @@ impl SendService {
         new: &NewSend,
         public_url: &str,
     ) -> Result<(Members, CampaignLink)> {
+        // Another organization's segment is not found before anything else is said about it.
+        SegmentService::new(self.db.clone())
+            .segment(org, segment)
+            .await?;
         if new.event_id.is_none() && new.production_id.is_none() {
             return Err(Error::invalid(
                 "event_id",
@@ -310,7 +314,7 @@ impl SendService {
         Ok((id, job_id))
     }
 
-    pub async fn get(&self, org: &OrgId, id: &SendId) -> Result<Send> {
+    pub async fn get(&self, org: &OrgId, id: &SendId) -> Result<CampaignSend> {
         let row = sends::Entity::find()
             .filter(sends::Column::OrganizationId.eq(org.as_str()))
             .filter(sends::Column::Id.eq(id.as_str()))
@@ -318,6 +322,39 @@ impl SendService {
             .await?
             .ok_or(Error::NotFound("send"))?;
         send_from(row)
+    }
+
+    /// The segment's sends, oldest first (cursor: the last send id of the page before).
+    pub async fn list(
+        &self,
+        org: &OrgId,
+        segment: &SegmentId,
+        params: &PageParams,
+    ) -> Result<Page<CampaignSend>> {
+        SegmentService::new(self.db.clone())
+            .segment(org, segment)
+            .await?;
+        let limit = params.limit()?;
+        let mut select = sends::Entity::find()
+            .filter(sends::Column::OrganizationId.eq(org.as_str()))
+            .filter(sends::Column::SegmentId.eq(segment.as_str()));
+        if let Some(after) = params.after() {
+            select = select.filter(sends::Column::Id.gt(after));
+        }
+        let rows = select
+            .order_by_asc(sends::Column::Id)
+            .limit(limit + 1)
+            .all(self.db.reader())
+            .await?;
+        let page = Page::from_rows(rows, limit, |r| r.id.clone());
+        Ok(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(send_from)
+                .collect::<Result<_>>()?,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// The send's recipients by customer id (cursor: the last customer id of the page before).
@@ -385,8 +422,8 @@ pub(crate) async fn template_with_subject(
     Ok(template)
 }
 
-fn send_from(row: sends::Model) -> Result<Send> {
-    Ok(Send {
+fn send_from(row: sends::Model) -> Result<CampaignSend> {
+    Ok(CampaignSend {
         id: SendId::from_db(row.id),
         segment_id: SegmentId::from_db(row.segment_id),
         selection: serde_json::from_value(row.selection)

@@ -21,7 +21,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
 
 use super::store::{segment_send_recipients as recipients, segment_sends as sends};
-use super::{template_with_subject, RecipientStatus, Send, SendId, SendService, EMAIL_PERMISSION};
+use super::{
+    template_with_subject, CampaignSend, RecipientStatus, SendId, SendService, EMAIL_PERMISSION,
+};
 use crate::index::Registry;
 use crate::service::SegmentService;
 
@@ -72,7 +74,7 @@ impl Composer {
     }
 
     /// For the send as it was started.
-    pub async fn of(db: &Db, org: &OrgId, send: &Send, public_url: &str) -> Result<Self> {
+    pub async fn of(db: &Db, org: &OrgId, send: &CampaignSend, public_url: &str) -> Result<Self> {
         Self::new(
             db,
             org,
