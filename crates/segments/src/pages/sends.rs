@@ -26,6 +26,7 @@ use super::service;
 use crate::index::Registry;
 use crate::model::form::DashboardForm;
 use crate::model::{Segment, SegmentId, ViewId};
+use crate::selection::SelectionBody;
 use crate::sends::run::{preview_customer, Composer};
 use crate::sends::{sendable_templates, NewSend, SendService, DEFAULT_TEMPLATE};
 
@@ -85,14 +86,15 @@ fn new_send(dashboard: &DashboardForm, form: &SendForm) -> Result<NewSend, Error
         .then(|| ViewId::parse(dashboard.view.trim()))
         .transpose()?;
     Ok(NewSend {
-        filters: if view_id.is_some() {
-            Vec::new()
-        } else {
-            request.filters
+        selection: SelectionBody {
+            filters: if view_id.is_some() {
+                Vec::new()
+            } else {
+                request.filters
+            },
+            view_id,
+            view_for: request.view_for,
         },
-        view_id,
-        event_id: request.view_for.event_id,
-        production_id: request.view_for.production_id,
         link_id: CampaignLinkId::from_db(form.link_id.clone()),
         template: if form.template.is_empty() {
             DEFAULT_TEMPLATE.to_string()
@@ -119,13 +121,13 @@ async fn render(
         .await
         .map_err(|e| ui.error(e))?;
     let probe = new_send(dashboard, &form).map_err(|e| ui.error(e))?;
-    let for_target = probe.event_id.is_some() || probe.production_id.is_some();
+    let for_target = probe.event_id().is_some() || probe.production_id().is_some();
     let (links, members) = if for_target {
         let links = CampaignLinkService::new(state.db.clone())
             .covering(
                 org,
-                probe.event_id.as_ref(),
-                probe.production_id.as_ref(),
+                probe.event_id(),
+                probe.production_id(),
                 &state.settings.public_url,
             )
             .await
@@ -277,11 +279,11 @@ mod tests {
         };
         let new = new_send(&dashboard, &form).expect("reads");
         assert_eq!(
-            new.event_id.map(|e| e.to_string()).as_deref(),
+            new.event_id().map(|e| e.to_string()).as_deref(),
             Some("evt_01J00000000000000000000000")
         );
         assert_eq!(new.template, DEFAULT_TEMPLATE);
-        assert!(new.view_id.is_none() && new.filters.is_empty());
+        assert!(new.selection.view_id.is_none() && new.selection.filters.is_empty());
     }
 
     #[test]

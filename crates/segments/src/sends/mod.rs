@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::index::Registry;
-use crate::model::{Filter, SegmentId, ViewFor, ViewId};
-use crate::selection::{Members, Selection};
+use crate::model::SegmentId;
+use crate::selection::{Members, Selection, SelectionBody};
 use crate::service::SegmentService;
 use store::{segment_send_recipients as recipients, segment_sends as sends};
 
@@ -62,20 +62,13 @@ fn default_template() -> String {
 }
 
 /// A send to start: the view (as the dashboard shows it), the link, the template and the words.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSend {
-    /// A saved view of the segment (its filters are used).
+    /// The view of the segment: a saved view or filters, shown for an event or production
+    /// (`selection.event_id` or `selection.production_id` is required).
     #[serde(default)]
-    pub view_id: Option<ViewId>,
-    /// The dashboard's filters, when no saved view is named.
-    #[serde(default)]
-    pub filters: Vec<Filter>,
-    /// The event the view is shown for (this or `production_id` is required).
-    #[serde(default)]
-    pub event_id: Option<EventId>,
-    #[serde(default)]
-    pub production_id: Option<ProductionId>,
+    pub selection: SelectionBody,
     /// A campaign link that opens that event or production.
     pub link_id: CampaignLinkId,
     /// A mail template that has a campaign link (`campaign_link`).
@@ -90,15 +83,15 @@ pub struct NewSend {
 
 impl NewSend {
     pub fn selection(&self, segment: &SegmentId) -> Selection {
-        Selection {
-            segment_id: segment.clone(),
-            view_id: self.view_id.clone(),
-            filters: self.filters.clone(),
-            view_for: ViewFor {
-                production_id: self.production_id.clone(),
-                event_id: self.event_id.clone(),
-            },
-        }
+        self.selection.clone().of(segment.clone())
+    }
+
+    pub fn event_id(&self) -> Option<&EventId> {
+        self.selection.view_for.event_id.as_ref()
+    }
+
+    pub fn production_id(&self) -> Option<&ProductionId> {
+        self.selection.view_for.production_id.as_ref()
     }
 }
 
@@ -198,9 +191,9 @@ impl SendService {
         SegmentService::new(self.db.clone())
             .segment(org, segment)
             .await?;
-        if new.event_id.is_none() && new.production_id.is_none() {
+        if new.event_id().is_none() && new.production_id().is_none() {
             return Err(Error::invalid(
-                "event_id",
+                "selection.event_id",
                 "a campaign-link mail needs the view shown for an event or a production",
             ));
         }
@@ -230,7 +223,7 @@ impl SendService {
             .find_any(org, &new.link_id, public_url)
             .await
             .map_err(|_| Error::invalid("link_id", "no such campaign link"))?;
-        let covers = match (&new.event_id, &new.production_id) {
+        let covers = match (new.event_id(), new.production_id()) {
             (Some(event), _) => link.event_id.as_ref() == Some(event),
             (None, Some(production)) => link.production_id.as_ref() == Some(production),
             (None, None) => false,

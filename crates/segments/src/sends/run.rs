@@ -17,7 +17,7 @@ use fullhouse_core::{Db, Error, OrgId, Result};
 use fullhouse_ticketing::store::{customer_permissions as permissions, customers};
 use fullhouse_web::Lang;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::{json, Value};
 
 use super::store::{segment_send_recipients as recipients, segment_sends as sends};

@@ -181,7 +181,7 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
     ids.insert("links", id_of(&link));
     let sends = format!("/api/v1/segments/{segment_id}/sends");
     let (s, job) = app
-        .post(&sends, t, json!({"event_id": event_id, "link_id": id_of(&link), "subject": "Hello"}))
+        .post(&sends, t, json!({"selection": {"event_id": event_id}, "link_id": id_of(&link), "subject": "Hello"}))
         .await;
     assert_eq!(s, 201, "{job}");
     let (_, sent) = app.get(&sends, t).await;
@@ -298,7 +298,7 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
             json!({"name": "Intruder", "event_id": "evt_01J00000000000000000000000", "code": "B-1"})
         }
         t if t.ends_with("/sends") || t.ends_with("/sends/preview") => {
-            json!({"event_id": "evt_01J00000000000000000000000", "link_id": "cml_01J00000000000000000000000", "subject": "Intruder"})
+            json!({"selection": {"event_id": "evt_01J00000000000000000000000"}, "link_id": "cml_01J00000000000000000000000", "subject": "Intruder"})
         }
         t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),

@@ -129,7 +129,7 @@ fn send_worker(app: &TestApp) -> Worker {
 }
 
 fn send_body(stage: &Stage, link: &str) -> Value {
-    json!({"event_id": stage.offered, "link_id": link, "subject": "{{ customer.first_name }}, an offer for Carmen",
+    json!({"selection": {"event_id": stage.offered}, "link_id": link, "subject": "{{ customer.first_name }}, an offer for Carmen",
         "text": "Twenty percent off the April performance."})
 }
 
@@ -214,12 +214,12 @@ both_backends! {
 
         // Not shown for an event or production: refused, naming `event_id`.
         let mut unaimed = send_body(&stage, &link);
-        unaimed["event_id"] = Value::Null;
+        unaimed["selection"] = json!({});
         let (status, refused) = app.post(&sends, &org.token, unaimed).await;
         assert_eq!(status, 422, "{refused}");
-        assert_eq!(refused["error"]["details"]["fields"][0]["field"], "event_id", "{refused}");
+        assert_eq!(refused["error"]["details"]["fields"][0]["field"], "selection.event_id", "{refused}");
         let mut wrong = send_body(&stage, &link);
-        wrong["event_id"] = json!(stage.held);
+        wrong["selection"]["event_id"] = json!(stage.held);
         let (status, refused) = app.post(&sends, &org.token, wrong).await;
         assert_eq!((status.as_u16(), refused["error"]["details"]["fields"][0]["field"].as_str()), (422, Some("link_id")), "{refused}");
 
