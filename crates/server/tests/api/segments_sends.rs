@@ -20,6 +20,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, ColumnTrait, Set, Statement};
 use serde_json::{json, Value};
 
+use crate::browser::page_session;
 use crate::common::*;
 use crate::mail::use_smtp;
 
@@ -227,7 +228,7 @@ both_backends! {
         let (status, preview) = app.post(&format!("{sends}/preview"), &org.token, send_body(&stage, &link)).await;
         assert_eq!(status, 200, "{preview}");
         assert_eq!(preview["subject"], "Fan00, an offer for Carmen", "{preview}");
-        let html = preview["html"].as_str().unwrap_or_default();
+        let html = preview["html"].as_str().unwrap_or_default().replace("&#x2f;", "/");
         assert!(html.contains("Twenty percent off") && html.contains(&format!("/events/{}?codes=SPRING", stage.offered)), "{html}");
 
         let (status, job) = app.post(&sends, &org.token, send_body(&stage, &link)).await;
@@ -260,7 +261,7 @@ both_backends! {
         }
         let one = messages.first().expect("a message");
         assert!(header_value(one, "List-Unsubscribe").is_some(), "marketing mail: {one}");
-        let body = one.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+        let body = one.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=").replace("&#x2f;", "/");
         assert!(body.contains(&format!("/events/{}?codes=SPRING", stage.offered)), "{body}");
 
         // The audit log has the send, under the job it started.
@@ -271,6 +272,66 @@ both_backends! {
         assert_eq!(status, 404);
         let (status, _) = app.post(&sends, &stranger.token, send_body(&stage, &link)).await;
         assert_eq!(status, 404);
+        app.finish().await;
+    }
+
+    async fn the_campaign_page_makes_a_link_and_the_view_mails_it_with_a_preview_first(app: TestApp) {
+        let org = app.new_org("pages-send").await;
+        let stage = stage(&app, &org).await;
+        let (status, made) = app.post("/api/v1/customers", &org.token,
+            json!({"first_name": "Ida", "last_name": "Holm", "email": "ida@example.dk", "permissions": {"newsletter": true}})).await;
+        assert_eq!(status, 201, "{made}");
+        let order = json!({"customer_id": made["id"], "channel": "online", "external_id": "P-1", "created_at": Utc::now().to_rfc3339(),
+            "tickets": [{"ticket_type_id": stage.ticket_type, "ga_name": "Floor"}]});
+        let (status, ingested) = app.post("/api/v1/orders/bulk", &org.token, json!({"orders": [order]})).await;
+        assert_eq!(status, 200, "{ingested}");
+        let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Carmen, March", "days_back": 30, "event_filter": {"event_ids": [stage.held]}})).await);
+        let campaign = campaign(&app, &org, &stage, false).await;
+        let session = page_session(&app, &org).await;
+
+        // The campaign page's links section: a refused code stays beside its field; a good one
+        // makes the link.
+        let (status, section) = session.get(&app, &format!("/campaigns/{campaign}/links")).await;
+        assert_eq!(status, 200, "{section}");
+        assert!(section.contains("campaign-link-form"), "{section}");
+        let target = format!("event:{}", stage.offered);
+        let fields = |code: &'static str| vec![("csrf_token", session.csrf.clone()), ("name", "Spring mail".to_string()), ("target", target.clone()), ("code", code.to_string())];
+        let form: Vec<(&str, String)> = fields("AUTUMN");
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, refused) = session.post_located(&app, &format!("/campaigns/{campaign}/links"), &refs).await;
+        assert_eq!(status, 422, "{refused}");
+        assert!(refused.contains("AUTUMN"), "the typed code comes back: {refused}");
+        let form: Vec<(&str, String)> = fields("spring");
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, _) = session.post_located(&app, &format!("/campaigns/{campaign}/links"), &refs).await;
+        assert_eq!((status, location.as_str()), (303, format!("/campaigns/{campaign}#links").as_str()));
+        let (_, section) = session.get(&app, &format!("/campaigns/{campaign}/links")).await;
+        assert!(section.contains(&format!("/events/{}?codes=SPRING", stage.offered)), "{section}");
+        let (_, links) = app.get(&format!("/api/v1/campaigns/{campaign}/links"), &org.token).await;
+        let link = links[0]["id"].as_str().unwrap_or_default().to_string();
+
+        // Without "view for", the page says what is missing and links back.
+        let page = format!("/segments/{segment}/actions/mail");
+        let (status, html) = session.get(&app, &page).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("send-needs-target"), "{html}");
+        let aimed = format!("{page}?for_event={}", stage.offered);
+        let (status, html) = session.get(&app, &aimed).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("Spring mail") && html.contains(&link), "{html}");
+        let send = |intent: &'static str| vec![("csrf_token", session.csrf.clone()), ("link_id", link.clone()), ("template", "campaign_link".to_string()),
+            ("subject", "Hello {{ customer.first_name }}".to_string()), ("text", "See you in April".to_string()), ("intent", intent.to_string())];
+        let form = send("preview");
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, preview) = session.post_located(&app, &aimed, &refs).await;
+        assert_eq!(status, 200, "{preview}");
+        assert!(preview.contains("Hello Ida") && preview.contains("ida@example.dk"), "{preview}");
+        let form = send("send");
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, location, body) = session.post_located(&app, &aimed, &refs).await;
+        assert_eq!((status, location.as_str()), (303, "/jobs"), "{body}");
+        let (_, sends) = app.get(&format!("/api/v1/segments/{segment}/sends"), &org.token).await;
+        assert_eq!(sends["items"][0]["subject"], "Hello {{ customer.first_name }}", "{sends}");
         app.finish().await;
     }
 
@@ -342,7 +403,7 @@ both_backends! {
 async fn campaign_without_production(app: &TestApp, org: &TestOrg, stage: &Stage) -> String {
     let audience = id(&created(app, org, "/api/v1/audiences", json!({"name": "Autumn"})).await);
     created(app, org, &format!("/api/v1/audiences/{audience}/members"), json!({"code": "SPRING2", "quantity": 1})).await;
-    id(&created(app, org, "/api/v1/campaigns", json!({"name": "Autumn", "audience_ids": [audience], "event_ids": [stage.offered]})).await)
+    id(&created(app, org, "/api/v1/campaigns", json!({"name": "Autumn", "audience_ids": [audience], "event_ids": [stage.offered], "effects": {"discount": {"kind": "percent", "percent": 5}}})).await)
 }
 
 /// `n` customers, each holding one ticket of the held event (one paid order each), written
