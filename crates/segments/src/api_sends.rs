@@ -106,8 +106,13 @@ async fn preview_send(
     let (members, link) = sends
         .check(&registry, &caller.org, &id, &new, public_url)
         .await?;
-    let customer =
-        preview_customer(&state.db, &caller.org, &members, query.customer_id.as_deref()).await?;
+    let customer = preview_customer(
+        &state.db,
+        &caller.org,
+        &members,
+        query.customer_id.as_deref(),
+    )
+    .await?;
     let composer = Composer::new(
         &state.db,
         &caller.org,

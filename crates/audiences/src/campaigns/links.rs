@@ -173,7 +173,10 @@ impl CampaignLinkService {
         code: &str,
     ) -> Result<String> {
         if code.trim().is_empty() {
-            return Err(Error::invalid("code", "give a code of the campaign's audiences"));
+            return Err(Error::invalid(
+                "code",
+                "give a code of the campaign's audiences",
+            ));
         }
         let found = members::Entity::find()
             .filter(members::Column::OrganizationId.eq(org.as_str()))
@@ -184,7 +187,10 @@ impl CampaignLinkService {
         found.map(|m| m.code).ok_or_else(|| {
             Error::invalid(
                 "code",
-                format!("no member of the campaign's audiences has the code {}", code.trim()),
+                format!(
+                    "no member of the campaign's audiences has the code {}",
+                    code.trim()
+                ),
             )
         })
     }
@@ -229,7 +235,8 @@ impl CampaignLinkService {
         production: Option<&ProductionId>,
         public_url: &str,
     ) -> Result<Vec<CampaignLink>> {
-        let mut select = store::Entity::find().filter(store::Column::OrganizationId.eq(org.as_str()));
+        let mut select =
+            store::Entity::find().filter(store::Column::OrganizationId.eq(org.as_str()));
         select = match (event, production) {
             (Some(event), _) => select.filter(store::Column::EventId.eq(event.as_str())),
             (None, Some(production)) => {
@@ -286,7 +293,12 @@ impl CampaignLinkService {
 
     /// Removes a link. Mails already sent keep their address: it is the storefront's, with the
     /// code, and works as long as the campaign does.
-    pub async fn delete(&self, org: &OrgId, campaign: &CampaignId, id: &CampaignLinkId) -> Result<()> {
+    pub async fn delete(
+        &self,
+        org: &OrgId,
+        campaign: &CampaignId,
+        id: &CampaignLinkId,
+    ) -> Result<()> {
         find(self.db.reader(), org, campaign, id).await?;
         store::Entity::delete_many()
             .filter(store::Column::OrganizationId.eq(org.as_str()))
@@ -321,7 +333,13 @@ impl CampaignLinkService {
         let event = match (&row.event_id, &row.production_id) {
             (Some(event), _) => Some(EventId::from_db(event.clone())),
             (None, Some(production)) => {
-                next_event(&self.db, org, &ProductionId::from_db(production.clone()), now).await?
+                next_event(
+                    &self.db,
+                    org,
+                    &ProductionId::from_db(production.clone()),
+                    now,
+                )
+                .await?
             }
             (None, None) => None,
         };

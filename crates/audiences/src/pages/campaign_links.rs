@@ -123,7 +123,11 @@ async fn load(
                 label: ui.lang.t1(
                     "campaign-links-event",
                     "name",
-                    format!("{} {}", event.title, event.starts_at.format("%Y-%m-%d %H:%M")),
+                    format!(
+                        "{} {}",
+                        event.title,
+                        event.starts_at.format("%Y-%m-%d %H:%M")
+                    ),
                 ),
             });
         }

@@ -12,7 +12,8 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of these pages.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("audiences", "campaigns", "campaign-links");
+pub const LOCALES: &[LocaleFile] =
+    fullhouse_core::locale_files!("audiences", "campaigns", "campaign-links");
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,8 +1,9 @@
 //! Actions → Campaign link (`/segments/{id}/actions/mail`): mail a campaign link to the view
 //! open on the dashboard (seed 002, "Kampagnelink" steps 4–6).
 //!
-//! The page receives the dashboard's query string (its filters, `view` and "view for"). It is
-//! only for a view shown for an event or production: otherwise it says so and links back. The
+//! The page receives the dashboard's query string (its filters, `view` and "view for"), read by
+//! [`super::actions::chosen`] like every action page's. It is only for a view shown for an event
+//! or production: otherwise it says so and links back. The
 //! form picks a campaign link that opens that event or production, a template, a subject and a
 //! custom text; **Preview** renders the real mail for one real customer of the view, **Send**
 //! starts the `segments.send` job and goes to the Jobs page.
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
@@ -22,10 +23,9 @@ use fullhouse_core::{Error, Permission};
 use fullhouse_web::{CsrfForm, FormErrors, PageError, Ui};
 use serde::Deserialize;
 
-use super::service;
+use super::actions::{chosen, Chosen};
 use crate::index::Registry;
-use crate::model::form::DashboardForm;
-use crate::model::{Segment, SegmentId, ViewId};
+use crate::model::SegmentId;
 use crate::selection::SelectionBody;
 use crate::sends::run::{preview_customer, Composer};
 use crate::sends::{sendable_templates, NewSend, SendService, DEFAULT_TEMPLATE};
@@ -64,12 +64,7 @@ impl SendForm {
 #[template(path = "pages/segments/send.html")]
 struct SendPage {
     ui: Ui,
-    segment: Segment,
-    /// The dashboard's query, to go back to the same view and to post the form with.
-    query: String,
-    /// False when the view is not shown for an event or production.
-    for_target: bool,
-    members: i64,
+    chosen: Chosen,
     links: Vec<CampaignLink>,
     templates: Vec<&'static str>,
     form: SendForm,
@@ -78,22 +73,14 @@ struct SendPage {
     errors: FormErrors,
 }
 
-/// The send the dashboard's query and the form describe. The saved view's filters win over the
-/// form's, as on the dashboard.
-fn new_send(dashboard: &DashboardForm, form: &SendForm) -> Result<NewSend, Error> {
-    let request = dashboard.count_request()?;
-    let view_id = (!dashboard.view.trim().is_empty())
-        .then(|| ViewId::parse(dashboard.view.trim()))
-        .transpose()?;
-    Ok(NewSend {
+/// The send the chosen selection and the form describe.
+fn new_send(chosen: &Chosen, form: &SendForm) -> NewSend {
+    let selection = &chosen.selection;
+    NewSend {
         selection: SelectionBody {
-            filters: if view_id.is_some() {
-                Vec::new()
-            } else {
-                request.filters
-            },
-            view_id,
-            view_for: request.view_for,
+            view_id: selection.view_id.clone(),
+            filters: selection.filters.clone(),
+            view_for: selection.view_for.clone(),
         },
         link_id: CampaignLinkId::from_db(form.link_id.clone()),
         template: if form.template.is_empty() {
@@ -103,44 +90,30 @@ fn new_send(dashboard: &DashboardForm, form: &SendForm) -> Result<NewSend, Error
         },
         subject: form.subject.clone(),
         text: form.text.clone(),
-    })
+    }
 }
 
 async fn render(
     state: &AppState,
-    registry: &Registry,
     ui: Ui,
-    id: &SegmentId,
-    (query, dashboard): (String, &DashboardForm),
+    chosen: Chosen,
     form: SendForm,
-    outcome: (Option<(Rendered, String)>, FormErrors),
+    (preview, errors): (Option<(Rendered, String)>, FormErrors),
 ) -> Result<Response, PageError> {
-    let org = &ui.caller.org;
-    let segment = service(state)
-        .segment(org, id)
-        .await
-        .map_err(|e| ui.error(e))?;
-    let probe = new_send(dashboard, &form).map_err(|e| ui.error(e))?;
-    let for_target = probe.event_id().is_some() || probe.production_id().is_some();
-    let (links, members) = if for_target {
-        let links = CampaignLinkService::new(state.db.clone())
+    let view_for = &chosen.selection.view_for;
+    let links = if chosen.is_shown_for() {
+        CampaignLinkService::new(state.db.clone())
             .covering(
-                org,
-                probe.event_id(),
-                probe.production_id(),
+                &ui.caller.org,
+                view_for.event_id.as_ref(),
+                view_for.production_id.as_ref(),
                 &state.settings.public_url,
             )
             .await
-            .map_err(|e| ui.error(e))?;
-        let members = service(state)
-            .members(registry, org, &probe.selection(id), chrono::Utc::now())
-            .await
-            .map_err(|e| ui.error(e))?;
-        (links, i64::try_from(members.len()).unwrap_or(i64::MAX))
+            .map_err(|e| ui.error(e))?
     } else {
-        (Vec::new(), 0)
+        Vec::new()
     };
-    let (preview, errors) = outcome;
     let (preview, preview_for) = match preview {
         Some((rendered, name)) => (Some(rendered), name),
         None => (None, String::new()),
@@ -154,10 +127,7 @@ async fn render(
         status,
         SendPage {
             ui,
-            segment,
-            query,
-            for_target,
-            members,
+            chosen,
             links,
             templates: sendable_templates(),
             form,
@@ -175,25 +145,14 @@ pub(super) async fn send_form(
     ui: Ui,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-    Query(dashboard): Query<DashboardForm>,
 ) -> Result<Response, PageError> {
     ui.require(Permission::Market)?;
-    let id = SegmentId::parse(&id).map_err(|e| ui.error(e))?;
+    let chosen = chosen(&state, &registry, &ui, &id, query).await?;
     let form = SendForm {
         template: DEFAULT_TEMPLATE.to_string(),
         ..SendForm::default()
     };
-    let query = query.unwrap_or_default();
-    render(
-        &state,
-        &registry,
-        ui,
-        &id,
-        (query, &dashboard),
-        form,
-        (None, FormErrors::default()),
-    )
-    .await
+    render(&state, ui, chosen, form, (None, FormErrors::default())).await
 }
 
 pub(super) async fn send_action(
@@ -201,32 +160,30 @@ pub(super) async fn send_action(
     Extension(registry): Extension<Arc<Registry>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-    Query(dashboard): Query<DashboardForm>,
     CsrfForm { ui, form }: CsrfForm<SendForm>,
 ) -> Result<Response, PageError> {
     ui.require(Permission::Market)?;
-    let id = SegmentId::parse(&id).map_err(|e| ui.error(e))?;
-    let query = query.unwrap_or_default();
-    let new = new_send(&dashboard, &form).map_err(|e| ui.error(e))?;
+    let chosen = chosen(&state, &registry, &ui, &id, query).await?;
+    let new = new_send(&chosen, &form);
     let public_url = state.settings.public_url.clone();
-    let sends = SendService::new(state.db.clone());
+    let segment = chosen.segment.id.clone();
     let outcome = if form.intent == "send" {
-        match sends
-            .start(&registry, &ui.caller, &id, new, &public_url)
+        match SendService::new(state.db.clone())
+            .start(&registry, &ui.caller, &segment, new, &public_url)
             .await
         {
             Ok(_) => return Ok(Redirect::to("/jobs").into_response()),
             Err(err) => Err(err),
         }
     } else {
-        preview(&state, &registry, &ui, &id, &new, &public_url).await
+        preview(&state, &registry, &ui, &segment, &new, &public_url).await
     };
     let outcome = match outcome {
         Ok(preview) => (Some(preview), FormErrors::default()),
         Err(err @ Error::Validation { .. }) => (None, FormErrors::from_error(ui.lang, &err)),
         Err(err) => return Err(ui.error(err)),
     };
-    render(&state, &registry, ui, &id, (query, &dashboard), form, outcome).await
+    render(&state, ui, chosen, form, outcome).await
 }
 
 /// The mail for the view's first customer with an address, and that customer's name.
@@ -260,38 +217,4 @@ async fn preview(
         .join(" ");
     let shown = format!("{name} <{}>", customer.email.clone().unwrap_or_default());
     Ok((composer.preview(&customer).await?, shown))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_dashboards_query_becomes_the_send_s_selection() {
-        let dashboard = DashboardForm {
-            for_event: "evt_01J00000000000000000000000".to_string(),
-            ..DashboardForm::default()
-        };
-        let form = SendForm {
-            link_id: "cml_01J00000000000000000000000".to_string(),
-            subject: "Hi".to_string(),
-            ..SendForm::default()
-        };
-        let new = new_send(&dashboard, &form).expect("reads");
-        assert_eq!(
-            new.event_id().map(|e| e.to_string()).as_deref(),
-            Some("evt_01J00000000000000000000000")
-        );
-        assert_eq!(new.template, DEFAULT_TEMPLATE);
-        assert!(new.selection.view_id.is_none() && new.selection.filters.is_empty());
-    }
-
-    #[test]
-    fn a_view_for_that_is_no_id_is_refused_naming_its_field() {
-        let dashboard = DashboardForm {
-            for_event: "not-an-id".to_string(),
-            ..DashboardForm::default()
-        };
-        assert!(new_send(&dashboard, &SendForm::default()).is_err());
-    }
 }

@@ -31,7 +31,9 @@ use fullhouse_core::mail::{templates, MailService, MailTemplate};
 use fullhouse_core::{Caller, Db, Error, OrgId, Result};
 use fullhouse_ticketing::{EventId, ProductionId};
 use fullhouse_web::Lang;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -254,7 +256,16 @@ impl SendService {
         let org = &caller.org;
         let (members, link) = self.check(registry, org, segment, &new, public_url).await?;
         let lang = Lang::from_stored(&caller.language);
-        let sample = run::Composer::new(&self.db, org, &new.template, new.subject.trim(), &new.text, &link.url, public_url).await?;
+        let sample = run::Composer::new(
+            &self.db,
+            org,
+            &new.template,
+            new.subject.trim(),
+            &new.text,
+            &link.url,
+            public_url,
+        )
+        .await?;
         sample.check_renders().await?;
         let id = SendId::generate();
         let payload = SendPayload {
@@ -275,7 +286,9 @@ impl SendService {
             organization_id: Set(org.to_string()),
             id: Set(id.to_string()),
             segment_id: Set(segment.to_string()),
-            selection: Set(serde_json::to_value(&selection).map_err(|e| Error::internal(e.to_string()))?),
+            selection: Set(
+                serde_json::to_value(&selection).map_err(|e| Error::internal(e.to_string()))?
+            ),
             link_id: Set(link.id.to_string()),
             link_url: Set(link.url.clone()),
             template: Set(new.template.clone()),

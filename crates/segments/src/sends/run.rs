@@ -151,8 +151,7 @@ impl Composer {
         send: &SendId,
         list: &[&customers::Model],
     ) -> Result<HashMap<String, QueuedMessage>> {
-        let mut by_lang: BTreeMap<&'static str, Vec<(&customers::Model, String)>> =
-            BTreeMap::new();
+        let mut by_lang: BTreeMap<&'static str, Vec<(&customers::Model, String)>> = BTreeMap::new();
         for customer in list {
             by_lang
                 .entry(self.language(customer).code())
@@ -343,10 +342,7 @@ async fn send_page(
     let by_id: HashMap<&str, &customers::Model> =
         found.iter().map(|c| (c.id.as_str(), c)).collect();
     // Rendered for everyone with an address: consent is decided inside the transaction.
-    let mailable: Vec<&customers::Model> = found
-        .iter()
-        .filter(|c| address(c).is_some())
-        .collect();
+    let mailable: Vec<&customers::Model> = found.iter().filter(|c| address(c).is_some()).collect();
     let mut messages = composer.messages(send, &mailable).await?;
 
     let txn = db.begin_write().await?;
@@ -471,7 +467,11 @@ pub async fn preview_customer(
             .filter(customers::Column::Id.is_in(page))
             .all(db.reader())
             .await?;
-        if let Some(customer) = found.into_iter().filter(|c| address(c).is_some()).min_by(|a, b| a.id.cmp(&b.id)) {
+        if let Some(customer) = found
+            .into_iter()
+            .filter(|c| address(c).is_some())
+            .min_by(|a, b| a.id.cmp(&b.id))
+        {
             return Ok(customer);
         }
     }

@@ -174,8 +174,11 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
     assert_eq!(s, 201, "{campaign}");
     ids.insert("campaigns", id_of(&campaign));
     let (s, link) = app
-        .post(&format!("/api/v1/campaigns/{}/links", id_of(&campaign)), t,
-            json!({"name": "A's link", "event_id": event_id, "code": "A-SECRET"}))
+        .post(
+            &format!("/api/v1/campaigns/{}/links", id_of(&campaign)),
+            t,
+            json!({"name": "A's link", "event_id": event_id, "code": "A-SECRET"}),
+        )
         .await;
     assert_eq!(s, 201, "{link}");
     ids.insert("links", id_of(&link));
@@ -185,7 +188,13 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{job}");
     let (_, sent) = app.get(&sends, t).await;
-    ids.insert("sends", sent["items"][0]["id"].as_str().unwrap_or_default().to_string());
+    ids.insert(
+        "sends",
+        sent["items"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    );
     let (s, promotion) = app
         .post(
             "/api/v1/referrals/promotions",

@@ -17,7 +17,7 @@ use fullhouse_testkit::smtp::{header_value, SmtpServer};
 use fullhouse_ticketing::store::{customer_permissions, customers, orders, tickets};
 use reqwest::Method;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, ColumnTrait, Set, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement};
 use serde_json::{json, Value};
 
 use crate::browser::page_session;
@@ -55,7 +55,8 @@ async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
         .await;
     assert_eq!(status, 200, "{map}");
     let production = id(&created(app, org, "/api/v1/productions", json!({"name": "Carmen"})).await);
-    let event = |starts: &str| json!({"production_id": production, "venue_id": venue, "starts_at": starts});
+    let event =
+        |starts: &str| json!({"production_id": production, "venue_id": venue, "starts_at": starts});
     let held = id(&created(app, org, "/api/v1/events", event("2031-03-01T19:30:00Z")).await);
     let offered = id(&created(app, org, "/api/v1/events", event("2031-04-01T19:30:00Z")).await);
     let ticket_type = id(&created(
@@ -65,13 +66,24 @@ async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
         json!({"name": "Floor", "price_minor": 30000, "ga_area_id": map["ga_areas"][0]["id"]}),
     )
     .await);
-    Stage { production, held, offered, ticket_type }
+    Stage {
+        production,
+        held,
+        offered,
+        ticket_type,
+    }
 }
 
 /// An audience with the shared code `SPRING` and a campaign on the offered event; its id.
 async fn campaign(app: &TestApp, org: &TestOrg, stage: &Stage, production: bool) -> String {
     let audience = id(&created(app, org, "/api/v1/audiences", json!({"name": "Spring"})).await);
-    created(app, org, &format!("/api/v1/audiences/{audience}/members"), json!({"code": "SPRING", "quantity": 100000})).await;
+    created(
+        app,
+        org,
+        &format!("/api/v1/audiences/{audience}/members"),
+        json!({"code": "SPRING", "quantity": 100000}),
+    )
+    .await;
     let mut body = json!({"name": "Spring offer", "audience_ids": [audience], "event_ids": [stage.offered],
         "effects": {"discount": {"kind": "percent", "percent": 20}}});
     if production {
@@ -402,7 +414,13 @@ both_backends! {
 
 async fn campaign_without_production(app: &TestApp, org: &TestOrg, stage: &Stage) -> String {
     let audience = id(&created(app, org, "/api/v1/audiences", json!({"name": "Autumn"})).await);
-    created(app, org, &format!("/api/v1/audiences/{audience}/members"), json!({"code": "SPRING2", "quantity": 1})).await;
+    created(
+        app,
+        org,
+        &format!("/api/v1/audiences/{audience}/members"),
+        json!({"code": "SPRING2", "quantity": 1}),
+    )
+    .await;
     id(&created(app, org, "/api/v1/campaigns", json!({"name": "Autumn", "audience_ids": [audience], "event_ids": [stage.offered], "effects": {"discount": {"kind": "percent", "percent": 5}}})).await)
 }
 
@@ -429,38 +447,88 @@ async fn load_holders(app: &TestApp, org: &TestOrg, stage: &Stage, n: usize) -> 
                 expected.insert(customer.clone());
             }
             people.push(customers::ActiveModel {
-                organization_id: Set(org_id.clone()), id: Set(customer.clone()), external_id: Set(None),
-                first_name: Set(Some(format!("C{i}"))), last_name: Set(Some("Holm".into())), email: Set(email),
-                phone: Set(None), company: Set(None), title: Set(None), gender: Set(None), birth_date: Set(None),
-                address_line: Set(None), postal_code: Set(None), city: Set(None), country: Set(None),
-                latitude: Set(None), longitude: Set(None), language: Set(Some(["da", "en", "fr"][i % 3].into())),
-                subscriber: Set(false), created_at: Set(now), updated_at: Set(now),
+                organization_id: Set(org_id.clone()),
+                id: Set(customer.clone()),
+                external_id: Set(None),
+                first_name: Set(Some(format!("C{i}"))),
+                last_name: Set(Some("Holm".into())),
+                email: Set(email),
+                phone: Set(None),
+                company: Set(None),
+                title: Set(None),
+                gender: Set(None),
+                birth_date: Set(None),
+                address_line: Set(None),
+                postal_code: Set(None),
+                city: Set(None),
+                country: Set(None),
+                latitude: Set(None),
+                longitude: Set(None),
+                language: Set(Some(["da", "en", "fr"][i % 3].into())),
+                subscriber: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
             });
             if i % 4 != 3 {
                 consents.push(customer_permissions::ActiveModel {
-                    organization_id: Set(org_id.clone()), customer_id: Set(customer.clone()),
-                    permission: Set("newsletter".into()), granted: Set(i % 2 == 0), changed_at: Set(now), source: Set("test".into()),
+                    organization_id: Set(org_id.clone()),
+                    customer_id: Set(customer.clone()),
+                    permission: Set("newsletter".into()),
+                    granted: Set(i % 2 == 0),
+                    changed_at: Set(now),
+                    source: Set("test".into()),
                 });
             }
             sales.push(orders::ActiveModel {
-                organization_id: Set(org_id.clone()), id: Set(order.clone()), external_id: Set(None),
-                customer_id: Set(Some(customer.clone())), channel: Set("online".into()), status: Set("paid".into()),
-                total_minor: Set(30000), currency: Set("DKK".into()), source: Set("demo".into()),
-                created_at: Set(now), updated_at: Set(now), cancelled_at: Set(None), referral_code: Set(None),
+                organization_id: Set(org_id.clone()),
+                id: Set(order.clone()),
+                external_id: Set(None),
+                customer_id: Set(Some(customer.clone())),
+                channel: Set("online".into()),
+                status: Set("paid".into()),
+                total_minor: Set(30000),
+                currency: Set("DKK".into()),
+                source: Set("demo".into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                cancelled_at: Set(None),
+                referral_code: Set(None),
             });
             held.push(tickets::ActiveModel {
-                organization_id: Set(org_id.clone()), id: Set(fullhouse_core::ids::generate("tkt")), order_id: Set(order),
-                event_id: Set(stage.held.clone()), ticket_type_id: Set(stage.ticket_type.clone()), customer_id: Set(Some(customer)),
-                seat_id: Set(None), ga_area_id: Set(None), price_minor: Set(30000), currency: Set("DKK".into()),
-                barcode: Set(format!("LOAD{i:08}")), delivery_type: Set("VIRTUAL".into()), status: Set("valid".into()), created_at: Set(now),
+                organization_id: Set(org_id.clone()),
+                id: Set(fullhouse_core::ids::generate("tkt")),
+                order_id: Set(order),
+                event_id: Set(stage.held.clone()),
+                ticket_type_id: Set(stage.ticket_type.clone()),
+                customer_id: Set(Some(customer)),
+                seat_id: Set(None),
+                ga_area_id: Set(None),
+                price_minor: Set(30000),
+                currency: Set("DKK".into()),
+                barcode: Set(format!("LOAD{i:08}")),
+                delivery_type: Set("VIRTUAL".into()),
+                status: Set("valid".into()),
+                created_at: Set(now),
             });
         }
-        customers::Entity::insert_many(people).exec_without_returning(&txn).await.expect("customers");
+        customers::Entity::insert_many(people)
+            .exec_without_returning(&txn)
+            .await
+            .expect("customers");
         if !consents.is_empty() {
-            customer_permissions::Entity::insert_many(consents).exec_without_returning(&txn).await.expect("permissions");
+            customer_permissions::Entity::insert_many(consents)
+                .exec_without_returning(&txn)
+                .await
+                .expect("permissions");
         }
-        orders::Entity::insert_many(sales).exec_without_returning(&txn).await.expect("orders");
-        tickets::Entity::insert_many(held).exec_without_returning(&txn).await.expect("tickets");
+        orders::Entity::insert_many(sales)
+            .exec_without_returning(&txn)
+            .await
+            .expect("orders");
+        tickets::Entity::insert_many(held)
+            .exec_without_returning(&txn)
+            .await
+            .expect("tickets");
     }
     txn.commit().await.expect("commit");
     expected
