@@ -280,9 +280,17 @@ pub async fn run(
         members: members.len() as u64,
         ..RunReport::default()
     };
+    // The members an earlier run recorded, read once: a page of them is skipped before any
+    // rendering (the transaction checks its own page again).
+    let before = recorded_all(db, org, &send.id).await?;
     let mut done = 0i64;
     for page in members.chunks(PAGE) {
-        let (recorded, queued) = send_page(db, org, &send.id, &mut composer, &page).await?;
+        let todo: Vec<String> = page
+            .iter()
+            .filter(|id| !before.contains(*id))
+            .cloned()
+            .collect();
+        let (recorded, queued) = send_page(db, org, &send.id, &mut composer, &todo).await?;
         report.recorded += recorded;
         report.queued += queued;
         done += i64::try_from(page.len()).unwrap_or(i64::MAX);
@@ -296,41 +304,53 @@ pub async fn run(
     Ok(report)
 }
 
-/// The customer ids of `page` that already have a recipient row for `send`.
+/// Every customer recorded for `send` so far.
+async fn recorded_all(db: &Db, org: &OrgId, send: &SendId) -> Result<HashSet<String>> {
+    let rows: Vec<String> = recipients::Entity::find()
+        .select_only()
+        .column(recipients::Column::CustomerId)
+        .filter(recipients::Column::OrganizationId.eq(org.as_str()))
+        .filter(recipients::Column::SendId.eq(send.as_str()))
+        .into_tuple()
+        .all(db.reader())
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The customers of `page` (ascending ids) that have a recipient row for `send`: a range of
+/// the key, so the lookup stays one index range however many rows the send has.
 async fn recorded(
     conn: &impl ConnectionTrait,
     org: &OrgId,
     send: &SendId,
     page: &[String],
 ) -> Result<HashSet<String>> {
+    let (Some(first), Some(last)) = (page.first(), page.last()) else {
+        return Ok(HashSet::new());
+    };
     let rows: Vec<String> = recipients::Entity::find()
         .select_only()
         .column(recipients::Column::CustomerId)
         .filter(recipients::Column::OrganizationId.eq(org.as_str()))
         .filter(recipients::Column::SendId.eq(send.as_str()))
-        .filter(recipients::Column::CustomerId.is_in(page.iter().cloned()))
+        .filter(recipients::Column::CustomerId.gte(first.as_str()))
+        .filter(recipients::Column::CustomerId.lte(last.as_str()))
         .into_tuple()
         .all(conn)
         .await?;
     Ok(rows.into_iter().collect())
 }
 
-/// One page: the members not yet recorded are rendered, then, in one transaction, their consent
-/// is read, their recipient rows inserted and their mails queued. Returns (recorded, queued).
+/// One page (ascending ids, those not recorded when the run began): rendered, then, in one
+/// transaction, their consent is read, their recipient rows inserted and their mails queued.
+/// Returns (recorded, queued).
 async fn send_page(
     db: &Db,
     org: &OrgId,
     send: &SendId,
     composer: &mut Composer,
-    page: &[String],
+    todo: &[String],
 ) -> Result<(u64, u64)> {
-    // Skipped cheaply before rendering: the pages an earlier run finished.
-    let before = recorded(db.reader(), org, send, page).await?;
-    let todo: Vec<String> = page
-        .iter()
-        .filter(|id| !before.contains(*id))
-        .cloned()
-        .collect();
     if todo.is_empty() {
         return Ok((0, 0));
     }
@@ -346,7 +366,7 @@ async fn send_page(
     let mut messages = composer.messages(send, &mailable).await?;
 
     let txn = db.begin_write().await?;
-    let again = recorded(&txn, org, send, &todo).await?;
+    let again = recorded(&txn, org, send, todo).await?;
     let granted: HashSet<String> = permissions::Entity::find()
         .select_only()
         .column(permissions::Column::CustomerId)
