@@ -16,10 +16,8 @@ use std::collections::HashSet;
 use chrono::Utc;
 use fullhouse_core::ids::OrgId;
 use fullhouse_core::{Error, Result};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
-};
-use serde::Serialize;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::campaigns::store::campaign_code_uses as code_uses;
@@ -28,7 +26,7 @@ use crate::service::{find_audience, insert_audience, AudienceService};
 use crate::store::{self, audience_members as members, MemberRow};
 
 /// What a refresh changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CustomerSync {
     /// Customers who became members.
     pub added: u64,
@@ -114,8 +112,15 @@ impl AudienceService {
             })
             .collect();
         let sql = store::insert_members_sql(txn.get_database_backend(), store::ROWS_PER_INSERT);
-        store::insert_members(&txn, org.as_str(), audience.as_str(), &rows, &sql, Utc::now())
-            .await?;
+        store::insert_members(
+            &txn,
+            org.as_str(),
+            audience.as_str(),
+            &rows,
+            &sql,
+            Utc::now(),
+        )
+        .await?;
         crate::service::touch(&txn, org, audience).await?;
         txn.commit().await?;
         let members = (existing.len() - removed.len() + rows.len()) as u64;

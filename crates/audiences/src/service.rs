@@ -698,7 +698,11 @@ async fn find_member(
         .ok_or(Error::NotFound("member"))
 }
 
-pub(crate) async fn touch(conn: &impl ConnectionTrait, org: &OrgId, audience: &AudienceId) -> Result<()> {
+pub(crate) async fn touch(
+    conn: &impl ConnectionTrait,
+    org: &OrgId,
+    audience: &AudienceId,
+) -> Result<()> {
     audiences::Entity::update_many()
         .col_expr(audiences::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(audiences::Column::OrganizationId.eq(org.as_str()))

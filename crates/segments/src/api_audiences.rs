@@ -245,4 +245,3 @@ async fn set_view_audience_sync(
         .await?;
     Ok(Json(link))
 }
-

@@ -22,7 +22,7 @@ use crate::model::*;
 use crate::service::SegmentService;
 
 /// Which customers an action is for.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Selection {
     pub segment_id: SegmentId,
@@ -42,16 +42,17 @@ impl Selection {
     pub fn segment(segment_id: SegmentId) -> Self {
         Self {
             segment_id,
-            ..Self::default()
+            view_id: None,
+            filters: Vec::new(),
+            view_for: ViewFor::default(),
         }
     }
 
     /// A saved view of a segment.
     pub fn view(segment_id: SegmentId, view_id: ViewId) -> Self {
         Self {
-            segment_id,
             view_id: Some(view_id),
-            ..Self::default()
+            ..Self::segment(segment_id)
         }
     }
 }
@@ -238,6 +239,9 @@ mod tests {
         let selection: Selection = serde_json::from_str(json).expect("reads");
         assert!(selection.view_id.is_none());
         assert!(selection.view_for.event_id.is_some());
-        assert!(serde_json::from_str::<Selection>(r#"{"segment_id":"seg_01J00000000000000000000000","bogus":1}"#).is_err());
+        assert!(serde_json::from_str::<Selection>(
+            r#"{"segment_id":"seg_01J00000000000000000000000","bogus":1}"#
+        )
+        .is_err());
     }
 }

@@ -118,7 +118,9 @@ impl ViewAudiences {
     }
 
     pub async fn get(&self, org: &OrgId, audience: &AudienceId) -> Result<ViewAudience> {
-        find(self.db.reader(), org, audience).await.and_then(to_link)
+        find(self.db.reader(), org, audience)
+            .await
+            .and_then(to_link)
     }
 
     /// The organization's view audiences, newest first; of one segment when given.

@@ -71,7 +71,8 @@ impl AuditLog {
         params: &PageParams,
     ) -> Result<Page<AuditEntry>> {
         let limit = params.limit()?;
-        let mut condition = Condition::all().add(audit_log::Column::OrganizationId.eq(org.as_str()));
+        let mut condition =
+            Condition::all().add(audit_log::Column::OrganizationId.eq(org.as_str()));
         if let Some(prefix) = action.map(str::trim).filter(|p| !p.is_empty()) {
             condition = condition.add(audit_log::Column::Action.starts_with(prefix));
         }

@@ -22,10 +22,8 @@ pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
                 registry: registry.clone(),
             },
         )
-        .task(
-            "segment audiences",
-            Runs::WithJobWorkers,
-            move |shutdown| audience::run_daily_sweep(db, shutdown),
-        );
+        .task("segment audiences", Runs::WithJobWorkers, move |shutdown| {
+            audience::run_daily_sweep(db, shutdown)
+        });
     send::register(mount, registry);
 }

@@ -67,7 +67,8 @@ impl Chosen {
 
     /// True when the view is shown for an event or a production (a campaign-link mail needs it).
     pub fn is_shown_for(&self) -> bool {
-        self.selection.view_for.event_id.is_some() || self.selection.view_for.production_id.is_some()
+        self.selection.view_for.event_id.is_some()
+            || self.selection.view_for.production_id.is_some()
     }
 }
 

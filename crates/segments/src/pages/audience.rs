@@ -112,7 +112,10 @@ pub(super) async fn make_audience(
     .await;
     match started {
         Ok(_) => Ok(Redirect::to("/jobs").into_response()),
-        Err(err @ (fullhouse_core::Error::Validation { .. } | fullhouse_core::Error::Conflict { .. })) => {
+        Err(
+            err @ (fullhouse_core::Error::Validation { .. }
+            | fullhouse_core::Error::Conflict { .. }),
+        ) => {
             let errors = FormErrors::from_error(ui.lang, &err);
             render(&state, ui, chosen, form, errors).await
         }
