@@ -53,7 +53,9 @@ impl Module for Audiences {
     }
 
     fn api(&self) -> OpenApiRouter<AppState> {
-        api::router().merge(campaigns::api::router())
+        api::router()
+            .merge(campaigns::api::router())
+            .merge(campaigns::links_api::router())
     }
 
     fn pages(&self) -> Router<AppState> {

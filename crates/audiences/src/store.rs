@@ -9,6 +9,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0001Audiences),
         Box::new(crate::campaigns::store::M0002Campaigns),
         Box::new(crate::campaigns::store::M0003PaidRedemptions),
+        Box::new(crate::campaigns::links::M0004CampaignLinks),
     ]
 }
 

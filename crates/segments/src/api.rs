@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::api_audiences::router())
         .merge(crate::api_tags::router())
         .merge(crate::api_exports::router())
+        .merge(crate::api_sends::router())
 }
 
 fn service(state: &AppState) -> SegmentService {

@@ -12,6 +12,7 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0001Segments),
         Box::new(m0002_connectors::M0002Connectors),
         Box::new(m0003_tag_actions::M0003TagActions),
+        Box::new(crate::sends::store::M0004Sends),
         Box::new(crate::view_audiences::M0005ViewAudiences),
     ]
 }

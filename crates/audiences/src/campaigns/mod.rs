@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod bench;
+pub mod links;
+pub mod links_api;
 pub mod model;
 mod report;
 pub mod rules;

@@ -178,6 +178,7 @@ impl CampaignService {
                 "orders have used this campaign; pause it instead",
             ));
         }
+        super::links::delete_of_campaign(&txn, org, id).await?;
         uses::Entity::delete_many()
             .filter(uses::Column::OrganizationId.eq(org.as_str()))
             .filter(uses::Column::CampaignId.eq(id.as_str()))

@@ -4,6 +4,7 @@
 //! `locales/{en,da,fr}/{audiences,campaigns}.ftl`.
 
 mod audiences;
+mod campaign_links;
 mod campaigns;
 
 use axum::Router;
@@ -11,12 +12,14 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of these pages.
-pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!("audiences", "campaigns");
+pub const LOCALES: &[LocaleFile] =
+    fullhouse_core::locale_files!("audiences", "campaigns", "campaign-links");
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(audiences::router())
         .merge(campaigns::router())
+        .merge(campaign_links::router())
 }
 
 #[cfg(test)]

@@ -1,1 +1,22 @@
 # Segment actions: sends (seed 002). Owned by the sends pages and jobs.
+segments-send-title = Kampagnelink
+segments-send-lead = Send et kampagnelink til visningens { $count } kunder. Kun kunder, hvis e-mailtilladelse giver lov, når mailen sættes i kø, får den, og hver kun én gang.
+segments-send-needs-target = Et kampagnelink kan kun sendes fra en visning for et event eller en produktion. Vælg et under "Vis for" på oversigten.
+segments-send-back = Tilbage til visningen
+segments-send-no-links = Intet kampagnelink åbner endnu dette event eller denne produktion. Opret et på kampagnens side først.
+segments-send-campaigns = Kampagner
+segments-send-link = Kampagnelink
+segments-send-template = Mailskabelon
+segments-send-template-campaign-link = Kampagnelink (tilbud)
+segments-send-subject = Emne
+segments-send-text = Din tekst (valgfri)
+segments-send-consent = Mailen er markedsføring: den har et afmeldingslink og går kun til kunder, der har sagt ja til e-mail.
+segments-send-preview = Forhåndsvis
+segments-send-preview-for = Forhåndsvisning for { $customer }
+segments-send-start = Send
+segments-send-job-title = Kampagnelink til { $segment }
+segments-send-started = Læser visningens kunder
+segments-send-progress = { $queued } mails sat i kø
+segments-send-done = { $queued } mails sat i kø
+segments-send-no-consent = { $count } uden e-mailtilladelse
+segments-send-no-email = { $count } uden adresse

@@ -1,1 +1,22 @@
 # Segment actions: sends (seed 002). Owned by the sends pages and jobs.
+segments-send-title = Campaign link
+segments-send-lead = Mail a campaign link to the { $count } customers of this view. Only those whose email permission allows it when the mail is queued receive it, each once.
+segments-send-needs-target = A campaign link can only be sent from a view shown for an event or a production. Choose one under "View for" on the dashboard.
+segments-send-back = Back to the view
+segments-send-no-links = No campaign link opens this event or production yet. Create one on the campaign's page first.
+segments-send-campaigns = Campaigns
+segments-send-link = Campaign link
+segments-send-template = Mail template
+segments-send-template-campaign-link = Campaign link (offer)
+segments-send-subject = Subject
+segments-send-text = Your text (optional)
+segments-send-consent = The mail is marketing: it carries an unsubscribe link and goes only to customers who allow email.
+segments-send-preview = Preview
+segments-send-preview-for = Preview for { $customer }
+segments-send-start = Send
+segments-send-job-title = Campaign link to { $segment }
+segments-send-started = Reading the view's customers
+segments-send-progress = { $queued } mails queued
+segments-send-done = { $queued } mails queued
+segments-send-no-consent = { $count } without email permission
+segments-send-no-email = { $count } without an address

@@ -1,1 +1,22 @@
 # Segment actions: sends (seed 002). Owned by the sends pages and jobs.
+segments-send-title = Lien de campagne
+segments-send-lead = Envoyer un lien de campagne aux { $count } clients de cette vue. Seuls ceux dont l'autorisation d'e-mail le permet au moment de la mise en file le reçoivent, chacun une seule fois.
+segments-send-needs-target = Un lien de campagne ne peut être envoyé que depuis une vue affichée pour un événement ou une production. Choisissez-en un sous « Vue pour » dans le tableau de bord.
+segments-send-back = Retour à la vue
+segments-send-no-links = Aucun lien de campagne n'ouvre encore cet événement ou cette production. Créez-en un d'abord sur la page de la campagne.
+segments-send-campaigns = Campagnes
+segments-send-link = Lien de campagne
+segments-send-template = Modèle de message
+segments-send-template-campaign-link = Lien de campagne (offre)
+segments-send-subject = Objet
+segments-send-text = Votre texte (facultatif)
+segments-send-consent = Ce message est du marketing : il contient un lien de désabonnement et ne part qu'aux clients qui acceptent les e-mails.
+segments-send-preview = Aperçu
+segments-send-preview-for = Aperçu pour { $customer }
+segments-send-start = Envoyer
+segments-send-job-title = Lien de campagne à { $segment }
+segments-send-started = Lecture des clients de la vue
+segments-send-progress = { $queued } messages mis en file
+segments-send-done = { $queued } messages mis en file
+segments-send-no-consent = { $count } sans autorisation d'e-mail
+segments-send-no-email = { $count } sans adresse

@@ -9,6 +9,7 @@ pub mod push;
 mod push_data;
 pub mod export;
 pub mod export_rows;
+pub mod send;
 
 use std::sync::Arc;
 
@@ -38,4 +39,5 @@ pub fn register(mount: &mut Mount, registry: &Arc<Registry>) {
             audience::run_daily_sweep(db, shutdown)
         });
     mount.job(export::EXPORT_JOB, export::ExportJob::new(registry.clone()));
+    send::register(mount, registry);
 }

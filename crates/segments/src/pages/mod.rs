@@ -19,6 +19,7 @@ mod export;
 mod list;
 mod tags;
 mod push;
+mod sends;
 mod views;
 
 use axum::routing::{get, post};
@@ -82,6 +83,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/segments/{id}/actions/export",
             get(export::export_form).post(export::start),
+        )
+        .route(
+            "/segments/{id}/actions/mail",
+            get(sends::send_form).post(sends::send_action),
         )
 }
 

@@ -184,6 +184,28 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
         .await;
     assert_eq!(s, 201, "{campaign}");
     ids.insert("campaigns", id_of(&campaign));
+    let (s, link) = app
+        .post(
+            &format!("/api/v1/campaigns/{}/links", id_of(&campaign)),
+            t,
+            json!({"name": "A's link", "event_id": event_id, "code": "A-SECRET"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{link}");
+    ids.insert("links", id_of(&link));
+    let sends = format!("/api/v1/segments/{segment_id}/sends");
+    let (s, job) = app
+        .post(&sends, t, json!({"selection": {"event_id": event_id}, "link_id": id_of(&link), "subject": "Hello"}))
+        .await;
+    assert_eq!(s, 201, "{job}");
+    let (_, sent) = app.get(&sends, t).await;
+    ids.insert(
+        "sends",
+        sent["items"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    );
     let (s, promotion) = app
         .post(
             "/api/v1/referrals/promotions",
@@ -297,6 +319,12 @@ fn body_for(method: &Method, template: &str) -> Option<Value> {
         }
         t if t.ends_with("/segments/audiences/{audience_id}/sync") => json!({"sync": "daily"}),
         t if t.ends_with("/segments/{id}/exports") => json!({"kind": "customers", "format": "csv"}),
+        t if t.ends_with("/campaigns/{id}/links") => {
+            json!({"name": "Intruder", "event_id": "evt_01J00000000000000000000000", "code": "B-1"})
+        }
+        t if t.ends_with("/sends") || t.ends_with("/sends/preview") => {
+            json!({"selection": {"event_id": "evt_01J00000000000000000000000"}, "link_id": "cml_01J00000000000000000000000", "subject": "Intruder"})
+        }
         t if t.ends_with("/audiences/{id}/members") => json!({"code": "B-1", "quantity": 1}),
         t if t.ends_with("/ticket-types") => json!({"name": "Intruder", "price_minor": 1}),
         t if t.ends_with("/seat-map") => json!({"sections": [], "ga_areas": []}),

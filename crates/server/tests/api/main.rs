@@ -28,6 +28,7 @@ mod referrals_pages;
 mod roles;
 mod schemathesis;
 mod segments;
+mod segments_sends;
 mod segments_audiences;
 mod segments_tags;
 mod segments_connectors;

@@ -1,0 +1,12 @@
+campaign-links-title = Kampagnelinks
+campaign-links-lead = Et kampagnelink åbner butikken med kampagnens kode anvendt. Send det til et segment: Segmentering → en visning for eventet eller produktionen → Kampagnelink.
+campaign-links-empty = Kampagnen har endnu ingen links.
+campaign-links-name = Navn
+campaign-links-target = Åbner
+campaign-links-code = Kode
+campaign-links-code-help = En kode fra et medlem af kampagnens målgrupper. Alle, der får linket, deler den, så giv medlemmet anvendelser nok.
+campaign-links-url = Adresse
+campaign-links-create = Opret link
+campaign-links-delete = Slet
+campaign-links-event = Event: { $name }
+campaign-links-production = Produktion (næste event): { $name }

@@ -1,0 +1,12 @@
+campaign-links-title = Campaign links
+campaign-links-lead = A campaign link opens the shop with this campaign's code applied. Send it to a segment: Segmentation → a view shown for the event or production → Campaign link.
+campaign-links-empty = This campaign has no links yet.
+campaign-links-name = Name
+campaign-links-target = Opens
+campaign-links-code = Code
+campaign-links-code-help = A code of a member of the campaign's audiences. Everyone who gets the link shares it, so give the member enough uses.
+campaign-links-url = Address
+campaign-links-create = Create link
+campaign-links-delete = Delete
+campaign-links-event = Event: { $name }
+campaign-links-production = Production (its next event): { $name }

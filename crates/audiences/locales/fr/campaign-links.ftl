@@ -1,0 +1,12 @@
+campaign-links-title = Liens de campagne
+campaign-links-lead = Un lien de campagne ouvre la boutique avec le code de cette campagne appliqué. Envoyez-le à un segment : Segmentation → une vue affichée pour l'événement ou la production → Lien de campagne.
+campaign-links-empty = Cette campagne n'a pas encore de lien.
+campaign-links-name = Nom
+campaign-links-target = Ouvre
+campaign-links-code = Code
+campaign-links-code-help = Un code d'un membre des audiences de la campagne. Tous ceux qui reçoivent le lien le partagent : donnez au membre assez d'utilisations.
+campaign-links-url = Adresse
+campaign-links-create = Créer le lien
+campaign-links-delete = Supprimer
+campaign-links-event = Événement : { $name }
+campaign-links-production = Production (son prochain événement) : { $name }
