@@ -4,10 +4,10 @@
 
 pub mod api;
 pub mod api_audiences;
-pub mod api_tags;
 pub mod api_connectors;
 pub mod api_exports;
 pub mod api_sends;
+pub mod api_tags;
 pub mod bench;
 pub mod bench_export;
 pub mod connectors;

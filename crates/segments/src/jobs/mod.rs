@@ -4,12 +4,12 @@
 //! of whoever started it, and is written to the audit log when it is started.
 
 pub mod audience;
-pub mod tag;
-pub mod push;
-mod push_data;
 pub mod export;
 pub mod export_rows;
+pub mod push;
+mod push_data;
 pub mod send;
+pub mod tag;
 
 use std::sync::Arc;
 

@@ -17,9 +17,9 @@ mod dashboard;
 mod edit;
 mod export;
 mod list;
-mod tags;
 mod push;
 mod sends;
+mod tags;
 mod views;
 
 use axum::routing::{get, post};
