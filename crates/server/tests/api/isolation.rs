@@ -149,10 +149,16 @@ async fn seed(app: &TestApp, org: &TestOrg) -> Seeded {
     assert_eq!(s, 201, "{view}");
     ids.insert("views", id_of(&view));
     let (s, tagging) = app
-        .post(&format!("/api/v1/segments/{segment_id}/tag-actions"), t, json!({"tag": "seeded"}))
+        .post(
+            &format!("/api/v1/segments/{segment_id}/tag-actions"),
+            t,
+            json!({"tag": "seeded"}),
+        )
         .await;
     assert_eq!(s, 201, "{tagging}");
-    let (_, tag_actions) = app.get(&format!("/api/v1/segments/{segment_id}/tag-actions"), t).await;
+    let (_, tag_actions) = app
+        .get(&format!("/api/v1/segments/{segment_id}/tag-actions"), t)
+        .await;
     ids.insert("tag-actions", id_of(&tag_actions["items"][0]));
     let (s, audience) = app
         .post("/api/v1/audiences", t, json!({"name": "Friends of A"}))
