@@ -1,5 +1,4 @@
 # Segment actions: actions (seed 002). Owned by the actions pages and jobs.
-segments-actions = Handlinger
 segments-actions-hint = Brug kunderne, der er talt op ovenfor: hver handling bruger filtrene, som de står nu, og skrives i revisionsloggen.
 segments-action-export = Eksportér
 segments-action-push = Send til Meta eller et mailværktøj

@@ -1,5 +1,4 @@
 # Segment actions: actions (seed 002). Owned by the actions pages and jobs.
-segments-actions = Actions
 segments-actions-hint = Act on the customers counted above: every action uses the filters as they are set now and is written to the audit log.
 segments-action-export = Export
 segments-action-push = Push to Meta or a mail tool

@@ -1,5 +1,4 @@
 # Segment actions: actions (seed 002). Owned by the actions pages and jobs.
-segments-actions = Actions
 segments-actions-hint = Agissez sur les clients comptés ci-dessus : chaque action reprend les filtres tels qu’ils sont réglés et est inscrite au journal d’audit.
 segments-action-export = Exporter
 segments-action-push = Envoyer vers Meta ou un outil d’e-mailing
