@@ -60,9 +60,16 @@ pub fn synthetic_customer(org: &str, i: usize) -> customers::Model {
         last_name: Some(format!("Kunde{i}")),
         email: Some(format!("c{i}@example.dk")),
         phone: Some(format!("+45 {:08}", i % 100_000_000)),
-        company: (i % 7 == 0).then(|| "Teatret A/S".to_string()),
+        company: i.is_multiple_of(7).then(|| "Teatret A/S".to_string()),
         title: None,
-        gender: Some(if i % 2 == 0 { "female" } else { "male" }.to_string()),
+        gender: Some(
+            if i.is_multiple_of(2) {
+                "female"
+            } else {
+                "male"
+            }
+            .to_string(),
+        ),
         birth_date: NaiveDate::from_ymd_opt(1950 + (i % 50) as i32, 1 + (i % 12) as u32, 1),
         address_line: Some(format!("Gade {}", i % 200)),
         postal_code: Some(format!("{}", 1000 + i % 9000)),
@@ -78,8 +85,8 @@ pub fn synthetic_customer(org: &str, i: usize) -> customers::Model {
         latitude: Some(48.0 + (i % 800) as f64 / 100.0),
         // Brest is west of Greenwich: some longitudes are negative (and neutralized in files).
         longitude: Some(-4.5 + (i % 1700) as f64 / 100.0),
-        language: Some(if i % 3 == 0 { "fr" } else { "da" }.to_string()),
-        subscriber: i % 5 == 0,
+        language: Some(if i.is_multiple_of(3) { "fr" } else { "da" }.to_string()),
+        subscriber: i.is_multiple_of(5),
         created_at: at,
         updated_at: at,
     }
@@ -89,7 +96,7 @@ pub fn synthetic_customer(org: &str, i: usize) -> customers::Model {
 pub fn synthetic_tags(i: usize) -> Vec<&'static str> {
     [(20, "vip"), (10, "student")]
         .into_iter()
-        .filter(|(every, _)| i % every == 0)
+        .filter(|(every, _)| i.is_multiple_of(*every))
         .map(|(_, tag)| tag)
         .collect()
 }
@@ -105,7 +112,7 @@ pub fn synthetic_permissions(i: usize) -> Vec<&'static str> {
 
 /// Customer `i`'s sales: one in four has an order of two tickets.
 pub fn synthetic_sales(customer: &str, i: usize, event: &str) -> Vec<SaleFacts> {
-    if i % 4 != 0 {
+    if !i.is_multiple_of(4) {
         return Vec::new();
     }
     let ordered_at = Utc
