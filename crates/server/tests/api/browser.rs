@@ -23,6 +23,8 @@ mod buyer;
 mod intents;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
+/// Segment actions: export, tag, audience and campaign-link mail from the dashboard, audited.
+mod segments;
 
 async fn app_and_browser(workers: usize) -> Option<(TestApp, Browser)> {
     let browser = Browser::start().await?;

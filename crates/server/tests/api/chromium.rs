@@ -201,6 +201,21 @@ impl Browser {
         value.as_i64().unwrap_or(i64::MAX)
     }
 
+    /// PNGs of the page at a laptop's and a phone's width in `$FULLHOUSE_SCREENSHOTS`, when
+    /// set (`<name>-1400.png`, `<name>-390.png`), to look at what a test walked through.
+    pub async fn screenshots(&self, name: &str) {
+        let Ok(dir) = std::env::var("FULLHOUSE_SCREENSHOTS") else {
+            return;
+        };
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        for width in [1400, 390] {
+            self.resize(width, 1800).await;
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(format!("{dir}/{name}-{width}.png"), png).expect("png written");
+        }
+        self.resize(1400, 1000).await;
+    }
+
     /// Goes to an absolute address (a link read from a mail).
     pub async fn goto_url(&self, url: &str) {
         self.client.goto(url).await.expect("page loads");

@@ -26,11 +26,11 @@ use crate::mail::use_smtp;
 
 /// A production with two events: holders of `held` make the segment; the campaign is for
 /// `offered`, the event the view is shown for.
-struct Stage {
-    production: String,
-    held: String,
-    offered: String,
-    ticket_type: String,
+pub(crate) struct Stage {
+    pub(crate) production: String,
+    pub(crate) held: String,
+    pub(crate) offered: String,
+    pub(crate) ticket_type: String,
 }
 
 async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
@@ -43,7 +43,7 @@ fn id(value: &Value) -> String {
     value["id"].as_str().unwrap_or_default().to_string()
 }
 
-async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
+pub(crate) async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
     let venue = id(&created(app, org, "/api/v1/venues", json!({"name": "Main Stage"})).await);
     let (status, map) = app
         .call(
@@ -75,7 +75,12 @@ async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
 }
 
 /// An audience with the shared code `SPRING` and a campaign on the offered event; its id.
-async fn campaign(app: &TestApp, org: &TestOrg, stage: &Stage, production: bool) -> String {
+pub(crate) async fn campaign(
+    app: &TestApp,
+    org: &TestOrg,
+    stage: &Stage,
+    production: bool,
+) -> String {
     let audience = id(&created(app, org, "/api/v1/audiences", json!({"name": "Spring"})).await);
     created(
         app,
@@ -93,7 +98,7 @@ async fn campaign(app: &TestApp, org: &TestOrg, stage: &Stage, production: bool)
 }
 
 /// A link to the offered event with the shared code; its id.
-async fn link(app: &TestApp, org: &TestOrg, campaign: &str, stage: &Stage) -> String {
+pub(crate) async fn link(app: &TestApp, org: &TestOrg, campaign: &str, stage: &Stage) -> String {
     let link = created(
         app,
         org,

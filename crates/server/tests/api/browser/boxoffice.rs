@@ -98,26 +98,11 @@ async fn main_stage(app: &TestApp, org: &TestOrg) -> MainStage {
     }
 }
 
-/// Screenshots of the page at a laptop's and a phone's width, when asked for.
+/// Screenshots at a laptop's and a phone's width, when asked for; the box office's own window
+/// size after.
 async fn screenshots(browser: &Browser, name: &str) {
-    let Ok(dir) = std::env::var("FULLHOUSE_SCREENSHOTS") else {
-        return;
-    };
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    for width in [1400, 390] {
-        browser
-            .client
-            .set_window_size(width, 1600)
-            .await
-            .expect("window size");
-        let png = browser.client.screenshot().await.expect("screenshot");
-        std::fs::write(format!("{dir}/{name}-{width}.png"), png).expect("png written");
-    }
-    browser
-        .client
-        .set_window_size(1280, 900)
-        .await
-        .expect("window size");
+    browser.screenshots(name).await;
+    browser.resize(1280, 900).await;
 }
 
 fn seat(id: &str) -> String {

@@ -13,30 +13,7 @@ use std::time::Duration;
 use super::app_and_browser;
 use crate::buyer_sign_in::{customer, quoted_printable};
 use crate::checkout::show;
-use crate::chromium::Browser;
 use crate::mail::{deliver, use_smtp};
-
-/// Screenshots of the page at a laptop's and a phone's width, when asked for.
-async fn screenshots(browser: &Browser, name: &str) {
-    let Ok(dir) = std::env::var("FULLHOUSE_SCREENSHOTS") else {
-        return;
-    };
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    for width in [1400, 390] {
-        browser
-            .client
-            .set_window_size(width, 1600)
-            .await
-            .expect("window size");
-        let png = browser.client.screenshot().await.expect("screenshot");
-        std::fs::write(format!("{dir}/{name}-{width}.png"), png).expect("png written");
-    }
-    browser
-        .client
-        .set_window_size(1400, 1000)
-        .await
-        .expect("window size");
-}
 
 /// The payment link of the booking mailed to `email` (its HTML part).
 async fn mailed_intent_link(
@@ -87,7 +64,7 @@ async fn an_organizer_books_a_seat_for_a_customer_who_pays_through_the_mailed_li
 
     browser.goto(&app, "/intents").await;
     browser.find("#new-intent").await;
-    screenshots(&browser, "intents-1-list-empty").await;
+    browser.screenshots("intents-1-list-empty").await;
     browser.click("#new-intent").await;
 
     // The customer, found by typing part of the name.
@@ -110,7 +87,7 @@ async fn an_organizer_books_a_seat_for_a_customer_who_pays_through_the_mailed_li
         send.prop("checked").await.expect("prop").as_deref(),
         Some("true")
     );
-    screenshots(&browser, "intents-2-new").await;
+    browser.screenshots("intents-2-new").await;
     browser.click_in_view("#create-intent").await;
 
     let status = browser
@@ -125,7 +102,7 @@ async fn an_organizer_books_a_seat_for_a_customer_who_pays_through_the_mailed_li
     let mails = browser.text("#intent-mails").await;
     assert!(mails.contains("ida@example.dk"), "{mails}");
     let intent_page = browser.path().await;
-    screenshots(&browser, "intents-3-detail").await;
+    browser.screenshots("intents-3-detail").await;
 
     // The customer's side, from the mail.
     let link = mailed_intent_link(&app, &smtp, "ida@example.dk").await;
@@ -133,7 +110,7 @@ async fn an_organizer_books_a_seat_for_a_customer_who_pays_through_the_mailed_li
     let when = browser.text("#intent-event").await;
     assert!(when.contains("20:30"), "the venue's clock: {when}");
     browser.find("#intent-deadline").await;
-    screenshots(&browser, "intents-4-customer").await;
+    browser.screenshots("intents-4-customer").await;
     browser.click("#pay").await;
     browser.find("#confirmation").await;
     browser.find("#tickets figure.ticket svg").await;
@@ -144,7 +121,7 @@ async fn an_organizer_books_a_seat_for_a_customer_who_pays_through_the_mailed_li
     browser
         .wait_text("#intent-status", |t| t == "Completed")
         .await;
-    screenshots(&browser, "intents-6-detail-completed").await;
+    browser.screenshots("intents-6-detail-completed").await;
     let history = browser.text("#intent-history").await;
     assert!(
         history.contains("Paid") && history.contains("The customer"),
@@ -153,7 +130,7 @@ async fn an_organizer_books_a_seat_for_a_customer_who_pays_through_the_mailed_li
     browser.goto(&app, "/intents").await;
     let list = browser.text("#intents-table").await;
     assert!(list.contains("Completed") && list.contains("Ida"), "{list}");
-    screenshots(&browser, "intents-5-list").await;
+    browser.screenshots("intents-5-list").await;
 
     // On a phone's width nothing scrolls sideways.
     browser.resize(390, 900).await;

@@ -11,30 +11,7 @@ use serde_json::json;
 
 use super::app_and_browser;
 use crate::checkout::show;
-use crate::chromium::Browser;
 use crate::referrals_pages::{attribute, hit_days_ago, paid_order};
-
-/// Screenshots of the page at a laptop's and a phone's width, when asked for.
-async fn screenshots(browser: &Browser, name: &str) {
-    let Ok(dir) = std::env::var("FULLHOUSE_SCREENSHOTS") else {
-        return;
-    };
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    for width in [1400, 390] {
-        browser
-            .client
-            .set_window_size(width, 1800)
-            .await
-            .expect("window size");
-        let png = browser.client.screenshot().await.expect("screenshot");
-        std::fs::write(format!("{dir}/{name}-{width}.png"), png).expect("png written");
-    }
-    browser
-        .client
-        .set_window_size(1400, 1000)
-        .await
-        .expect("window size");
-}
 
 /// The path of an absolute link on this server.
 fn path_of(link: &str) -> String {
@@ -99,7 +76,7 @@ async fn a_buyer_shares_the_link_from_the_confirmation_and_the_organizer_sees_th
     assert!(whatsapp.starts_with("https://wa.me/?text="), "{whatsapp}");
     browser.find("#referral-0-copy").await;
     let order_page = browser.path().await;
-    screenshots(&browser, "referrals-1-order-panel").await;
+    browser.screenshots("referrals-1-order-panel").await;
     let code = link.rsplit('/').next().unwrap_or_default().to_string();
     let progress = browser
         .find("#referral-0-progress")
@@ -148,7 +125,7 @@ async fn a_buyer_shares_the_link_from_the_confirmation_and_the_organizer_sees_th
         next.contains("2 more tickets") && next.contains("VIP upgrade"),
         "{next}"
     );
-    screenshots(&browser, "referrals-2-progress").await;
+    browser.screenshots("referrals-2-progress").await;
 
     // The organizer's page with its charts.
     browser.log_in(&app, &org).await;
@@ -170,12 +147,12 @@ async fn a_buyer_shares_the_link_from_the_confirmation_and_the_organizer_sees_th
     assert_eq!(points.len(), 7, "a point per day of the week");
     let leaders = browser.text("#leaderboard-table").await;
     assert!(leaders.contains("ana@example.dk"), "{leaders}");
-    screenshots(&browser, "referrals-3-report").await;
+    browser.screenshots("referrals-3-report").await;
     browser.goto(&app, "/referrals/new").await;
     browser.find("#promotion-form").await;
-    screenshots(&browser, "referrals-4-new").await;
+    browser.screenshots("referrals-4-new").await;
     browser.goto(&app, "/referrals").await;
-    screenshots(&browser, "referrals-5-list").await;
+    browser.screenshots("referrals-5-list").await;
 
     // On a phone's width nothing scrolls sideways.
     browser.resize(390, 900).await;
