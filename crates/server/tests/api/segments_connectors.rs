@@ -18,10 +18,13 @@ use crate::common::*;
 
 const TOKEN: &str = "EAAB-system-user-token-9876";
 
-/// What the local Graph API received: the path, the session and the rows of each request.
+/// One request the local Graph API received: its path, its session and its rows.
+type Received = (String, Value, Vec<Vec<String>>);
+
+/// What the local Graph API received, request by request.
 #[derive(Clone, Default)]
 struct Graph {
-    seen: Arc<Mutex<Vec<(String, Value, Vec<Vec<String>>)>>>,
+    seen: Arc<Mutex<Vec<Received>>>,
 }
 
 /// Answers like Meta: Meta's error JSON for a wrong token or a malformed payload, else its counts.
