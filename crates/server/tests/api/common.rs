@@ -255,3 +255,28 @@ impl TestApp {
         })
     }
 }
+
+/// POSTs `body` to `path` as the organization and asserts `201 Created`; the created resource.
+pub async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
+    let (status, created) = app.post(path, &org.token, body).await;
+    assert_eq!(status, 201, "POST {path}: {created}");
+    created
+}
+
+/// The `id` of a resource as the API answered it ("" when it has none).
+pub fn id(value: &Value) -> String {
+    value["id"].as_str().unwrap_or_default().to_string()
+}
+
+/// Runs every queued job to the end with the server's own job kinds.
+pub async fn run_jobs(app: &TestApp) {
+    let state = &app.server.state;
+    fullhouse_core::jobs::Worker::new(
+        state.db.clone(),
+        state.files.clone(),
+        fullhouse_server::job_registry(state),
+    )
+    .run_until_idle()
+    .await
+    .expect("jobs run");
+}

@@ -18,12 +18,6 @@ struct Stage {
     customer: String,
 }
 
-async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
-    let (status, created) = app.post(path, &org.token, body).await;
-    assert_eq!(status, 201, "POST {path}: {created}");
-    created
-}
-
 /// A venue with one row of seats labelled `labels`, and optionally a GA area `Floor`.
 async fn venue_with_seats(
     app: &TestApp,

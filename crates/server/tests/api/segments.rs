@@ -5,17 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 use fullhouse_testkit::both_backends;
-use serde_json::{json, Value};
-
-async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
-    let (status, created) = app.post(path, &org.token, body).await;
-    assert_eq!(status, 201, "POST {path}: {created}");
-    created
-}
-
-fn id(value: &Value) -> String {
-    value["id"].as_str().unwrap_or_default().to_string()
-}
+use serde_json::json;
 
 /// A future event with a GA ticket type in category `A`, and a customer.
 struct Stage {

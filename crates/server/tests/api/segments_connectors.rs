@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Form, Path, State};
 use axum::routing::post;
 use axum::{Json, Router};
-use fullhouse_core::jobs::Worker;
 use fullhouse_testkit::both_backends;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -81,28 +80,6 @@ async fn graph_api() -> (String, Graph) {
         let _ = axum::serve(listener, app).await;
     });
     (format!("http://{addr}"), graph)
-}
-
-async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
-    let (status, created) = app.post(path, &org.token, body).await;
-    assert_eq!(status, 201, "POST {path}: {created}");
-    created
-}
-
-fn id(value: &Value) -> String {
-    value["id"].as_str().unwrap_or_default().to_string()
-}
-
-async fn run_jobs(app: &TestApp) {
-    let state = &app.server.state;
-    Worker::new(
-        state.db.clone(),
-        state.files.clone(),
-        fullhouse_server::job_registry(state),
-    )
-    .run_until_idle()
-    .await
-    .expect("jobs run");
 }
 
 /// The job, once run.

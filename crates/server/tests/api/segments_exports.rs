@@ -11,16 +11,6 @@ use serde_json::{json, Value};
 
 use crate::common::*;
 
-fn id(value: &Value) -> String {
-    value["id"].as_str().unwrap_or_default().to_string()
-}
-
-async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
-    let (status, created) = app.post(path, &org.token, body).await;
-    assert_eq!(status, 201, "POST {path}: {created}");
-    created
-}
-
 /// A future event with a standing ticket type at 300.00; its id.
 async fn ticket_type(app: &TestApp, org: &TestOrg) -> String {
     let venue = id(&created(app, org, "/api/v1/venues", json!({"name": "Main Stage"})).await);
@@ -102,18 +92,6 @@ async fn export(app: &TestApp, org: &TestOrg, segment: &str, body: Value) -> (St
         .await
         .unwrap_or_default();
     (name, bytes.to_vec())
-}
-
-async fn run_jobs(app: &TestApp) {
-    let state = &app.server.state;
-    fullhouse_core::jobs::Worker::new(
-        state.db.clone(),
-        state.files.clone(),
-        fullhouse_server::job_registry(state),
-    )
-    .run_until_idle()
-    .await
-    .expect("jobs run");
 }
 
 /// Every row of a CSV or XLSX file, as the import engine reads it.

@@ -33,16 +33,6 @@ pub(crate) struct Stage {
     pub(crate) ticket_type: String,
 }
 
-async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
-    let (status, created) = app.post(path, &org.token, body).await;
-    assert_eq!(status, 201, "POST {path}: {created}");
-    created
-}
-
-fn id(value: &Value) -> String {
-    value["id"].as_str().unwrap_or_default().to_string()
-}
-
 pub(crate) async fn stage(app: &TestApp, org: &TestOrg) -> Stage {
     let venue = id(&created(app, org, "/api/v1/venues", json!({"name": "Main Stage"})).await);
     let (status, map) = app

@@ -2,31 +2,8 @@
 //! table, and the undo removes the tag only from the customers the action gave it to.
 
 use crate::common::*;
-use fullhouse_core::jobs::Worker;
 use fullhouse_testkit::both_backends;
 use serde_json::{json, Value};
-
-async fn created(app: &TestApp, org: &TestOrg, path: &str, body: Value) -> Value {
-    let (status, created) = app.post(path, &org.token, body).await;
-    assert_eq!(status, 201, "POST {path}: {created}");
-    created
-}
-
-fn id(value: &Value) -> String {
-    value["id"].as_str().unwrap_or_default().to_string()
-}
-
-async fn run_jobs(app: &TestApp) {
-    let state = &app.server.state;
-    Worker::new(
-        state.db.clone(),
-        state.files.clone(),
-        fullhouse_server::job_registry(state),
-    )
-    .run_until_idle()
-    .await
-    .expect("jobs run");
-}
 
 async fn tags_of(app: &TestApp, org: &TestOrg, customer: &str) -> Vec<String> {
     let (status, customer) = app
