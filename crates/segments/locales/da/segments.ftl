@@ -72,3 +72,7 @@ segments-days = dage
 segments-include = Inkluder
 segments-exclude = Ekskluder
 segments-km = Højst kilometer
+segments-view-saved = Visningen »{ $name }« er gemt.
+segments-any-permission = Alle tilladelser (filter slået fra)
+segments-any-tag = Alle kundetags (filter slået fra)
+segments-filter-counts = Kunder, som hvert filter lader igennem

@@ -72,3 +72,7 @@ segments-days = days
 segments-include = Include
 segments-exclude = Exclude
 segments-km = Kilometres at most
+segments-view-saved = View “{ $name }” saved.
+segments-any-permission = Any permission (filter off)
+segments-any-tag = Any tag (filter off)
+segments-filter-counts = Customers each filter lets through

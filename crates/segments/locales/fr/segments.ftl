@@ -72,3 +72,7 @@ segments-days = jours
 segments-include = Inclure
 segments-exclude = Exclure
 segments-km = Kilomètres au plus
+segments-view-saved = Vue « { $name } » enregistrée.
+segments-any-permission = Tout consentement (filtre désactivé)
+segments-any-tag = Toute étiquette (filtre désactivé)
+segments-filter-counts = Clients retenus par chaque filtre

@@ -633,6 +633,18 @@ impl OrgIndex {
         counts
     }
 
+    /// The tags current customers hold, by name: what the dashboard's tag filter chooses from
+    /// (a tag nobody holds any more, its last holder erased, is no choice).
+    pub fn tag_names(&self) -> Vec<String> {
+        held_names(&self.tags, &self.alive)
+    }
+
+    /// The permissions current customers have granted, by name: what the dashboard's
+    /// permission filter chooses from.
+    pub fn permission_names(&self) -> Vec<String> {
+        held_names(&self.permissions, &self.alive)
+    }
+
     /// Forgets every cached segment (the bench's cold runs).
     pub fn clear_caches(&self) {
         if let Ok(mut cache) = self.base_cache.lock() {
@@ -695,4 +707,15 @@ impl OrgIndex {
             .sum();
         bitmaps + columns + counts + distances
     }
+}
+
+/// The names of `bitmaps` held by at least one of `alive`, sorted.
+fn held_names(bitmaps: &HashMap<String, RoaringBitmap>, alive: &RoaringBitmap) -> Vec<String> {
+    let mut names: Vec<String> = bitmaps
+        .iter()
+        .filter(|(_, holders)| !holders.is_disjoint(alive))
+        .map(|(name, _)| name.clone())
+        .collect();
+    names.sort();
+    names
 }

@@ -420,3 +420,25 @@ fn replace_keeps_counts_equal_to_a_fresh_build() {
     check(&live, &records, &queries);
     assert_eq!(live.serialized_size(), fresh.serialized_size());
 }
+
+#[test]
+fn the_tags_and_permissions_to_choose_from_are_those_current_customers_hold() {
+    let customer = |id: u128, tags: &[&str], permissions: &[&str]| CustomerRecord {
+        id,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        permissions: permissions.iter().map(|p| p.to_string()).collect(),
+        ..Default::default()
+    };
+    let mut index = OrgIndex::new(catalog());
+    index.push(customer(1, &["vip", "press"], &["newsletter"]));
+    index.push(customer(2, &["press"], &["sms", "newsletter"]));
+    index.push(customer(3, &["board"], &[]));
+    assert_eq!(index.tag_names(), ["board", "press", "vip"]);
+    assert_eq!(index.permission_names(), ["newsletter", "sms"]);
+
+    // The only VIP loses the tag, the only board member and texter is erased: neither is a
+    // choice any more.
+    index.replace(vec![customer(1, &["press"], &["newsletter"])], &[2, 3]);
+    assert_eq!(index.tag_names(), ["press"]);
+    assert_eq!(index.permission_names(), ["newsletter"]);
+}

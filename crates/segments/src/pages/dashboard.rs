@@ -15,9 +15,10 @@ use axum::response::{Redirect, Response};
 use axum::Extension;
 use fullhouse_core::http::AppState;
 use fullhouse_core::{Error, Permission};
-use fullhouse_web::i18n::{error_message, field_reason};
+use fullhouse_web::i18n::{error_message, field_reason, Val};
 use fullhouse_web::layout::with_status;
 use fullhouse_web::{page_or_partial, vary_on_htmx, FormErrors, Lang, PageError, Ui};
+use serde::Deserialize;
 
 use super::{service, Choices};
 use crate::index::Registry;
@@ -41,6 +42,13 @@ impl DashboardForm {
         } else {
             "checked"
         }
+    }
+
+    /// A slider's `max`: `max`, or the value shown when it is more (a view saved through the
+    /// API), since a browser sets a slider above its `max` to the `max` and the next count or
+    /// save would take that instead.
+    pub fn reach(&self, value: &str, max: u32) -> u32 {
+        value.trim().parse::<u32>().map_or(max, |v| v.max(max))
     }
 
     pub fn selected(&self, value: &str, option: &str) -> &'static str {
@@ -96,6 +104,12 @@ impl CountsView {
         }
     }
 
+    /// A count in the user's way of writing numbers (`12,345`, `12.345`).
+    pub fn number(&self, count: impl Val<u64>) -> String {
+        self.lang
+            .number(i64::try_from(count.val()).unwrap_or(i64::MAX))
+    }
+
     /// A filter's name in the user's language.
     pub fn label(&self, kind: &str) -> String {
         self.lang.t(&format!("segments-filter-{kind}"))
@@ -144,6 +158,56 @@ fn row_label(lang: Lang, field: &str) -> Option<String> {
     }
 }
 
+/// The tags and permissions the organization's customers hold, read from the index: what the
+/// tag and permission filters choose from.
+pub struct Held {
+    pub tags: Vec<String>,
+    pub permissions: Vec<String>,
+}
+
+impl Held {
+    async fn load(registry: &Registry, ui: &Ui) -> Result<Self, PageError> {
+        let index = registry
+            .index(&ui.caller.org)
+            .await
+            .map_err(|e| ui.error(e))?;
+        index
+            .with(|index| Self {
+                tags: index.tag_names(),
+                permissions: index.permission_names(),
+            })
+            .map_err(|e| ui.error(e))
+    }
+
+    /// The tag select's options when it shows `current`.
+    pub fn tag_choices<'a>(&'a self, current: &'a str) -> Vec<&'a str> {
+        with_current(&self.tags, current)
+    }
+
+    /// The permission select's options when it shows `current`.
+    pub fn permission_choices<'a>(&'a self, current: &'a str) -> Vec<&'a str> {
+        with_current(&self.permissions, current)
+    }
+}
+
+/// The names held, and `current` too when nobody holds it now: a saved view's filter is shown
+/// and saved again as it was, not dropped for want of an option.
+fn with_current<'a>(names: &'a [String], current: &'a str) -> Vec<&'a str> {
+    let current = current.trim();
+    let mut choices: Vec<&str> = names.iter().map(String::as_str).collect();
+    if !current.is_empty() && !choices.contains(&current) {
+        choices.insert(0, current);
+    }
+    choices
+}
+
+/// `?saved=1`: the view was just saved (the save answers with a redirect here).
+#[derive(Default, Deserialize)]
+pub(super) struct Saved {
+    #[serde(default)]
+    saved: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/segments/dashboard.html")]
 struct DashboardPage {
@@ -153,6 +217,9 @@ struct DashboardPage {
     view: CountsView,
     views: Vec<SegmentView>,
     choices: Choices,
+    held: Held,
+    /// The name of the view just saved.
+    saved: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -191,6 +258,7 @@ pub(super) async fn dashboard(
     ui: Ui,
     Path(id): Path<String>,
     Query(mut form): Query<DashboardForm>,
+    Query(just): Query<Saved>,
 ) -> Result<Response, PageError> {
     ui.require(Permission::Read)?;
     let id = SegmentId::parse(&id).map_err(|e| ui.error(e))?;
@@ -203,7 +271,11 @@ pub(super) async fn dashboard(
         .views(&ui.caller.org, &id)
         .await
         .map_err(|e| ui.error(e))?;
-    if let Some(saved) = views.iter().find(|v| v.id.as_str() == form.view) {
+    let open = views.iter().find(|v| v.id.as_str() == form.view);
+    let saved = open
+        .filter(|_| !just.saved.is_empty())
+        .map(|v| v.name.clone());
+    if let Some(saved) = open {
         let (for_production, for_event) = (form.for_production.clone(), form.for_event.clone());
         form = DashboardForm::of_filters(&saved.filters);
         form.view = saved.id.to_string();
@@ -212,6 +284,7 @@ pub(super) async fn dashboard(
     }
     let view = count_view(&state, &registry, &ui, &id, &form).await?;
     let choices = Choices::load(&state, &ui).await?;
+    let held = Held::load(&registry, &ui).await?;
     let errors = view.errors.clone();
     Ok(vary_on_htmx(with_status(
         &errors,
@@ -222,6 +295,8 @@ pub(super) async fn dashboard(
             view,
             views,
             choices,
+            held,
+            saved,
         },
     )))
 }
@@ -249,4 +324,30 @@ pub(super) async fn counts(
         |ui, view| CountsPartial { ui, view },
         |_, _| Redirect::to(&page),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tag_nobody_holds_any_more_stays_a_choice_while_a_view_shows_it() {
+        let held = Held {
+            tags: vec!["press".into(), "vip".into()],
+            permissions: vec!["newsletter".into()],
+        };
+        assert_eq!(held.tag_choices(""), ["press", "vip"]);
+        assert_eq!(held.tag_choices("vip"), ["press", "vip"]);
+        assert_eq!(held.tag_choices(" board "), ["board", "press", "vip"]);
+        assert_eq!(held.permission_choices("sms"), ["sms", "newsletter"]);
+    }
+
+    #[test]
+    fn a_slider_reaches_a_saved_value_beyond_its_range() {
+        let form = DashboardForm::default();
+        assert_eq!(form.reach("", 90), 90);
+        assert_eq!(form.reach("30", 90), 90);
+        assert_eq!(form.reach("120", 90), 120);
+        assert_eq!(form.reach("abc", 90), 90);
+    }
 }

@@ -16,7 +16,36 @@ use fullhouse_web::{CsrfForm, FormErrors, PageError, Ui};
 use super::{service, Choices};
 use crate::index::Registry;
 use crate::model::form::SegmentForm;
-use crate::model::{CountRequest, NewSegment, Segment, SegmentDefinition, SegmentId, SegmentPatch};
+use crate::model::{
+    CountRequest, NewSegment, Segment, SegmentDefinition, SegmentId, SegmentPatch, MAX_DAYS_BACK,
+};
+
+/// How far the days-back slider reaches unless the value is beyond it: two years.
+const DAYS_BACK_SLIDER: u32 = 730;
+
+/// What the days-back field shows.
+impl SegmentForm {
+    /// The value as typed, `0` when empty.
+    pub fn days_back_shown(&self) -> &str {
+        match self.days_back.trim() {
+            "" => "0",
+            text => text,
+        }
+    }
+
+    /// The slider's `max`: two years, or the value when it is more. A browser sets a slider
+    /// above its `max` to the `max`, so a segment saved with 3,650 days back was saved again
+    /// with 730 by an edit that never touched the field; the number beside the slider carries
+    /// the value, and the slider reaches it.
+    pub fn days_back_reach(&self) -> u32 {
+        self.days_back
+            .trim()
+            .parse::<u32>()
+            .map_or(DAYS_BACK_SLIDER, |days| {
+                days.clamp(DAYS_BACK_SLIDER, MAX_DAYS_BACK)
+            })
+    }
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/segments/form.html")]
@@ -181,5 +210,38 @@ pub(super) async fn edit(
             form_page(&state, ui, Some(segment), form, errors, None).await
         }
         Err(err) => Err(ui.error(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_days_back_beyond_the_slider_widens_it_and_is_saved_again_as_it_was() {
+        let ten_years = SegmentForm {
+            days_back: "3650".into(),
+            ..Default::default()
+        };
+        assert_eq!(ten_years.days_back_shown(), "3650");
+        assert_eq!(ten_years.days_back_reach(), 3650);
+        assert_eq!(ten_years.definition().map(|d| d.days_back).ok(), Some(3650));
+
+        let month = SegmentForm {
+            days_back: "30".into(),
+            ..Default::default()
+        };
+        assert_eq!(month.days_back_reach(), DAYS_BACK_SLIDER);
+        let empty = SegmentForm::default();
+        assert_eq!(
+            (empty.days_back_shown(), empty.days_back_reach()),
+            ("0", DAYS_BACK_SLIDER)
+        );
+        // A value the service refuses does not stretch the slider past what may be saved.
+        let too_far = SegmentForm {
+            days_back: "99999".into(),
+            ..Default::default()
+        };
+        assert_eq!(too_far.days_back_reach(), MAX_DAYS_BACK);
     }
 }

@@ -57,7 +57,8 @@ pub(super) async fn save_view(
         }
     }
     .map_err(|e| ui.error(e))?;
-    let target = format!("/segments/{id}?view={}", saved.id);
+    // `saved` has the dashboard say so above the views.
+    let target = format!("/segments/{id}?view={}&saved=1", saved.id);
     if ui.htmx {
         // htmx posted the form with the dashboard's filters; it loads the view as a page.
         let mut response = StatusCode::NO_CONTENT.into_response();

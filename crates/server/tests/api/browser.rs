@@ -23,6 +23,9 @@ mod buyer;
 mod intents;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
+/// The segment dashboard: counts in view while the filters scroll, sliders that turn their
+/// filter on, tags and permissions to choose from; a days back beyond the slider kept.
+mod segment_dashboard;
 /// Segment actions: export, tag, audience and campaign-link mail from the dashboard, audited.
 mod segments;
 

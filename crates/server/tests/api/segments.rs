@@ -191,6 +191,41 @@ both_backends! {
         assert_eq!(status, 422, "{bad}");
     }
 
+    async fn the_edit_form_shows_and_saves_again_a_days_back_beyond_its_slider(app: TestApp) {
+        let org = app.new_org("segments-days-back").await;
+        let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Ten years", "days_back": 3650})).await);
+        let response = app.client.get(app.url(&format!("/segments/{segment}/edit"))).bearer_auth(&org.token).send().await.expect("edit form");
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.unwrap_or_default();
+        // The value the form sends, and a slider that reaches it (a browser sets a slider
+        // above its `max` to the `max`: 730 was saved instead).
+        let attribute = |id: &str, name: &str| {
+            html.split(&format!("id=\"{id}\""))
+                .nth(1)
+                .and_then(|tag| tag.split('>').next())
+                .and_then(|tag| tag.split(&format!(" {name}=\"")).nth(1))
+                .and_then(|rest| rest.split('"').next())
+                .map(str::to_string)
+        };
+        assert_eq!(attribute("days_back", "value").as_deref(), Some("3650"), "{html}");
+        assert_eq!(attribute("days_back", "name").as_deref(), Some("days_back"), "{html}");
+        assert_eq!(attribute("days_back_slider", "max").as_deref(), Some("3650"), "{html}");
+        assert_eq!(attribute("days_back_slider", "name"), None, "the number alone is sent: {html}");
+
+        // Saved again as the form shows it.
+        let response = app
+            .client
+            .post(app.url(&format!("/segments/{segment}/edit")))
+            .bearer_auth(&org.token)
+            .form(&[("name", "Ten years"), ("days_back", "3650")])
+            .send()
+            .await
+            .expect("edit");
+        assert!(response.status().is_success(), "{}", response.status());
+        let (_, saved) = app.get(&format!("/api/v1/segments/{segment}"), &org.token).await;
+        assert_eq!(saved["days_back"], 3650, "{saved}");
+    }
+
     async fn a_dashboard_filter_that_is_not_a_number_is_refused_beside_its_field(app: TestApp) {
         let org = app.new_org("segments-not-a-number").await;
         let segment = id(&created(&app, &org, "/api/v1/segments", json!({"name": "Everyone"})).await);
