@@ -21,6 +21,8 @@ mod boxoffice;
 mod buyer;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
+/// Mail: an outbox message opened, a template's typo named, a test sent, a reset confirmed.
+mod mail;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
 /// Segment actions: export, tag, audience and campaign-link mail from the dashboard, audited.
