@@ -545,11 +545,15 @@ both_backends! {
         let message = assert_error(status, &body, 422, "validation");
         assert!(message.contains("`customer.frist_name` is not a variable of this template; did you mean `customer.first_name`?"), "{message}");
 
-        // Danish: the words, and the sample values, are Danish.
+        // A Danish template previews with Danish sample values; a Danish user reads Danish words.
+        let (status, preview) = session.post(&app, "/settings/templates/campaign_link/da/preview", &form).await;
+        assert_eq!(status, 200);
+        assert!(preview.contains("Hi Søren") && preview.contains("Did you mean"), "{preview}");
+        let (status, _) = session.post(&app, "/language", &[("csrf_token", &session.csrf), ("language", "da")]).await;
+        assert_eq!(status, 303);
         let (status, preview) = session.post(&app, "/settings/templates/campaign_link/da/preview", &form).await;
         assert_eq!(status, 200);
         assert!(preview.contains("er ikke en variabel i denne skabelon. Mente du {{ customer.first_name }}?"), "{preview}");
-        assert!(preview.contains("Hi Søren"), "a Danish customer in the Danish sample: {preview}");
         let (_, page) = session.get(&app, "/settings/templates/order_confirmation/da").await;
         assert!(page.contains("Maskarade") && page.contains("Voksen") && page.contains("540,00 DKK"), "{page}");
         let (_, page) = session.get(&app, "/settings/templates/order_confirmation/fr").await;

@@ -53,12 +53,22 @@ async fn a_message_is_read_from_the_outbox_and_a_template_is_checked_tested_and_
     assert_eq!(browser.text("#message-kind").await, "Order confirmation");
     assert!(browser.text("#message-to").await.contains("Ida Holm"));
     browser.find("iframe#message-html").await;
+    let refused: Vec<String> = browser
+        .console()
+        .await
+        .into_iter()
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+        .collect();
+    assert!(refused.is_empty(), "the mail's inline style shows: {refused:#?}");
     browser.screenshots("mail-2-message").await;
 
-    // A Danish template: the preview names the typo and the variable meant, in Danish.
+    // A Danish template, for a user who reads Danish: the preview names the typo and the
+    // variable meant.
     browser
         .goto(&app, "/settings/templates/campaign_link/da")
         .await;
+    browser.click("button[name=language][value=da]").await;
+    browser.wait_text("#preview-heading", |t| t == "Forhåndsvisning").await;
     browser
         .type_into(
             "#html",
