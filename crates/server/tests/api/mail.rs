@@ -646,7 +646,9 @@ both_backends! {
 /// included), not left in English.
 #[tokio::test]
 async fn every_documented_variable_is_explained_in_danish_and_french() {
-    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite).await.expect("app");
+    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite)
+        .await
+        .expect("app");
     let mut missing = Vec::new();
     for key in fullhouse_core::mail::templates::BUILT_IN_KEYS {
         for (name, _) in fullhouse_core::mail::templates::documented_variables(key) {

@@ -176,7 +176,11 @@ fn unknown_sentence(lang: Lang, unknown: &UnknownVariable) -> String {
     let variable = |name: &str| format!("{{{{ {name} }}}}");
     let mut sentence = format!(
         "{part}: {}",
-        lang.t1("templates-unknown-variable", "name", variable(&unknown.name))
+        lang.t1(
+            "templates-unknown-variable",
+            "name",
+            variable(&unknown.name)
+        )
     );
     if let Some(suggestion) = unknown.suggestion {
         sentence.push(' ');

@@ -179,7 +179,9 @@ mod tests {
                 },
             ]
         );
-        assert!(unknown[0].reason().contains("did you mean `customer.first_name`"));
+        assert!(unknown[0]
+            .reason()
+            .contains("did you mean `customer.first_name`"));
     }
 
     #[test]
@@ -192,7 +194,10 @@ mod tests {
             "x",
             "{{ first_name }} {{ job.title }}",
         ));
-        let names: Vec<_> = unknown.iter().map(|u| (u.name.as_str(), u.suggestion)).collect();
+        let names: Vec<_> = unknown
+            .iter()
+            .map(|u| (u.name.as_str(), u.suggestion))
+            .collect();
         assert_eq!(
             names,
             vec![

@@ -59,7 +59,10 @@ async fn a_message_is_read_from_the_outbox_and_a_template_is_checked_tested_and_
         .into_iter()
         .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
         .collect();
-    assert!(refused.is_empty(), "the mail's inline style shows: {refused:#?}");
+    assert!(
+        refused.is_empty(),
+        "the mail's inline style shows: {refused:#?}"
+    );
     browser.screenshots("mail-2-message").await;
 
     // A Danish template, for a user who reads Danish: the preview names the typo and the
@@ -68,7 +71,9 @@ async fn a_message_is_read_from_the_outbox_and_a_template_is_checked_tested_and_
         .goto(&app, "/settings/templates/campaign_link/da")
         .await;
     browser.click("button[name=language][value=da]").await;
-    browser.wait_text("#preview-heading", |t| t == "Forhåndsvisning").await;
+    browser
+        .wait_text("#preview-heading", |t| t == "Forhåndsvisning")
+        .await;
     browser
         .type_into(
             "#html",
@@ -108,7 +113,15 @@ async fn a_message_is_read_from_the_outbox_and_a_template_is_checked_tested_and_
     browser.screenshots("mail-5-reset").await;
     browser.click_in_view("#confirm-reset").await;
     browser.wait_text("#done", |t| !t.is_empty()).await;
-    assert!(browser.find("#html").await.prop("value").await.ok().flatten().unwrap_or_default().contains("{{ customer.first_name }}"));
+    assert!(browser
+        .find("#html")
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .contains("{{ customer.first_name }}"));
     browser.finish().await;
     app.finish().await;
 }
