@@ -385,6 +385,14 @@ impl FormErrors {
         }
     }
 
+    /// Problems a page found itself, already in the user's language: `(field, reason)` each.
+    pub fn fields(lang: Lang, fields: Vec<(String, String)>) -> Self {
+        Self {
+            message: Some(lang.t("error-form")),
+            fields,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.message.is_none() && self.fields.is_empty()
     }

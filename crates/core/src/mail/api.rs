@@ -172,7 +172,9 @@ async fn preview_template(
         },
         None => saved,
     };
-    let variables = body.variables.unwrap_or_else(|| sample_variables(&key));
+    let variables = body
+        .variables
+        .unwrap_or_else(|| sample_variables(&key, &language));
     if !variables.is_object() {
         return Err(Error::invalid("variables", "must be a JSON object"));
     }

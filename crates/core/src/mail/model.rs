@@ -129,10 +129,44 @@ pub struct MarketingConsent {
     pub permission: String,
 }
 
+/// What a message is, from the prefix of its idempotency key (`order-confirmation:ord_…`): the
+/// senders name their messages so, and the outbox shows it in words. [`TEST_KIND`] marks a
+/// template test an organizer sent to themselves.
+pub const MESSAGE_KINDS: [&str; 12] = [
+    "job-finished",
+    "order-confirmation",
+    "order-cancelled",
+    "buyer-sign-in",
+    "intent-booking",
+    "intent-reminder",
+    "intent-digest",
+    "referral-link",
+    "referral-tier",
+    "referral-closed",
+    "segment-send",
+    TEST_KIND,
+];
+
+/// The kind of a template test sent from the editor.
+pub const TEST_KIND: &str = "template-test";
+
+/// The kind of a message with `idempotency_key`: one of [`MESSAGE_KINDS`], or `other`.
+pub fn message_kind(idempotency_key: &str) -> &'static str {
+    let prefix = idempotency_key.split(':').next().unwrap_or_default();
+    MESSAGE_KINDS
+        .iter()
+        .find(|kind| **kind == prefix)
+        .copied()
+        .unwrap_or("other")
+}
+
 /// A message as the Outbox page shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutboxMessage {
     pub id: MessageId,
+    /// What the message is (see [`MESSAGE_KINDS`]), e.g. `order-confirmation`; `other` when
+    /// its sender did not say.
+    pub kind: String,
     pub to_email: String,
     pub subject: String,
     pub status: MessageStatus,
@@ -141,6 +175,19 @@ pub struct OutboxMessage {
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// One message with its content, as the outbox's message page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxMessageDetail {
+    pub message: OutboxMessage,
+    pub to_name: Option<String>,
+    pub html: String,
+    pub text: String,
+    /// The permission a marketing message depends on, e.g. `newsletter`.
+    pub permission: Option<String>,
+    /// The names and types of its attached files, in order.
+    pub attachments: Vec<(String, String)>,
 }
 
 /// The languages templates exist in.

@@ -193,8 +193,17 @@ impl MailService {
         }
         required("subject", &template.subject)?;
         required("html", &template.html)?;
+        // A variable the mail never gets would be empty in every message: refused, not warned
+        // about, since no send fills a variable its template's key does not document.
+        let unknown = templates::unknown_variables(&template);
+        if !unknown.is_empty() {
+            return Err(templates::unknown_variables_error(&unknown));
+        }
         sandbox::renderer()
-            .validate(&template, &templates::sample_variables(&template.key))
+            .validate(
+                &template,
+                &templates::sample_variables(&template.key, &template.language),
+            )
             .await?;
         let model = mail_templates::ActiveModel {
             organization_id: Set(org.to_string()),
@@ -225,6 +234,118 @@ impl MailService {
             .await?;
         txn.commit().await?;
         self.template(org, &template.key, &template.language).await
+    }
+
+    /// Deletes the organization's version of `key` in `language`; the built-in one is used again
+    /// and returned. Deleting where there is no version of its own changes nothing.
+    pub async fn reset_template(
+        &self,
+        org: &OrgId,
+        key: &str,
+        language: &str,
+    ) -> Result<MailTemplate> {
+        if templates::built_in(key, "en").is_none() || !TEMPLATE_LANGUAGES.contains(&language) {
+            return Err(Error::NotFound("template"));
+        }
+        let txn = self.db.begin_write().await?;
+        mail_templates::Entity::delete_many()
+            .filter(mail_templates::Column::OrganizationId.eq(org.as_str()))
+            .filter(mail_templates::Column::Key.eq(key))
+            .filter(mail_templates::Column::Language.eq(language))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        self.template(org, key, language).await
+    }
+
+    /// Sends `template` rendered with `variables` to `to` (the organizer trying it), through the
+    /// outbox like any mail, as a [`TEST_KIND`] message whose subject starts with `marker`.
+    /// Refused like a save when the template uses unknown variables. Returns the message's id.
+    pub async fn send_test(
+        &self,
+        org: &OrgId,
+        template: &MailTemplate,
+        variables: &Value,
+        to: (&str, &str),
+        marker: &str,
+    ) -> Result<MessageId> {
+        let unknown = templates::unknown_variables(template);
+        if !unknown.is_empty() {
+            return Err(templates::unknown_variables_error(&unknown));
+        }
+        let rendered = self.preview(template, variables).await?;
+        let (to_email, to_name) = to;
+        let key = format!(
+            "{TEST_KIND}:{}:{}:{}",
+            template.key,
+            template.language,
+            MessageId::generate()
+        );
+        let txn = self.db.begin_write().await?;
+        queue(
+            &txn,
+            org,
+            vec![QueuedMessage {
+                message: NewMessage {
+                    to_email: to_email.to_string(),
+                    to_name: Some(to_name.to_string()).filter(|n| !n.is_empty()),
+                    subject: format!("{marker} {}", rendered.subject),
+                    html: rendered.html,
+                    text: Some(rendered.text),
+                    marketing: None,
+                    idempotency_key: key.clone(),
+                    attachments: Vec::new(),
+                },
+                unsubscribe_token: None,
+            }],
+        )
+        .await?;
+        let id: Option<String> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::OrganizationId.eq(org.as_str()))
+            .filter(outbox::Column::IdempotencyKey.eq(key))
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        txn.commit().await?;
+        id.map(MessageId::from_db)
+            .ok_or_else(|| Error::internal("the test message was not queued"))
+    }
+
+    /// One message of the organization's outbox, with its content; not found for another
+    /// organization's.
+    pub async fn message(&self, org: &OrgId, id: &str) -> Result<OutboxMessageDetail> {
+        let found = outbox::Entity::find()
+            .filter(outbox::Column::OrganizationId.eq(org.as_str()))
+            .filter(outbox::Column::Id.eq(id))
+            .one(self.db.reader())
+            .await?
+            .ok_or(Error::NotFound("message"))?;
+        let attachments: Vec<(String, String)> = outbox_attachments::Entity::find()
+            .select_only()
+            .column(outbox_attachments::Column::FileName)
+            .column(outbox_attachments::Column::ContentType)
+            .filter(outbox_attachments::Column::OrganizationId.eq(org.as_str()))
+            .filter(outbox_attachments::Column::MessageId.eq(id))
+            .order_by_asc(outbox_attachments::Column::Position)
+            .into_tuple()
+            .all(self.db.reader())
+            .await?;
+        let (to_name, html, text, permission) = (
+            found.to_name.clone(),
+            found.html.clone(),
+            found.text.clone(),
+            found.permission.clone(),
+        );
+        Ok(OutboxMessageDetail {
+            message: outbox_message_from(found)?,
+            to_name,
+            html,
+            text,
+            permission,
+            attachments,
+        })
     }
 
     /// Renders `template` with `variables` (the editor's preview), in the sandbox.
@@ -461,6 +582,7 @@ pub struct QueuedMessage {
 pub(crate) fn outbox_message_from(m: outbox::Model) -> Result<OutboxMessage> {
     Ok(OutboxMessage {
         id: MessageId::from_db(m.id),
+        kind: message_kind(&m.idempotency_key).to_string(),
         to_email: m.to_email,
         subject: m.subject,
         status: MessageStatus::parse(&m.status)?,

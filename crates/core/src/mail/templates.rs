@@ -6,9 +6,13 @@
 //! called inside a sandbox child process ([`super::sandbox`]); everything else renders through
 //! [`super::sandbox::renderer`].
 
+mod check;
 mod intents;
 mod orders;
 mod referrals;
+mod samples;
+
+pub use check::{unknown_variables, unknown_variables_error, UnknownVariable};
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
@@ -53,13 +57,14 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
     }
 }
 
-/// Plausible values for a preview, and for the render that checks a template before it is saved.
-pub fn sample_variables(key: &str) -> Value {
+/// Plausible values for a preview, and for the render that checks a template before it is saved,
+/// in `language` (the template's: names, events and money as its readers write them).
+pub fn sample_variables(key: &str, language: &str) -> Value {
     let mut values = serde_json::json!({
         "organization": "Demo Theatre",
         "recipient": "Anna",
         "job": {"title": "Import audience VIP codes", "status": "succeeded", "error": "", "url": "https://example.invalid/jobs/job_1"},
-        "customer": {"first_name": "Søren", "last_name": "Nielsen"},
+        "customer": {"first_name": "Emma", "last_name": "Wilson"},
         "custom_text": "Two tickets for the price of one this Friday.",
         "campaign_url": "https://example.invalid/c/SPRING",
         "unsubscribe_url": "https://example.invalid/unsubscribe/sample",
@@ -85,6 +90,7 @@ pub fn sample_variables(key: &str) -> Value {
     ) {
         all.extend(referral.clone());
     }
+    samples::localize(&mut values, language);
     values
 }
 
@@ -168,7 +174,8 @@ pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
     })
 }
 
-/// A sandboxed environment: strict about undefined variables so typos show in the preview.
+/// A sandboxed environment. Undefined variables render empty (a real send may leave an optional
+/// one out); typos are caught before that by [`unknown_variables`].
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
@@ -269,17 +276,21 @@ mod tests {
 
     #[test]
     fn the_order_templates_show_every_ticket_the_local_time_and_the_refund_in_every_language() {
-        for language in super::super::model::TEMPLATE_LANGUAGES {
-            let variables = sample_variables("order_confirmation");
+        for (language, seat, total, code) in [
+            ("en", "Seat", "540.00 DKK", "FRIENDS"),
+            ("da", "Plads", "540,00 DKK", "VENNER"),
+            ("fr", "Place", "540,00 DKK", "AMIS"),
+        ] {
+            let variables = sample_variables("order_confirmation", language);
             let confirmation = built_in("order_confirmation", language).expect("built in");
             let rendered = render(&confirmation, &variables).expect("renders");
             for expected in [
-                "Seat 5",
-                "Seat 6",
+                &format!("{seat} 5"),
+                &format!("{seat} 6"),
                 "19:00",
                 "4M5N6-P7R8S",
-                "540.00 DKK",
-                "FRIENDS",
+                total,
+                code,
                 "tickets.pdf",
             ] {
                 assert!(
@@ -304,8 +315,27 @@ mod tests {
                 "{language}: refunded and cancelled differ"
             );
             assert_ne!(refunded.html, at_counter.html);
-            assert!(refunded.html.contains("540.00 DKK"), "{}", refunded.html);
+            assert!(refunded.html.contains(total), "{}", refunded.html);
         }
+    }
+
+    #[test]
+    fn the_sample_values_follow_the_templates_language() {
+        let english = sample_variables("order_confirmation", "en");
+        let danish = sample_variables("order_confirmation", "da");
+        let french = sample_variables("order_confirmation", "fr");
+        assert_eq!(english["customer"]["first_name"], "Emma");
+        assert_eq!(danish["customer"]["first_name"], "Søren");
+        assert_eq!(french["customer"]["first_name"], "Camille");
+        assert_eq!(danish["event"]["title"], "Maskarade");
+        assert_eq!(danish["tickets"][0]["type"], "Voksen");
+        assert_eq!(danish["order"]["total"], "540,00 DKK");
+        // What a language does not change stays: the links, the reference, the dates.
+        assert_eq!(danish["order"]["reference"], english["order"]["reference"]);
+        assert_eq!(danish["event"]["date"], english["event"]["date"]);
+        let job = sample_variables("job_finished", "da");
+        assert_eq!(job["job"]["title"], "Importér publikum VIP-koder");
+        assert_eq!(job["job"]["status"], "succeeded");
     }
 
     #[test]

@@ -21,6 +21,8 @@ mod boxoffice;
 mod buyer;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
+/// Mail: an outbox message opened, a template's typo named, a test sent, a reset confirmed.
+mod mail;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
 /// The segment dashboard: counts in view while the filters scroll, sliders that turn their

@@ -465,3 +465,200 @@ async fn a_killed_sandbox_child_is_replaced() {
         100.0 / single.as_secs_f64()
     );
 }
+
+// The outbox's message page and the template editor's checks, test send and reset (issue #20).
+
+/// The id of the newest outbox message of the organization.
+async fn newest_message(app: &TestApp, org: &TestOrg) -> Value {
+    let (status, outbox) = app.get("/api/v1/mail/outbox", &org.token).await;
+    assert_eq!(status, 200, "{outbox}");
+    outbox["items"][0].clone()
+}
+
+both_backends! {
+    setup = spawn_app;
+
+    async fn an_outbox_message_opens_in_its_organization_and_is_not_found_in_another(app: TestApp) {
+        let org = app.new_org("outbox-page").await;
+        let other = app.new_org("outbox-other").await;
+        queue(&app, &org, vec![transactional("ida@example.dk", "order-confirmation:ord_1")]).await;
+        deliver(&app).await;
+        let message = newest_message(&app, &org).await;
+        let id = message["id"].as_str().unwrap_or_default().to_string();
+        assert_eq!(message["kind"], "order-confirmation", "{message}");
+
+        let session = crate::browser::page_session(&app, &org).await;
+        let (status, list) = session.get(&app, "/outbox").await;
+        assert_eq!(status, 200);
+        assert!(list.contains(&format!("href=\"/outbox/{id}\"")), "the list links the message: {list}");
+        assert!(list.contains("Order confirmation"), "the kind in words: {list}");
+
+        let response = session.client.get(app.url(&format!("/outbox/{id}"))).send().await.expect("page");
+        assert_eq!(response.status(), 200);
+        let policy = response.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        assert_eq!(policy, fullhouse_web::pages::MAIL_PREVIEW_PAGE_CSP, "the mail's own styles may show");
+        let page = response.text().await.unwrap_or_default();
+        for expected in [
+            "Your booking",
+            "Ida &lt;ida@example.dk&gt;",
+            "Order confirmation",
+            "status-sent",
+            "Europe/Copenhagen",
+            // The HTML in a frame that runs nothing, the text as text.
+            "sandbox=\"\" srcdoc=\"&#60;p&#62;Your tickets are reserved.",
+            "Your tickets are reserved.\n",
+        ] {
+            assert!(page.contains(expected), "{expected} in {page}");
+        }
+        let (status, _) = session.get(&app, "/outbox/msg_doesnotexist").await;
+        assert_eq!(status, 404);
+        let theirs = crate::browser::page_session(&app, &other).await;
+        let (status, page) = theirs.get(&app, &format!("/outbox/{id}")).await;
+        assert_eq!(status, 404, "another organization's message: {page}");
+        assert!(!page.contains("Your booking"));
+        app.finish().await;
+    }
+
+    async fn a_typo_in_a_variable_is_named_by_the_preview_and_refused_on_save(app: TestApp) {
+        let org = app.new_org("typo").await;
+        let session = crate::browser::page_session(&app, &org).await;
+        let typo = "<p>Dear {{ customer.frist_name }},</p><p><a href=\"{{ unsubscribe_url }}\">x</a></p>";
+        let fields = |html: &'static str| vec![("csrf_token", session.csrf.clone()), ("subject", "Hi {{ customer.first_name }}".to_string()), ("html", html.to_string()), ("text", String::new())];
+        let form: Vec<(&str, String)> = fields(typo);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+        let (status, preview) = session.post(&app, "/settings/templates/campaign_link/en/preview", &form).await;
+        assert_eq!(status, 200);
+        assert!(preview.contains("id=\"unknown-variables\""), "{preview}");
+        assert!(preview.contains("{{ customer.frist_name }} is not a variable of this template. Did you mean {{ customer.first_name }}?"), "{preview}");
+        assert!(preview.contains("Hi Emma"), "the rest still previews: {preview}");
+
+        let (status, page) = session.post(&app, "/settings/templates/campaign_link/en", &form).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("id=\"html-error\">HTML body: {{ customer.frist_name }} is not a variable"), "beside the field: {page}");
+        let (_, saved) = app.get("/api/v1/mail/templates/campaign_link/en", &org.token).await;
+        assert_eq!(saved["template"]["built_in"], true, "nothing saved: {saved}");
+
+        // The API refuses it the same way, naming the variable and the likely one.
+        let (status, body) = app.call(reqwest::Method::PUT, "/api/v1/mail/templates/campaign_link/en", &org.token,
+            Some(json!({"subject": "Hi", "html": typo}))).await;
+        let message = assert_error(status, &body, 422, "validation");
+        assert!(message.contains("`customer.frist_name` is not a variable of this template; did you mean `customer.first_name`?"), "{message}");
+
+        // A Danish template previews with Danish sample values; a Danish user reads Danish words.
+        let (status, preview) = session.post(&app, "/settings/templates/campaign_link/da/preview", &form).await;
+        assert_eq!(status, 200);
+        assert!(preview.contains("Hi Søren") && preview.contains("Did you mean"), "{preview}");
+        let (status, _) = session.post(&app, "/language", &[("csrf_token", &session.csrf), ("language", "da")]).await;
+        assert_eq!(status, 303);
+        let (status, preview) = session.post(&app, "/settings/templates/campaign_link/da/preview", &form).await;
+        assert_eq!(status, 200);
+        assert!(preview.contains("er ikke en variabel i denne skabelon. Mente du {{ customer.first_name }}?"), "{preview}");
+        let (_, page) = session.get(&app, "/settings/templates/order_confirmation/da").await;
+        assert!(page.contains("Maskarade") && page.contains("Voksen") && page.contains("540,00 DKK"), "{page}");
+        let (_, page) = session.get(&app, "/settings/templates/order_confirmation/fr").await;
+        assert!(page.contains("Le Misanthrope") && page.contains("Camille"), "{page}");
+        app.finish().await;
+    }
+
+    async fn a_test_send_reaches_the_smtp_server_with_the_sample_data(app: TestApp) {
+        let smtp = SmtpServer::start();
+        let org = app.new_org("test-send").await;
+        use_smtp(&app, &org, &smtp).await;
+        let session = crate::browser::page_session(&app, &org).await;
+        let form = [
+            ("csrf_token", session.csrf.as_str()),
+            ("subject", "Offer for {{ customer.first_name }} {{ customer.last_name }}"),
+            ("html", "<p>Dear {{ customer.first_name }}, {{ custom_text }}</p>"),
+            ("text", ""),
+        ];
+        let (status, page) = session.post(&app, "/settings/templates/campaign_link/en/test", &form).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("A test was sent to owner@test-send.example."), "{page}");
+        let (_, saved) = app.get("/api/v1/mail/templates/campaign_link/en", &org.token).await;
+        assert_eq!(saved["template"]["built_in"], true, "a test saves nothing: {saved}");
+        let message = newest_message(&app, &org).await;
+        assert_eq!(message["kind"], "template-test", "{message}");
+        assert!(page.contains(&format!("href=\"/outbox/{}\"", message["id"].as_str().unwrap_or_default())), "{page}");
+
+        deliver(&app).await;
+        let received = smtp.wait_for(1, Duration::from_secs(10));
+        assert_eq!(received.len(), 1, "{received:#?}");
+        let mail = &received[0];
+        assert!(header_value(mail, "To").unwrap_or_default().contains("owner@test-send.example"), "{mail}");
+        assert_eq!(header_value(mail, "Subject").as_deref(), Some("[Test] Offer for Emma Wilson"), "{mail}");
+        assert!(mail.contains("Dear Emma, Two tickets for the price of one this Friday."), "{mail}");
+        assert!(header_value(mail, "List-Unsubscribe").is_none(), "a test is not marketing");
+
+        // A typo is refused before anything is sent.
+        let typo = [
+            ("csrf_token", session.csrf.as_str()),
+            ("subject", "Hi {{ customer.frist_name }}"),
+            ("html", "<p>x</p>"),
+            ("text", ""),
+        ];
+        let (status, page) = session.post(&app, "/settings/templates/campaign_link/en/test", &typo).await;
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("id=\"subject-error\">Subject: {{ customer.frist_name }}"), "{page}");
+        assert_eq!(newest_message(&app, &org).await["id"], message["id"], "nothing queued");
+        app.finish().await;
+    }
+
+    async fn resetting_a_template_after_confirming_brings_back_the_built_in_text(app: TestApp) {
+        let org = app.new_org("reset").await;
+        let session = crate::browser::page_session(&app, &org).await;
+        let built_in = fullhouse_core::mail::templates::built_in("campaign_link", "da").expect("built in");
+        let path = "/settings/templates/campaign_link/da";
+        let (status, _, _) = session.post_located(&app, path, &[
+            ("csrf_token", &session.csrf),
+            ("subject", "Vores tilbud"),
+            ("html", "<p>Kære {{ customer.first_name }}</p><p><a href=\"{{ unsubscribe_url }}\">Afmeld</a></p>"),
+            ("text", ""),
+        ]).await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&app, path).await;
+        assert!(page.contains("id=\"reset-link\""), "{page}");
+
+        let (status, confirm) = session.get(&app, &format!("{path}/reset")).await;
+        assert_eq!(status, 200);
+        assert!(confirm.contains("id=\"confirm-reset\"") && confirm.contains("cannot be undone"), "{confirm}");
+        let (status, _) = session.post(&app, &format!("{path}/reset"), &[("csrf_token", "wrong")]).await;
+        assert_eq!(status, 403, "the CSRF token is checked");
+        let (_, saved) = app.get("/api/v1/mail/templates/campaign_link/da", &org.token).await;
+        assert_eq!(saved["template"]["subject"], "Vores tilbud");
+
+        let (status, location, _) = session.post_located(&app, &format!("{path}/reset"), &[("csrf_token", &session.csrf)]).await;
+        assert_eq!((status, location.as_str()), (303, "/settings/templates/campaign_link/da?reset=1"));
+        let (_, saved) = app.get("/api/v1/mail/templates/campaign_link/da", &org.token).await;
+        assert_eq!(saved["template"]["built_in"], true, "{saved}");
+        assert_eq!(saved["template"]["subject"], built_in.subject.as_str());
+        assert_eq!(saved["template"]["html"], built_in.html.as_str());
+        let (_, page) = session.get(&app, "/settings/templates/campaign_link/da?reset=1").await;
+        assert!(page.contains("The built-in text is used again."), "{page}");
+        assert!(!page.contains("id=\"reset-link\""), "nothing left to reset");
+        let (status, _, _) = session.post_located(&app, "/settings/templates/campaign_link/de/reset", &[("csrf_token", &session.csrf)]).await;
+        assert_eq!(status, 404);
+        app.finish().await;
+    }
+}
+
+/// Every variable the editor lists is explained in Danish and French (modules' locale files
+/// included), not left in English.
+#[tokio::test]
+async fn every_documented_variable_is_explained_in_danish_and_french() {
+    let app = TestApp::spawn(fullhouse_core::Backend::Sqlite)
+        .await
+        .expect("app");
+    let mut missing = Vec::new();
+    for key in fullhouse_core::mail::templates::BUILT_IN_KEYS {
+        for (name, _) in fullhouse_core::mail::templates::documented_variables(key) {
+            for lang in [fullhouse_web::Lang::Da, fullhouse_web::Lang::Fr] {
+                if fullhouse_web::pages::variable_meaning(lang, key, name, "\u{1}") == "\u{1}" {
+                    missing.push(format!("{lang}: {key} {name}"));
+                }
+            }
+        }
+    }
+    assert_eq!(missing, Vec::<String>::new());
+    app.finish().await;
+}

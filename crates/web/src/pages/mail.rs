@@ -1,5 +1,8 @@
-//! Mail pages: the outbox (every message and its state) and the template editor (per key and
-//! language, with a live preview through htmx and the variables each template gets).
+//! Mail pages: the outbox (every message and its state, each message opened) and the template
+//! editor (per key and language, with a live preview through htmx that names unknown variables,
+//! the variables each template gets, a test sent to oneself, and a reset to the built-in text).
+
+mod outbox;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -7,14 +10,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use fullhouse_core::http::{AppState, PageParams};
-use fullhouse_core::mail::templates::documented_variables;
-use fullhouse_core::mail::{
-    MailService, MailTemplate, OutboxMessage, Rendered, TEMPLATE_LANGUAGES,
-};
+use fullhouse_core::http::AppState;
+use fullhouse_core::mail::templates::{documented_variables, unknown_variables, UnknownVariable};
+use fullhouse_core::mail::{MailService, MailTemplate, MessageId, Rendered, TEMPLATE_LANGUAGES};
 use fullhouse_core::{Error, Permission};
 use serde::Deserialize;
 
+use crate::i18n::Lang;
 use crate::CsrfForm;
 use serde_json::Value;
 
@@ -27,13 +29,12 @@ pub const MAIL_PREVIEW_PAGE_CSP: &str = "default-src 'self'; script-src 'self'; 
     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 use crate::i18n::error_message;
-use crate::layout::{next_link, with_status, FormErrors, PageError, Ui};
-
-const PAGE_SIZE: u64 = 50;
+use crate::layout::{with_status, FormErrors, PageError, Ui};
 
 pub fn router() -> axum::Router<AppState> {
     Router::new()
-        .route("/outbox", get(outbox))
+        .route("/outbox", get(outbox::outbox))
+        .route("/outbox/{id}", get(outbox::message))
         .route("/settings/templates", get(templates))
         .route(
             "/settings/templates/{key}/{language}",
@@ -43,48 +44,15 @@ pub fn router() -> axum::Router<AppState> {
             "/settings/templates/{key}/{language}/preview",
             post(preview_template),
         )
+        .route("/settings/templates/{key}/{language}/test", post(send_test))
+        .route(
+            "/settings/templates/{key}/{language}/reset",
+            get(confirm_reset).post(reset_template),
+        )
 }
 
 fn mail(state: &AppState) -> MailService {
     MailService::new(state.db.clone())
-}
-
-#[derive(Debug, Deserialize)]
-struct CursorQuery {
-    #[serde(default)]
-    cursor: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "pages/mail/outbox.html")]
-struct OutboxPage {
-    ui: Ui,
-    messages: Vec<OutboxMessage>,
-    next: Option<String>,
-}
-
-async fn outbox(
-    State(state): State<AppState>,
-    ui: Ui,
-    Query(query): Query<CursorQuery>,
-) -> Result<Response, PageError> {
-    ui.require(Permission::Read)?;
-    let page = mail(&state)
-        .outbox(
-            &ui.caller.org,
-            &PageParams {
-                cursor: Some(query.cursor).filter(|c| !c.is_empty()),
-                limit: Some(PAGE_SIZE),
-            },
-        )
-        .await
-        .map_err(|e| ui.error(e))?;
-    Ok(OutboxPage {
-        next: page.next_cursor.map(|c| next_link("/outbox", &[], &c)),
-        messages: page.items,
-        ui,
-    }
-    .into_response())
 }
 
 /// One template key and its version in each language.
@@ -130,6 +98,17 @@ pub struct TemplateForm {
     pub text: String,
 }
 
+/// What the editor page says above the form after an action.
+#[derive(Debug, Clone, Default)]
+pub enum Done {
+    #[default]
+    Nothing,
+    Saved,
+    Reset,
+    /// A test went to this address, as this outbox message.
+    TestSent(String, MessageId),
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/mail/template_edit.html")]
 struct TemplateEditPage {
@@ -140,7 +119,7 @@ struct TemplateEditPage {
     form: TemplateForm,
     variables: &'static [(&'static str, &'static str)],
     errors: FormErrors,
-    saved: bool,
+    done: Done,
     preview: Preview,
 }
 
@@ -148,15 +127,24 @@ impl TemplateEditPage {
     /// What a documented variable holds, in the user's language (the English text from the
     /// mail module when there is no translation).
     fn meaning(&self, name: &str, english: &str) -> String {
-        let key = format!("var-{}", name.replace(['.', '_'], "-"));
-        self.ui.lang.t_or(&key, english)
+        variable_meaning(self.ui.lang, &self.key, name, english)
     }
 }
 
-/// The preview beside the editor: the rendered message, or why it does not render.
+/// What variable `name` of template `key` holds in `lang`: the template's own wording
+/// (`var-<key>-<name>`), else the common one (`var-<name>`), else the English text.
+pub fn variable_meaning(lang: Lang, key: &str, name: &str, english: &str) -> String {
+    let name = name.replace("[]", "").replace(['.', '_'], "-");
+    let own = format!("var-{}-{name}", key.replace('_', "-"));
+    lang.t_or(&own, &lang.t_or(&format!("var-{name}"), english))
+}
+
+/// The preview beside the editor: the rendered message, or why it does not render, and the
+/// variables it uses that its mail never gets.
 pub struct Preview {
     pub rendered: Option<Rendered>,
     pub problem: Option<String>,
+    pub unknown: Vec<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -166,9 +154,11 @@ struct PreviewPartial {
     preview: Preview,
 }
 
-/// Core's plausible preview values, addressed to the signed-in user of this organization.
-fn sample_variables(ui: &Ui, key: &str) -> Value {
-    let mut values = fullhouse_core::mail::templates::sample_variables(key);
+/// Core's plausible preview values in the template's language, addressed to the signed-in user
+/// of this organization.
+fn sample_variables(ui: &Ui, template: &MailTemplate) -> Value {
+    let mut values =
+        fullhouse_core::mail::templates::sample_variables(&template.key, &template.language);
     if let Some(fields) = values.as_object_mut() {
         fields.insert("organization".into(), Value::from(ui.org_name.clone()));
         fields.insert("recipient".into(), Value::from(ui.user_name.clone()));
@@ -176,20 +166,60 @@ fn sample_variables(ui: &Ui, key: &str) -> Value {
     values
 }
 
+/// An unknown variable in words: the part, the variable, and the closest documented one.
+fn unknown_sentence(lang: Lang, unknown: &UnknownVariable) -> String {
+    let part = match unknown.part {
+        "subject" => lang.t("col-subject"),
+        "html" => lang.t("templates-html"),
+        _ => lang.t("templates-text"),
+    };
+    let variable = |name: &str| format!("{{{{ {name} }}}}");
+    let mut sentence = format!(
+        "{part}: {}",
+        lang.t1(
+            "templates-unknown-variable",
+            "name",
+            variable(&unknown.name)
+        )
+    );
+    if let Some(suggestion) = unknown.suggestion {
+        sentence.push(' ');
+        sentence.push_str(&lang.t1("templates-did-you-mean", "name", variable(suggestion)));
+    }
+    sentence
+}
+
+/// The unknown variables as field errors beside the subject, HTML and text.
+fn unknown_errors(lang: Lang, unknown: &[UnknownVariable]) -> FormErrors {
+    FormErrors::fields(
+        lang,
+        unknown
+            .iter()
+            .map(|u| (u.part.to_string(), unknown_sentence(lang, u)))
+            .collect(),
+    )
+}
+
 /// Renders in the sandbox process (see `fullhouse_core::mail::sandbox`): a template too
 /// expensive to render shows why beside the editor instead of holding this request's thread.
 async fn render_preview(ui: &Ui, service: &MailService, template: &MailTemplate) -> Preview {
+    let unknown = unknown_variables(template)
+        .iter()
+        .map(|u| unknown_sentence(ui.lang, u))
+        .collect();
     match service
-        .preview(template, &sample_variables(ui, &template.key))
+        .preview(template, &sample_variables(ui, template))
         .await
     {
         Ok(rendered) => Preview {
             rendered: Some(rendered),
             problem: None,
+            unknown,
         },
         Err(err) => Preview {
             rendered: None,
             problem: Some(error_message(ui.lang, &err)),
+            unknown,
         },
     }
 }
@@ -212,20 +242,29 @@ async fn find_template(
 }
 
 #[derive(Debug, Deserialize)]
-struct SavedQuery {
+struct DoneQuery {
     #[serde(default)]
     saved: String,
+    #[serde(default)]
+    reset: String,
 }
 
 async fn edit_template(
     State(state): State<AppState>,
     ui: Ui,
     Path((key, language)): Path<(String, String)>,
-    Query(query): Query<SavedQuery>,
+    Query(query): Query<DoneQuery>,
 ) -> Result<Response, PageError> {
     ui.require(Permission::Read)?;
     let template = find_template(&state, &ui, &key, &language).await?;
     let preview = render_preview(&ui, &mail(&state), &template).await;
+    let done = if !query.saved.is_empty() {
+        Done::Saved
+    } else if !query.reset.is_empty() {
+        Done::Reset
+    } else {
+        Done::Nothing
+    };
     let form = TemplateForm {
         subject: template.subject,
         html: template.html,
@@ -239,7 +278,7 @@ async fn edit_template(
         language,
         form,
         errors: FormErrors::default(),
-        saved: !query.saved.is_empty(),
+        done,
         preview,
     };
     Ok(with_preview_policy(page.into_response()))
@@ -254,47 +293,174 @@ fn with_preview_policy(mut response: Response) -> Response {
     response
 }
 
+/// The editor as typed, with `errors` or what was `done`.
+struct Typed {
+    current: MailTemplate,
+    form: TemplateForm,
+}
+
+impl Typed {
+    async fn load(
+        state: &AppState,
+        ui: &Ui,
+        key: &str,
+        language: &str,
+        form: TemplateForm,
+    ) -> Result<Self, PageError> {
+        let current = find_template(state, ui, key, language).await?;
+        Ok(Self { current, form })
+    }
+
+    /// The typed source as a template of this key and language.
+    fn edited(&self) -> MailTemplate {
+        MailTemplate {
+            subject: self.form.subject.clone(),
+            html: self.form.html.clone(),
+            text: self.form.text.clone(),
+            built_in: false,
+            ..self.current.clone()
+        }
+    }
+
+    async fn page(self, state: &AppState, ui: Ui, errors: FormErrors, done: Done) -> Response {
+        let preview = render_preview(&ui, &mail(state), &self.edited()).await;
+        let page = TemplateEditPage {
+            variables: documented_variables(&self.current.key),
+            built_in: self.current.built_in,
+            key: self.current.key,
+            language: self.current.language,
+            ui,
+            form: self.form,
+            preview,
+            errors: errors.clone(),
+            done,
+        };
+        with_preview_policy(with_status(&errors, page))
+    }
+}
+
 async fn save_template(
     State(state): State<AppState>,
     Path((key, language)): Path<(String, String)>,
     CsrfForm { ui, form }: CsrfForm<TemplateForm>,
 ) -> Result<Response, PageError> {
     ui.require(Permission::Market)?;
-    let current = find_template(&state, &ui, &key, &language).await?;
-    let service = mail(&state);
-    let edited = MailTemplate {
-        subject: form.subject.clone(),
-        html: form.html.clone(),
-        text: form.text.clone(),
-        built_in: false,
-        ..current
-    };
-    let preview = render_preview(&ui, &service, &edited).await;
-    let (errors, built_in) = match service.put_template(&ui.caller.org, edited).await {
+    let mut typed = Typed::load(&state, &ui, &key, &language, form).await?;
+    let edited = typed.edited();
+    // Refused with the reasons in the user's language (the service refuses too, in English).
+    let unknown = unknown_variables(&edited);
+    if !unknown.is_empty() {
+        let errors = unknown_errors(ui.lang, &unknown);
+        return Ok(typed.page(&state, ui, errors, Done::Nothing).await);
+    }
+    match mail(&state).put_template(&ui.caller.org, edited).await {
         Ok(saved) => {
             if !ui.htmx {
                 let to = format!("/settings/templates/{key}/{language}?saved=1");
                 return Ok(Redirect::to(&to).into_response());
             }
-            (FormErrors::default(), saved.built_in)
+            typed.current.built_in = saved.built_in;
+            Ok(typed
+                .page(&state, ui, FormErrors::default(), Done::Saved)
+                .await)
         }
         Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
-            (FormErrors::from_error(ui.lang, &err), false)
+            let errors = FormErrors::from_error(ui.lang, &err);
+            Ok(typed.page(&state, ui, errors, Done::Nothing).await)
         }
-        Err(err) => return Err(ui.error(err)),
+        Err(err) => Err(ui.error(err)),
+    }
+}
+
+/// Sends the typed template, rendered with the sample values, to the signed-in user through
+/// the outbox (a test message, its subject marked), and shows the editor again as typed.
+async fn send_test(
+    State(state): State<AppState>,
+    Path((key, language)): Path<(String, String)>,
+    CsrfForm { ui, form }: CsrfForm<TemplateForm>,
+) -> Result<Response, PageError> {
+    ui.require(Permission::Market)?;
+    let typed = Typed::load(&state, &ui, &key, &language, form).await?;
+    let edited = typed.edited();
+    let unknown = unknown_variables(&edited);
+    if !unknown.is_empty() {
+        let errors = unknown_errors(ui.lang, &unknown);
+        return Ok(typed.page(&state, ui, errors, Done::Nothing).await);
+    }
+    let Some(user) = ui.caller.user.clone() else {
+        return Err(ui.error(Error::invalid(
+            "to",
+            "sign in as a person to send a test to yourself",
+        )));
     };
-    let page = TemplateEditPage {
-        variables: documented_variables(&key),
-        built_in,
-        saved: errors.is_empty(),
-        ui,
-        key,
-        language,
-        form,
-        preview,
-        errors: errors.clone(),
-    };
-    Ok(with_preview_policy(with_status(&errors, page)))
+    let me = state
+        .tenancy()
+        .user(&ui.caller.org, &user)
+        .await
+        .map_err(|e| ui.error(e))?;
+    // The mark is in the template's language: the test reads as the customer's mail would.
+    let marker = Lang::from_stored(&language).t("templates-test-marker");
+    let sent = mail(&state)
+        .send_test(
+            &ui.caller.org,
+            &edited,
+            &sample_variables(&ui, &edited),
+            (&me.email, &me.name),
+            &marker,
+        )
+        .await;
+    match sent {
+        Ok(id) => {
+            let done = Done::TestSent(me.email, id);
+            Ok(typed.page(&state, ui, FormErrors::default(), done).await)
+        }
+        Err(err @ Error::Validation { .. }) => {
+            let errors = FormErrors::from_error(ui.lang, &err);
+            Ok(typed.page(&state, ui, errors, Done::Nothing).await)
+        }
+        Err(err) => Err(ui.error(err)),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/mail/template_reset.html")]
+struct ResetPage {
+    ui: Ui,
+    key: String,
+    language: String,
+}
+
+/// Asks before the organization's version is deleted (a page of its own: no script needed).
+async fn confirm_reset(
+    State(state): State<AppState>,
+    ui: Ui,
+    Path((key, language)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    ui.require(Permission::Market)?;
+    let template = find_template(&state, &ui, &key, &language).await?;
+    if template.built_in {
+        let to = format!("/settings/templates/{key}/{language}");
+        return Ok(Redirect::to(&to).into_response());
+    }
+    Ok(ResetPage { ui, key, language }.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct NoFields {}
+
+async fn reset_template(
+    State(state): State<AppState>,
+    Path((key, language)): Path<(String, String)>,
+    CsrfForm { ui, .. }: CsrfForm<NoFields>,
+) -> Result<Response, PageError> {
+    ui.require(Permission::Market)?;
+    find_template(&state, &ui, &key, &language).await?;
+    mail(&state)
+        .reset_template(&ui.caller.org, &key, &language)
+        .await
+        .map_err(|e| ui.error(e))?;
+    let to = format!("/settings/templates/{key}/{language}?reset=1");
+    Ok(Redirect::to(&to).into_response())
 }
 
 async fn preview_template(
@@ -305,14 +471,7 @@ async fn preview_template(
     // Previewing runs the typed source, so it needs the role that may save it (the saved
     // version's preview on the editor page needs only read access).
     ui.require(Permission::Market)?;
-    let current = find_template(&state, &ui, &key, &language).await?;
-    let edited = MailTemplate {
-        subject: form.subject,
-        html: form.html,
-        text: form.text,
-        built_in: false,
-        ..current
-    };
-    let preview = render_preview(&ui, &mail(&state), &edited).await;
+    let typed = Typed::load(&state, &ui, &key, &language, form).await?;
+    let preview = render_preview(&ui, &mail(&state), &typed.edited()).await;
     Ok(PreviewPartial { ui, preview }.into_response())
 }

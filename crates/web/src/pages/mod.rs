@@ -9,7 +9,7 @@ mod jobs;
 mod mail;
 mod settings;
 
-pub use mail::MAIL_PREVIEW_PAGE_CSP;
+pub use mail::{variable_meaning, MAIL_PREVIEW_PAGE_CSP};
 
 use axum::Router;
 use fullhouse_core::http::AppState;

@@ -264,7 +264,7 @@ mod tests {
     use super::super::{built_in as template, render, sample_variables as all_samples};
 
     fn rendered(key: &str, language: &str, strategy: &str) -> super::super::Rendered {
-        let mut variables = all_samples(key);
+        let mut variables = all_samples(key, "en");
         variables["intent"]["strategy"] = strategy.into();
         render(&template(key, language).expect("built in"), &variables).expect("renders")
     }

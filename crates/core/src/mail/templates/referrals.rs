@@ -305,7 +305,7 @@ mod tests {
     fn rendered(key: &str, language: &str) -> super::super::Rendered {
         render(
             &template(key, language).expect("built in"),
-            &all_samples(key),
+            &all_samples(key, "en"),
         )
         .expect("renders")
     }
