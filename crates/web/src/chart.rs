@@ -117,7 +117,11 @@ fn nice_ceiling(max: i64) -> i64 {
         power = next;
     }
     for step in [10, 20, 25, 50, 100] {
-        if let Some(candidate) = power.checked_mul(step).map(|c| c / 10).filter(|c| *c >= max) {
+        if let Some(candidate) = power
+            .checked_mul(step)
+            .map(|c| c / 10)
+            .filter(|c| *c >= max)
+        {
             return candidate;
         }
     }
