@@ -61,12 +61,12 @@ impl Checkout {
             cursor: None,
             limit: Some(SHOP_EVENTS),
         };
-        let mut events = CatalogService::new(self.db.clone())
+        let events = CatalogService::new(self.db.clone())
             .list_events(org, &filter, &params)
             .await?
             .items;
-        // The list pages by creation; a buyer reads a programme in date order.
-        events.sort_by(|a, b| a.starts_at.cmp(&b.starts_at).then(a.id.cmp(&b.id)));
+        // `list_events` answers in date order (then by id), as a buyer reads a programme: the
+        // first SHOP_EVENTS are the soonest, whatever order they were created in.
         let conn = self.db.reader();
         // Types and areas of every event, no seats: those are counted below.
         let no_seats = SeatScope::Only {

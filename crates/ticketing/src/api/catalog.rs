@@ -114,8 +114,9 @@ async fn delete_production(
 // ------------------------------------------------------------------------------------------
 // Events.
 
-/// The organization's events, in creation order, optionally filtered by production, venue, start
-/// time (`from` ≤ starts_at < `to`) and status.
+/// The organization's events in date order (then by id), optionally filtered by production,
+/// venue, start time (`from` ≤ starts_at < `to`) and status. The cursor holds the last event's
+/// date and id: pass `next_cursor` back as it is.
 #[utoipa::path(get, path = "/events", tag = "events", params(EventFilter, PageParams),
     responses((status = 200, body = Page<Event>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_events(

@@ -353,6 +353,38 @@ pub struct CustomerQuery {
     pub limit: Option<u64>,
 }
 
+/// The columns the organizer's customer list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerSort {
+    /// When they were added (ids sort by creation): the default.
+    Added,
+    /// By last name.
+    Name,
+    Email,
+    City,
+}
+
+impl CustomerSort {
+    /// The sort a list link names (`name`, `email`, `city`; anything else is when added).
+    pub fn parse(column: &str) -> CustomerSort {
+        match column {
+            "name" => CustomerSort::Name,
+            "email" => CustomerSort::Email,
+            "city" => CustomerSort::City,
+            _ => CustomerSort::Added,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerSort::Added => "added",
+            CustomerSort::Name => "name",
+            CustomerSort::Email => "email",
+            CustomerSort::City => "city",
+        }
+    }
+}
+
 impl CustomerQuery {
     pub fn page(&self) -> PageParams {
         PageParams {

@@ -1,5 +1,5 @@
-//! Customers → Customers: the list (search, tag, cursor paging) and a customer's page with every
-//! field, consents with their time and source, tags and orders.
+//! Customers → Customers: the list (search, tag, sortable columns, the total, paging both ways)
+//! and a customer's page with every field, consents with their time and source, tags and orders.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,11 +10,11 @@ use axum::Router;
 use fullhouse_core::http::{AppState, PageParams};
 use fullhouse_core::Permission;
 use fullhouse_web::i18n::error_message;
-use fullhouse_web::layout::next_link;
+use fullhouse_web::listing::{parse_sort, ListLinks};
 use fullhouse_web::{page_or_partial, PageError, Ui};
 use serde::Deserialize;
 
-use crate::model::customers::{Customer, CustomerQuery};
+use crate::model::customers::{Customer, CustomerQuery, CustomerSort};
 use crate::model::orders::{Order, OrderFilter};
 use crate::service::{CustomerService, OrderService};
 use crate::CustomerId;
@@ -35,6 +35,9 @@ struct CustomersQuery {
     q: String,
     #[serde(default)]
     tag: String,
+    /// `name`, `email`, `city` or `added`, with `-` in front for the other way round.
+    #[serde(default)]
+    sort: String,
     #[serde(default)]
     cursor: String,
 }
@@ -43,7 +46,9 @@ pub struct CustomerList {
     pub q: String,
     pub tag: String,
     pub customers: Vec<Customer>,
-    pub next: Option<String>,
+    /// Customers matching the search, over every page.
+    pub total: i64,
+    pub links: ListLinks,
     /// The search or tag was refused (e.g. a tag with characters tags cannot have).
     pub problem: Option<String>,
 }
@@ -76,25 +81,33 @@ async fn list(
     ui.require(Permission::Read)?;
     let q = query.q.trim().to_string();
     let tag = query.tag.trim().to_string();
+    let (column, descending) = parse_sort(&query.sort);
+    let sort = CustomerSort::parse(column);
+    let sort_text = if descending {
+        format!("-{}", sort.as_str())
+    } else {
+        sort.as_str().to_string()
+    };
     let search = CustomerQuery {
         q: Some(q.clone()).filter(|q| !q.is_empty()),
         tag: Some(tag.clone()).filter(|t| !t.is_empty()),
         cursor: Some(query.cursor).filter(|c| !c.is_empty()),
         limit: Some(PAGE_SIZE),
     };
-    let (customers, next, problem) = match CustomerService::new(state.db.clone())
-        .list(&ui.caller.org, &search)
+    let links = ListLinks::new("/customers", &[("q", &q), ("tag", &tag)], &sort_text);
+    let (customers, total, links, problem) = match CustomerService::new(state.db.clone())
+        .browse(&ui.caller.org, &search, sort, descending)
         .await
     {
-        Ok(page) => (
-            page.items,
-            page.next_cursor
-                .map(|c| next_link("/customers", &[("q", &q), ("tag", &tag)], &c)),
+        Ok(listing) => (
+            listing.items,
+            i64::try_from(listing.total).unwrap_or(i64::MAX),
+            links.with_cursors(listing.prev_cursor, listing.next_cursor),
             None,
         ),
         // A search the service refuses is shown beside the form, not as an error page.
         Err(err @ fullhouse_core::Error::Validation { .. }) => {
-            (Vec::new(), None, Some(error_message(ui.lang, &err)))
+            (Vec::new(), 0, links, Some(error_message(ui.lang, &err)))
         }
         Err(err) => return Err(ui.error(err)),
     };
@@ -102,7 +115,8 @@ async fn list(
         q,
         tag,
         customers,
-        next,
+        total,
+        links,
         problem,
     };
     Ok(page_or_partial(

@@ -2,6 +2,7 @@
 //! (the organizer changes them through imports and the API).
 
 mod customers;
+mod event_export;
 mod events;
 mod home;
 

@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use super::fetch_page;
+use super::listing::{fetch_listing, Key, Listing, SortKey, Window};
 use crate::model::catalog::*;
 use crate::model::ids::*;
 use crate::model::rules::optional_text;
@@ -166,13 +167,46 @@ impl CatalogService {
         ))
     }
 
-    /// Events matching `filter`, in creation order (cursor pagination by id).
+    /// The events of `filter` in date order (then by id), a page at a time; the cursor holds
+    /// the date and the id of the page's last event.
     pub async fn list_events(
         &self,
         org: &OrgId,
         filter: &EventFilter,
         params: &PageParams,
     ) -> Result<Page<Event>> {
+        let select = self.events_matching(org, filter)?;
+        let listing = self
+            .events_listing(org, select, false, params.after(), params.limit()?, false)
+            .await?;
+        Ok(Page {
+            items: listing.items,
+            next_cursor: listing.next_cursor,
+        })
+    }
+
+    /// The events of `filter` in date order (latest first when `latest_first`), one page from
+    /// `cursor` with the previous page's cursor and how many events match in all: the
+    /// organizer's list.
+    pub async fn browse_events(
+        &self,
+        org: &OrgId,
+        filter: &EventFilter,
+        latest_first: bool,
+        cursor: Option<&str>,
+        limit: u64,
+    ) -> Result<Listing<Event>> {
+        let select = self.events_matching(org, filter)?;
+        self.events_listing(org, select, latest_first, cursor, limit, true)
+            .await
+    }
+
+    /// The events of the organization that `filter` keeps, unordered.
+    fn events_matching(
+        &self,
+        org: &OrgId,
+        filter: &EventFilter,
+    ) -> Result<sea_orm::Select<events::Entity>> {
         filter.validate()?;
         let mut select =
             events::Entity::find().filter(events::Column::OrganizationId.eq(org.as_str()));
@@ -200,11 +234,37 @@ impl CatalogService {
         {
             select = select.filter(event_name_contains(org, word));
         }
-        let conn = self.db.reader();
+        Ok(select)
+    }
 
-        let page = fetch_page(conn, select, events::Column::Id, params, |m| m.id.clone()).await?;
-        let names = EventNames::load(conn, org, &page.items).await?;
-        Ok(page.map(|m| names.event(m)))
+    /// One page of events in date order, then by id: the cursor holds both, so paging stays
+    /// right whatever order the events were created in.
+    async fn events_listing(
+        &self,
+        org: &OrgId,
+        select: sea_orm::Select<events::Entity>,
+        latest_first: bool,
+        cursor: Option<&str>,
+        limit: u64,
+        count: bool,
+    ) -> Result<Listing<Event>> {
+        let conn = self.db.reader();
+        let sort = SortKey::time(events::Column::StartsAt, latest_first);
+        let listing = fetch_listing(
+            conn,
+            select,
+            events::Column::Id,
+            &sort,
+            Window {
+                cursor,
+                limit,
+                count,
+            },
+            |m| (Key::Time(m.starts_at), m.id.clone()),
+        )
+        .await?;
+        let names = EventNames::load(conn, org, &listing.items).await?;
+        Ok(listing.map(|m| names.event(m)))
     }
 
     pub async fn event(&self, org: &OrgId, id: &EventId) -> Result<Event> {

@@ -2,6 +2,7 @@
 //! and CSV import. One write transaction per operation, and every change to a customer records a
 //! `customer.changed` domain event in that transaction.
 
+mod browse;
 mod bulk_tags;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -12,7 +13,7 @@ use fullhouse_core::events;
 use fullhouse_core::http::{Page, PageParams};
 use fullhouse_core::tenancy::service::{record_audit, required};
 use fullhouse_core::{Caller, Db, Error, FieldError, OrgId, Result};
-use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, Func, LikeExpr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     Iterable, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -70,21 +71,7 @@ impl CustomerService {
     /// A page of customers, oldest first, with their consents and tags (two queries per page,
     /// whatever its size).
     pub async fn list(&self, org: &OrgId, query: &CustomerQuery) -> Result<Page<Customer>> {
-        let mut select =
-            customers::Entity::find().filter(customers::Column::OrganizationId.eq(org.as_str()));
-        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            select = select.filter(search(q)?);
-        }
-        if let Some(tag) = query.tag.as_deref().filter(|t| !t.trim().is_empty()) {
-            let tag = key("tag", tag)?;
-            let tagged = Query::select()
-                .column(customer_tags::Column::CustomerId)
-                .from(customer_tags::Entity)
-                .and_where(customer_tags::Column::OrganizationId.eq(org.as_str()))
-                .and_where(customer_tags::Column::Tag.eq(tag))
-                .to_owned();
-            select = select.filter(customers::Column::Id.in_subquery(tagged));
-        }
+        let select = browse::matching(org, query)?;
         let page = fetch_page(
             self.db.reader(),
             select,

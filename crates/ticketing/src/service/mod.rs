@@ -4,6 +4,8 @@ pub mod catalog;
 pub mod consent;
 pub mod customers;
 pub mod facts;
+pub mod figures;
+pub mod listing;
 pub mod orders;
 pub mod references;
 pub mod sale_facts;
@@ -17,6 +19,8 @@ use sea_orm::{
 
 pub use catalog::CatalogService;
 pub use customers::CustomerService;
+pub use figures::FiguresService;
+pub use listing::Listing;
 pub use orders::OrderService;
 pub use venues::VenueService;
 

@@ -46,7 +46,7 @@ use sea_orm::{
 };
 
 pub use grouped::{plan_group, take_group_capacity, write_group};
-pub use holders::MAX_HOLDERS_PAGE;
+pub use holders::{TicketHolder, MAX_HOLDERS_PAGE};
 pub use status::{
     cancel_in_transaction, mark_paid_in_transaction, release_in_transaction, Cancelled,
 };

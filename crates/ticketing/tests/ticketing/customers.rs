@@ -154,6 +154,40 @@ both_backends! {
         fx.finish().await;
     }
 
+    async fn the_organizers_list_sorts_by_a_column_counts_and_pages_both_ways(fx: Fixture) {
+        let customers = service(&fx);
+        // Two Hansens to tie on the last name (then by id), and one without a last name.
+        for (first, last, email) in [("Cia", "Østergaard", "c@x.dk"), ("Ann", "Hansen", "a@x.dk"), ("Bo", "Andersen", "b@x.dk"), ("Dan", "Hansen", "d@x.dk")] {
+            customers.create(&fx.org, person(first, last, email)).await.expect("customer");
+        }
+        customers.create(&fx.org, NewCustomer { first_name: Some("Eva".into()), ..NewCustomer::default() }).await.expect("no last name");
+        customers.create(&fx.other_org, person("Zed", "Other", "z@x.dk")).await.expect("other org");
+        let query = |cursor: Option<String>| CustomerQuery { cursor, limit: Some(2), ..CustomerQuery::default() };
+        let names = |items: &[Customer]| items.iter().map(|c| c.first_name.clone().unwrap_or_default()).collect::<Vec<_>>();
+        let first = customers.browse(&fx.org, &query(None), CustomerSort::Name, false).await.expect("first");
+        assert_eq!(first.total, 5, "only this organization's customers");
+        assert_eq!(first.prev_cursor, None);
+        let second = customers.browse(&fx.org, &query(first.next_cursor.clone()), CustomerSort::Name, false).await.expect("second");
+        let third = customers.browse(&fx.org, &query(second.next_cursor.clone()), CustomerSort::Name, false).await.expect("third");
+        let mut all = [names(&first.items), names(&second.items), names(&third.items)].concat();
+        // No last name sorts first; the Hansens tie and keep their id (creation) order.
+        assert_eq!(all[..2], ["Eva".to_string(), "Bo".to_string()]);
+        let hansens: Vec<&String> = all[2..4].iter().collect();
+        assert!(hansens.contains(&&"Ann".to_string()) && hansens.contains(&&"Dan".to_string()), "{all:?}");
+        assert_eq!(all.len(), 5);
+        assert_eq!(third.next_cursor, None);
+        let back = customers.browse(&fx.org, &query(third.prev_cursor.clone()), CustomerSort::Name, false).await.expect("back");
+        assert_eq!(names(&back.items), names(&second.items));
+        let descending = customers.browse(&fx.org, &CustomerQuery { limit: Some(10), ..CustomerQuery::default() }, CustomerSort::Name, true).await.expect("descending");
+        all.reverse();
+        assert_eq!(names(&descending.items), all);
+        let by_email = customers.browse(&fx.org, &CustomerQuery { limit: Some(1), ..CustomerQuery::default() }, CustomerSort::Email, false).await.expect("email");
+        assert_eq!(names(&by_email.items), ["Eva"], "no email sorts first");
+        let tagged = CustomerQuery { q: Some("hansen".into()), ..CustomerQuery::default() };
+        assert_eq!(customers.browse(&fx.org, &tagged, CustomerSort::Added, false).await.expect("search").total, 2);
+        fx.finish().await;
+    }
+
     async fn the_list_searches_filters_by_tag_and_pages(fx: Fixture) {
         let customers = service(&fx);
         // "hansen1" in the email would match `hansen_` if `_` were a wildcard.

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod customers;
+mod figures;
 mod fixture;
 mod orders;
 mod venues;

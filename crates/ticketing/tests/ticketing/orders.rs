@@ -56,7 +56,7 @@ async fn stage(db: &Db, org: &OrgId) -> Stage {
     }
 }
 
-async fn add_venue(db: &Db, org: &OrgId, name: &str) -> VenueId {
+pub(crate) async fn add_venue(db: &Db, org: &OrgId, name: &str) -> VenueId {
     let id = VenueId::generate();
     let now = Utc::now();
     venues::ActiveModel {
@@ -106,7 +106,13 @@ async fn add_seat(
     id
 }
 
-async fn add_ga_area(db: &Db, org: &OrgId, venue: &VenueId, name: &str, capacity: i64) -> GaAreaId {
+pub(crate) async fn add_ga_area(
+    db: &Db,
+    org: &OrgId,
+    venue: &VenueId,
+    name: &str,
+    capacity: i64,
+) -> GaAreaId {
     let id = GaAreaId::generate();
     venue_ga_areas::ActiveModel {
         organization_id: Set(org.to_string()),
@@ -122,7 +128,7 @@ async fn add_ga_area(db: &Db, org: &OrgId, venue: &VenueId, name: &str, capacity
     id
 }
 
-async fn add_event(db: &Db, org: &OrgId, venue: &VenueId) -> EventId {
+pub(crate) async fn add_event(db: &Db, org: &OrgId, venue: &VenueId) -> EventId {
     let now = Utc::now();
     let production = ProductionId::generate();
     productions::ActiveModel {
@@ -158,7 +164,7 @@ async fn add_event(db: &Db, org: &OrgId, venue: &VenueId) -> EventId {
     id
 }
 
-async fn add_ticket_type(
+pub(crate) async fn add_ticket_type(
     db: &Db,
     org: &OrgId,
     event: &EventId,
@@ -193,7 +199,7 @@ async fn add_ticket_type(
     id
 }
 
-async fn add_customer(db: &Db, org: &OrgId, email: &str) -> CustomerId {
+pub(crate) async fn add_customer(db: &Db, org: &OrgId, email: &str) -> CustomerId {
     let id = CustomerId::generate();
     let now = Utc::now();
     customers::ActiveModel {
@@ -245,7 +251,7 @@ fn seat_ticket(ticket_type: &TicketTypeId, seat: &SeatId) -> NewTicket {
     }
 }
 
-fn order_of(customer: Option<&CustomerId>, tickets: Vec<NewTicket>) -> NewOrder {
+pub(crate) fn order_of(customer: Option<&CustomerId>, tickets: Vec<NewTicket>) -> NewOrder {
     NewOrder {
         referral_code: None,
         customer_id: customer.cloned(),

@@ -29,6 +29,7 @@ nav-templates = Skabeloner
 breadcrumb = Brødkrummesti
 pager = Sider
 next-page = Næste side
+previous-page = Forrige side
 search = Søg
 save = Gem
 saved = Gemt.

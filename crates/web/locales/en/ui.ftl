@@ -29,6 +29,7 @@ nav-templates = Templates
 breadcrumb = Breadcrumb
 pager = Pages
 next-page = Next page
+previous-page = Previous page
 search = Search
 save = Save
 saved = Saved.

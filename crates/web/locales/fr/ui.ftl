@@ -29,6 +29,7 @@ nav-templates = Modèles
 breadcrumb = Fil d'Ariane
 pager = Pages
 next-page = Page suivante
+previous-page = Page précédente
 search = Rechercher
 save = Enregistrer
 saved = Enregistré.
