@@ -377,7 +377,21 @@ async fn cancel_order(
     ApiPath(id): ApiPath<OrderId>,
 ) -> Result<Json<CheckoutOrder>> {
     caller.require(Permission::Sell)?;
-    Ok(Json(checkout.cancel(&caller.org, &id).await?))
+    let before = checkout.order(&caller.org, &id).await?.status;
+    let after = checkout.cancel(&caller.org, &id).await?;
+    if after.status != before {
+        checkout
+            .audit_call_off(
+                &caller,
+                &id,
+                before,
+                after.status,
+                after.total_minor,
+                &after.currency,
+            )
+            .await?;
+    }
+    Ok(Json(after))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 
 mod confirmations;
 mod grouped;
+mod order_view;
 mod pricing;
 
 use pricing::{
@@ -22,6 +23,7 @@ mod states;
 mod terms;
 
 pub use confirmations::{render as render_mail, Confirmations, CONFIRMATIONS_CONSUMER};
+pub use order_view::{DiscountUse, OrderAction, OrderLine, OrderView, SaleRecord, Step, StepKind};
 pub use sale_view::{
     GaOffer, MemberPrice, OfferedDiscount, OfferedType, SaleView, SeatOffer, SeatState,
 };

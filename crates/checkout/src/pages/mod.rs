@@ -2,6 +2,7 @@
 //! office (behind login, on the layout), both selling through [`crate::Checkout`].
 
 mod boxoffice;
+mod orders;
 pub mod storefront;
 
 use axum::Router;
@@ -9,13 +10,20 @@ use fullhouse_core::http::AppState;
 use fullhouse_core::module::LocaleFile;
 
 /// The strings of these pages (the layout's and the shared ones are in `fullhouse_web`).
-pub const LOCALES: &[LocaleFile] =
-    fullhouse_core::locale_files!("checkout", "tickets", "buyers", "shopfront", "payments");
+pub const LOCALES: &[LocaleFile] = fullhouse_core::locale_files!(
+    "checkout",
+    "tickets",
+    "buyers",
+    "shopfront",
+    "payments",
+    "orders"
+);
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(storefront::router())
         .merge(boxoffice::router())
+        .merge(orders::router())
         .merge(crate::payment::pages::router())
         .merge(crate::payment::webhook::router())
 }

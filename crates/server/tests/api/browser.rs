@@ -23,6 +23,8 @@ mod buyer;
 mod intents;
 /// Mail: an outbox message opened, a template's typo named, a test sent, a reset confirmed.
 mod mail;
+/// The organizer's order page: reached from the customer page, refunded from there.
+mod orders;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
 /// The segment dashboard: counts in view while the filters scroll, sliders that turn their
