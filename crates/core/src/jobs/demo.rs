@@ -76,7 +76,9 @@ async fn start_demo_job(
     let txn = state.db.begin_write().await?;
     let mut new = NewJob::new(
         DEMO_COUNT,
-        format!("Demo: count to {}", request.steps),
+        crate::i18n::Msg::new("engine-job-title-demo")
+            .num("steps", request.steps)
+            .render(crate::i18n::Lang::from_stored(&caller.language)),
         serde_json::json!({"steps": request.steps, "step_ms": request.step_ms}),
     );
     new.created_by = Some(caller.actor());

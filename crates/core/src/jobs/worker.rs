@@ -119,6 +119,22 @@ impl JobContext {
         &self.files
     }
 
+    /// The language of whoever started the job (its payload's `notify`, else a top-level
+    /// `language`), English when neither says: the job's progress and error are written in it
+    /// (see [`crate::i18n`] for why jobs store text in their starter's language).
+    pub fn lang(&self) -> crate::i18n::Lang {
+        super::Notify::from_payload(&self.payload)
+            .map(|n| n.language)
+            .or_else(|| {
+                self.payload
+                    .get("language")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .map(|code| crate::i18n::Lang::from_stored(&code))
+            .unwrap_or_default()
+    }
+
     /// True once the job was cancelled or this worker lost its lease: stop soon.
     pub fn should_stop(&self) -> bool {
         self.stop.is_cancelled()

@@ -34,7 +34,7 @@ mod write;
 
 use fullhouse_core::import::{Batches, ImportMode, ImportTarget};
 use fullhouse_core::tabular::FieldSpec;
-use fullhouse_core::{Error, OrgId, Result};
+use fullhouse_core::{Error, OrgId, Reason, Result};
 use fullhouse_ticketing::model::orders::SeatNames;
 use fullhouse_ticketing::{CustomerId, EventId, ShopId, TicketTypeId};
 use serde::{Deserialize, Serialize};
@@ -380,7 +380,7 @@ impl ImportTarget for IntentImport {
         write::book(self, rows).await
     }
 
-    async fn finished(&self, booked: &Booked, _rows: u64) -> Result<String> {
+    async fn finished(&self, booked: &Booked, _rows: u64) -> Result<Reason> {
         let plural = |n: u64| if n == 1 { "" } else { "s" };
         let mut message = if booked.dry_run {
             format!(
@@ -404,6 +404,6 @@ impl ImportTarget for IntentImport {
                 plural(booked.already)
             ));
         }
-        Ok(message)
+        Ok(message.into())
     }
 }
