@@ -106,7 +106,9 @@ pub fn untranslated_reason(lang: Lang, reason: &str) -> String {
 pub fn error_message(lang: Lang, error: &Error) -> String {
     match error {
         Error::Validation { fields, message } => match fields.first() {
-            Some(field) if fields.len() == 1 && field.row.is_none() => field_reason(lang, field),
+            Some(field) if fields.len() == 1 && (field.row.is_none() || field.msg.is_none()) => {
+                field_reason(lang, field)
+            }
             Some(first) if first.problem.is_some() || first.msg.is_some() => {
                 let described = fullhouse_core::import::describe_in(lang, first, field_reason);
                 match fields.len() - 1 {

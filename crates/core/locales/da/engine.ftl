@@ -62,6 +62,23 @@ engine-not-a-category = `{ $category }` er ikke en kategori på målgruppens spi
 engine-not-a-seat-label = `{ $seat }` er ikke en pladsbetegnelse på målgruppens spillested
 engine-audience-imported = { $rows } medlemmer importeret i { $audience }
 
+## Ticket intents imported
+engine-intents-dry-run = prøvekørsel: { $tickets ->
+    [one] 1 billet
+   *[other] { $tickets } billetter
+  } ville blive booket, intet blev booket
+engine-intents-booked = { $tickets ->
+    [one] 1 billet
+   *[other] { $tickets } billetter
+  } booket i { $intents ->
+    [one] 1 billetønske
+   *[other] { $intents } billetønsker
+  }
+engine-intents-already-imported = { $booked }; { $already ->
+    [one] 1 række
+   *[other] { $already } rækker
+  } allerede importeret
+
 ## Job: titler og slags
 engine-job-title-audience-new = Importér målgruppen { $audience } fra { $file }
 engine-job-title-audience-into = Importér { $file } i målgruppen { $audience }
@@ -69,6 +86,8 @@ engine-job-title-intents = Importér billetønsker fra { $file }
 engine-job-title-intents-dry-run = Prøvekørsel af import af billetønsker fra { $file }
 engine-job-title-mail = Send e-mails
 engine-job-title-demo = Demojob ({ $steps } trin)
+engine-mail-handled = { $count } beskeder behandlet
+engine-demo-counted = talt { $done } af { $steps }
 engine-job-cancelled = jobbet blev annulleret
 engine-job-no-handler = denne slags job kan ikke køre her (intet håndtag for { $kind })
 job-kind-audiences-import = Import af målgruppe

@@ -64,6 +64,23 @@ engine-not-a-category = `{ $category }` is not a category of this audience's ven
 engine-not-a-seat-label = `{ $seat }` is not a seat label at this audience's venue
 engine-audience-imported = imported { $rows } members into { $audience }
 
+## Ticket intents imported
+engine-intents-dry-run = dry run: { $tickets ->
+    [one] 1 ticket
+   *[other] { $tickets } tickets
+  } would be booked, nothing was booked
+engine-intents-booked = booked { $tickets ->
+    [one] 1 ticket
+   *[other] { $tickets } tickets
+  } in { $intents ->
+    [one] 1 intent
+   *[other] { $intents } intents
+  }
+engine-intents-already-imported = { $booked }; { $already ->
+    [one] 1 row
+   *[other] { $already } rows
+  } already imported
+
 ## Jobs: their titles and kinds
 engine-job-title-audience-new = Import audience { $audience } from { $file }
 engine-job-title-audience-into = Import { $file } into audience { $audience }
@@ -71,6 +88,8 @@ engine-job-title-intents = Import intents from { $file }
 engine-job-title-intents-dry-run = Dry run of importing intents from { $file }
 engine-job-title-mail = Deliver mail
 engine-job-title-demo = Demo job ({ $steps } steps)
+engine-mail-handled = { $count } messages handled
+engine-demo-counted = counted { $done } of { $steps }
 engine-job-cancelled = the job was cancelled
 engine-job-no-handler = this kind of job cannot run here (no handler for { $kind })
 job-kind-audiences-import = Audience import

@@ -62,6 +62,23 @@ engine-not-a-category = `{ $category }` n’est pas une catégorie du lieu ou de
 engine-not-a-seat-label = `{ $seat }` n’est pas une place du lieu de cette audience
 engine-audience-imported = { $rows } membres importés dans { $audience }
 
+## Ticket intents imported
+engine-intents-dry-run = essai : { $tickets ->
+    [one] 1 billet serait réservé
+   *[other] { $tickets } billets seraient réservés
+  }, rien n’a été réservé
+engine-intents-booked = { $tickets ->
+    [one] 1 billet réservé
+   *[other] { $tickets } billets réservés
+  } dans { $intents ->
+    [one] 1 intention
+   *[other] { $intents } intentions
+  }
+engine-intents-already-imported = { $booked } ; { $already ->
+    [one] 1 ligne déjà importée
+   *[other] { $already } lignes déjà importées
+  }
+
 ## Tâches : titres et types
 engine-job-title-audience-new = Importer l’audience { $audience } depuis { $file }
 engine-job-title-audience-into = Importer { $file } dans l’audience { $audience }
@@ -69,6 +86,8 @@ engine-job-title-intents = Importer des intentions depuis { $file }
 engine-job-title-intents-dry-run = Essai d’import d’intentions depuis { $file }
 engine-job-title-mail = Envoi des e-mails
 engine-job-title-demo = Tâche de démonstration ({ $steps } étapes)
+engine-mail-handled = { $count } messages traités
+engine-demo-counted = { $done } sur { $steps } comptés
 engine-job-cancelled = la tâche a été annulée
 engine-job-no-handler = ce type de tâche ne peut pas s’exécuter ici (aucun gestionnaire pour { $kind })
 job-kind-audiences-import = Import d’audience

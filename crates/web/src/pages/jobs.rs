@@ -311,7 +311,7 @@ async fn start_demo(
             Msg::new("engine-job-title-demo")
                 .num("steps", steps)
                 .render(ui.lang),
-            serde_json::json!({"steps": steps, "step_ms": step_ms}),
+            serde_json::json!({"steps": steps, "step_ms": step_ms, "language": ui.lang.code()}),
         );
         new.created_by = Some(ui.caller.actor());
         let id = jobs::enqueue(&txn, &ui.caller.org, new).await?;
