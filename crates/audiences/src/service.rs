@@ -577,10 +577,7 @@ impl MemberRules {
             }
             if let Some(s) = &seat_label {
                 if !known.seat_labels.contains(&references::name_key(s)) {
-                    problems.push((
-                        "seat",
-                        Msg::new("engine-not-a-seat-label").arg("seat", s),
-                    ));
+                    problems.push(("seat", Msg::new("engine-not-a-seat-label").arg("seat", s)));
                 }
             }
         }

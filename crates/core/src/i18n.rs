@@ -160,9 +160,6 @@ pub fn lookup(lang: Lang, key: &str, args: Option<&FluentArgs>) -> Option<String
     })
 }
 
-/// The cookie that remembers the language chosen before logging in.
-pub const LANGUAGE_COOKIE: &str = "fullhouse_lang";
-
 /// A language of the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -369,12 +366,10 @@ fn group_digits(value: i64, separator: char) -> String {
     format!("{sign}{}", groups.join(&separator.to_string()))
 }
 
-
 /// The text of `key` in `lang` (English when `lang` lacks it, the key itself when none has it).
 pub fn t(lang: Lang, key: &str) -> String {
     lookup(lang, key, None).unwrap_or_else(|| key.to_string())
 }
-
 
 /// Something the engine says, as a message key of `engine.ftl` (or any installed file) and its
 /// arguments: rendered in the reader's language where it is read, in English where it is
@@ -597,7 +592,10 @@ mod tests {
     fn numbers_choose_the_plural_form() {
         let one = Msg::new("engine-import-nothing-imported").num("rows", 1);
         let many = Msg::new("engine-import-nothing-imported").num("rows", 4);
-        assert_eq!(one.to_string(), "nothing was imported: 1 row of the file has errors.");
+        assert_eq!(
+            one.to_string(),
+            "nothing was imported: 1 row of the file has errors."
+        );
         assert_eq!(
             many.render(Lang::Da),
             "intet blev importeret: 4 rækker i filen har fejl."

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
+use axum::extract::OptionalFromRequestParts;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::{self, Next};
@@ -13,14 +14,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use fullhouse_core::auth::AccountThrottle;
-use axum::extract::OptionalFromRequestParts;
 use fullhouse_core::error::Error;
-use fullhouse_core::Caller;
 use fullhouse_core::http::{AppState, JSON_BODY_LIMIT};
 use fullhouse_core::jobs::JobRegistry;
 use fullhouse_core::module::{self, BackgroundTask};
 use fullhouse_core::rate_limit::KeyedLimit;
 use fullhouse_core::tenancy::api::login_rate_limited;
+use fullhouse_core::Caller;
 use fullhouse_web::{Lang, Navigation};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -337,12 +337,11 @@ async fn not_found(State(state): State<AppState>, request: Request<Body>) -> Res
         return not_found_for(&path);
     }
     let (mut parts, _) = request.into_parts();
-    let caller = <Caller as OptionalFromRequestParts<AppState>>::from_request_parts(
-        &mut parts, &state,
-    )
-    .await
-    .ok()
-    .flatten();
+    let caller =
+        <Caller as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state)
+            .await
+            .ok()
+            .flatten();
     let lang = match caller {
         Some(caller) => Lang::from_stored(&caller.language),
         None => Lang::of_visitor(&parts.headers),

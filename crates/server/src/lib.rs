@@ -220,7 +220,10 @@ mod message_keys {
     fn every_message_key_the_engine_uses_exists_in_every_language() {
         let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut dirs = Vec::new();
-        for entry in std::fs::read_dir(&crates).expect("the crates directory").flatten() {
+        for entry in std::fs::read_dir(&crates)
+            .expect("the crates directory")
+            .flatten()
+        {
             dirs.push(entry.path().join("src"));
             dirs.push(entry.path().join("templates"));
         }
@@ -236,7 +239,10 @@ mod message_keys {
         for lang in ["en", "da", "fr"] {
             let known: BTreeSet<String> = checks::keys_in(&files, lang);
             let unknown = checks::unknown_after(&dirs, &["Msg::new(\""], is_key, &known);
-            assert!(unknown.is_empty(), "message keys missing from {lang}: {unknown:#?}");
+            assert!(
+                unknown.is_empty(),
+                "message keys missing from {lang}: {unknown:#?}"
+            );
             used = checks::unknown_after(&dirs, &["Msg::new(\""], is_key, &BTreeSet::new()).len();
         }
         assert!(used > 40, "the scan finds the engine's messages ({used})");

@@ -14,8 +14,8 @@ use super::{
     RowCheck, WriteOutcome,
 };
 use crate::error::FieldError;
-use crate::i18n::{Lang, Msg};
 use crate::http::AppState;
+use crate::i18n::{Lang, Msg};
 use crate::jobs::{JobContext, JobId, NewJob, Notify, NOTIFY_KEY};
 use crate::tabular::{
     ColumnMap, ExportFormat, FieldSpec, Problems, RejectedRows, Row, TableReader, TableWriter,
@@ -545,7 +545,11 @@ pub fn reason_in(lang: Lang, field: &FieldError) -> String {
 
 /// [`describe`] in `lang`, the reason given by `reason` (the pages pass theirs, which also
 /// translate the common [`Problem`](crate::Problem)s).
-pub fn describe_in(lang: Lang, field: &FieldError, reason: fn(Lang, &FieldError) -> String) -> String {
+pub fn describe_in(
+    lang: Lang,
+    field: &FieldError,
+    reason: fn(Lang, &FieldError) -> String,
+) -> String {
     let place = match (field.row, field.value.as_deref().filter(|v| !v.is_empty())) {
         (Some(row), Some(value)) => Msg::new("engine-at-row-value")
             .num("row", row)

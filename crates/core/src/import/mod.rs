@@ -35,10 +35,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
-use crate::jobs::JobContext;
-use crate::tabular::{ColumnMap, FieldSpec, HeaderRows, Layout, Row};
 use crate::error::Reason;
 use crate::i18n::Msg;
+use crate::jobs::JobContext;
+use crate::tabular::{ColumnMap, FieldSpec, HeaderRows, Layout, Row};
 use crate::{Error, Result};
 
 pub use job::{

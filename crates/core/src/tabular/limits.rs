@@ -67,8 +67,7 @@ pub fn scan_archive<R: Read + Seek>(source: &mut R, kind: ArchiveKind) -> Result
         ArchiveKind::Xlsx => "XLSX",
         ArchiveKind::Ods => "ODS",
     };
-    let unreadable =
-        |e: zip::result::ZipError| refuse(unreadable_because(label, e));
+    let unreadable = |e: zip::result::ZipError| refuse(unreadable_because(label, e));
     let mut archive = zip::ZipArchive::new(&mut *source).map_err(unreadable)?;
     if archive.len() > MAX_ARCHIVE_ENTRIES {
         return Err(refuse(format!(

@@ -224,9 +224,7 @@ impl ColumnMap {
         let missing: Vec<FieldError> = fields
             .iter()
             .filter(|f| f.required && self.column(f.name).is_none())
-            .map(|f| {
-                FieldError::new(f.name, Msg::new("engine-mapping-required"))
-            })
+            .map(|f| FieldError::new(f.name, Msg::new("engine-mapping-required")))
             .collect();
         if missing.is_empty() {
             Ok(())

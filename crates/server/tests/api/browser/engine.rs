@@ -144,7 +144,9 @@ async fn a_danish_organizer_reads_a_failed_code_import_without_an_english_engine
         .await
         .expect("script");
     let mapping = browser
-        .wait_text("main", |t| t.contains("er allerede valgt til en anden kolonne"))
+        .wait_text("main", |t| {
+            t.contains("er allerede valgt til en anden kolonne")
+        })
         .await;
     assert_eq!(english_in(&mapping), Vec::<String>::new(), "{mapping}");
     assert_eq!(english_in(&page_text(&browser).await), Vec::<String>::new());
@@ -182,12 +184,18 @@ async fn a_danish_organizer_reads_a_failed_code_import_without_an_english_engine
         assert!(error.contains(expected), "{expected:?} in {error}");
     }
     let row = browser.text(failed).await;
-    assert!(row.contains("Import af målgruppe"), "the kind, in Danish: {row}");
+    assert!(
+        row.contains("Import af målgruppe"),
+        "the kind, in Danish: {row}"
+    );
     assert!(
         row.contains("Importér målgruppen VIP koder fra vip-koder.csv"),
         "the title, in the starter's language: {row}"
     );
-    assert!(row.contains("Lige startet"), "the job just started is marked: {row}");
+    assert!(
+        row.contains("Lige startet"),
+        "the job just started is marked: {row}"
+    );
     assert!(
         !row.contains('%'),
         "a failed job shows no percentage: {row}"
@@ -195,9 +203,7 @@ async fn a_danish_organizer_reads_a_failed_code_import_without_an_english_engine
     let full_bar = browser
         .client
         .execute(
-            &format!(
-                "return document.querySelectorAll(\"{failed} progress[value='100']\").length"
-            ),
+            &format!("return document.querySelectorAll(\"{failed} progress[value='100']\").length"),
             vec![],
         )
         .await
@@ -209,11 +215,17 @@ async fn a_danish_organizer_reads_a_failed_code_import_without_an_english_engine
     );
 
     let text = page_text(&browser).await;
-    assert!(!text.contains("audiences.import"), "no raw job kind: {text}");
+    assert!(
+        !text.contains("audiences.import"),
+        "no raw job kind: {text}"
+    );
     assert_eq!(english_in(&text), Vec::<String>::new(), "{text}");
     let demo_forms = browser
         .client
-        .execute("return document.querySelectorAll('#demo-job').length", vec![])
+        .execute(
+            "return document.querySelectorAll('#demo-job').length",
+            vec![],
+        )
         .await
         .expect("script");
     assert_eq!(
