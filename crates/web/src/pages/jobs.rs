@@ -165,7 +165,8 @@ struct JobsPage {
     next: Option<String>,
     form: DemoForm,
     errors: FormErrors,
-    /// The demo organization: the demo job's form shows.
+    /// The demo organization: the demo job's form shows (elsewhere only to answer a post to
+    /// it with its errors, which the route still takes).
     demo: bool,
     /// The id of the job just started, highlighted.
     started: String,
