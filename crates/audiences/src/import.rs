@@ -14,7 +14,7 @@ use fullhouse_core::import::{
 };
 use fullhouse_core::jobs::JobContext;
 use fullhouse_core::tabular::{FieldSpec, Preview, Row};
-use fullhouse_core::{Db, Error, Result};
+use fullhouse_core::{Db, Error, Msg, Reason, Result};
 use fullhouse_ticketing::service::references;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -131,9 +131,12 @@ impl ImportTarget for AudienceImport {
         insert_members(db, &self.org, self.into.clone(), rows).await
     }
 
-    async fn finished(&self, written: &AudienceId, rows: u64) -> Result<String> {
+    async fn finished(&self, written: &AudienceId, rows: u64) -> Result<Reason> {
         let audience = self.service.get(&self.org, written).await?;
-        Ok(format!("imported {rows} members into {}", audience.name))
+        Ok(Msg::new("engine-audience-imported")
+            .num("rows", rows)
+            .arg("audience", audience.name)
+            .into())
     }
 }
 
@@ -211,14 +214,13 @@ impl MemberCheck {
             Ok(member) => match self.seen.get(&member.code_key) {
                 Some(0) => errors.push(Rejection::new(
                     "code",
-                    format!("code {} is already in this audience", member.code),
+                    Msg::new("engine-code-in-audience").arg("code", &member.code),
                 )),
                 Some(first) => errors.push(Rejection::new(
                     "code",
-                    format!(
-                        "code {} appears twice in the file (first on row {first})",
-                        member.code
-                    ),
+                    Msg::new("engine-code-twice-in-file")
+                        .arg("code", &member.code)
+                        .num("first", *first),
                 )),
                 None => {
                     self.seen.insert(member.code_key, row.number);
@@ -236,7 +238,7 @@ impl MemberCheck {
             if !self.customers.contains_key(&lookup_key(reference)) {
                 errors.push(Rejection::new(
                     "customer",
-                    format!("no customer `{reference}` in this organization (give a customer id or email)"),
+                    Msg::new("engine-no-such-customer").arg("reference", reference),
                 ));
             }
         }

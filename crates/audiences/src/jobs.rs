@@ -6,7 +6,7 @@
 use fullhouse_core::import as wizard;
 use fullhouse_core::jobs::{JobContext, JobHandler};
 use fullhouse_core::uploads;
-use fullhouse_core::{Error, Result};
+use fullhouse_core::{Error, Lang, Msg, Result};
 use serde::{Deserialize, Serialize};
 
 use fullhouse_core::http::AppState;
@@ -118,15 +118,23 @@ pub async fn start_import(
         choices,
     };
     let service = AudienceService::new(state.db.clone());
+    // The title is written in the starter's language, as the job's progress is.
+    let lang = Lang::from_stored(&caller.language);
     let title = match payload.target()? {
         ImportInto::New(new) => {
             crate::model::check_name(&new.name).map_err(|e| Error::invalid_fields(vec![e]))?;
             service.ensure_name_free(&caller.org, &new.name).await?;
-            format!("Import audience {} from {}", new.name.trim(), upload.name)
+            Msg::new("engine-job-title-audience-new")
+                .arg("audience", new.name.trim())
+                .arg("file", &upload.name)
+                .render(lang)
         }
         ImportInto::Existing(id) => {
             let audience = service.get(&caller.org, &id).await?;
-            format!("Import {} into audience {}", upload.name, audience.name)
+            Msg::new("engine-job-title-audience-into")
+                .arg("file", &upload.name)
+                .arg("audience", &audience.name)
+                .render(lang)
         }
     };
     let body = serde_json::to_value(&payload).map_err(|e| Error::internal(e.to_string()))?;

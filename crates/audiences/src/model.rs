@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use fullhouse_core::define_id;
 use fullhouse_core::error::FieldError;
 use fullhouse_core::tabular::{whole_number, FieldSpec, HeaderRows};
-use fullhouse_core::Error;
+use fullhouse_core::{Error, Msg};
 use fullhouse_ticketing::{CustomerId, EventId, VenueId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -142,16 +142,16 @@ pub const MAX_QUANTITY: i64 = 1_000_000_000;
 pub const MAX_NAME_LENGTH: usize = 200;
 
 /// A code as stored: trimmed, and checked for what makes a code untypeable.
-pub fn clean_code(raw: &str) -> Result<String, String> {
+pub fn clean_code(raw: &str) -> Result<String, Msg> {
     let code = raw.trim();
     if code.is_empty() {
-        return Err("is empty; every member needs a code".into());
+        return Err(Msg::new("engine-code-empty"));
     }
     if code.chars().count() > MAX_CODE_LENGTH {
-        return Err(format!("is longer than {MAX_CODE_LENGTH} characters"));
+        return Err(Msg::new("engine-code-too-long").num("max", MAX_CODE_LENGTH));
     }
     if code.chars().any(char::is_control) {
-        return Err("contains a control character (a tab or line break inside the code)".into());
+        return Err(Msg::new("engine-code-control-character"));
     }
     Ok(code.to_string())
 }
@@ -163,18 +163,18 @@ pub fn code_key(code: &str) -> String {
 
 /// A quantity from a cell: a positive whole number, read by the one rule every import uses
 /// ([`whole_number`]: `2`, `2.0` and `2,0` are 2; `2,5` is refused).
-pub fn parse_quantity(raw: &str) -> Result<i64, String> {
+pub fn parse_quantity(raw: &str) -> Result<i64, Msg> {
     if raw.trim().is_empty() {
-        return Err("is empty; every member needs a quantity".into());
+        return Err(Msg::new("engine-quantity-empty"));
     }
     whole_number(raw).and_then(check_quantity)
 }
 
-pub fn check_quantity(quantity: i64) -> Result<i64, String> {
+pub fn check_quantity(quantity: i64) -> Result<i64, Msg> {
     if quantity < 1 {
-        Err(format!("must be 1 or more (it is {quantity})"))
+        Err(Msg::new("engine-quantity-too-small").num("quantity", quantity))
     } else if quantity > MAX_QUANTITY {
-        Err(format!("must be at most {MAX_QUANTITY}"))
+        Err(Msg::new("engine-quantity-too-large").num("max", MAX_QUANTITY))
     } else {
         Ok(quantity)
     }
@@ -302,7 +302,7 @@ pub struct CodePattern {
 impl CodePattern {
     pub fn parse(pattern: &str) -> Result<CodePattern, String> {
         let pattern = pattern.trim().to_string();
-        clean_code(&pattern)?;
+        clean_code(&pattern).map_err(|m| m.to_string())?;
         let random_positions = pattern.chars().filter(|c| *c == 'X').count() as u32;
         if random_positions < 4 {
             return Err("needs at least 4 `X` (random characters), e.g. `VIP-XXXX-XXXX`".into());
@@ -621,8 +621,12 @@ mod tests {
         assert_eq!(parse_quantity("2,0"), Ok(2));
         assert_eq!(parse_quantity("2,00"), Ok(2));
         assert_eq!(
-            parse_quantity("2,5"),
+            parse_quantity("2,5").map_err(|m| m.to_string()),
             Err("`2,5` is not a whole number".to_string())
+        );
+        assert_eq!(
+            parse_quantity("0").map_err(|m| m.render(fullhouse_core::Lang::Da)),
+            Err("skal være 1 eller mere (den er 0)".to_string())
         );
         assert!(parse_quantity("1.5").is_err());
         assert!(parse_quantity("two").is_err());

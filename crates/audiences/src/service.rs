@@ -7,7 +7,7 @@ use fullhouse_core::error::{is_unique_violation, FieldError};
 use fullhouse_core::http::{Page, PageParams};
 use fullhouse_core::ids::OrgId;
 use fullhouse_core::tabular::{ExportFormat, TableWriter};
-use fullhouse_core::{Db, Error, Result};
+use fullhouse_core::{Db, Error, Msg, Result};
 use fullhouse_ticketing::service::references::{self, KnownNames};
 use fullhouse_ticketing::{CustomerId, EventId, VenueId};
 use sea_orm::sea_query::{Expr, Func};
@@ -552,10 +552,10 @@ impl MemberRules {
     pub fn check(
         &self,
         code: &str,
-        quantity: std::result::Result<i64, String>,
+        quantity: std::result::Result<i64, Msg>,
         category: Option<&str>,
         seat_label: Option<&str>,
-    ) -> std::result::Result<CheckedMember, Vec<(&'static str, String)>> {
+    ) -> std::result::Result<CheckedMember, Vec<(&'static str, Msg)>> {
         let mut problems = Vec::new();
         let code = clean_code(code)
             .map_err(|r| problems.push(("code", r)))
@@ -571,16 +571,13 @@ impl MemberRules {
                 if !known.categories.contains(&references::name_key(c)) {
                     problems.push((
                         "category",
-                        format!("`{c}` is not a category of this audience's venue or events"),
+                        Msg::new("engine-not-a-category").arg("category", c),
                     ));
                 }
             }
             if let Some(s) = &seat_label {
                 if !known.seat_labels.contains(&references::name_key(s)) {
-                    problems.push((
-                        "seat",
-                        format!("`{s}` is not a seat label at this audience's venue"),
-                    ));
+                    problems.push(("seat", Msg::new("engine-not-a-seat-label").arg("seat", s)));
                 }
             }
         }

@@ -12,6 +12,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use crate::i18n::Msg;
+
 /// Every error a caller can see: its HTTP status and its stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -136,6 +138,63 @@ impl Problem {
     }
 }
 
+/// Why something is wrong: an English sentence, or an engine message ([`Msg`]) a page renders in
+/// its reader's language. Every constructor of a [`FieldError`] or a validation [`Error`] takes
+/// either (`"cannot be empty"`, `format!(…)`, `Msg::new("engine-…")`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Text(String),
+    Msg(Msg),
+}
+
+impl Reason {
+    /// The reason in `lang`: a message rendered, an English sentence as it is.
+    pub fn render(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            Reason::Text(text) => text.clone(),
+            Reason::Msg(msg) => msg.render(lang),
+        }
+    }
+
+    /// The English sentence and the message, if there is one.
+    fn split(self) -> (String, Option<Msg>) {
+        match self {
+            Reason::Text(text) => (text, None),
+            Reason::Msg(msg) => (msg.to_string(), Some(msg)),
+        }
+    }
+}
+
+impl From<String> for Reason {
+    fn from(text: String) -> Self {
+        Reason::Text(text)
+    }
+}
+
+impl From<&String> for Reason {
+    fn from(text: &String) -> Self {
+        Reason::Text(text.clone())
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(text: &str) -> Self {
+        Reason::Text(text.to_string())
+    }
+}
+
+impl From<Cow<'_, str>> for Reason {
+    fn from(text: Cow<'_, str>) -> Self {
+        Reason::Text(text.into_owned())
+    }
+}
+
+impl From<Msg> for Reason {
+    fn from(msg: Msg) -> Self {
+        Reason::Msg(msg)
+    }
+}
+
 /// One problem with one field of the input, or one cell of an uploaded file.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FieldError {
@@ -152,26 +211,29 @@ pub struct FieldError {
     /// The kind of problem, when it is one of the common ones.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
+    /// The reason as a message key and its arguments, when the engine gave one: the same reason
+    /// as `reason`, for a caller that shows it in another language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msg: Option<Msg>,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, reason: impl Into<Reason>) -> Self {
+        let (reason, msg) = reason.into().split();
         Self {
             field: field.into(),
             row: None,
             value: None,
-            reason: reason.into(),
+            reason,
             problem: None,
+            msg,
         }
     }
 
-    pub fn at_row(row: u64, field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn at_row(row: u64, field: impl Into<String>, reason: impl Into<Reason>) -> Self {
         Self {
-            field: field.into(),
             row: Some(row),
-            value: None,
-            reason: reason.into(),
-            problem: None,
+            ..Self::new(field, reason)
         }
     }
 
@@ -235,7 +297,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// One field is wrong.
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<Reason>) -> Self {
         let field = FieldError::new(field, reason);
         Self::Validation {
             message: format!("{}: {}", field.field, field.reason),
@@ -247,7 +309,7 @@ impl Error {
     pub fn invalid_because(
         field: impl Into<String>,
         problem: Problem,
-        reason: impl Into<String>,
+        reason: impl Into<Reason>,
     ) -> Self {
         let field = FieldError::new(field, reason).because(problem);
         Self::Validation {

@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod http;
+pub mod i18n;
 pub mod ids;
 pub mod import;
 pub mod input;
@@ -27,6 +28,7 @@ pub mod tenancy;
 pub mod uploads;
 
 pub use db::{Backend, Db};
-pub use error::{Error, ErrorCode, FieldError, Problem, Result};
+pub use error::{Error, ErrorCode, FieldError, Problem, Reason, Result};
+pub use i18n::{Lang, Msg};
 pub use ids::{OrgId, TokenId, UserId};
 pub use tenancy::model::{Caller, Permission, Role};

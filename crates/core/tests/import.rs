@@ -13,7 +13,7 @@ use fullhouse_core::jobs::{
 use fullhouse_core::tabular::{FieldSpec, HeaderRows, Row};
 use fullhouse_core::tenancy::service::{NewOrganization, TenancyService};
 use fullhouse_core::uploads::{self, UploadId};
-use fullhouse_core::{Backend, Db, Error, OrgId, Result};
+use fullhouse_core::{Backend, Db, Error, OrgId, Reason, Result};
 use fullhouse_testkit::{both_backends, TestDb};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Statement};
 use std::collections::HashMap;
@@ -159,8 +159,8 @@ impl ImportTarget for Codes {
         Ok(())
     }
 
-    async fn finished(&self, _: &(), rows: u64) -> Result<String> {
-        Ok(format!("imported {rows} codes"))
+    async fn finished(&self, _: &(), rows: u64) -> Result<Reason> {
+        Ok(format!("imported {rows} codes").into())
     }
 }
 

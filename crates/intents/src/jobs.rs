@@ -16,7 +16,7 @@ use fullhouse_core::jobs::{Job, JobContext, JobHandler, JobId, JobService};
 use fullhouse_core::module::Mount;
 use fullhouse_core::tabular::{HeaderRows, Preview};
 use fullhouse_core::uploads::{self, UploadId};
-use fullhouse_core::{Caller, Error, Permission, Result};
+use fullhouse_core::{Caller, Error, Lang, Msg, Permission, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -79,15 +79,14 @@ pub async fn start_import(
 ) -> Result<JobId> {
     let (upload, _) = uploads::referenced(&state.db, &caller.org, &request.upload_id).await?;
     let options = request.options;
-    let title = format!(
-        "{} intents from {}",
-        if options.dry_run {
-            "Dry run of importing"
-        } else {
-            "Import"
-        },
-        upload.name
-    );
+    // The title is written in the starter's language, as the job's progress is.
+    let title = Msg::new(if options.dry_run {
+        "engine-job-title-intents-dry-run"
+    } else {
+        "engine-job-title-intents"
+    })
+    .arg("file", &upload.name)
+    .render(Lang::from_stored(&caller.language));
     let payload = ImportPayload {
         upload_id: request.upload_id,
         choices: ReadChoices {

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
+use axum::extract::OptionalFromRequestParts;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::{self, Next};
@@ -19,7 +20,8 @@ use fullhouse_core::jobs::JobRegistry;
 use fullhouse_core::module::{self, BackgroundTask};
 use fullhouse_core::rate_limit::KeyedLimit;
 use fullhouse_core::tenancy::api::login_rate_limited;
-use fullhouse_web::Navigation;
+use fullhouse_core::Caller;
+use fullhouse_web::{Lang, Navigation};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -327,9 +329,24 @@ fn marked_secure(cookie: HeaderValue) -> HeaderValue {
     HeaderValue::from_bytes(&value).unwrap_or(cookie)
 }
 
-async fn not_found(request: Request<Body>) -> Response {
+/// A 404: JSON for the API; for a page, the page in the language of whoever asks (the logged-in
+/// user's, else the one the visitor chose or their browser asks for).
+async fn not_found(State(state): State<AppState>, request: Request<Body>) -> Response {
     let path = request.uri().path().to_string();
-    not_found_for(&path)
+    if path.starts_with("/api/") || path == "/metrics" {
+        return not_found_for(&path);
+    }
+    let (mut parts, _) = request.into_parts();
+    let caller =
+        <Caller as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state)
+            .await
+            .ok()
+            .flatten();
+    let lang = match caller {
+        Some(caller) => Lang::from_stored(&caller.language),
+        None => Lang::of_visitor(&parts.headers),
+    };
+    fullhouse_web::not_found_page_in(lang)
 }
 
 fn not_found_for(path: &str) -> Response {

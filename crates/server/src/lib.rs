@@ -196,3 +196,61 @@ pub async fn start(config: &ServerConfig, db: Db) -> anyhow::Result<RunningServe
         handle,
     })
 }
+
+#[cfg(test)]
+mod message_keys {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use fullhouse_core::i18n::{checks, ENGINE};
+    use fullhouse_core::module::LocaleFile;
+
+    /// Every locale file of this binary: the engine's and every module's.
+    fn all_locales() -> Vec<LocaleFile> {
+        let mut files: Vec<LocaleFile> = ENGINE.to_vec();
+        for module in super::modules() {
+            files.extend_from_slice(module.locales());
+        }
+        files
+    }
+
+    /// Every `Msg::new("…")` in every crate of the workspace — the engine's messages, whichever
+    /// crate makes them — names a key that English, Danish and French all define.
+    #[test]
+    fn every_message_key_the_engine_uses_exists_in_every_language() {
+        let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = Vec::new();
+        for entry in std::fs::read_dir(&crates)
+            .expect("the crates directory")
+            .flatten()
+        {
+            dirs.push(entry.path().join("src"));
+            dirs.push(entry.path().join("templates"));
+        }
+        assert!(dirs.len() >= 20, "{dirs:?}");
+        let files = all_locales();
+        let is_key = |key: &str| {
+            !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        let mut used = 0;
+        for lang in ["en", "da", "fr"] {
+            let known: BTreeSet<String> = checks::keys_in(&files, lang);
+            let unknown = checks::unknown_after(&dirs, &["Msg::new(\""], is_key, &known);
+            assert!(
+                unknown.is_empty(),
+                "message keys missing from {lang}: {unknown:#?}"
+            );
+            used = checks::unknown_after(&dirs, &["Msg::new(\""], is_key, &BTreeSet::new()).len();
+        }
+        assert!(used > 40, "the scan finds the engine's messages ({used})");
+    }
+
+    /// And every English string of the engine has its Danish and French.
+    #[test]
+    fn every_engine_string_is_in_danish_and_french() {
+        assert_eq!(checks::untranslated(ENGINE), Vec::<String>::new());
+    }
+}

@@ -38,7 +38,13 @@ struct NotFoundPage {
     lang: Lang,
 }
 
-/// The page for an address nothing answers at (the router's fallback has no user, so English).
+/// The page for an address nothing answers at, in English.
 pub fn not_found_page() -> Response {
-    (StatusCode::NOT_FOUND, NotFoundPage { lang: Lang::En }).into_response()
+    not_found_page_in(Lang::En)
+}
+
+/// The page for an address nothing answers at, in `lang` (the server's fallback passes the
+/// logged-in user's language, else the visitor's).
+pub fn not_found_page_in(lang: Lang) -> Response {
+    (StatusCode::NOT_FOUND, NotFoundPage { lang }).into_response()
 }

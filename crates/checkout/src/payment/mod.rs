@@ -83,6 +83,16 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn refund(&self, request: &PaymentRequest, reference: &str) -> Result<String>;
 }
 
+/// What a buyer or the staff read about `provider`, in `lang`: the test provider's notice is
+/// translated (its [`PaymentProvider::label`] is the English one, for logs and the API).
+pub fn label_in(provider: &dyn PaymentProvider, lang: fullhouse_web::Lang) -> String {
+    if provider.is_test() {
+        lang.t("payments-provider-test")
+    } else {
+        provider.label().to_string()
+    }
+}
+
 /// TEST PAYMENTS — no money moves. Every charge succeeds except the token `decline`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TestPayments;

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::error::FieldError;
 use crate::http::AppState;
+use crate::i18n::{Lang, Msg};
 use crate::jobs::{JobContext, JobId, NewJob, Notify, NOTIFY_KEY};
 use crate::tabular::{
     ColumnMap, ExportFormat, FieldSpec, Problems, RejectedRows, Row, TableReader, TableWriter,
@@ -107,7 +108,7 @@ pub async fn run<T: ImportTarget>(
         });
     }
     if first.rows == 0 {
-        return Err(Error::invalid("file", "has no rows to import").into());
+        return Err(Error::invalid("file", Msg::new("engine-file-no-rows")).into());
     }
     let checked_after = started.elapsed();
     let partial = target.mode() == ImportMode::Partial;
@@ -327,7 +328,9 @@ async fn check_pass<C: RowCheck>(
         }
         rows += chunk.len() as u64;
         if let Some(job) = job {
-            let message = format!("checked {rows} rows");
+            let message = Msg::new("engine-import-checked")
+                .num("rows", rows)
+                .render(job.lang());
             job.progress(
                 i64::try_from(rows).unwrap_or(i64::MAX),
                 None,
@@ -433,13 +436,17 @@ pub async fn run_job<T: ImportTarget>(
                 ctx.attach_file(IMPORTED_ROWS_FILE, csv, Bytes::from(rows))
                     .await?;
             }
-            let mut message = target.finished(&imported.written, imported.rows).await?;
+            let lang = ctx.lang();
+            let mut message = target
+                .finished(&imported.written, imported.rows)
+                .await?
+                .render(lang);
             if imported.rejected > 0 {
-                message.push_str(&format!(
-                    "; {} row{} refused (see {REJECTED_ROWS_FILE})",
-                    imported.rejected,
-                    if imported.rejected == 1 { "" } else { "s" }
-                ));
+                message = Msg::new("engine-import-rows-refused")
+                    .arg("finished", message)
+                    .num("refused", imported.rejected)
+                    .arg("file", REJECTED_ROWS_FILE)
+                    .render(lang);
             }
             let rows = i64::try_from(imported.rows).unwrap_or(i64::MAX);
             ctx.progress(rows, Some(rows), Some(&message)).await
@@ -453,7 +460,7 @@ pub async fn run_job<T: ImportTarget>(
                 )
                 .await?;
             }
-            Err(listed(refused.error, refused.bad_rows))
+            Err(listed_in(ctx.lang(), refused.error, refused.bad_rows))
         }
     }
 }
@@ -488,28 +495,34 @@ pub async fn enqueue(
 }
 
 /// The error with every problem on its own line (up to [`LISTED_PROBLEMS`]), so the Jobs page,
-/// the API and the mail all show each bad row, its column, value and reason.
+/// the API and the mail all show each bad row, its column, value and reason; in English.
 pub fn listed(error: Error, bad_rows: u64) -> Error {
+    listed_in(Lang::En, error, bad_rows)
+}
+
+/// [`listed`], in `lang`: the job's error is stored in the language of whoever started it.
+pub fn listed_in(lang: Lang, error: Error, bad_rows: u64) -> Error {
     let Error::Validation { message, fields } = error else {
         return error;
     };
     if fields.iter().all(|f| f.row.is_none()) {
         return Error::Validation { message, fields };
     }
-    let mut text = format!(
-        "nothing was imported: {bad_rows} row{} of the file {} errors.",
-        if bad_rows == 1 { "" } else { "s" },
-        if bad_rows == 1 { "has" } else { "have" }
-    );
+    let mut text = Msg::new("engine-import-nothing-imported")
+        .num("rows", bad_rows)
+        .render(lang);
     for field in fields.iter().take(LISTED_PROBLEMS) {
         text.push('\n');
-        text.push_str(&describe(field));
+        text.push_str(&describe_in(lang, field, reason_in));
     }
     if fields.len() > LISTED_PROBLEMS {
-        text.push_str(&format!(
-            "\n… and more: see {REJECTED_ROWS_FILE} ({} errors listed there).",
-            fields.len()
-        ));
+        text.push('\n');
+        text.push_str(
+            &Msg::new("engine-import-more-problems")
+                .arg("file", REJECTED_ROWS_FILE)
+                .num("errors", fields.len())
+                .render(lang),
+        );
     }
     Error::Validation {
         message: text,
@@ -519,12 +532,39 @@ pub fn listed(error: Error, bad_rows: u64) -> Error {
 
 /// "row 7, Quantity `0`: must be 1 or more".
 pub fn describe(field: &FieldError) -> String {
-    let place = match field.row {
-        Some(row) => format!("row {row}, {}", field.field),
-        None => field.field.clone(),
-    };
-    match field.value.as_deref().filter(|v| !v.is_empty()) {
-        Some(value) => format!("{place} `{value}`: {}", field.reason),
-        None => format!("{place}: {}", field.reason),
+    describe_in(Lang::En, field, reason_in)
+}
+
+/// A field error's reason in `lang`: its engine message rendered, else its English reason.
+pub fn reason_in(lang: Lang, field: &FieldError) -> String {
+    match &field.msg {
+        Some(msg) => msg.render(lang),
+        None => field.reason.clone(),
     }
+}
+
+/// [`describe`] in `lang`, the reason given by `reason` (the pages pass theirs, which also
+/// translate the common [`Problem`](crate::Problem)s).
+pub fn describe_in(
+    lang: Lang,
+    field: &FieldError,
+    reason: fn(Lang, &FieldError) -> String,
+) -> String {
+    let place = match (field.row, field.value.as_deref().filter(|v| !v.is_empty())) {
+        (Some(row), Some(value)) => Msg::new("engine-at-row-value")
+            .num("row", row)
+            .arg("field", &field.field)
+            .arg("value", value)
+            .render(lang),
+        (Some(row), None) => Msg::new("engine-at-row")
+            .num("row", row)
+            .arg("field", &field.field)
+            .render(lang),
+        (None, Some(value)) => format!("{} `{value}`", field.field),
+        (None, None) => field.field.clone(),
+    };
+    Msg::new("engine-place-reason")
+        .arg("place", place)
+        .arg("reason", reason(lang, field))
+        .render(lang)
 }

@@ -35,11 +35,15 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
+use crate::error::Reason;
+use crate::i18n::Msg;
 use crate::jobs::JobContext;
 use crate::tabular::{ColumnMap, FieldSpec, HeaderRows, Layout, Row};
 use crate::{Error, Result};
 
-pub use job::{describe, enqueue, listed, run, run_job, Imported, Refused};
+pub use job::{
+    describe, describe_in, enqueue, listed, listed_in, reason_in, run, run_job, Imported, Refused,
+};
 pub use preview::{preview, preview_file};
 
 /// How to read the file: which rows are headers, which column is which field.
@@ -108,19 +112,21 @@ pub trait ImportTarget: Send + Sync {
     /// An error rolls everything back.
     async fn write(&self, rows: Batches<'_, Self::Value>) -> Result<Self::Written>;
 
-    /// The job's closing message, e.g. "imported 12 members into VIP".
-    async fn finished(&self, written: &Self::Written, rows: u64) -> Result<String>;
+    /// The job's closing message, e.g. "imported 12 members into VIP": an engine message
+    /// ([`crate::Msg`]) is written in the language of whoever started the import.
+    async fn finished(&self, written: &Self::Written, rows: u64) -> Result<Reason>;
 }
 
-/// Why a row is refused: the field (core names its column and quotes the cell) and the reason.
+/// Why a row is refused: the field (core names its column and quotes the cell) and the reason,
+/// an English sentence or an engine message ([`crate::Msg`]) the pages translate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub field: String,
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl Rejection {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Rejection {
+    pub fn new(field: impl Into<String>, reason: impl Into<Reason>) -> Rejection {
         Rejection {
             field: field.into(),
             reason: reason.into(),
@@ -221,10 +227,13 @@ impl<'a, V> Batches<'a, V> {
         if let (Some(job), true) = (self.job, self.handed > 0) {
             let refused = self.refused();
             let message = if refused > 0 {
-                format!("imported {} rows, {refused} refused", self.handed - refused)
+                Msg::new("engine-import-written-refused")
+                    .num("rows", self.handed - refused)
+                    .num("refused", refused)
             } else {
-                format!("imported {} rows", self.handed)
+                Msg::new("engine-import-written").num("rows", self.handed)
             };
+            let message = message.render(job.lang());
             job.progress(self.handed, None, Some(&message)).await?;
         }
         let batch = self.received.recv().await.transpose()?;

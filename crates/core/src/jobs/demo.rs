@@ -41,12 +41,18 @@ impl JobHandler for DemoCount {
             .unwrap_or(100)
             .clamp(1, 10_000);
         let step_ms = ctx.payload["step_ms"].as_u64().unwrap_or(20).min(1_000);
+        let lang = ctx.lang();
         for done in 1..=steps {
             tokio::time::sleep(std::time::Duration::from_millis(step_ms)).await;
             ctx.progress(
                 done,
                 Some(steps),
-                Some(&format!("counted {done} of {steps}")),
+                Some(
+                    &crate::i18n::Msg::new("engine-demo-counted")
+                        .num("done", done)
+                        .num("steps", steps)
+                        .render(lang),
+                ),
             )
             .await?;
         }
@@ -76,8 +82,14 @@ async fn start_demo_job(
     let txn = state.db.begin_write().await?;
     let mut new = NewJob::new(
         DEMO_COUNT,
-        format!("Demo: count to {}", request.steps),
-        serde_json::json!({"steps": request.steps, "step_ms": request.step_ms}),
+        crate::i18n::Msg::new("engine-job-title-demo")
+            .num("steps", request.steps)
+            .render(crate::i18n::Lang::from_stored(&caller.language)),
+        serde_json::json!({
+            "steps": request.steps,
+            "step_ms": request.step_ms,
+            "language": caller.language,
+        }),
     );
     new.created_by = Some(caller.actor());
     let id = jobs::enqueue(&txn, &caller.org, new).await?;

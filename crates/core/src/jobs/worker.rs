@@ -119,6 +119,40 @@ impl JobContext {
         &self.files
     }
 
+    /// The language of whoever started the job (its payload's `notify`, else a top-level
+    /// `language`), English when neither says: the job's progress and error are written in it
+    /// (see [`crate::i18n`] for why jobs store text in their starter's language).
+    pub fn lang(&self) -> crate::i18n::Lang {
+        self.starter_lang().unwrap_or_default()
+    }
+
+    fn starter_lang(&self) -> Option<crate::i18n::Lang> {
+        super::Notify::from_payload(&self.payload)
+            .map(|n| n.language)
+            .or_else(|| {
+                self.payload
+                    .get("language")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .map(|code| crate::i18n::Lang::from_stored(&code))
+    }
+
+    /// [`JobContext::lang`], or for a job nobody started (mail delivery) the organization's
+    /// default language.
+    pub async fn reader_lang(&self) -> crate::i18n::Lang {
+        if let Some(lang) = self.starter_lang() {
+            return lang;
+        }
+        crate::tenancy::store::organizations::Entity::find_by_id(self.org.to_string())
+            .one(self.db.reader())
+            .await
+            .ok()
+            .flatten()
+            .map(|o| crate::i18n::Lang::from_stored(&o.default_language))
+            .unwrap_or_default()
+    }
+
     /// True once the job was cancelled or this worker lost its lease: stop soon.
     pub fn should_stop(&self) -> bool {
         self.stop.is_cancelled()
@@ -485,7 +519,9 @@ impl Worker {
             return self.settle(&ctx, Outcome::Cancelled).await;
         }
         let Some(handler) = self.registry.handler(&job.kind) else {
-            let error = format!("no handler for jobs of kind `{}`", job.kind);
+            let error = crate::i18n::Msg::new("engine-job-no-handler")
+                .arg("kind", &job.kind)
+                .render(ctx.lang());
             return self
                 .settle(
                     &ctx,

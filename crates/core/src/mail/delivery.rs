@@ -58,6 +58,7 @@ impl JobHandler for Delivery {
             .await?;
         let transport = OrgTransport::build(&settings, self.mail_dir.join(ctx.org.as_str()))?;
         let total = count_queued(ctx).await?;
+        let lang = ctx.reader_lang().await;
         let mut done = 0i64;
         loop {
             let batch = claim_batch(ctx, &claim).await?;
@@ -78,7 +79,11 @@ impl JobHandler for Delivery {
             ctx.progress(
                 done,
                 Some(total.max(done)),
-                Some(&format!("{done} messages handled")),
+                Some(
+                    &crate::i18n::Msg::new("engine-mail-handled")
+                        .num("count", done)
+                        .render(lang),
+                ),
             )
             .await?;
         }

@@ -5,6 +5,7 @@ use std::io::{self, Read};
 use super::limits::{thousands, MAX_CELL_CHARS, MAX_ROW_BYTES};
 use super::{column_letter, Row, MAX_TITLE_ROWS};
 use crate::error::FieldError;
+use crate::i18n::Msg;
 
 /// The separators organizers' spreadsheets use, in order of preference on a tie.
 pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -277,7 +278,7 @@ impl Iterator for DelimitedRows {
                     return Some(Err(FieldError::at_row(
                         line,
                         "file",
-                        "a line longer than 1 MiB; this import reads lines of at most 1 MiB",
+                        Msg::new("engine-line-too-long"),
                     )));
                 }
                 Err(err) => {
@@ -286,7 +287,7 @@ impl Iterator for DelimitedRows {
                     return Some(Err(FieldError::at_row(
                         line,
                         "file",
-                        format!("cannot be read: {err}"),
+                        Msg::new("engine-row-unreadable").arg("detail", err),
                     )));
                 }
             }
@@ -295,7 +296,7 @@ impl Iterator for DelimitedRows {
                 return Some(Err(FieldError::at_row(
                     line,
                     "file",
-                    "a quoted field starts here and is never closed (a `\"` is missing)",
+                    Msg::new("engine-unclosed-quote"),
                 )));
             }
             let start = self.record.position().map_or(0, |p| p.byte());
@@ -313,11 +314,7 @@ impl Iterator for DelimitedRows {
                 return Some(Err(FieldError::at_row(
                     number,
                     column_letter(column),
-                    format!(
-                        "a cell longer than {} characters; a cell holds at most {} characters",
-                        thousands(MAX_CELL_CHARS as u64),
-                        thousands(MAX_CELL_CHARS as u64)
-                    ),
+                    Msg::new("engine-cell-too-long").arg("max", thousands(MAX_CELL_CHARS as u64)),
                 )));
             }
             let cells = self.record.iter().map(str::to_string).collect();

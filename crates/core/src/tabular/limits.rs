@@ -48,8 +48,15 @@ fn megabytes(bytes: u64) -> u64 {
     bytes >> 20
 }
 
-fn refuse(reason: impl Into<String>) -> Error {
+fn refuse(reason: impl Into<crate::error::Reason>) -> Error {
     Error::invalid("file", reason)
+}
+
+/// "is not a readable XLSX spreadsheet: …", in the reader's language where it is shown.
+fn unreadable_because(kind: &str, detail: impl std::fmt::Display) -> crate::i18n::Msg {
+    crate::i18n::Msg::new("engine-file-unreadable-because")
+        .arg("kind", kind)
+        .arg("detail", detail)
 }
 
 /// Unpacks every part of a zip archive as a stream and refuses it past the caps; rewinds.
@@ -57,11 +64,10 @@ pub fn scan_archive<R: Read + Seek>(source: &mut R, kind: ArchiveKind) -> Result
     let io = |e: std::io::Error| Error::internal(format!("reading an upload: {e}"));
     source.seek(SeekFrom::Start(0)).map_err(io)?;
     let label = match kind {
-        ArchiveKind::Xlsx => "an XLSX",
-        ArchiveKind::Ods => "an ODS",
+        ArchiveKind::Xlsx => "XLSX",
+        ArchiveKind::Ods => "ODS",
     };
-    let unreadable =
-        |e: zip::result::ZipError| refuse(format!("is not a readable {label} spreadsheet: {e}"));
+    let unreadable = |e: zip::result::ZipError| refuse(unreadable_because(label, e));
     let mut archive = zip::ZipArchive::new(&mut *source).map_err(unreadable)?;
     if archive.len() > MAX_ARCHIVE_ENTRIES {
         return Err(refuse(format!(
@@ -90,7 +96,7 @@ pub fn scan_archive<R: Read + Seek>(source: &mut R, kind: ArchiveKind) -> Result
         loop {
             let read = entry
                 .read(&mut buffer)
-                .map_err(|e| refuse(format!("is not a readable {label} spreadsheet: {e}")))?;
+                .map_err(|e| refuse(unreadable_because(label, e)))?;
             if read == 0 {
                 break;
             }
@@ -294,7 +300,7 @@ const ODS_MAX_COLUMNS: u64 = 16_384;
 /// sheets expand to, and refuses it past [`MAX_ODS_CELLS`] or [`MAX_ODS_TEXT_BYTES`]; rewinds.
 pub fn scan_ods_content<R: Read + Seek>(source: &mut R) -> Result<()> {
     let io = |e: std::io::Error| Error::internal(format!("reading an upload: {e}"));
-    let unreadable = |e: String| refuse(format!("is not a readable ODS spreadsheet: {e}"));
+    let unreadable = |e: String| refuse(unreadable_because("ODS", e));
     source.seek(SeekFrom::Start(0)).map_err(io)?;
     {
         let mut archive =
@@ -310,7 +316,7 @@ pub fn scan_ods_content<R: Read + Seek>(source: &mut R) -> Result<()> {
 }
 
 fn scan_content(content: impl Read) -> Result<()> {
-    let unreadable = |e: String| refuse(format!("is not a readable ODS spreadsheet: {e}"));
+    let unreadable = |e: String| refuse(unreadable_because("ODS", e));
     {
         let mut grid = OdsGrid::default();
         let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(content));

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::Row;
 use crate::error::{Error, FieldError, Result};
+use crate::i18n::Msg;
 
 /// Normalizes a header for matching: lowercase letters and digits only, accents folded
 /// (`Fødselsdato` → `fodselsdato`, `Prénom` → `prenom`).
@@ -197,15 +198,17 @@ impl ColumnMap {
             match fields.iter().find(|f| f.name.eq_ignore_ascii_case(choice)) {
                 None => problems.push(FieldError::new(
                     place,
-                    format!(
-                        "`{choice}` is not a field; choose one of {} or `ignore`",
-                        fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                    ),
+                    Msg::new("engine-mapping-unknown-field")
+                        .arg("choice", choice)
+                        .arg(
+                            "fields",
+                            fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", "),
+                        ),
                 )),
                 Some(field) if columns.iter().any(|(name, _)| *name == field.name) => problems
                     .push(FieldError::new(
                         place,
-                        format!("`{}` is already chosen for another column", field.name),
+                        Msg::new("engine-mapping-chosen-twice").arg("field", field.name),
                     )),
                 Some(field) => columns.push((field.name, column)),
             }
@@ -221,12 +224,7 @@ impl ColumnMap {
         let missing: Vec<FieldError> = fields
             .iter()
             .filter(|f| f.required && self.column(f.name).is_none())
-            .map(|f| {
-                FieldError::new(
-                    f.name,
-                    "no column maps to this required field; choose a column for it",
-                )
-            })
+            .map(|f| FieldError::new(f.name, Msg::new("engine-mapping-required")))
             .collect();
         if missing.is_empty() {
             Ok(())

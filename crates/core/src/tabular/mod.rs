@@ -47,6 +47,7 @@ pub use write::{
 };
 
 use crate::error::{Error, FieldError, Result};
+use crate::i18n::Msg;
 
 /// One row with its 1-based line (or sheet row) number in the file, as a spreadsheet shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -390,7 +391,7 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
     if reader.format != Format::Delimited {
         return Err(Error::invalid(
             "file",
-            "is a spreadsheet; this import reads CSV files (save the sheet as CSV)",
+            Msg::new("engine-file-is-spreadsheet"),
         ));
     }
     if has_header {
@@ -420,11 +421,9 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
             errors.push(FieldError::at_row(
                 row.number,
                 "file",
-                format!(
-                    "has {} fields but the header has {}",
-                    row.cells.len(),
-                    headers.len()
-                ),
+                Msg::new("engine-row-wider-than-header")
+                    .num("fields", row.cells.len())
+                    .num("header", headers.len()),
             ));
             continue;
         }
@@ -432,7 +431,7 @@ pub fn read_csv(bytes: &[u8], has_header: bool) -> Result<Table> {
             errors.push(FieldError::at_row(
                 row.number,
                 "file",
-                format!("too many rows; at most {MAX_ROWS}"),
+                Msg::new("engine-too-many-rows").num("max", MAX_ROWS),
             ));
             break;
         }

@@ -15,6 +15,7 @@
 //! - A leading `-` or `+` is kept: the importer says which range it accepts ("1 or more").
 
 use super::shown_cell;
+use crate::i18n::Msg;
 
 /// Spaces that group thousands: a space, a no-break space (French exports), a narrow no-break
 /// space.
@@ -24,13 +25,13 @@ fn is_group_space(c: char) -> bool {
 
 /// Reads a cell as a whole number by the rule in the module docs. The error is the reason only
 /// (the caller adds the row and the column): "`2,5` is not a whole number".
-pub fn whole_number(cell: &str) -> Result<i64, String> {
+pub fn whole_number(cell: &str) -> Result<i64, Msg> {
     let text = cell.trim();
     if text.is_empty() {
-        return Err("is empty".into());
+        return Err(Msg::new("engine-empty"));
     }
     let shown = shown_cell(text);
-    let not_whole = || format!("`{shown}` is not a whole number");
+    let not_whole = || Msg::new("engine-not-whole-number").arg("value", &shown);
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -47,13 +48,13 @@ pub fn whole_number(cell: &str) -> Result<i64, String> {
     }
     let magnitude: i64 = digits
         .parse()
-        .map_err(|_| format!("`{shown}` is too large a number"))?;
+        .map_err(|_| Msg::new("engine-number-too-large").arg("value", &shown))?;
     Ok(if negative { -magnitude } else { magnitude })
 }
 
 /// Splits a number at its decimal mark: the integer part (grouping still in it) and the digits
 /// after the mark, if there is one.
-fn split_decimal<'t>(text: &'t str, shown: &str) -> Result<(&'t str, Option<&'t str>), String> {
+fn split_decimal<'t>(text: &'t str, shown: &str) -> Result<(&'t str, Option<&'t str>), Msg> {
     let last_dot = text.rfind('.');
     let last_comma = text.rfind(',');
     let decimal = match (last_dot, last_comma) {
@@ -80,11 +81,11 @@ fn split_decimal<'t>(text: &'t str, shown: &str) -> Result<(&'t str, Option<&'t 
             {
                 let as_thousands = format!("{integer}{fraction}");
                 let as_decimal = format!("{integer}.{fraction}");
-                return Err(format!(
-                    "`{shown}` reads two ways: {as_thousands} (`{mark}` grouping thousands) or \
-                     {as_decimal} (`{mark}` as the decimal mark); write {as_thousands} without \
-                     the `{mark}`, or the number with fewer decimals"
-                ));
+                return Err(Msg::new("engine-number-two-ways")
+                    .arg("value", shown)
+                    .arg("thousands", as_thousands)
+                    .arg("decimal", as_decimal)
+                    .arg("mark", mark));
             }
             mark
         }
@@ -92,7 +93,7 @@ fn split_decimal<'t>(text: &'t str, shown: &str) -> Result<(&'t str, Option<&'t 
     let (integer, fraction) = text.rsplit_once(decimal).unwrap_or((text, ""));
     if integer.contains(decimal) {
         // `1,000.000,00`: the decimal mark also inside the integer part.
-        return Err(format!("`{shown}` is not a whole number"));
+        return Err(Msg::new("engine-not-whole-number").arg("value", shown));
     }
     Ok((integer, Some(fraction)))
 }
@@ -119,6 +120,11 @@ fn grouped_digits(integer: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reason in English, as the API and the rejected-rows file give it.
+    fn english(cell: &str) -> Result<i64, String> {
+        whole_number(cell).map_err(|m| m.to_string())
+    }
 
     #[test]
     fn decimal_comma_whole_quantities_read_as_integers() {
@@ -149,26 +155,26 @@ mod tests {
             "2,5", "2.5", "2,05", "1.234,50", "two", "2,", "1.2.3", "1 00", "--2",
         ] {
             assert_eq!(
-                whole_number(cell),
+                english(cell),
                 Err(format!("`{cell}` is not a whole number")),
                 "{cell:?}"
             );
         }
-        assert_eq!(whole_number("  "), Err("is empty".to_string()));
+        assert_eq!(english("  "), Err("is empty".to_string()));
         assert_eq!(
-            whole_number("99999999999999999999"),
+            english("99999999999999999999"),
             Err("`99999999999999999999` is too large a number".to_string())
         );
     }
 
     #[test]
     fn one_mark_before_three_digits_is_refused_as_ambiguous() {
-        let reason = whole_number("2.000").err().unwrap_or_default();
+        let reason = english("2.000").err().unwrap_or_default();
         assert!(
             reason.starts_with("`2.000` reads two ways: 2000 (`.` grouping thousands) or 2.000"),
             "{reason}"
         );
-        let reason = whole_number("1,500").err().unwrap_or_default();
+        let reason = english("1,500").err().unwrap_or_default();
         assert!(
             reason.contains("1500") && reason.contains("1.500"),
             "{reason}"
@@ -176,5 +182,22 @@ mod tests {
         // A leading zero or four digits cannot be thousands: read as decimals.
         assert_eq!(whole_number("0,000"), Ok(0));
         assert_eq!(whole_number("2,0000"), Ok(2));
+    }
+
+    #[test]
+    fn the_reason_reads_in_the_readers_language() {
+        let reason = whole_number("2,5").err().expect("refused");
+        assert_eq!(
+            reason.render(crate::i18n::Lang::Da),
+            "`2,5` er ikke et helt tal"
+        );
+        assert_eq!(
+            reason.render(crate::i18n::Lang::Fr),
+            "`2,5` n’est pas un nombre entier"
+        );
+        let ambiguous = whole_number("2.000").err().expect("refused");
+        assert!(ambiguous
+            .render(crate::i18n::Lang::Da)
+            .starts_with("`2.000` kan læses på to måder: 2000"));
     }
 }

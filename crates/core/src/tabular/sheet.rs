@@ -22,6 +22,7 @@ use calamine::{Data, DataRef, Ods, Range, Reader, Xlsx};
 use super::limits::{self, thousands, ArchiveKind, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES};
 use super::{column_letter, Format, Row, RowIter};
 use crate::error::{Error, FieldError, Result};
+use crate::i18n::Msg;
 
 /// Reads the first sheet's non-empty rows, numbered as the spreadsheet numbers them.
 pub fn read_first_sheet<R: Read + Seek + Send + 'static>(
@@ -43,11 +44,7 @@ pub fn read_first_sheet<R: Read + Seek + Send + 'static>(
         // rows, or one cell at row 65,535 and column 65,535) and aborts the process when the
         // allocation fails; no check short of re-reading the OLE container the same way can
         // bound it, so old workbooks are refused with the way out.
-        Format::Xls => Err(Error::invalid(
-            "file",
-            "is an old Excel 97–2003 workbook (.xls), which this import does not read; save it \
-             as .xlsx (Excel workbook) or CSV and upload it again",
-        )),
+        Format::Xls => Err(Error::invalid("file", Msg::new("engine-file-xls"))),
         Format::Delimited => Err(Error::internal("a delimited file is not a sheet")),
     }
 }
@@ -61,7 +58,9 @@ where
     let unreadable = |err: W::Error| {
         Error::invalid(
             "file",
-            format!("is not a readable {kind} spreadsheet: {err}"),
+            Msg::new("engine-file-unreadable-because")
+                .arg("kind", kind)
+                .arg("detail", err),
         )
     };
     // The reader is a library over untrusted bytes: a panic in it is a file it cannot read.
@@ -75,7 +74,7 @@ where
     read.unwrap_or_else(|_| {
         Err(Error::invalid(
             "file",
-            format!("is not a readable {kind} spreadsheet"),
+            Msg::new("engine-file-unreadable").arg("kind", kind),
         ))
     })
 }
@@ -86,11 +85,7 @@ fn checked_cell(row: u64, column: usize, text: String) -> std::result::Result<St
         return Err(FieldError::at_row(
             row,
             column_letter(column),
-            format!(
-                "a cell longer than {} characters; a cell holds at most {} characters",
-                thousands(MAX_CELL_CHARS as u64),
-                thousands(MAX_CELL_CHARS as u64)
-            ),
+            Msg::new("engine-cell-too-long").arg("max", thousands(MAX_CELL_CHARS as u64)),
         ));
     }
     Ok(text)
@@ -100,11 +95,9 @@ fn too_far_right(row: u64, column: usize) -> FieldError {
     FieldError::at_row(
         row,
         "file",
-        format!(
-            "a cell in column {}; this import reads at most {} columns",
-            column_letter(column),
-            thousands(MAX_COLUMNS as u64)
-        ),
+        Msg::new("engine-cell-too-far-right")
+            .arg("column", column_letter(column))
+            .arg("max", thousands(MAX_COLUMNS as u64)),
     )
 }
 
@@ -208,7 +201,7 @@ impl Iterator for StreamedRows {
                 self.finished = true;
                 Some(Err(FieldError::new(
                     "file",
-                    "the sheet could not be read to its end",
+                    Msg::new("engine-sheet-cut-short"),
                 )))
             }
         }
@@ -227,14 +220,9 @@ fn xlsx_rows<R: Read + Seek + Send + 'static>(source: R) -> Result<RowIter> {
                 stream_xlsx(source, &sender, &opened_sender)
             }));
             if read.is_err() {
-                let _ = opened_sender.try_send(Err(Error::invalid(
-                    "file",
-                    "is not a readable XLSX spreadsheet",
-                )));
-                let _ = sender.send(Message::Failed(FieldError::new(
-                    "file",
-                    "is not a readable XLSX spreadsheet",
-                )));
+                let unreadable = Msg::new("engine-file-unreadable").arg("kind", "XLSX");
+                let _ = opened_sender.try_send(Err(Error::invalid("file", unreadable.clone())));
+                let _ = sender.send(Message::Failed(FieldError::new("file", unreadable)));
             }
         })
         .map_err(|e| Error::internal(format!("starting the XLSX reader: {e}")))?;
@@ -244,7 +232,10 @@ fn xlsx_rows<R: Read + Seek + Send + 'static>(source: R) -> Result<RowIter> {
             finished: false,
         })),
         Ok(Err(err)) => Err(err),
-        Err(_) => Err(Error::invalid("file", "is not a readable XLSX spreadsheet")),
+        Err(_) => Err(Error::invalid(
+            "file",
+            Msg::new("engine-file-unreadable").arg("kind", "XLSX"),
+        )),
     }
 }
 
@@ -254,7 +245,12 @@ fn stream_xlsx<R: Read + Seek>(
     opened: &mpsc::SyncSender<Result<()>>,
 ) {
     let unreadable = |err: calamine::XlsxError| {
-        Error::invalid("file", format!("is not a readable XLSX spreadsheet: {err}"))
+        Error::invalid(
+            "file",
+            Msg::new("engine-file-unreadable-because")
+                .arg("kind", "XLSX")
+                .arg("detail", err),
+        )
     };
     let mut workbook = match Xlsx::new(source) {
         Ok(workbook) => workbook,
@@ -286,7 +282,7 @@ fn stream_xlsx<R: Read + Seek>(
                 let _ = rows.send(Message::Failed(FieldError::at_row(
                     row,
                     "file",
-                    format!("cannot be read: {err}"),
+                    Msg::new("engine-row-unreadable").arg("detail", err),
                 )));
                 return;
             }
@@ -339,10 +335,9 @@ impl RowAssembler {
                 return Err(FieldError::at_row(
                     number,
                     "file",
-                    format!(
-                        "the sheet lists row {number} after row {current}; open the file in a \
-                         spreadsheet program and save it again"
-                    ),
+                    Msg::new("engine-rows-out-of-order")
+                        .arg("row", number)
+                        .arg("previous", current),
                 ));
             }
             Some((current, _, _)) if number == *current => {}
@@ -358,7 +353,7 @@ impl RowAssembler {
             return Err(FieldError::at_row(
                 number,
                 "file",
-                "a row holding more than 1 MiB of text; this import reads rows of at most 1 MiB",
+                Msg::new("engine-row-too-big"),
             ));
         }
         if cells.len() <= column {

@@ -637,7 +637,7 @@ fn decimal_comma_whole_quantities_read_as_integers() {
         .map(|r| {
             (
                 r.number,
-                whole_number(map.get(r, "quantity").unwrap_or_default()),
+                whole_number(map.get(r, "quantity").unwrap_or_default()).map_err(|m| m.to_string()),
             )
         })
         .collect();
@@ -661,7 +661,9 @@ fn decimal_comma_whole_quantities_read_as_integers() {
     let map = layout.automatic_map(&AUDIENCE_FIELDS);
     let read: Vec<_> = rows
         .iter()
-        .map(|r| whole_number(map.get(r, "quantity").unwrap_or_default()))
+        .map(|r| {
+            whole_number(map.get(r, "quantity").unwrap_or_default()).map_err(|m| m.to_string())
+        })
         .collect();
     assert_eq!(
         read,

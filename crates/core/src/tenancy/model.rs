@@ -158,6 +158,10 @@ impl Caller {
     }
 }
 
+/// The slug of the demo organization (`fullhouse demo` builds it): the platform recognizes it by
+/// this slug, e.g. to offer the demo job only there.
+pub const DEMO_SLUG: &str = "demo-theatre";
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
     pub id: OrgId,

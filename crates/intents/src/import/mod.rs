@@ -34,7 +34,7 @@ mod write;
 
 use fullhouse_core::import::{Batches, ImportMode, ImportTarget};
 use fullhouse_core::tabular::FieldSpec;
-use fullhouse_core::{Error, OrgId, Result};
+use fullhouse_core::{Error, Msg, OrgId, Reason, Result};
 use fullhouse_ticketing::model::orders::SeatNames;
 use fullhouse_ticketing::{CustomerId, EventId, ShopId, TicketTypeId};
 use serde::{Deserialize, Serialize};
@@ -380,30 +380,21 @@ impl ImportTarget for IntentImport {
         write::book(self, rows).await
     }
 
-    async fn finished(&self, booked: &Booked, _rows: u64) -> Result<String> {
-        let plural = |n: u64| if n == 1 { "" } else { "s" };
-        let mut message = if booked.dry_run {
-            format!(
-                "dry run: {} ticket{} would be booked, nothing was booked",
-                booked.tickets,
-                plural(booked.tickets)
-            )
+    async fn finished(&self, booked: &Booked, _rows: u64) -> Result<Reason> {
+        let message = if booked.dry_run {
+            Msg::new("engine-intents-dry-run").num("tickets", booked.tickets)
         } else {
-            format!(
-                "booked {} ticket{} in {} intent{}",
-                booked.tickets,
-                plural(booked.tickets),
-                booked.intents,
-                plural(booked.intents)
-            )
+            Msg::new("engine-intents-booked")
+                .num("tickets", booked.tickets)
+                .num("intents", booked.intents)
         };
-        if booked.already > 0 {
-            message.push_str(&format!(
-                "; {} row{} already imported",
-                booked.already,
-                plural(booked.already)
-            ));
+        Ok(if booked.already > 0 {
+            Msg::new("engine-intents-already-imported")
+                .arg("booked", message)
+                .num("already", booked.already)
+        } else {
+            message
         }
-        Ok(message)
+        .into())
     }
 }

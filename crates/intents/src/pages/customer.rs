@@ -264,7 +264,7 @@ async fn render(
         Some(order) if order.payment_provider == fullhouse_checkout::payment::settings::STRIPE => {
             lang.t("shop-pay-with-stripe")
         }
-        _ => intents.checkout().payments().label().to_string(),
+        _ => fullhouse_checkout::payment::label_in(intents.checkout().payments(), lang),
     };
     let test_payment = detail.order.as_ref().is_some_and(|o| o.test_payment);
     let (status, error) = match error {

@@ -19,6 +19,8 @@ use crate::common::{TestApp, TestOrg};
 mod boxoffice;
 /// The buyer's side: seats on the map, a code, sign-in by mailed link, payment, My tickets.
 mod buyer;
+/// The engine's words in the user's language: a failed code import read in Danish.
+mod engine;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
 /// Mail: an outbox message opened, a template's typo named, a test sent, a reset confirmed.
@@ -197,7 +199,7 @@ async fn a_demo_job_started_from_the_jobs_page_shows_live_progress_to_100_percen
     let Some((app, browser)) = app_and_browser(1).await else {
         return;
     };
-    let org = app.new_org("browser-jobs").await;
+    let org = app.new_org(fullhouse_core::tenancy::model::DEMO_SLUG).await;
     browser.log_in(&app, &org).await;
     browser.goto(&app, "/jobs").await;
     browser.type_into("#steps", "25").await;

@@ -32,8 +32,8 @@ use self::bulk::{Output, Stopped};
 use self::catalog::Catalog;
 use self::sales::{Audience, Sales};
 
-/// The demo organization's slug.
-pub const DEMO_SLUG: &str = "demo-theatre";
+/// The demo organization's slug (the platform's: its pages recognize the demo by it).
+pub use fullhouse_core::tenancy::model::DEMO_SLUG;
 /// The demo owner's login.
 pub const DEMO_ADMIN_EMAIL: &str = "admin@demo-theatre.example";
 pub const DEMO_PASSWORD: &str = "fullhouse-demo";

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use fullhouse_core::money::parse_decimal_minor;
 use fullhouse_core::tabular::{read_csv, ColumnMap, FieldSpec, Row, Table};
-use fullhouse_core::{Error, FieldError, OrgId, Result};
+use fullhouse_core::{Error, FieldError, OrgId, Reason, Result};
 
 use crate::model::ids::*;
 use crate::model::orders::*;
@@ -303,7 +303,7 @@ impl OrderSheet<'_> {
             .to_string()
     }
 
-    fn error(&self, row: &Row, field: &'static str, reason: impl Into<String>) -> FieldError {
+    fn error(&self, row: &Row, field: &'static str, reason: impl Into<Reason>) -> FieldError {
         FieldError::at_row(row.number, self.header(field), reason)
     }
 

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use fullhouse_core::{Error, FieldError, Result};
+use fullhouse_core::{Error, FieldError, Reason, Result};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -258,7 +258,7 @@ pub enum Origin {
 }
 
 impl Origin {
-    fn error(&self, field: &str, reason: impl Into<String>) -> FieldError {
+    fn error(&self, field: &str, reason: impl Into<Reason>) -> FieldError {
         match self {
             Origin::Path(path) => FieldError::new(format!("{path}.{field}"), reason),
             Origin::FileRow(row) => FieldError::at_row(*row, field, reason),

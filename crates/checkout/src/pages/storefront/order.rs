@@ -29,7 +29,7 @@ fn payment_label(lang: Lang, checkout: &Checkout, order: &CheckoutOrder) -> Stri
     if order.payment_provider == crate::payment::settings::STRIPE {
         lang.t("shop-pay-with-stripe")
     } else {
-        checkout.payments().label().to_string()
+        crate::payment::label_in(checkout.payments(), lang)
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use fullhouse_core::tabular::{whole_number, ColumnMap, FieldSpec, Row, Table};
-use fullhouse_core::{Error, FieldError, Result};
+use fullhouse_core::{Error, FieldError, Reason, Result};
 
 use super::*;
 
@@ -159,7 +159,7 @@ impl FileReader<'_> {
             .to_string()
     }
 
-    fn error(&self, row: &Row, field: &str, reason: impl Into<String>) -> FieldError {
+    fn error(&self, row: &Row, field: &str, reason: impl Into<Reason>) -> FieldError {
         FieldError::at_row(row.number, self.column(field), reason)
     }
 
