@@ -433,6 +433,9 @@ pub async fn run_job<T: ImportTarget>(
                 ctx.attach_file(IMPORTED_ROWS_FILE, csv, Bytes::from(rows))
                     .await?;
             }
+            if let Some(link) = target.link(&imported.written) {
+                ctx.set_link(&link).await?;
+            }
             let mut message = target.finished(&imported.written, imported.rows).await?;
             if imported.rejected > 0 {
                 message.push_str(&format!(

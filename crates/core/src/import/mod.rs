@@ -110,6 +110,11 @@ pub trait ImportTarget: Send + Sync {
 
     /// The job's closing message, e.g. "imported 12 members into VIP".
     async fn finished(&self, written: &Self::Written, rows: u64) -> Result<String>;
+
+    /// The page of what the import wrote (the audience it filled), linked from the job.
+    fn link(&self, _written: &Self::Written) -> Option<String> {
+        None
+    }
 }
 
 /// Why a row is refused: the field (core names its column and quotes the cell) and the reason.

@@ -9,6 +9,7 @@
 mod intents;
 mod orders;
 mod referrals;
+mod users;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde_json::Value;
@@ -49,6 +50,7 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
         _ => orders::documented_variables(key)
             .or_else(|| intents::documented_variables(key))
             .or_else(|| referrals::documented_variables(key))
+            .or_else(|| users::documented_variables(key))
             .unwrap_or(&[]),
     }
 }
@@ -85,11 +87,17 @@ pub fn sample_variables(key: &str) -> Value {
     ) {
         all.extend(referral.clone());
     }
+    if let (Some(all), Some(user)) = (
+        values.as_object_mut(),
+        users::sample_variables().as_object(),
+    ) {
+        all.extend(user.clone());
+    }
     values
 }
 
 /// The template keys with built-in versions.
-pub const BUILT_IN_KEYS: [&str; 11] = [
+pub const BUILT_IN_KEYS: [&str; 12] = [
     "job_finished",
     "campaign_link",
     "buyer_sign_in",
@@ -101,6 +109,7 @@ pub const BUILT_IN_KEYS: [&str; 11] = [
     referrals::KEYS[0],
     referrals::KEYS[1],
     referrals::KEYS[2],
+    users::KEYS[0],
 ];
 
 /// The built-in version of `key` in `language` (English when the language has none).
@@ -108,6 +117,7 @@ pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
     if let Some((subject, html)) = orders::built_in(key, language)
         .or_else(|| intents::built_in(key, language))
         .or_else(|| referrals::built_in(key, language))
+        .or_else(|| users::built_in(key, language))
     {
         return Some(MailTemplate {
             key: key.to_string(),

@@ -21,6 +21,8 @@ mod boxoffice;
 mod buyer;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
+/// Column mapping: a field chosen twice, the counted Import button, the job's link.
+mod mapping;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
 /// Segment actions: export, tag, audience and campaign-link mail from the dashboard, audited.
