@@ -53,10 +53,7 @@ impl sea_orm_migration::MigrationName for M0008JobLinks {
 
 #[async_trait::async_trait]
 impl sea_orm_migration::MigrationTrait for M0008JobLinks {
-    async fn up(
-        &self,
-        manager: &sea_orm_migration::SchemaManager,
-    ) -> Result<(), sea_orm::DbErr> {
+    async fn up(&self, manager: &sea_orm_migration::SchemaManager) -> Result<(), sea_orm::DbErr> {
         use sea_orm_migration::prelude::Table;
         manager
             .alter_table(

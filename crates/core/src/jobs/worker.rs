@@ -201,7 +201,10 @@ impl JobContext {
     /// import filled), for the Jobs page and the API.
     pub async fn set_link(&self, link: &str) -> Result<()> {
         jobs::Entity::update_many()
-            .col_expr(jobs::Column::ResultLink, Expr::value(Some(link.to_string())))
+            .col_expr(
+                jobs::Column::ResultLink,
+                Expr::value(Some(link.to_string())),
+            )
             .filter(self.mine())
             .exec(self.db.writer())
             .await?;

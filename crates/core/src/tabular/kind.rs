@@ -197,10 +197,22 @@ mod tests {
 
     #[test]
     fn a_zip_is_a_workbook_only_when_its_first_part_is_a_workbooks() {
-        for workbook in ["[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "xl/workbook.xml"] {
-            assert_eq!(NotASpreadsheet::sniff(&zip_with_first_part(workbook, b"<?xml")), None, "{workbook}");
+        for workbook in [
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "docProps/app.xml",
+            "xl/workbook.xml",
+        ] {
+            assert_eq!(
+                NotASpreadsheet::sniff(&zip_with_first_part(workbook, b"<?xml")),
+                None,
+                "{workbook}"
+            );
         }
-        let ods = zip_with_first_part("mimetype", b"application/vnd.oasis.opendocument.spreadsheet");
+        let ods = zip_with_first_part(
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        );
         assert_eq!(NotASpreadsheet::sniff(&ods), None);
         assert_eq!(
             NotASpreadsheet::sniff(&zip_with_first_part("photos/1.jpg", b"\xFF\xD8")),

@@ -45,7 +45,8 @@ pub use mapping::{
 pub use numbers::whole_number;
 pub use rejects::{Problems, RejectedRows};
 pub use write::{
-    csv_separator, neutralize_formula, restore_neutralized, ExportFormat, TableWriter, XLSX_MAX_ROWS,
+    csv_separator, neutralize_formula, restore_neutralized, ExportFormat, TableWriter,
+    XLSX_MAX_ROWS,
 };
 
 use crate::error::{Error, FieldError, Result};

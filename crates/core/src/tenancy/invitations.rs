@@ -109,10 +109,7 @@ pub async fn invite(
         None => None,
     }
     .unwrap_or_else(|| organization.clone());
-    let url = format!(
-        "{}/invitation/{token}",
-        public_url.trim_end_matches('/')
-    );
+    let url = format!("{}/invitation/{token}", public_url.trim_end_matches('/'));
     let variables = json!({
         "organization": organization,
         "recipient": user_name,

@@ -38,7 +38,12 @@ async fn invite(app: &TestApp, session: &PageSession, email: &str, language: &st
 }
 
 /// The invitation link of the newest mail to `email`, once `count` mails reached the server.
-async fn mailed_invitation(app: &TestApp, smtp: &SmtpServer, email: &str, count: usize) -> (String, String) {
+async fn mailed_invitation(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    email: &str,
+    count: usize,
+) -> (String, String) {
     deliver(app).await;
     let messages = smtp.wait_for(count, Duration::from_secs(10));
     let message = messages
@@ -51,11 +56,18 @@ async fn mailed_invitation(app: &TestApp, smtp: &SmtpServer, email: &str, count:
         .split("Content-Type: text/html")
         .nth(1)
         .unwrap_or_else(|| panic!("no HTML part: {message}"));
-    let body = quoted_printable(html).replace("&#x2f;", "/").replace("&#x2F;", "/");
+    let body = quoted_printable(html)
+        .replace("&#x2f;", "/")
+        .replace("&#x2F;", "/");
     let path = "/invitation/fhinv_";
-    let start = body.find(path).unwrap_or_else(|| panic!("no link in {body}"));
+    let start = body
+        .find(path)
+        .unwrap_or_else(|| panic!("no link in {body}"));
     let link: String = body[start..].chars().take(path.len() + 64).collect();
-    assert!(body[..start].ends_with(&app.base), "the link is on the server's address: {body}");
+    assert!(
+        body[..start].ends_with(&app.base),
+        "the link is on the server's address: {body}"
+    );
     (link, message)
 }
 
@@ -85,10 +97,20 @@ async fn set_password(app: &TestApp, link: &str, password: &str, again: &str) ->
 
 async fn user_named(app: &TestApp, org: &TestOrg, email: &str) -> Option<Value> {
     let (_, users) = app.get("/api/v1/users", &org.token).await;
-    users.as_array().into_iter().flatten().find(|u| u["email"] == email).cloned()
+    users
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|u| u["email"] == email)
+        .cloned()
 }
 
-async fn save_organization(app: &TestApp, session: &PageSession, timezone: &str, currency: &str) -> (u16, String, String) {
+async fn save_organization(
+    app: &TestApp,
+    session: &PageSession,
+    timezone: &str,
+    currency: &str,
+) -> (u16, String, String) {
     let fields = [
         ("csrf_token", session.csrf.as_str()),
         ("name", "Pickers"),
@@ -96,7 +118,9 @@ async fn save_organization(app: &TestApp, session: &PageSession, timezone: &str,
         ("timezone", timezone),
         ("currency", currency),
     ];
-    session.post_located(app, "/settings/organization", &fields).await
+    session
+        .post_located(app, "/settings/organization", &fields)
+        .await
 }
 
 both_backends! {

@@ -11,7 +11,8 @@ use crate::browser::{page_session, PageSession};
 use crate::checkout::{category_code, show};
 use crate::common::{run_jobs, spawn_app, TestApp, TestOrg};
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
 /// Uploads `bytes` through the API; the status and body.
 async fn api_upload(app: &TestApp, org: &TestOrg, name: &str, bytes: Vec<u8>) -> (u16, Value) {
@@ -69,7 +70,9 @@ fn select_tag(html: &str, column: usize) -> String {
 /// A zip archive whose first part is `name` (enough for the first bytes to tell).
 fn zip_with(name: &str) -> Vec<u8> {
     let mut bytes = b"PK\x03\x04".to_vec();
-    bytes.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    bytes.extend_from_slice(&[
+        20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ]);
     bytes.extend_from_slice(&u16::try_from(name.len()).unwrap_or(0).to_le_bytes());
     bytes.extend_from_slice(&[0, 0]);
     bytes.extend_from_slice(name.as_bytes());

@@ -174,7 +174,10 @@ async fn invite(
     match invitations::invite(&state.db, &ui.caller, new, &state.settings.public_url).await {
         Ok(user) => {
             let email = url_encode(&user.email);
-            Ok(Redirect::to(&format!("/settings/users?done=invited&email={email}")).into_response())
+            Ok(
+                Redirect::to(&format!("/settings/users?done=invited&email={email}"))
+                    .into_response(),
+            )
         }
         Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
             let errors = FormErrors::from_error(ui.lang, &err);
@@ -340,7 +343,10 @@ async fn remove(
     match tenancy.delete_user(&ui.caller, &id).await {
         Ok(()) => {
             let email = url_encode(&user.email);
-            Ok(Redirect::to(&format!("/settings/users?done=removed&email={email}")).into_response())
+            Ok(
+                Redirect::to(&format!("/settings/users?done=removed&email={email}"))
+                    .into_response(),
+            )
         }
         Err(err) => change_refused(&state, ui, err).await,
     }

@@ -81,9 +81,7 @@ pub(super) async fn upload(
         (Some(Err(Error::Validation { .. })), Some(kind)) => not_a_spreadsheet(ui.lang, kind),
         (Some(Ok(upload)), _) => match readable_upload(&state, &ui, &upload.id).await {
             Ok(()) => {
-                return Ok(
-                    Redirect::to(&format!("/audiences/upload/{}", upload.id)).into_response()
-                )
+                return Ok(Redirect::to(&format!("/audiences/upload/{}", upload.id)).into_response())
             }
             Err(err @ Error::Validation { .. }) => FormErrors::from_error(ui.lang, &err),
             Err(err) => return Err(ui.error(err)),

@@ -62,7 +62,9 @@ async fn a_field_chosen_twice_marks_both_columns_and_the_import_button_counts_th
         .await
         .expect("script");
     browser
-        .wait_text("#column_1-error", |t| t.contains("also chosen for another column"))
+        .wait_text("#column_1-error", |t| {
+            t.contains("also chosen for another column")
+        })
         .await;
     assert_eq!(invalid(&browser, 0).await.as_deref(), Some("true"));
     assert_eq!(invalid(&browser, 1).await.as_deref(), Some("true"));
@@ -70,7 +72,11 @@ async fn a_field_chosen_twice_marks_both_columns_and_the_import_button_counts_th
         .text("#column_0-error")
         .await
         .contains("also chosen for another column"));
-    assert_eq!(invalid(&browser, 2).await, None, "the quantity column is fine");
+    assert_eq!(
+        invalid(&browser, 2).await,
+        None,
+        "the quantity column is fine"
+    );
     let table = browser.text("#preview-table tbody").await;
     assert!(table.contains("B-3") && table.contains("Balkon"), "{table}");
     assert_eq!(browser.text("#start-import").await, "Import");
@@ -101,11 +107,16 @@ async fn a_field_chosen_twice_marks_both_columns_and_the_import_button_counts_th
         })
         .await;
     browser.screenshots("mapping-3-job").await;
-    browser.click("#jobs-table tbody tr:first-child a.job-result").await;
+    browser
+        .click("#jobs-table tbody tr:first-child a.job-result")
+        .await;
     let members = browser
         .wait_text("#members-table", |t| t.contains("B-3"))
         .await;
-    assert!(!members.contains("K-3"), "the ignored column was not imported: {members}");
+    assert!(
+        !members.contains("K-3"),
+        "the ignored column was not imported: {members}"
+    );
     browser.screenshots("mapping-4-audience").await;
     browser.finish().await;
     app.finish().await;
