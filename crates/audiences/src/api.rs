@@ -221,7 +221,12 @@ async fn export_audience(
     caller.require(Permission::Read)?;
     let format = params.format.unwrap_or(ExportFormat::Csv);
     let (name, bytes) = service(&state)
-        .export_file(&caller.org, &id, format)
+        .export_file(
+            &caller.org,
+            &id,
+            format,
+            &crate::service::ExportLayout::default(),
+        )
         .await?;
     Ok(attachment(&name, format.content_type(), bytes))
 }

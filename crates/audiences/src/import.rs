@@ -131,6 +131,10 @@ impl ImportTarget for AudienceImport {
         insert_members(db, &self.org, self.into.clone(), rows).await
     }
 
+    fn link(&self, written: &AudienceId) -> Option<String> {
+        Some(format!("/audiences/{written}"))
+    }
+
     async fn finished(&self, written: &AudienceId, rows: u64) -> Result<Reason> {
         let audience = self.service.get(&self.org, written).await?;
         Ok(Msg::new("engine-audience-imported")

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod customer_members;
 pub mod import;
 pub mod jobs;
+pub mod member_uses;
 pub mod model;
 pub mod pages;
 pub mod service;

@@ -334,27 +334,27 @@ impl AudienceService {
         org: &OrgId,
         audience: &AudienceId,
         format: ExportFormat,
+        layout: &ExportLayout,
     ) -> Result<(String, Vec<u8>)> {
         let name = self.get(org, audience).await?.name;
-        let bytes = self.export(org, audience, format).await?;
+        let bytes = self.export(org, audience, format, layout).await?;
         Ok((format!("{name}.{}", format.extension()), bytes))
     }
 
-    /// The audience as a CSV or XLSX file: Code, Quantity, Category, Seat, Customer. Written
-    /// through [`TableWriter`], so a code or category starting a formula is written `'=…`
-    /// (tested end to end in the server's `bombs.rs`).
+    /// The audience as a CSV or XLSX file: Code, Quantity, Category, Seat, Customer, with the
+    /// headers and separator of `layout`. Written through [`TableWriter`], so a code or
+    /// category starting a formula is written `'=…` (tested end to end in the server's
+    /// `bombs.rs`).
     pub async fn export(
         &self,
         org: &OrgId,
         audience: &AudienceId,
         format: ExportFormat,
+        layout: &ExportLayout,
     ) -> Result<Vec<u8>> {
         find_audience(self.db.reader(), org, audience).await?;
-        let mut writer = TableWriter::new(
-            format,
-            &["Code", "Quantity", "Category", "Seat", "Customer"],
-            b',',
-        )?;
+        let headers: Vec<&str> = layout.headers.iter().map(String::as_str).collect();
+        let mut writer = TableWriter::new(format, &headers, layout.delimiter)?;
         let mut after = String::new();
         loop {
             let rows = members::Entity::find()
@@ -776,5 +776,24 @@ fn member_from(row: members::Model) -> Member {
         customer_id: row.customer_id.map(CustomerId::from_db),
         created_at: row.created_at,
         updated_at: row.updated_at,
+    }
+}
+
+/// The headers and CSV separator of an audience export: the API's English names and commas by
+/// default; the pages use the reader's language (see the pages' `export`), whose headers the
+/// import reads back.
+#[derive(Debug, Clone)]
+pub struct ExportLayout {
+    /// Code, quantity, category, seat, customer.
+    pub headers: [String; 5],
+    pub delimiter: u8,
+}
+
+impl Default for ExportLayout {
+    fn default() -> Self {
+        ExportLayout {
+            headers: ["Code", "Quantity", "Category", "Seat", "Customer"].map(String::from),
+            delimiter: b',',
+        }
     }
 }

@@ -266,6 +266,21 @@ impl Lang {
         lookup(self, key, Some(&args)).unwrap_or_else(|| key.to_string())
     }
 
+    /// The text of `key` with counts: each `name` is given as a number (for plural variants,
+    /// `{ $codes -> [one] … *[other] … }`) and as `<name>_shown`, written in this language
+    /// (`1.250` in Danish).
+    pub fn counted(self, key: &str, counts: &[(&'static str, i64)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, count) in counts {
+            args.set(Cow::Borrowed(*name), FluentValue::from(*count));
+            args.set(
+                Cow::Owned(format!("{name}_shown")),
+                FluentValue::from(self.number(*count)),
+            );
+        }
+        lookup(self, key, Some(&args)).unwrap_or_else(|| key.to_string())
+    }
+
     /// The text of `<prefix>-<value>` (a status or role), or `value` itself when there is none,
     /// so a new status shows up raw rather than as a missing key.
     pub fn term(self, prefix: &str, value: &str) -> String {

@@ -15,6 +15,8 @@ pub fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(M0005EventCursors),
         Box::new(M0006MailAttachments),
         Box::new(crate::tenancy::branding::M0007Branding),
+        Box::new(crate::jobs::store::M0008JobLinks),
+        Box::new(crate::tenancy::invitations::M0009Invitations),
     ]
 }
 

@@ -25,6 +25,7 @@ use crate::error::{ErrorBody, Result};
 use crate::files::FileStore;
 use crate::http::{created, AppState};
 use crate::ids::OrgId;
+use crate::tabular::{NotASpreadsheet, SNIFF_BYTES};
 use crate::{Caller, Db, Error, Permission};
 
 /// The preview of an upload as an import reads it, from the stored file once per upload (see
@@ -313,6 +314,9 @@ where
         .map_err(|e| Error::internal(format!("storing an upload: {e}")))?;
     let mut writer = object_store::WriteMultipart::new(upload);
     let mut total = 0u64;
+    // The first bytes say whether this is a spreadsheet at all: a photo or a PDF is refused
+    // here, with what it is, rather than previewed as text (see `tabular::NotASpreadsheet`).
+    let mut head = Some(Vec::with_capacity(SNIFF_BYTES));
     while let Some(chunk) = chunks.next().await {
         let chunk = match chunk {
             Ok(chunk) => chunk,
@@ -333,7 +337,21 @@ where
                 limit / 1024 / 1024
             )));
         }
+        if let Some(bytes) = head.as_mut() {
+            let wanted = SNIFF_BYTES.saturating_sub(bytes.len()).min(chunk.len());
+            bytes.extend_from_slice(chunk.get(..wanted).unwrap_or_default());
+            if bytes.len() >= SNIFF_BYTES {
+                if let Some(kind) = head.take().and_then(|b| NotASpreadsheet::sniff(&b)) {
+                    let _ = writer.abort().await;
+                    return Err(kind.error());
+                }
+            }
+        }
         writer.write(&chunk);
+    }
+    if let Some(kind) = head.and_then(|b| NotASpreadsheet::sniff(&b)) {
+        let _ = writer.abort().await;
+        return Err(kind.error());
     }
     writer
         .finish()

@@ -73,3 +73,36 @@ audiences-pattern-help = Hvert X bliver et tilfældigt tegn, der ikke kan forvek
 audiences-count = Antal koder
 audiences-events = Events (til stregkoder og indehavere)
 audiences-events-help = Event-id'er (evt_…), adskilt af kommaer eller mellemrum.
+
+# Column mapping: a field chosen twice, the Import button, files that are no spreadsheet.
+audiences-duplicate-field = Feltet er også valgt til en anden kolonne: behold det på én kolonne.
+audiences-duplicate-fields = Et felt er valgt til to kolonner.
+audiences-import-codes-uses = Importér { $codes ->
+    [one] 1 kode
+   *[other] { $codes_shown } koder
+}, { $uses ->
+    [one] 1 anvendelse
+   *[other] { $uses_shown } anvendelser
+}
+audiences-import-codes = Importér { $codes ->
+    [one] 1 kode
+   *[other] { $codes_shown } koder
+}
+audiences-not-spreadsheet-png = Dette er et PNG-billede, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-jpeg = Dette er et JPEG-billede, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-gif = Dette er et GIF-billede, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-webp = Dette er et WebP-billede, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-pdf = Dette er et PDF-dokument, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-zip = Dette er et ZIP-arkiv, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-document = Dette er et tekstdokument, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-gzip = Dette er en komprimeret (gzip) fil, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-program = Dette er et program, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-not-spreadsheet-binary = Dette er en binær fil, ikke et regneark: upload en CSV- eller XLSX-fil.
+audiences-used = Brugt
+audiences-remaining = Tilbage
+# Export headers: names the import reads back.
+audiences-export-col-code = Kode
+audiences-export-col-quantity = Antal
+audiences-export-col-category = Kategori
+audiences-export-col-seat = Plads
+audiences-export-col-customer = Kunde

@@ -73,3 +73,36 @@ audiences-pattern-help = Each X becomes a random character that cannot be misrea
 audiences-count = How many codes
 audiences-events = Events (for barcodes and holders)
 audiences-events-help = Event ids (evt_…), separated by commas or spaces.
+
+# Column mapping: a field chosen twice, the Import button, files that are no spreadsheet.
+audiences-duplicate-field = This field is also chosen for another column: keep it on one column.
+audiences-duplicate-fields = A field is chosen for two columns.
+audiences-import-codes-uses = Import { $codes ->
+    [one] 1 code
+   *[other] { $codes_shown } codes
+}, { $uses ->
+    [one] 1 use
+   *[other] { $uses_shown } uses
+}
+audiences-import-codes = Import { $codes ->
+    [one] 1 code
+   *[other] { $codes_shown } codes
+}
+audiences-not-spreadsheet-png = This is a PNG image, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-jpeg = This is a JPEG image, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-gif = This is a GIF image, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-webp = This is a WebP image, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-pdf = This is a PDF document, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-zip = This is a ZIP archive, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-document = This is a text document, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-gzip = This is a compressed (gzip) file, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-program = This is a program, not a spreadsheet: upload a CSV or XLSX file.
+audiences-not-spreadsheet-binary = This is a binary file, not a spreadsheet: upload a CSV or XLSX file.
+audiences-used = Used
+audiences-remaining = Remaining
+# Export headers: names the import reads back.
+audiences-export-col-code = Code
+audiences-export-col-quantity = Quantity
+audiences-export-col-category = Category
+audiences-export-col-seat = Seat
+audiences-export-col-customer = Customer

@@ -73,3 +73,36 @@ audiences-pattern-help = Chaque X devient un caractère aléatoire impossible à
 audiences-count = Nombre de codes
 audiences-events = Événements (pour les codes-barres et les détenteurs)
 audiences-events-help = Identifiants d'événement (evt_…), séparés par des virgules ou des espaces.
+
+# Column mapping: a field chosen twice, the Import button, files that are no spreadsheet.
+audiences-duplicate-field = Ce champ est aussi choisi pour une autre colonne : gardez-le sur une seule colonne.
+audiences-duplicate-fields = Un champ est choisi pour deux colonnes.
+audiences-import-codes-uses = Importer { $codes ->
+    [one] 1 code
+   *[other] { $codes_shown } codes
+}, { $uses ->
+    [one] 1 utilisation
+   *[other] { $uses_shown } utilisations
+}
+audiences-import-codes = Importer { $codes ->
+    [one] 1 code
+   *[other] { $codes_shown } codes
+}
+audiences-not-spreadsheet-png = C'est une image PNG, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-jpeg = C'est une image JPEG, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-gif = C'est une image GIF, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-webp = C'est une image WebP, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-pdf = C'est un document PDF, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-zip = C'est une archive ZIP, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-document = C'est un document texte, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-gzip = C'est un fichier compressé (gzip), pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-program = C'est un programme, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-not-spreadsheet-binary = C'est un fichier binaire, pas un tableur : importez un fichier CSV ou XLSX.
+audiences-used = Utilisées
+audiences-remaining = Restantes
+# Export headers: names the import reads back.
+audiences-export-col-code = Code
+audiences-export-col-quantity = Quantité
+audiences-export-col-category = Catégorie
+audiences-export-col-seat = Place
+audiences-export-col-customer = Client

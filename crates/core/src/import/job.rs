@@ -436,6 +436,9 @@ pub async fn run_job<T: ImportTarget>(
                 ctx.attach_file(IMPORTED_ROWS_FILE, csv, Bytes::from(rows))
                     .await?;
             }
+            if let Some(link) = target.link(&imported.written) {
+                ctx.set_link(&link).await?;
+            }
             let lang = ctx.lang();
             let mut message = target
                 .finished(&imported.written, imported.rows)

@@ -115,6 +115,11 @@ pub trait ImportTarget: Send + Sync {
     /// The job's closing message, e.g. "imported 12 members into VIP": an engine message
     /// ([`crate::Msg`]) is written in the language of whoever started the import.
     async fn finished(&self, written: &Self::Written, rows: u64) -> Result<Reason>;
+
+    /// The page of what the import wrote (the audience it filled), linked from the job.
+    fn link(&self, _written: &Self::Written) -> Option<String> {
+        None
+    }
 }
 
 /// Why a row is refused: the field (core names its column and quotes the cell) and the reason,

@@ -114,7 +114,9 @@ pub async fn preview_file(
 ) -> Result<Preview> {
     run_blocking(move || {
         let (mut reader, columns) = open(&path, &choices, fields)?;
-        Preview::build(&mut reader, &columns.layout, &columns.map, fields)
+        let mut preview = Preview::build(&mut reader, &columns.layout, &columns.map, fields)?;
+        preview.count_rest(&mut reader);
+        Ok(preview)
     })
     .await
 }
@@ -126,12 +128,15 @@ fn read_head(path: &Path, header_rows: HeaderRows, fields: &[FieldSpec]) -> Resu
     };
     let (mut reader, columns) = open(path, &choices, fields)?;
     let rows = reader.peek(PREVIEW_ROWS);
-    let preview = Preview::build(&mut reader, &columns.layout, &columns.map, fields)?;
+    let mut preview = Preview::build(&mut reader, &columns.layout, &columns.map, fields)?;
     if rows.len() != preview.rows.len() {
         return Err(Error::internal(
             "a preview's rows differ from the rows read ahead",
         ));
     }
+    // The rest of the file is counted once here, so the page can say what the import will do
+    // under any mapping without reading the file again.
+    preview.count_rest(&mut reader);
     Ok(Head { preview, rows })
 }
 

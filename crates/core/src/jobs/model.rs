@@ -87,6 +87,9 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The page of what the job made, e.g. `/audiences/aud_…` for an import (a path on this
+    /// site).
+    pub link: Option<String>,
 }
 
 impl Job {

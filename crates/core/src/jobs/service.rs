@@ -74,6 +74,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, org: &OrgId, new: NewJob) -> R
         created_at: Set(now),
         started_at: Set(None),
         finished_at: Set(None),
+        result_link: Set(None),
     };
     match model.insert(conn).await {
         Ok(_) => Ok(id),
@@ -226,5 +227,6 @@ pub(crate) fn job_from(m: jobs::Model) -> Result<Job> {
         created_at: m.created_at,
         started_at: m.started_at,
         finished_at: m.finished_at,
+        link: m.result_link,
     })
 }

@@ -30,10 +30,38 @@ pub mod jobs {
         pub created_at: DateTimeUtc,
         pub started_at: Option<DateTimeUtc>,
         pub finished_at: Option<DateTimeUtc>,
+        /// A page of what the job made (the audience an import filled), added by
+        /// `core_0008_job_links`.
+        pub result_link: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The jobs' result link: where a finished job's work can be seen (an imported audience), so the
+/// Jobs page and the API point at it.
+pub struct M0008JobLinks;
+
+impl sea_orm_migration::MigrationName for M0008JobLinks {
+    fn name(&self) -> &str {
+        "core_0008_job_links"
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm_migration::MigrationTrait for M0008JobLinks {
+    async fn up(&self, manager: &sea_orm_migration::SchemaManager) -> Result<(), sea_orm::DbErr> {
+        use sea_orm_migration::prelude::Table;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(crate::schema::name("jobs"))
+                    .add_column(crate::schema::text_null("result_link"))
+                    .to_owned(),
+            )
+            .await
+    }
 }

@@ -231,6 +231,20 @@ impl JobContext {
         format!("jobs/{}/{}/{}", self.org, self.id, sanitize(name))
     }
 
+    /// Points the job at the page of what it made (a path on this site, e.g. the audience an
+    /// import filled), for the Jobs page and the API.
+    pub async fn set_link(&self, link: &str) -> Result<()> {
+        jobs::Entity::update_many()
+            .col_expr(
+                jobs::Column::ResultLink,
+                Expr::value(Some(link.to_string())),
+            )
+            .filter(self.mine())
+            .exec(self.db.writer())
+            .await?;
+        Ok(())
+    }
+
     /// Lists a stored file on the job, replacing a file of the same name.
     async fn list_file(
         &self,

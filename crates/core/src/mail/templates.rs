@@ -11,6 +11,7 @@ mod intents;
 mod orders;
 mod referrals;
 mod samples;
+mod users;
 
 pub use check::{unknown_variables, unknown_variables_error, UnknownVariable};
 
@@ -53,6 +54,7 @@ pub fn documented_variables(key: &str) -> &'static [(&'static str, &'static str)
         _ => orders::documented_variables(key)
             .or_else(|| intents::documented_variables(key))
             .or_else(|| referrals::documented_variables(key))
+            .or_else(|| users::documented_variables(key))
             .unwrap_or(&[]),
     }
 }
@@ -90,12 +92,18 @@ pub fn sample_variables(key: &str, language: &str) -> Value {
     ) {
         all.extend(referral.clone());
     }
+    if let (Some(all), Some(user)) = (
+        values.as_object_mut(),
+        users::sample_variables().as_object(),
+    ) {
+        all.extend(user.clone());
+    }
     samples::localize(&mut values, language);
     values
 }
 
 /// The template keys with built-in versions.
-pub const BUILT_IN_KEYS: [&str; 11] = [
+pub const BUILT_IN_KEYS: [&str; 12] = [
     "job_finished",
     "campaign_link",
     "buyer_sign_in",
@@ -107,6 +115,7 @@ pub const BUILT_IN_KEYS: [&str; 11] = [
     referrals::KEYS[0],
     referrals::KEYS[1],
     referrals::KEYS[2],
+    users::KEYS[0],
 ];
 
 /// The built-in version of `key` in `language` (English when the language has none).
@@ -114,6 +123,7 @@ pub fn built_in(key: &str, language: &str) -> Option<MailTemplate> {
     if let Some((subject, html)) = orders::built_in(key, language)
         .or_else(|| intents::built_in(key, language))
         .or_else(|| referrals::built_in(key, language))
+        .or_else(|| users::built_in(key, language))
     {
         return Some(MailTemplate {
             key: key.to_string(),

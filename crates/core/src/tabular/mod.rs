@@ -20,6 +20,7 @@
 pub mod bombs;
 mod decode;
 mod delimited;
+mod kind;
 pub mod limits;
 mod mapping;
 mod numbers;
@@ -36,6 +37,7 @@ use utoipa::ToSchema;
 
 pub use decode::{decode_text, detect_encoding};
 pub use delimited::{excel_separator_line, sniff_delimiter, DELIMITERS};
+pub use kind::{NotASpreadsheet, SNIFF_BYTES};
 pub use mapping::{
     column_letter, looks_like_header, normalize_header, title_rows, ColumnMap, FieldSpec,
     HeaderRows, IGNORE_COLUMN, MAX_TITLE_ROWS,
@@ -43,7 +45,8 @@ pub use mapping::{
 pub use numbers::whole_number;
 pub use rejects::{Problems, RejectedRows};
 pub use write::{
-    neutralize_formula, restore_neutralized, ExportFormat, TableWriter, XLSX_MAX_ROWS,
+    csv_separator, neutralize_formula, restore_neutralized, ExportFormat, TableWriter,
+    XLSX_MAX_ROWS,
 };
 
 use crate::error::{Error, FieldError, Result};
@@ -125,13 +128,17 @@ impl TableReader {
 
     fn from_source<R: Read + Seek + Send + 'static>(mut source: R) -> Result<TableReader> {
         let io = |e: std::io::Error| Error::internal(format!("reading an upload: {e}"));
-        let mut head = Vec::with_capacity(128);
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
         source
             .by_ref()
-            .take(128)
+            .take(SNIFF_BYTES as u64)
             .read_to_end(&mut head)
             .map_err(io)?;
         source.seek(SeekFrom::Start(0)).map_err(io)?;
+        // A photo or a PDF is said to be one, never decoded as Windows-1252 text.
+        if let Some(kind) = NotASpreadsheet::sniff(&head) {
+            return Err(kind.error());
+        }
         let format = Format::sniff(&head);
         if format != Format::Delimited {
             let rows = sheet::read_first_sheet(source, format)?;
@@ -287,6 +294,63 @@ pub struct Preview {
     /// The fields the import knows, for the column drop-downs.
     pub fields: Vec<PreviewField>,
     pub rows: Vec<PreviewRow>,
+    /// What the whole file holds, column by column (empty until the rest of the file is counted,
+    /// see [`Preview::count_rest`]): for a summary of what the import will do ("6 codes, 13 uses")
+    /// under any mapping.
+    pub totals: FileTotals,
+}
+
+/// The whole file's data rows, and per column how many rows fill it and what its whole numbers
+/// add up to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct FileTotals {
+    /// Data rows (below the header rows), the previewed ones included.
+    pub rows: u64,
+    pub columns: Vec<ColumnTotal>,
+    /// False when a row could not be read: the counts stop before it.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct ColumnTotal {
+    /// Rows with a value in this column.
+    pub filled: u64,
+    /// The sum of its values when every filled one is a whole number ([`whole_number`]).
+    pub sum: Option<i64>,
+}
+
+impl FileTotals {
+    fn add(&mut self, row: &Row) {
+        self.rows += 1;
+        if self.columns.len() < row.cells.len() {
+            self.columns.resize(
+                row.cells.len(),
+                ColumnTotal {
+                    filled: 0,
+                    sum: Some(0),
+                },
+            );
+        }
+        for (column, total) in self.columns.iter_mut().enumerate() {
+            let cell = row.cell(column);
+            if cell.is_empty() {
+                continue;
+            }
+            total.filled += 1;
+            total.sum = match (total.sum, whole_number(cell)) {
+                (Some(sum), Ok(n)) => sum.checked_add(n),
+                _ => None,
+            };
+        }
+    }
+
+    /// The totals of `column` (none for a column no row fills).
+    pub fn column(&self, column: usize) -> ColumnTotal {
+        self.columns.get(column).cloned().unwrap_or(ColumnTotal {
+            filled: 0,
+            sum: Some(0),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -332,8 +396,10 @@ impl Preview {
         fields: &[FieldSpec],
     ) -> Result<Preview> {
         let mut rows = Vec::new();
+        let mut totals = FileTotals::default();
         for row in reader.by_ref().take(PREVIEW_ROWS) {
             let row = row.map_err(|e| Error::invalid_fields(vec![e]))?;
+            totals.add(&row);
             // A preview never echoes a huge cell: each is cut to SHOWN_CHARS characters.
             let values = fields
                 .iter()
@@ -364,7 +430,24 @@ impl Preview {
                 })
                 .collect(),
             rows,
+            totals,
         })
+    }
+
+    /// Reads the rest of the file (after [`Preview::build`]) into [`Preview::totals`]: one more
+    /// pass that holds nothing but counts.
+    pub fn count_rest(&mut self, reader: &mut TableReader) {
+        let mut complete = true;
+        for row in reader.by_ref() {
+            match row {
+                Ok(row) => self.totals.add(&row),
+                Err(_) => {
+                    complete = false;
+                    break;
+                }
+            }
+        }
+        self.totals.complete = complete;
     }
 }
 

@@ -44,6 +44,15 @@ impl ExportFormat {
     }
 }
 
+/// The CSV separator a reader of `language` (`en`, `da`, `fr`) opens without asking: a Danish
+/// or French spreadsheet program reads `;` (the comma is their decimal mark), an English one `,`.
+pub fn csv_separator(language: &str) -> u8 {
+    match language {
+        "da" | "fr" => b';',
+        _ => b',',
+    }
+}
+
 /// A cell as written: `'` before text a spreadsheet program would take as a formula.
 pub fn neutralize_formula(text: &str) -> std::borrow::Cow<'_, str> {
     match text.as_bytes().first() {

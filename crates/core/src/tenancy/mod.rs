@@ -3,6 +3,7 @@
 pub mod api;
 pub mod audit;
 pub mod branding;
+pub mod invitations;
 pub mod model;
 pub mod service;
 pub mod store;

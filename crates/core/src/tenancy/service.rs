@@ -681,7 +681,7 @@ fn organization_from(m: organizations::Model) -> Organization {
     }
 }
 
-fn user_from(m: users::Model) -> Result<User> {
+pub(crate) fn user_from(m: users::Model) -> Result<User> {
     Ok(User {
         id: UserId::from_db(m.id),
         email: m.email,

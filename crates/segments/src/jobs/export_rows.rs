@@ -92,10 +92,7 @@ impl Conventions {
 
 /// The CSV separator for a reader of `lang`.
 pub fn csv_delimiter(lang: Lang) -> u8 {
-    match lang {
-        Lang::En => b',',
-        Lang::Da | Lang::Fr => b';',
-    }
+    fullhouse_core::tabular::csv_separator(lang.code())
 }
 
 /// A column of the "all customer data" file: one per import field but the full name (the file

@@ -29,6 +29,8 @@ mod intents;
 mod mail;
 /// The organizer's order page: reached from the customer page, refunded from there.
 mod orders;
+/// Column mapping: a field chosen twice, the counted Import button, the job's link.
+mod mapping;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
 /// The segment dashboard: counts in view while the filters scroll, sliders that turn their

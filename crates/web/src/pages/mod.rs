@@ -7,7 +7,9 @@ mod auth;
 mod branding;
 mod jobs;
 mod mail;
+mod pickers;
 mod settings;
+mod users;
 
 pub use mail::{variable_meaning, MAIL_PREVIEW_PAGE_CSP};
 
@@ -21,5 +23,6 @@ pub fn router() -> Router<AppState> {
         .merge(jobs::router())
         .merge(mail::router())
         .merge(settings::router())
+        .merge(users::router())
         .merge(branding::router())
 }

@@ -1,11 +1,10 @@
-//! Settings: the organization (name, language, time zone, currency), users (add, change role,
-//! disable), API tokens (create — the secret is shown once —, revoke) and email (sender and
+//! Settings: the organization (name, language, time zone and currency, each picked from a
+//! list), API tokens (create — the secret is shown once —, revoke) and email (sender and
 //! transport, with a connection test). All of it needs the administer permission.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -13,11 +12,12 @@ use chrono_tz::Tz;
 use fullhouse_core::http::AppState;
 use fullhouse_core::mail::delivery::check_transport;
 use fullhouse_core::mail::{MailService, MailSettings, SmtpSecurity, Transport};
-use fullhouse_core::tenancy::model::{ApiToken, Organization, Role, User};
-use fullhouse_core::tenancy::service::{NewUser, OrganizationPatch, UserPatch};
-use fullhouse_core::{Error, Permission, TokenId, UserId};
+use fullhouse_core::tenancy::model::{ApiToken, Organization, Role};
+use fullhouse_core::tenancy::service::OrganizationPatch;
+use fullhouse_core::{Error, Permission, TokenId};
 use serde::Deserialize;
 
+use super::pickers::{all_timezones, COMMON_CURRENCIES, COMMON_TIMEZONES, CURRENCIES};
 use crate::CsrfForm;
 
 use crate::i18n::{error_message, Lang};
@@ -33,27 +33,13 @@ pub fn router() -> axum::Router<AppState> {
             "/settings/organization",
             get(organization).post(save_organization),
         )
-        .route("/settings/users", get(users).post(add_user))
-        .route("/settings/users/{id}", post(change_user))
         .route("/settings/api-tokens", get(tokens).post(create_token))
         .route("/settings/api-tokens/{id}/revoke", post(revoke_token))
         .route("/settings/email", get(email).post(save_email))
         .route("/settings/email/test", post(test_email))
 }
 
-/// Time zones people pick most often here; any IANA name is accepted.
-const COMMON_TIMEZONES: [&str; 8] = [
-    "Europe/Copenhagen",
-    "Europe/Paris",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Stockholm",
-    "Europe/Oslo",
-    "America/New_York",
-    "UTC",
-];
-
-fn role_choices(ui: &Ui) -> Vec<Role> {
+pub(super) fn role_choices(ui: &Ui) -> Vec<Role> {
     Role::ALL
         .into_iter()
         .filter(|r| ui.caller.role.may_grant(*r))
@@ -61,7 +47,7 @@ fn role_choices(ui: &Ui) -> Vec<Role> {
 }
 
 /// Settings pages only open for those who may administer.
-fn admin(ui: &Ui) -> Result<(), PageError> {
+pub(super) fn admin(ui: &Ui) -> Result<(), PageError> {
     ui.require(Permission::Administer)
 }
 
@@ -99,7 +85,10 @@ struct OrganizationPage {
     form: OrganizationForm,
     errors: FormErrors,
     saved: bool,
-    timezones: &'static [&'static str],
+    common_timezones: &'static [&'static str],
+    timezones: Vec<&'static str>,
+    common_currencies: &'static [&'static str],
+    currencies: &'static [&'static str],
     languages: [Lang; 3],
 }
 
@@ -126,7 +115,10 @@ async fn organization(
         ui,
         errors: FormErrors::default(),
         saved: !query.saved.is_empty(),
-        timezones: &COMMON_TIMEZONES,
+        common_timezones: &COMMON_TIMEZONES,
+        timezones: all_timezones(),
+        common_currencies: &COMMON_CURRENCIES,
+        currencies: &CURRENCIES,
         languages: Lang::ALL,
     }
     .into_response())
@@ -145,6 +137,8 @@ async fn save_organization(
         .slug;
     let errors = if form.timezone.trim().parse::<Tz>().is_err() {
         FormErrors::field_only(ui.lang, "timezone", "error-timezone")
+    } else if !CURRENCIES.contains(&form.currency.trim()) {
+        FormErrors::field_only(ui.lang, "currency", "error-currency")
     } else {
         let patch = OrganizationPatch {
             name: Some(form.name.clone()),
@@ -164,200 +158,13 @@ async fn save_organization(
         form,
         errors: errors.clone(),
         saved: false,
-        timezones: &COMMON_TIMEZONES,
+        common_timezones: &COMMON_TIMEZONES,
+        timezones: all_timezones(),
+        common_currencies: &COMMON_CURRENCIES,
+        currencies: &CURRENCIES,
         languages: Lang::ALL,
     };
     Ok(with_status(&errors, page))
-}
-
-// ------------------------------------------------------------------------------------------
-// Users.
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct NewUserForm {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub role: String,
-    #[serde(default)]
-    pub language: String,
-}
-
-impl Default for NewUserForm {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            email: String::new(),
-            password: String::new(),
-            role: "viewer".into(),
-            language: "en".into(),
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "pages/settings/users.html")]
-struct UsersPage {
-    ui: Ui,
-    users: Vec<User>,
-    roles: Vec<Role>,
-    languages: [Lang; 3],
-    form: NewUserForm,
-    errors: FormErrors,
-    /// A message about a change to one user (role, disabled).
-    notice: Option<String>,
-}
-
-impl UsersPage {
-    fn is_me(&self, user: &User) -> bool {
-        self.ui.caller.user.as_ref() == Some(&user.id)
-    }
-
-    fn may_change(&self, user: &User) -> bool {
-        !self.is_me(user) && self.ui.caller.role.may_grant(user.role)
-    }
-}
-
-async fn users_page(
-    state: &AppState,
-    ui: Ui,
-    form: NewUserForm,
-    errors: FormErrors,
-    notice: Option<String>,
-) -> Result<UsersPage, PageError> {
-    let users = state
-        .tenancy()
-        .list_users(&ui.caller.org)
-        .await
-        .map_err(|e| ui.error(e))?;
-    Ok(UsersPage {
-        roles: role_choices(&ui),
-        languages: Lang::ALL,
-        ui,
-        users,
-        form,
-        errors,
-        notice,
-    })
-}
-
-async fn users(State(state): State<AppState>, ui: Ui) -> Result<Response, PageError> {
-    admin(&ui)?;
-    let page = users_page(
-        &state,
-        ui,
-        NewUserForm::default(),
-        FormErrors::default(),
-        None,
-    )
-    .await?;
-    Ok(page.into_response())
-}
-
-async fn add_user(
-    State(state): State<AppState>,
-    CsrfForm { ui, form }: CsrfForm<NewUserForm>,
-) -> Result<Response, PageError> {
-    admin(&ui)?;
-    let role = match Role::parse(&form.role) {
-        Ok(role) if ui.caller.role.may_grant(role) => role,
-        _ => {
-            let errors = FormErrors::field_only(ui.lang, "role", "error-role");
-            let page = users_page(&state, ui, form, errors.clone(), None).await?;
-            return Ok(with_status(&errors, page));
-        }
-    };
-    let new = NewUser {
-        email: form.email.clone(),
-        name: form.name.clone(),
-        password: form.password.clone(),
-        role,
-        language: form.language.clone(),
-    };
-    match state.tenancy().create_user(&ui.caller.org, new).await {
-        Ok(_) => Ok(Redirect::to("/settings/users").into_response()),
-        Err(err @ (Error::Validation { .. } | Error::Conflict { .. })) => {
-            let errors = FormErrors::from_error(ui.lang, &err);
-            let form = NewUserForm {
-                password: String::new(),
-                ..form
-            };
-            let page = users_page(&state, ui, form, errors.clone(), None).await?;
-            Ok(with_status(&errors, page))
-        }
-        Err(err) => Err(ui.error(err)),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct ChangeUserForm {
-    /// `role`, `disable` or `enable`.
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    role: String,
-}
-
-async fn change_user(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    CsrfForm { ui, form }: CsrfForm<ChangeUserForm>,
-) -> Result<Response, PageError> {
-    admin(&ui)?;
-    let id = UserId::parse(&id).map_err(|e| ui.error(e))?;
-    if ui.caller.user.as_ref() == Some(&id) {
-        return users_refused(&state, ui, StatusCode::CONFLICT, "users-not-yourself").await;
-    }
-    let patch = match form.action.as_str() {
-        "role" => match Role::parse(&form.role) {
-            Ok(role) => UserPatch {
-                role: Some(role),
-                ..UserPatch::default()
-            },
-            Err(_) => {
-                return users_refused(&state, ui, StatusCode::UNPROCESSABLE_ENTITY, "error-role")
-                    .await
-            }
-        },
-        "disable" | "enable" => UserPatch {
-            disabled: Some(form.action == "disable"),
-            ..UserPatch::default()
-        },
-        _ => return Err(ui.error(Error::invalid("action", "use role, disable or enable"))),
-    };
-    match state.tenancy().update_user(&ui.caller, &id, patch).await {
-        Ok(_) => Ok(Redirect::to("/settings/users").into_response()),
-        Err(Error::Forbidden(_)) => {
-            users_refused(&state, ui, StatusCode::FORBIDDEN, "error-role-not-allowed").await
-        }
-        Err(Error::Conflict { .. }) => {
-            users_refused(&state, ui, StatusCode::CONFLICT, "users-last-owner").await
-        }
-        Err(err) => Err(ui.error(err)),
-    }
-}
-
-/// The users page again, with why a change to one user was refused.
-async fn users_refused(
-    state: &AppState,
-    ui: Ui,
-    status: StatusCode,
-    key: &str,
-) -> Result<Response, PageError> {
-    let notice = Some(ui.lang.t(key));
-    let page = users_page(
-        state,
-        ui,
-        NewUserForm::default(),
-        FormErrors::default(),
-        notice,
-    )
-    .await?;
-    Ok((status, page).into_response())
 }
 
 // ------------------------------------------------------------------------------------------

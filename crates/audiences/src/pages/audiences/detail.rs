@@ -6,20 +6,24 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use fullhouse_core::http::{attachment, AppState};
-use fullhouse_core::tabular::ExportFormat;
+use fullhouse_core::tabular::{csv_separator, ExportFormat};
 use fullhouse_core::{Error, Permission};
 use fullhouse_web::layout::{next_link, with_status};
 use fullhouse_web::{page_or_partial, CsrfForm, FormErrors, PageError, Ui};
 use serde::Deserialize;
 
 use super::{audience_id, refused, service, NoFields, SearchQuery};
+use crate::member_uses::MemberUses;
 use crate::model::{AudienceForm, MemberForm};
+use crate::service::ExportLayout;
 use crate::{Audience, AudienceId, Member, MemberId};
 
 pub struct MemberList {
     pub q: String,
     pub members: Vec<Member>,
     pub next: Option<String>,
+    /// How much of each listed code's quantity is taken.
+    pub uses: MemberUses,
 }
 
 #[derive(Template, WebTemplate)]
@@ -52,10 +56,14 @@ async fn member_list(
         .await
         .map_err(|e| ui.error(e))?;
     let path = format!("/audiences/{}", audience.id);
+    let uses = MemberUses::of(&state.db, &ui.caller.org, &page.items)
+        .await
+        .map_err(|e| ui.error(e))?;
     Ok(MemberList {
         next: page.next_cursor.map(|c| next_link(&path, &[("q", &q)], &c)),
         q,
         members: page.items,
+        uses,
     })
 }
 
@@ -173,8 +181,21 @@ pub(super) async fn export(
     } else {
         ExportFormat::Csv
     };
+    // The reader's spreadsheet conventions: a Danish or French program reads `;` (the comma is
+    // their decimal mark), and the headers are in their language (names the import reads back).
+    let layout = ExportLayout {
+        headers: [
+            "audiences-export-col-code",
+            "audiences-export-col-quantity",
+            "audiences-export-col-category",
+            "audiences-export-col-seat",
+            "audiences-export-col-customer",
+        ]
+        .map(|key| ui.lang.t(key)),
+        delimiter: csv_separator(ui.lang.code()),
+    };
     let (name, bytes) = service(&state)
-        .export_file(&ui.caller.org, &id, format)
+        .export_file(&ui.caller.org, &id, format, &layout)
         .await
         .map_err(|e| ui.error(e))?;
     Ok(attachment(&name, format.content_type(), bytes))
