@@ -19,6 +19,8 @@ use crate::common::{TestApp, TestOrg};
 mod boxoffice;
 /// The buyer's side: seats on the map, a code, sign-in by mailed link, payment, My tickets.
 mod buyer;
+/// Campaigns: the report (money, paid vs held, linked orders, CSV) and the guiding form.
+mod campaigns;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
@@ -589,7 +591,7 @@ async fn a_campaign_form_number_that_is_not_a_number_comes_back_beside_its_field
         .await;
     assert_eq!(status, 422, "{html}");
     assert!(
-        html.contains("id=\"discount_value-error\">`ten` is not a number</small>"),
+        html.contains("id=\"discount_value-error\">Write the percentage as a number, for example 20.</small>"),
         "{html}"
     );
     assert!(
@@ -618,9 +620,9 @@ async fn a_campaign_form_number_that_is_not_a_number_comes_back_beside_its_field
         .await;
     assert_eq!(status, 422, "{html}");
     assert!(
-        // Translated by its kind (not a whole number), in the page's language.
+        // In plain words, in the page's language.
         html.contains(
-            "id=\"max_tickets_per_order-error\">Enter a whole number within the allowed range.</small>"
+            "id=\"max_tickets_per_order-error\">Write a whole number, for example 2.</small>"
         ),
         "{html}"
     );
