@@ -1,6 +1,6 @@
 //! What every module's pages share, below the modules: the layout and navigation ([`layout`]),
 //! the languages ([`i18n`]), static assets ([`assets`]), the CSRF-checked form extractor and
-//! the page-or-htmx-partial helper ([`form`]).
+//! the page-or-htmx-partial helper ([`form`]), and server-rendered SVG charts ([`chart`]).
 //!
 //! Pages are server-rendered askama templates with htmx for the small live parts. Each module
 //! crate owns its pages, templates and locale strings; its `askama.toml` lists this crate's
@@ -13,6 +13,7 @@
 //! form with the reason beside each field, in the user's language ([`layout::FormErrors`]).
 
 pub mod assets;
+pub mod chart;
 pub mod form;
 pub mod i18n;
 pub mod layout;
