@@ -116,9 +116,8 @@ impl CampaignFigures {
     /// Uses taken of uses available, in percent with one decimal (`None` when nothing is
     /// available).
     pub fn redemption_rate(&self) -> Option<f64> {
-        (self.uses_available > 0).then(|| {
-            (self.uses_taken as f64 * 1000.0 / self.uses_available as f64).round() / 10.0
-        })
+        (self.uses_available > 0)
+            .then(|| (self.uses_taken as f64 * 1000.0 / self.uses_available as f64).round() / 10.0)
     }
 }
 

@@ -326,9 +326,10 @@ fn form_time(field: &'static str, raw: &str, zone: Tz) -> Result<Option<DateTime
         .ok()
         // A time the clock skips (spring forward) reads as the first valid one after it.
         .and_then(|t| {
-            zone.from_local_datetime(&t)
-                .earliest()
-                .or_else(|| zone.from_local_datetime(&(t + chrono::Duration::hours(1))).earliest())
+            zone.from_local_datetime(&t).earliest().or_else(|| {
+                zone.from_local_datetime(&(t + chrono::Duration::hours(1)))
+                    .earliest()
+            })
         })
         .map(|t| Some(t.with_timezone(&Utc)))
         .ok_or_else(|| {
@@ -399,8 +400,10 @@ pub(crate) fn major(minor: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{CampaignForm, major};
-    use crate::campaigns::model::{Campaign, CampaignId, CampaignStatus, DiscountRule, LimitScope, UseCounting};
+    use super::{major, CampaignForm};
+    use crate::campaigns::model::{
+        Campaign, CampaignId, CampaignStatus, DiscountRule, LimitScope, UseCounting,
+    };
     use fullhouse_core::Error;
 
     fn form() -> CampaignForm {
@@ -459,10 +462,15 @@ mod tests {
         let none = CampaignForm {
             discount_kind: "none".into(),
             discount_value: "ignored".into(),
+            // Without a discount it must unlock something (a rule the form checks too).
+            unlock_member_seat: Some("on".into()),
             ..form()
         };
         assert_eq!(
-            none.definition(chrono_tz::UTC).expect("definition").effects.discount,
+            none.definition(chrono_tz::UTC)
+                .expect("definition")
+                .effects
+                .discount,
             None
         );
     }
@@ -553,7 +561,10 @@ mod tests {
         assert_eq!(again.valid_until, "2027-12-31T23:59");
         assert!(again.checked("event_ids", &campaign.event_ids[0].to_string()));
         assert_eq!(
-            format!("{:?}", again.definition(chrono_tz::UTC).expect("definition")),
+            format!(
+                "{:?}",
+                again.definition(chrono_tz::UTC).expect("definition")
+            ),
             format!("{new:?}")
         );
         assert_eq!(major(-5), "-0.05");
@@ -569,10 +580,7 @@ mod tests {
             ..form()
         };
         let problems = bad.check(chrono_tz::UTC).expect_err("refused");
-        let found: Vec<(&str, &str)> = problems
-            .iter()
-            .map(|p| (p.field.as_str(), p.key))
-            .collect();
+        let found: Vec<(&str, &str)> = problems.iter().map(|p| (p.field.as_str(), p.key)).collect();
         assert_eq!(
             found,
             [

@@ -210,7 +210,9 @@ impl CampaignService {
 
     /// The campaigns that apply to `event`: those naming it and those of its production.
     pub async fn for_event(&self, org: &OrgId, event: &EventId) -> Result<Vec<Campaign>> {
-        let event = CatalogService::new(self.db.clone()).event(org, event).await?;
+        let event = CatalogService::new(self.db.clone())
+            .event(org, event)
+            .await?;
         let mut found = Vec::new();
         let mut params = PageParams {
             cursor: None,

@@ -69,8 +69,20 @@ mod tests {
             keys.push(format!("campaigns-discount-{kind}"));
         }
         for header in [
-            "time", "code", "uses", "state", "order", "channel", "buyer", "email", "total",
-            "discount", "currency", "state-paid", "state-held", "state-unused",
+            "time",
+            "code",
+            "uses",
+            "state",
+            "order",
+            "channel",
+            "buyer",
+            "email",
+            "total",
+            "discount",
+            "currency",
+            "state-paid",
+            "state-held",
+            "state-unused",
         ] {
             keys.push(format!("campaigns-csv-{header}"));
         }

@@ -591,7 +591,9 @@ async fn a_campaign_form_number_that_is_not_a_number_comes_back_beside_its_field
         .await;
     assert_eq!(status, 422, "{html}");
     assert!(
-        html.contains("id=\"discount_value-error\">Write the percentage as a number, for example 20.</small>"),
+        html.contains(
+            "id=\"discount_value-error\">Write the percentage as a number, for example 20.</small>"
+        ),
         "{html}"
     );
     assert!(

@@ -3,7 +3,6 @@
 //! plain-language summary), pause and resume, and the report (money, redemption rate, each use
 //! with its order, channel and buyer, unused codes, uses over time, CSV).
 
-mod chart;
 mod form;
 mod messages;
 mod report;

@@ -15,7 +15,7 @@ use fullhouse_core::tabular::{ExportFormat, TableWriter};
 use fullhouse_core::Permission;
 use fullhouse_web::{Lang, PageError, Ui};
 
-use super::{campaign_id, chart, service, summary};
+use super::{campaign_id, service, summary};
 use crate::campaigns::figures::{Amount, CampaignFigures, UnusedCode, UseChannel};
 use crate::campaigns::model::CampaignReport;
 use crate::campaigns::CampaignId;
@@ -112,14 +112,7 @@ impl ReportView {
                 .entry(line.at.with_timezone(&ui.timezone).date_naive())
                 .or_default() += line.uses;
         }
-        let points: Vec<(NaiveDate, i64)> = per_day.into_iter().collect();
-        let chart = chart::bars(&points, &lang.t("campaigns-chart-label"), |date| {
-            let at = date
-                .and_hms_opt(12, 0, 0)
-                .map(|t| t.and_utc())
-                .unwrap_or_default();
-            summary::day(lang, at, chrono_tz::UTC)
-        });
+        let chart = uses_chart(lang, &per_day);
         let uses = figures
             .uses
             .iter()
@@ -131,11 +124,7 @@ impl ReportView {
                 order_id: u.order_id.to_string(),
                 paid: u.paid,
                 channel: channel(lang, u.channel),
-                buyer: u
-                    .buyer
-                    .as_ref()
-                    .map(|b| b.name.clone())
-                    .unwrap_or_default(),
+                buyer: u.buyer.as_ref().map(|b| b.name.clone()).unwrap_or_default(),
                 buyer_id: u.buyer.as_ref().map(|b| b.id.to_string()),
                 total: lang.money(u.order_total.minor, &u.order_total.currency),
                 discount: lang.money(u.order_discount.minor, &u.order_discount.currency),
@@ -156,6 +145,39 @@ impl ReportView {
             codes,
         })
     }
+}
+
+/// Uses per day from the first day with uses to the last (days between at zero, so the bars
+/// stand in time), drawn by the page kit's chart. Empty without uses.
+fn uses_chart(lang: Lang, per_day: &BTreeMap<NaiveDate, i64>) -> String {
+    let (Some((first, _)), Some((last, _))) = (per_day.first_key_value(), per_day.last_key_value())
+    else {
+        return String::new();
+    };
+    // A campaign running longer than a year is drawn by its last year.
+    let start = (*last - chrono::Duration::days(365)).max(*first);
+    let points: Vec<(String, i64)> = start
+        .iter_days()
+        .take_while(|day| day <= last)
+        .map(|day| {
+            let noon = day
+                .and_hms_opt(12, 0, 0)
+                .map(|t| t.and_utc())
+                .unwrap_or_default();
+            let label = summary::day(lang, noon, chrono_tz::UTC);
+            // The year is in the table; under a bar the day and month are enough.
+            let label = label
+                .rsplit_once(' ')
+                .map(|(day_month, _)| day_month.to_string())
+                .unwrap_or(label);
+            (label, per_day.get(&day).copied().unwrap_or(0))
+        })
+        .collect();
+    fullhouse_web::chart::bars(
+        &points,
+        |n| lang.number(n),
+        &lang.t("campaigns-chart-label"),
+    )
 }
 
 /// The CSV separator for a reader of `lang`: a Danish or French spreadsheet program reads `;`
@@ -188,7 +210,9 @@ pub fn csv_rows(lang: Lang, zone: chrono_tz::Tz, figures: &CampaignFigures) -> V
             "campaigns-csv-state-held"
         };
         rows.push(vec![
-            u.at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string(),
+            u.at.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
             u.code.clone(),
             u.uses.to_string(),
             lang.t(state),
@@ -257,7 +281,10 @@ pub(super) async fn csv(
     .map_err(|e| ui.error(e))?;
     Ok((
         [
-            (header::CONTENT_TYPE, ExportFormat::Csv.content_type().to_string()),
+            (
+                header::CONTENT_TYPE,
+                ExportFormat::Csv.content_type().to_string(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"campaign-{id}.csv\""),

@@ -88,7 +88,14 @@ async fn the_campaign_report_shows_revenue_discount_paid_and_held_uses_and_links
     );
     // Each use with its order (linked to the order page), state, channel and buyer.
     let uses = browser.text("#uses-table tbody").await;
-    for expected in ["VIP-PAID", "VIP-HELD", "Box office", "Shop", "Ida Holm", "Karen Blixen"] {
+    for expected in [
+        "VIP-PAID",
+        "VIP-HELD",
+        "Box office",
+        "Shop",
+        "Ida Holm",
+        "Karen Blixen",
+    ] {
         assert!(uses.contains(expected), "{expected} in {uses}");
     }
     for order in [&paid, &held] {
@@ -101,7 +108,7 @@ async fn the_campaign_report_shows_revenue_discount_paid_and_held_uses_and_links
     assert_eq!(unused, "Unused codes (1)");
     assert!(browser
         .client
-        .find(Locator::Css("#uses-chart svg rect.bar"))
+        .find(Locator::Css("#uses-chart svg rect.chart-bar"))
         .await
         .is_ok());
     assert!(browser
@@ -130,7 +137,10 @@ async fn the_campaign_report_shows_revenue_discount_paid_and_held_uses_and_links
         ))),
         "{csv}"
     );
-    assert!(lines.iter().any(|l| l.starts_with(",VIP-SPARE,0,unused")), "{csv}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(",VIP-SPARE,0,unused")),
+        "{csv}"
+    );
     session
         .post_located(
             &app,
@@ -258,7 +268,9 @@ async fn a_campaign_form_with_three_mistakes_shows_all_three_beside_their_fields
         .wait_text("#summary", |t| t.contains("up to 2 tickets"))
         .await;
     assert!(
-        summary.starts_with("Members of VIP 2027 get 20 % off on up to 2 tickets per order for Hamlet (1 Jan 2031)"),
+        summary.starts_with(
+            "Members of VIP 2027 get 20 % off on up to 2 tickets per order for Hamlet (1 Jan 2031)"
+        ),
         "{summary}"
     );
     browser.click("#save-campaign").await;
@@ -277,7 +289,10 @@ async fn a_campaign_form_with_three_mistakes_shows_all_three_beside_their_fields
     browser
         .wait_text("#campaign-status", |t| t == "Paused")
         .await;
-    assert!(browser.text("#done-message").await.starts_with("The campaign is paused"));
+    assert!(browser
+        .text("#done-message")
+        .await
+        .starts_with("The campaign is paused"));
 
     // The event's campaigns: the list narrowed to the event names this one.
     browser
