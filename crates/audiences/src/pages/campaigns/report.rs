@@ -82,7 +82,7 @@ fn rate(lang: Lang, figures: &CampaignFigures) -> String {
             } else {
                 text.replace('.', ",")
             };
-            format!("{text}\u{a0}%")
+            format!("{text} %")
         }
     }
 }
