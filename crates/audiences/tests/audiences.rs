@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
+use fullhouse_audiences::campaigns::figures::{Amount, UnusedCode, UseChannel};
 use fullhouse_audiences::campaigns::model::{DiscountRule, Effects, LimitScope, NewCampaign};
 use fullhouse_audiences::campaigns::{CampaignRules, CampaignService};
 use fullhouse_audiences::import::{self, ImportInto, ReadChoices, Refused};
@@ -376,6 +377,96 @@ both_backends! {
         assert_eq!((report.paid_uses, report.held_uses, report.uses), (2, 0, 2), "{report:?}");
         assert_eq!(report.codes[0].remaining, 3, "the expired hold gave its use back");
         assert!(!report.codes[0].orders.contains(&runs_out.id.to_string()));
+        stage.db.finish().await;
+    }
+}
+
+both_backends! {
+    setup = stage;
+
+    async fn the_campaign_figures_show_revenue_discount_rate_channel_buyer_and_unused_codes(stage: Stage) {
+        let campaign = stage.code("HALF-1", 2, LimitScope::AcrossEvents).await;
+        let audiences = AudienceService::new(stage.db.db.clone());
+        audiences
+            .add_member(&stage.org, &campaign.audience_ids[0], NewMember {
+                code: "HALF-2".into(),
+                quantity: 3,
+                ..NewMember::default()
+            })
+            .await
+            .expect("unused member");
+        let customers = fullhouse_ticketing::service::CustomerService::new(stage.db.db.clone());
+        let ida = customers
+            .create(&stage.org, fullhouse_ticketing::model::customers::NewCustomer {
+                first_name: Some("Ida".into()),
+                last_name: Some("Holm".into()),
+                email: Some("ida@example.dk".into()),
+                ..Default::default()
+            })
+            .await
+            .expect("customer");
+        let mut at_counter = stage.order(0, "HALF-1");
+        at_counter.cart.customer_id = Some(ida.id.clone());
+        let paid = stage.checkout.place(&stage.org, at_counter).await.expect("paid at the counter");
+        let online = PlaceOrder {
+            channel: Channel::Online,
+            paid_at_counter: false,
+            payment_method: None,
+            buyer: Some(fullhouse_ticketing::service::sale_facts::Buyer {
+                email: "bo@example.dk".into(),
+                first_name: Some("Bo".into()),
+                last_name: None,
+                phone: None,
+            }),
+            ..stage.order(1, "HALF-1")
+        };
+        let held = stage.checkout.place(&stage.org, online).await.expect("held online");
+
+        let service = CampaignService::new(stage.db.db.clone());
+        let figures = service.figures(&stage.org, &campaign.id).await.expect("figures");
+        let dkk = |minor: i64| vec![Amount { minor, currency: "DKK".into() }];
+        assert_eq!(figures.revenue, dkk(10_000), "the paid order's total: 50 % off 200.00");
+        assert_eq!(figures.discount, dkk(10_000), "list price 200.00 less 100.00 paid");
+        assert_eq!(figures.held_revenue, dkk(10_000));
+        assert_eq!(figures.held_discount, dkk(10_000));
+        assert_eq!((figures.uses_taken, figures.uses_available), (2, 5), "2 of HALF-1's 2 and HALF-2's 3");
+        assert_eq!(figures.redemption_rate(), Some(40.0));
+        let lines: Vec<(&str, bool, UseChannel, Option<&str>)> = figures
+            .uses
+            .iter()
+            .map(|u| (u.order_id.as_str(), u.paid, u.channel, u.buyer.as_ref().map(|b| b.name.as_str())))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (paid.id.as_str(), true, UseChannel::BoxOffice, Some("Ida Holm")),
+                (held.id.as_str(), false, UseChannel::Storefront, Some("Bo")),
+            ]
+        );
+        assert_eq!(figures.unused, [UnusedCode { code: "HALF-2".into(), quantity: 3 }]);
+
+        // The held order pays: its money moves to revenue. Then it is cancelled: it leaves the
+        // report and its use is available again.
+        stage.checkout.pay(&stage.org, &held.id, None).await.expect("paid");
+        let figures = service.figures(&stage.org, &campaign.id).await.expect("figures");
+        assert_eq!(figures.revenue, dkk(20_000));
+        assert_eq!(figures.held_revenue, Vec::<Amount>::new());
+        stage.checkout.cancel(&stage.org, &held.id).await.expect("cancelled");
+        let figures = service.figures(&stage.org, &campaign.id).await.expect("figures");
+        assert_eq!((figures.revenue.clone(), figures.uses_taken), (dkk(10_000), 1));
+
+        // Counted per event, every event of the campaign offers the codes' quantities again.
+        let per_event = stage.code("EVERY", 2, LimitScope::PerEvent).await;
+        let figures = service.figures(&stage.org, &per_event.id).await.expect("figures");
+        assert_eq!(figures.uses_available, 6, "2 uses × 3 events");
+        assert_eq!(figures.redemption_rate(), Some(0.0));
+
+        // The campaigns of an event: both name the stage's events.
+        let (event, _) = stage.events[0].clone();
+        let found = service.for_event(&stage.org, &event).await.expect("for event");
+        let mut names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["Campaign EVERY", "Campaign HALF-1"]);
         stage.db.finish().await;
     }
 }

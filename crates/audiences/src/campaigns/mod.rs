@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod bench;
+pub mod figures;
+pub mod form;
 pub mod links;
 pub mod links_api;
 pub mod model;

@@ -12,6 +12,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use super::figures::CampaignFigures;
 use super::model::*;
 use super::store::{campaign_code_uses as uses, campaign_redemptions as redemptions, campaigns};
 use crate::model::AudienceId;
@@ -198,6 +199,35 @@ impl CampaignService {
     pub async fn report(&self, org: &OrgId, id: &CampaignId) -> Result<CampaignReport> {
         find(self.db.reader(), org, id).await?;
         super::report::report(self.db.reader(), org, id).await
+    }
+
+    /// Revenue, discount, redemption rate, each use with its order, channel and buyer, and the
+    /// unused codes (see [`super::figures`]).
+    pub async fn figures(&self, org: &OrgId, id: &CampaignId) -> Result<CampaignFigures> {
+        let campaign = self.get(org, id).await?;
+        super::figures::figures(&self.db, org, &campaign).await
+    }
+
+    /// The campaigns that apply to `event`: those naming it and those of its production.
+    pub async fn for_event(&self, org: &OrgId, event: &EventId) -> Result<Vec<Campaign>> {
+        let event = CatalogService::new(self.db.clone())
+            .event(org, event)
+            .await?;
+        let mut found = Vec::new();
+        let mut params = PageParams {
+            cursor: None,
+            limit: Some(PageParams::MAX_LIMIT),
+        };
+        loop {
+            let page = self.list(org, &params).await?;
+            found.extend(page.items.into_iter().filter(|c| {
+                c.event_ids.contains(&event.id) || c.production_ids.contains(&event.production_id)
+            }));
+            match page.next_cursor {
+                Some(cursor) => params.cursor = Some(cursor),
+                None => return Ok(found),
+            }
+        }
     }
 }
 

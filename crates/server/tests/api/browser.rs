@@ -23,6 +23,8 @@ mod buyer;
 mod engine;
 /// The start page's sales figures and chart, and events in date order (issue #20).
 mod home;
+/// Campaigns: the report (money, paid vs held, linked orders, CSV) and the guiding form.
+mod campaigns;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
 /// Mail: an outbox message opened, a template's typo named, a test sent, a reset confirmed.
@@ -602,7 +604,9 @@ async fn a_campaign_form_number_that_is_not_a_number_comes_back_beside_its_field
         .await;
     assert_eq!(status, 422, "{html}");
     assert!(
-        html.contains("id=\"discount_value-error\">`ten` is not a number</small>"),
+        html.contains(
+            "id=\"discount_value-error\">Write the percentage as a number, for example 20.</small>"
+        ),
         "{html}"
     );
     assert!(
@@ -631,9 +635,9 @@ async fn a_campaign_form_number_that_is_not_a_number_comes_back_beside_its_field
         .await;
     assert_eq!(status, 422, "{html}");
     assert!(
-        // Translated by its kind (not a whole number), in the page's language.
+        // In plain words, in the page's language.
         html.contains(
-            "id=\"max_tickets_per_order-error\">Enter a whole number within the allowed range.</small>"
+            "id=\"max_tickets_per_order-error\">Write a whole number, for example 2.</small>"
         ),
         "{html}"
     );

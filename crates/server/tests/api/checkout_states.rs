@@ -95,7 +95,7 @@ both_backends! {
         assert_eq!(s, 200);
         assert!(page.contains("<span id=\"report-paid\">Uses by paid orders: 1</span>"), "{page}");
         assert!(page.contains("<span id=\"report-held\">Held by orders awaiting payment: 1</span>"), "{page}");
-        assert!(page.contains(&format!("<code>{held_id}</code> <small class=\"status status-awaiting_payment\">")), "{page}");
+        assert!(page.contains(&format!("<a href=\"/orders/{held_id}\"><code>{held_id}</code></a> <small class=\"status status-awaiting_payment\">")), "{page}");
 
         // The hold runs out: its time is moved into the past and the sweep runs, as the server's
         // background task does every few seconds.
