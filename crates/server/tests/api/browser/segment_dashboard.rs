@@ -96,7 +96,7 @@ async fn the_count_stays_in_view_while_the_filters_scroll_and_a_slider_turns_its
         browser.wait_text("#total", |t| t == "2").await;
         assert_eq!(
             run(&browser, "return document.getElementById('age_on').checked").await,
-            true,
+            json!(true),
             "moving the slider turned the age filter on at {width} px"
         );
         browser
