@@ -75,10 +75,10 @@ async fn status_of(app: &TestApp, org: &TestOrg, id: &str) -> String {
     order["status"].as_str().unwrap_or_default().to_string()
 }
 
-// Ignored until it passes: its last run sold at the box office and read the sale's link, then
-// found no `a.order-link` for the order on the customer's page (the link is in ticketing's
-// customers/detail.html); not diagnosed before the deadline. The HTTP tests below pass.
-#[ignore = "fails at the customer page's order link; not diagnosed yet"]
+// Ignored until it has passed once: its last run failed because it took the order id from the
+// box office's text, which CSS shows in capitals (ids are case-sensitive in selectors); it now
+// takes it from the link, but was not run again before the deadline.
+#[ignore = "fixed (id from the link) but not re-run before the deadline"]
 #[tokio::test]
 async fn a_box_office_sale_is_opened_from_the_customers_page_and_refunded_from_its_order_page() {
     let Some(browser) = Browser::start().await else {
@@ -117,18 +117,18 @@ async fn a_box_office_sale_is_opened_from_the_customers_page_and_refunded_from_i
         .click("label.payment-method:has(#payment-card)")
         .await;
     browser.click("#sell").await;
-    let id = browser.text("#sold code").await;
+    // The id from the link: the box office shows it in capitals (CSS), the id itself is not.
     let link = browser
         .find("#sold-order")
         .await
         .attr("href")
         .await
-        .expect("attr");
-    assert_eq!(
-        link.as_deref(),
-        Some(format!("/orders/{id}").as_str()),
-        "the box office links its sale to the order page"
-    );
+        .expect("attr")
+        .unwrap_or_default();
+    let id = link
+        .strip_prefix("/orders/")
+        .expect("the box office links its sale to the order page")
+        .to_string();
 
     // The customer's page lists the order; its id opens the order page.
     let (_, order) = app
