@@ -75,10 +75,6 @@ async fn status_of(app: &TestApp, org: &TestOrg, id: &str) -> String {
     order["status"].as_str().unwrap_or_default().to_string()
 }
 
-// Ignored until it has passed once: its last run failed because it took the order id from the
-// box office's text, which CSS shows in capitals (ids are case-sensitive in selectors); it now
-// takes it from the link, but was not run again before the deadline.
-#[ignore = "fixed (id from the link) but not re-run before the deadline"]
 #[tokio::test]
 async fn a_box_office_sale_is_opened_from_the_customers_page_and_refunded_from_its_order_page() {
     let Some(browser) = Browser::start().await else {
