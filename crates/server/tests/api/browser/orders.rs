@@ -113,18 +113,18 @@ async fn a_box_office_sale_is_opened_from_the_customers_page_and_refunded_from_i
         .click("label.payment-method:has(#payment-card)")
         .await;
     browser.click("#sell").await;
-    let id = browser.text("#sold code").await;
+    // The id from the link: the box office shows it in capitals (CSS), the id itself is not.
     let link = browser
         .find("#sold-order")
         .await
         .attr("href")
         .await
-        .expect("attr");
-    assert_eq!(
-        link.as_deref(),
-        Some(format!("/orders/{id}").as_str()),
-        "the box office links its sale to the order page"
-    );
+        .expect("attr")
+        .unwrap_or_default();
+    let id = link
+        .strip_prefix("/orders/")
+        .expect("the box office links its sale to the order page")
+        .to_string();
 
     // The customer's page lists the order; its id opens the order page.
     let (_, order) = app
