@@ -19,20 +19,20 @@ use crate::common::{TestApp, TestOrg};
 mod boxoffice;
 /// The buyer's side: seats on the map, a code, sign-in by mailed link, payment, My tickets.
 mod buyer;
+/// Campaigns: the report (money, paid vs held, linked orders, CSV) and the guiding form.
+mod campaigns;
 /// The engine's words in the user's language: a failed code import read in Danish.
 mod engine;
 /// The start page's sales figures and chart, and events in date order (issue #20).
 mod home;
-/// Campaigns: the report (money, paid vs held, linked orders, CSV) and the guiding form.
-mod campaigns;
 /// Purchase intents: made for a customer, paid through the mailed link.
 mod intents;
 /// Mail: an outbox message opened, a template's typo named, a test sent, a reset confirmed.
 mod mail;
-/// The organizer's order page: reached from the customer page, refunded from there.
-mod orders;
 /// Column mapping: a field chosen twice, the counted Import button, the job's link.
 mod mapping;
+/// The organizer's order page: reached from the customer page, refunded from there.
+mod orders;
 /// Referral rewards: the share panel, the progress page and the organizer's charts.
 mod referrals;
 /// The segment dashboard: counts in view while the filters scroll, sliders that turn their

@@ -86,7 +86,9 @@ async fn a_field_chosen_twice_marks_both_columns_and_the_import_button_counts_th
     // Importing as it stands is refused on the same page, still marked.
     browser.click("#start-import").await;
     browser
-        .wait_text("#column_0-error", |t| t.to_lowercase().contains("also chosen"))
+        .wait_text("#column_0-error", |t| {
+            t.to_lowercase().contains("also chosen")
+        })
         .await;
     assert!(browser.path().await.starts_with("/audiences/upload/upl_"));
 
