@@ -212,9 +212,11 @@ pub struct FieldError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Problem>,
     /// The reason as a message key and its arguments, when the engine gave one: the same reason
-    /// as `reason`, for a caller that shows it in another language.
+    /// as `reason`, for a caller that shows it in another language. Boxed: most errors have
+    /// none, and a `Result` carrying a `FieldError` stays small.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub msg: Option<Msg>,
+    #[schema(value_type = Option<Msg>)]
+    pub msg: Option<Box<Msg>>,
 }
 
 impl FieldError {
@@ -226,7 +228,7 @@ impl FieldError {
             value: None,
             reason,
             problem: None,
-            msg,
+            msg: msg.map(Box::new),
         }
     }
 

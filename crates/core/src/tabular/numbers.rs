@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn the_reason_reads_in_the_readers_language() {
-        let reason = whole_number("2,5").err().expect("refused");
+        let reason = whole_number("2,5").expect_err("refused");
         assert_eq!(
             reason.render(crate::i18n::Lang::Da),
             "`2,5` er ikke et helt tal"
@@ -195,7 +195,7 @@ mod tests {
             reason.render(crate::i18n::Lang::Fr),
             "`2,5` n’est pas un nombre entier"
         );
-        let ambiguous = whole_number("2.000").err().expect("refused");
+        let ambiguous = whole_number("2.000").expect_err("refused");
         assert!(ambiguous
             .render(crate::i18n::Lang::Da)
             .starts_with("`2.000` kan læses på to måder: 2000"));

@@ -475,7 +475,15 @@ fn shorten(value: &str) -> String {
 /// The field errors of a tabular error (the reader reports broken files as validation errors).
 fn field_errors(err: Error) -> Vec<FieldError> {
     match err {
-        Error::Validation { fields, .. } if !fields.is_empty() => fields,
+        // A refusal of the whole file (not a spreadsheet, no rows) is told at its first row,
+        // like every other problem of a customer file.
+        Error::Validation { fields, .. } if !fields.is_empty() => fields
+            .into_iter()
+            .map(|mut field| {
+                field.row.get_or_insert(1);
+                field
+            })
+            .collect(),
         other => vec![FieldError::at_row(1, "file", other.public_message())],
     }
 }

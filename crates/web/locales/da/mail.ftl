@@ -91,3 +91,6 @@ var-tickets-row = pladsens række
 var-tickets-seat = pladsens nummer eller betegnelse
 var-tickets-section = pladsens sektion (tom for ståpladser)
 var-tickets-type = billettypen, f.eks. Voksen
+var-inviter = navnet på den, der sendte invitationen
+var-invitation-url = engangslinket til at vælge en adgangskode (virker én gang)
+var-days = hvor mange dage linket virker

@@ -91,3 +91,6 @@ var-tickets-row = the seat's row
 var-tickets-seat = the seat's number or label
 var-tickets-section = the seat's section (empty for standing)
 var-tickets-type = the ticket type, e.g. Adult
+var-inviter = the name of the person who sent the invitation
+var-invitation-url = the one-time link to choose a password (works once)
+var-days = how many days the link works

@@ -91,3 +91,6 @@ var-tickets-row = le rang de la place
 var-tickets-seat = le numéro ou libellé de la place
 var-tickets-section = la section de la place (vide pour une place debout)
 var-tickets-type = le type de billet, p. ex. Adulte
+var-inviter = le nom de la personne qui a envoyé l’invitation
+var-invitation-url = le lien à usage unique pour choisir un mot de passe (fonctionne une fois)
+var-days = pendant combien de jours le lien fonctionne
